@@ -1,0 +1,134 @@
+// Package activities holds every side effect of a campaign: platform actions and
+// the store projections. Activities are methods on one struct holding their
+// dependencies, registered once per worker.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/store"
+)
+
+// Activities is registered with the worker; workflows call its methods through a
+// typed nil pointer.
+type Activities struct {
+	Store      *store.Store
+	Connectors map[string]platforms.Connector
+	Logger     *slog.Logger
+}
+
+// ApplyProjection writes a batch of projection changes in one transaction. Run as a
+// local activity: it is short, and stale or repeated batches are ignored by Seq.
+func (a *Activities) ApplyProjection(ctx context.Context, p store.Projection) error {
+	if err := a.Store.ApplyProjection(ctx, p); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// The API writes the campaign row before starting the workflow, so a
+			// missing row means it was rolled back: retrying cannot help.
+			return temporal.NewNonRetryableApplicationError("campaign row missing", "CampaignMissing", err)
+		}
+		return fmt.Errorf("apply projection %s#%d: %w", p.CampaignID, p.Seq, err)
+	}
+	return nil
+}
+
+// ActionRequest asks for one platform action.
+type ActionRequest struct {
+	Key         string         `json:"key"` // idempotency key: campaign id + step key
+	Connector   string         `json:"connector"`
+	Action      string         `json:"action"`
+	CampaignID  string         `json:"campaign_id"`
+	Client      string         `json:"client"`
+	Input       map[string]any `json:"input"`
+	Competitors []string       `json:"competitors,omitempty"`
+}
+
+// ActionResult is the action's output plus how it was obtained.
+type ActionResult struct {
+	Output    map[string]any `json:"output"`
+	Simulated bool           `json:"simulated"`
+	Replayed  bool           `json:"replayed,omitempty"`
+}
+
+// RunAction performs one platform action at most once per key, after the guardrails
+// have removed anything they forbid.
+func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionResult, error) {
+	conn, ok := a.Connectors[req.Connector]
+	if !ok {
+		return ActionResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("unknown connector %q", req.Connector), "UnknownConnector", nil)
+	}
+	spec, ok := platforms.Catalog[req.Action]
+	if !ok {
+		return ActionResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("unknown action %q", req.Action), "UnknownAction", nil)
+	}
+	input := req.Input
+	var blocked []map[string]any
+	if spec.Outreach && len(req.Competitors) > 0 {
+		input, blocked = blockCompetitors(req.Input, req.Competitors)
+	}
+	res, err := conn.Perform(ctx, platforms.Action{
+		Key: req.Key, Name: req.Action, CampaignID: req.CampaignID, Client: req.Client, Input: input,
+	})
+	if err != nil {
+		return ActionResult{}, fmt.Errorf("%s %s: %w", req.Connector, req.Action, err)
+	}
+	if len(blocked) > 0 {
+		if res.Output == nil {
+			res.Output = map[string]any{}
+		}
+		res.Output["blocked"] = blocked
+	}
+	if res.Replayed {
+		activity.GetLogger(ctx).Info("action already performed; returning its recorded result", "key", req.Key)
+	}
+	return ActionResult{Output: res.Output, Simulated: res.Simulated, Replayed: res.Replayed}, nil
+}
+
+// blockCompetitors drops competitor accounts from an outreach action's targets and
+// says which rule blocked each, so the record shows why nothing happened to them.
+func blockCompetitors(in map[string]any, competitors []string) (map[string]any, []map[string]any) {
+	deny := map[string]bool{}
+	for _, c := range competitors {
+		deny[normalizeHandle(c)] = true
+	}
+	out := make(map[string]any, len(in))
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var blocked []map[string]any
+	for _, k := range keys {
+		v := in[k]
+		list, isList := v.([]any)
+		if k != "accounts" || !isList {
+			out[k] = v
+			continue
+		}
+		kept := make([]any, 0, len(list))
+		for _, acc := range list {
+			s, _ := acc.(string)
+			if deny[normalizeHandle(s)] {
+				blocked = append(blocked, map[string]any{"account": s, "rule": "guardrails.competitors"})
+				continue
+			}
+			kept = append(kept, acc)
+		}
+		out[k] = kept
+	}
+	return out, blocked
+}
+
+func normalizeHandle(s string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
+}

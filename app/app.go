@@ -1,0 +1,165 @@
+// Package app wires Greenlight's processes: dev (everything in one), server (API),
+// worker, and migrate. Each part starts in order and stops in reverse.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/worker"
+)
+
+// stack collects what a process started, to stop it in reverse order.
+type stack struct {
+	stops []func()
+}
+
+func (s *stack) push(f func()) { s.stops = append(s.stops, f) }
+
+func (s *stack) stop() {
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+	s.stops = nil
+}
+
+// OpenStore opens the configured database (PostgreSQL when DATABASE_URL is set,
+// else SQLite under the data dir), applies migrations and registers playbooks.
+func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
+	sc := store.Config{DatabaseURL: cfg.DatabaseURL, Logger: logger}
+	if cfg.DatabaseURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+		}
+		sc.SQLitePath = cfg.SQLitePath()
+	}
+	st, err := store.Open(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := RegisterPlaybooks(ctx, st, cfg.PlaybooksDir); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// listen takes the API's address before anything slow starts, so a busy port fails
+// at once with a message that names it.
+func listen(addr, what string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s address %s is not available (is another greenlight running? pick another with a flag): %w", what, addr, err)
+	}
+	return ln, nil
+}
+
+// serveAPI serves the API on ln until stopped.
+func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
+	srv := &http.Server{
+		Handler:           server.New(deps).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("API server stopped", "error", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+}
+
+// startWorker runs the campaign worker on c.
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger) (func(), error) {
+	acts := &activities.Activities{
+		Store:      st,
+		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Logger:     logger,
+	}
+	w := worker.New(c, acts)
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return w.Stop, nil
+}
+
+// Server runs the HTTP API only, against an external Temporal and database.
+func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	var s stack
+	defer s.stop()
+	ln, err := listen(cfg.HTTPAddr, "HTTP")
+	if err != nil {
+		return err
+	}
+	s.push(func() { _ = ln.Close() })
+	st, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	s.push(func() { _ = st.Close() })
+	c, err := DialTemporal(cfg, logger)
+	if err != nil {
+		return err
+	}
+	s.push(c.Close)
+	s.push(serveAPI(ln, server.Deps{Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger}, logger))
+	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
+	<-ctx.Done()
+	return nil
+}
+
+// Worker runs the Temporal worker only.
+func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	var s stack
+	defer s.stop()
+	st, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	s.push(func() { _ = st.Close() })
+	c, err := DialTemporal(cfg, logger)
+	if err != nil {
+		return err
+	}
+	s.push(c.Close)
+	stopWorker, err := startWorker(c, st, logger)
+	if err != nil {
+		return err
+	}
+	s.push(stopWorker)
+	logger.Info("greenlight worker ready", "temporal", cfg.TemporalAddr, "task_queue", "greenlight")
+	<-ctx.Done()
+	return nil
+}
+
+// Migrate applies pending schema migrations and returns.
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	st, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	return st.Close()
+}

@@ -1,0 +1,274 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/cli"
+	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/devserver"
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// startDev runs the whole dev stack in this process on free ports.
+func startDev(t *testing.T) (*app.DevInstance, config.Config) {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
+	for _, addr := range []*string{&cfg.HTTPAddr, &cfg.TemporalAddr, &cfg.UIAddr} {
+		a, err := devserver.FreeAddr()
+		require.NoError(t, err)
+		*addr = a
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := app.StartDev(ctx, cfg, logger)
+	require.NoError(t, err)
+	t.Cleanup(d.Stop)
+	return d, cfg
+}
+
+type apiClient struct {
+	t    *testing.T
+	base string
+}
+
+// do sends a JSON request and decodes the JSON answer into out (if not nil).
+func (a apiClient) do(method, path string, body any, header map[string]string, out any) *http.Response {
+	a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		require.NoError(a.t, err)
+		rd = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, a.base+path, rd)
+	require.NoError(a.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(a.t, err)
+	if out != nil {
+		require.NoError(a.t, json.Unmarshal(raw, out), "body: %s", raw)
+	}
+	return resp
+}
+
+func (a apiClient) campaign(id string) workflows.CampaignView {
+	a.t.Helper()
+	var v workflows.CampaignView
+	resp := a.do("GET", "/v1/campaigns/"+id, nil, nil, &v)
+	require.Equal(a.t, http.StatusOK, resp.StatusCode)
+	return v
+}
+
+// waitFor polls the campaign until cond holds, failing with the last view seen.
+func (a apiClient) waitFor(id string, what string, cond func(workflows.CampaignView) bool) workflows.CampaignView {
+	a.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		v := a.campaign(id)
+		if cond(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("campaign %s never reached %s; last: status=%s step=%s error=%s", id, what, v.Status, v.CurrentStep, v.Error)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type problemBody struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func TestDevEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, cfg := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+
+	var ready map[string]any
+	require.Equal(t, http.StatusOK, api.do("GET", "/readyz", nil, nil, &ready).StatusCode, "%v", ready)
+
+	// Launch over HTTP, idempotently.
+	launch := map[string]any{"playbook": "reputation-repair", "client": "acme", "params": map[string]any{"brand": "Acme Bakery"}}
+	var created workflows.CampaignView
+	resp := api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &created)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.NotEmpty(t, created.ID)
+	require.Equal(t, workflows.CampaignWorkflowID(created.ID), created.WorkflowID)
+	require.Equal(t, 1, created.PlaybookVersion)
+	require.Equal(t, d.UIURL+"/namespaces/default/workflows/"+created.WorkflowID, created.UIURL)
+
+	var again workflows.CampaignView
+	api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &again)
+	require.Equal(t, created.ID, again.ID, "the same key names the same campaign")
+	var reused problemBody
+	launch["client"] = "other"
+	resp = api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &reused)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+
+	// It reaches its first approval, which shows in the inbox.
+	v := api.waitFor(created.ID, "waiting_approval", func(v workflows.CampaignView) bool {
+		return v.Status == workflows.StatusWaitingApproval
+	})
+	require.Equal(t, "approve-plan", v.CurrentStep)
+	require.Equal(t, workflows.StepCompleted, v.Steps[0].Status)
+	require.Contains(t, string(v.Steps[0].Output), `"simulated":true`)
+	planID := workflows.ApprovalID(created.ID, "approve-plan")
+	var inbox struct{ Items []workflows.ApprovalView }
+	api.do("GET", "/v1/approvals?status=pending&client=acme", nil, nil, &inbox)
+	require.Len(t, inbox.Items, 1)
+	require.Equal(t, planID, inbox.Items[0].ID)
+	require.Equal(t, "approve", inbox.Items[0].OnTimeout)
+
+	// `greenlight approve ID` moves it on.
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--by", "dana@acme", "--comment", "go"}, &out, &errOut)
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
+	v = api.waitFor(created.ID, "the batch approval", func(v workflows.CampaignView) bool {
+		return v.CurrentStep == "approve-batch" && v.Status == workflows.StatusWaitingApproval
+	})
+	require.Equal(t, workflows.ApprovalApproved, v.Approvals[0].Status)
+	require.Equal(t, "dana@acme", v.Approvals[0].DecidedBy)
+	require.Equal(t, workflows.ChannelCLI, v.Approvals[0].Channel)
+
+	// A second decision on it is a clean 409; an unknown approval is a 404.
+	var p problemBody
+	resp = api.do("POST", "/v1/approvals/"+planID+"/decision", map[string]any{"decision": "reject"}, nil, &p)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+	require.Contains(t, p.Detail, "already approved by dana@acme")
+	resp = api.do("POST", "/v1/approvals/nope/decision", map[string]any{"decision": "approve"}, nil, &p)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	// Deciding over HTTP answers with the updated approval.
+	var decided workflows.ApprovalView
+	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(created.ID, "approve-batch")+"/decision",
+		map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &decided)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, workflows.ApprovalApproved, decided.Status)
+	api.waitFor(created.ID, "the 7-day settle timer", func(v workflows.CampaignView) bool { return v.CurrentStep == "settle" })
+
+	// The Web UI answers and lists the campaign's workflow.
+	uiResp, err := http.Get(d.UIURL + "/api/v1/namespaces/default/workflows")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(uiResp.Body)
+	uiResp.Body.Close()
+	require.Equal(t, http.StatusOK, uiResp.StatusCode)
+	require.Contains(t, string(body), created.WorkflowID)
+
+	// Cancel: the store records it and the approval inbox is empty.
+	resp = api.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, nil)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	api.waitFor(created.ID, "canceled", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCanceled })
+	resp = api.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, &p)
+	require.Equal(t, http.StatusConflict, resp.StatusCode)
+
+	// A raw Temporal signal, as a script would send it, decides a campaign that then
+	// runs to completion.
+	var quick workflows.CampaignView
+	resp = api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &quick)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	api.waitFor(quick.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
+	require.NoError(t, err)
+	defer tc.Close()
+	require.NoError(t, tc.SignalWorkflow(context.Background(), quick.WorkflowID, "", workflows.SignalApproval,
+		workflows.ApprovalSignal{ApprovalID: workflows.ApprovalID(quick.ID, "approve"), Decision: "approve", By: "script"}))
+	done := api.waitFor(quick.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	require.Len(t, done.Steps, 4)
+	for _, s := range done.Steps {
+		require.Equal(t, workflows.StepCompleted, s.Status, s.ID)
+	}
+	require.Equal(t, workflows.ChannelSignal, done.Approvals[0].Channel)
+	var q workflows.CampaignView
+	val, err := tc.QueryWorkflow(context.Background(), quick.WorkflowID, "", workflows.QueryStatus)
+	require.NoError(t, err)
+	require.NoError(t, val.Get(&q))
+	require.Equal(t, workflows.StatusCompleted, q.Status, "the status query agrees with the store")
+
+	var list struct {
+		Items         []workflows.CampaignView `json:"items"`
+		NextPageToken string                   `json:"next_page_token"`
+	}
+	api.do("GET", "/v1/campaigns?client=acme&limit=1", nil, nil, &list)
+	require.Len(t, list.Items, 1)
+	require.NotEmpty(t, list.NextPageToken)
+
+	saveHistories(t, tc, map[string]string{"reputation-repair-canceled": created.WorkflowID, "e2e-quick-completed": quick.WorkflowID})
+}
+
+func TestLaunchValidation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, _ := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		fields []string
+		detail string
+	}{
+		{"missing params", map[string]any{"playbook": "reputation-repair", "client": "acme"}, 422, []string{"params.brand"}, ""},
+		{"wrong types", map[string]any{"playbook": "reputation-repair", "client": "acme", "params": map[string]any{"brand": 7, "posts_per_batch": "many", "colour": "red"}}, 422,
+			[]string{"params.brand", "params.posts_per_batch", "params.colour"}, ""},
+		{"unknown playbook", map[string]any{"playbook": "nope", "client": "acme"}, 422, []string{"playbook"}, ""},
+		{"bad client", map[string]any{"playbook": "reputation-repair", "client": "Acme Inc!"}, 422, []string{"client"}, ""},
+		{"malformed JSON", "{\n  \"playbook\": \"x\",,\n}", 400, nil, "line 2"},
+		{"unknown field", map[string]any{"playbook": "reputation-repair", "client": "acme", "colour": "red"}, 400, nil, "unknown field"},
+		{"trailing data", `{"playbook":"x","client":"acme"} {}`, 400, nil, "after the JSON object"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var p problemBody
+			resp := api.do("POST", "/v1/campaigns", tc.body, nil, &p)
+			require.Equal(t, tc.status, resp.StatusCode, "%+v", p)
+			require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+			var fields []string
+			for _, e := range p.Errors {
+				fields = append(fields, e.Field)
+			}
+			require.ElementsMatch(t, tc.fields, fields, "%+v", p)
+			require.Contains(t, p.Detail, tc.detail)
+		})
+	}
+	var list struct{ Items []workflows.CampaignView }
+	api.do("GET", "/v1/campaigns", nil, nil, &list)
+	require.Empty(t, list.Items, "refused launches leave nothing behind")
+}

@@ -1,0 +1,40 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// saveHistories writes the named workflows' histories to workflows/testdata, where
+// the replay test reads them, when GREENLIGHT_UPDATE_HISTORIES=1. Run it after
+// a change that is meant to alter histories (guarded by workflow.GetVersion), and
+// keep the old files: they prove running campaigns still replay.
+func saveHistories(t *testing.T, c client.Client, runs map[string]string) {
+	t.Helper()
+	if os.Getenv("GREENLIGHT_UPDATE_HISTORIES") != "1" {
+		return
+	}
+	for name, workflowID := range runs {
+		h := &historypb.History{}
+		it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			require.NoError(t, err)
+			h.Events = append(h.Events, ev)
+		}
+		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+		require.NoError(t, err)
+		path := filepath.Join("..", "workflows", "testdata", "histories", name+".json")
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, b, 0o644))
+		t.Logf("wrote %s (%d events)", path, len(h.Events))
+	}
+}

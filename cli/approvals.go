@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// approvalList is the answer of GET /v1/approvals.
+type approvalList struct {
+	Items []workflows.ApprovalView `json:"items"`
+}
+
+func approvalPath(id string) string { return "/v1/approvals/" + url.PathEscape(id) }
+
+func newApprovalsCmd(g *globals) *cobra.Command {
+	return groupCmd("approvals", "The approvals inbox: what waits for a decision",
+		newApprovalsListCmd(g),
+	)
+}
+
+// allStatuses is the --status value that lifts the status filter.
+const allStatuses = "all"
+
+func newApprovalsListCmd(g *globals) *cobra.Command {
+	var status, client, campaign string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List approvals, pending ones by default",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if status != allStatuses {
+				setQuery(q, "status", status)
+			}
+			setQuery(q, "client", client)
+			setQuery(q, "campaign_id", campaign)
+			r := request{method: http.MethodGet, path: "/v1/approvals", query: q}
+			return call(cmd.Context(), g, r, func(l approvalList) error {
+				return printApprovals(g, l, status, time.Now())
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&status, "status", workflows.ApprovalPending, "pending, approved, rejected, expired, or all")
+	f.StringVar(&client, "client", "", "only this client's approvals")
+	f.StringVar(&campaign, "campaign", "", "only approvals of this campaign ID")
+	return cmd
+}
+
+func printApprovals(g *globals, l approvalList, status string, now time.Time) error {
+	if len(l.Items) == 0 {
+		what := "approvals"
+		if status != allStatuses && status != "" {
+			what = status + " approvals"
+		}
+		_, err := fmt.Fprintf(g.stdout, "No %s.\n", what)
+		return err
+	}
+	t := newTable(g.stdout, "ID", "CLIENT", "CAMPAIGN", "TITLE", "STATUS", "DUE")
+	for _, a := range l.Items {
+		t.row(a.ID, a.Client, a.CampaignID, a.Title, a.Status, dueCell(a, now))
+	}
+	return t.flush()
+}
+
+// dueCell shows the deadline relative to now while it still matters: once decided,
+// the approval's due time is history.
+func dueCell(a workflows.ApprovalView, now time.Time) string {
+	if a.Status != workflows.ApprovalPending {
+		return ""
+	}
+	return relTime(a.DueAt, now)
+}
+
+// decidedBy says who or what decided: a person and the channel they used, or the
+// timeout policy that fired.
+func decidedBy(a workflows.ApprovalView) string {
+	switch {
+	case a.DecidedBy != "" && a.Channel != "":
+		return a.DecidedBy + " via " + a.Channel
+	case a.DecidedBy != "":
+		return a.DecidedBy
+	case a.Policy != "":
+		return "timeout policy " + a.Policy
+	}
+	return ""
+}

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// campaignList is the answer of GET /v1/campaigns.
+type campaignList struct {
+	Items         []workflows.CampaignView `json:"items"`
+	NextPageToken string                   `json:"next_page_token"`
+}
+
+func campaignPath(id string) string { return "/v1/campaigns/" + url.PathEscape(id) }
+
+func newCampaignsCmd(g *globals) *cobra.Command {
+	return groupCmd("campaigns", "List, show and cancel campaigns",
+		newCampaignsListCmd(g),
+		newCampaignsShowCmd(g),
+		newCampaignsCancelCmd(g),
+	)
+}
+
+func newCampaignsListCmd(g *globals) *cobra.Command {
+	var status, client, playbook, pageToken string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List campaigns, newest first",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			setQuery(q, "status", status)
+			setQuery(q, "client", client)
+			setQuery(q, "playbook", playbook)
+			setQuery(q, "page_token", pageToken)
+			if limit > 0 {
+				q.Set("limit", strconv.Itoa(limit))
+			}
+			r := request{method: http.MethodGet, path: "/v1/campaigns", query: q}
+			return call(cmd.Context(), g, r, func(l campaignList) error {
+				return printCampaigns(g, l, time.Now())
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&status, "status", "", "only campaigns in this status (running, waiting_approval, completed, failed, canceled)")
+	f.StringVar(&client, "client", "", "only this client's campaigns")
+	f.StringVar(&playbook, "playbook", "", "only campaigns of this playbook")
+	f.IntVar(&limit, "limit", 0, "at most this many campaigns (default: the API's page size)")
+	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
+	return cmd
+}
+
+func printCampaigns(g *globals, l campaignList, now time.Time) error {
+	if len(l.Items) == 0 {
+		_, err := fmt.Fprintln(g.stdout, "No campaigns.")
+		return err
+	}
+	t := newTable(g.stdout, "ID", "CLIENT", "PLAYBOOK", "VERSION", "STATUS", "CURRENT STEP", "CREATED")
+	for _, c := range l.Items {
+		created := ""
+		if c.CreatedAt != nil {
+			created = relTime(*c.CreatedAt, now)
+		}
+		t.row(c.ID, c.Client, c.Playbook, strconv.Itoa(c.PlaybookVersion), c.Status, c.CurrentStep, created)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if l.NextPageToken != "" {
+		// On stderr: it is advice for a person, and keeps stdout a clean table.
+		_, err := fmt.Fprintf(g.stderr, "More campaigns: repeat with --page-token %s\n", l.NextPageToken)
+		return err
+	}
+	return nil
+}
+
+func newCampaignsShowCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a campaign with its steps and approvals",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := request{method: http.MethodGet, path: campaignPath(args[0])}
+			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
+				return printCampaign(g, c, time.Now())
+			})
+		},
+	}
+}
+
+func printCampaign(g *globals, c workflows.CampaignView, now time.Time) error {
+	t := newTable(g.stdout)
+	t.row("Campaign", c.ID)
+	t.field("Workflow", c.WorkflowID)
+	t.row("Client", c.Client)
+	t.row("Playbook", fmt.Sprintf("%s v%d", c.Playbook, c.PlaybookVersion))
+	t.row("Status", c.Status)
+	t.field("Current step", c.CurrentStep)
+	t.field("Error", c.Error)
+	t.field("Params", formatParams(c.Params))
+	t.field("Created", absTime(c.CreatedAt))
+	t.field("Updated", absTime(c.UpdatedAt))
+	t.field("Finished", absTime(c.FinishedAt))
+	t.field("Web UI", c.UIURL)
+	if err := t.flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(g.stdout, "\nSteps")
+	if len(c.Steps) == 0 {
+		fmt.Fprintln(g.stdout, "  none yet")
+	} else {
+		t = newTable(g.stdout, "STEP", "KIND", "STATUS", "STARTED", "FINISHED", "ERROR")
+		for _, s := range c.Steps {
+			t.row(cmp.Or(s.Key, s.ID), s.Kind, s.Status, absTime(s.StartedAt), absTime(s.FinishedAt), s.Error)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintln(g.stdout, "\nApprovals")
+	if len(c.Approvals) == 0 {
+		_, err := fmt.Fprintln(g.stdout, "  none yet")
+		return err
+	}
+	t = newTable(g.stdout, "ID", "STEP", "TITLE", "STATUS", "DUE", "DECIDED BY")
+	for _, a := range c.Approvals {
+		t.row(a.ID, a.Step, a.Title, a.Status, dueCell(a, now), decidedBy(a))
+	}
+	return t.flush()
+}
+
+// formatParams renders params as key=value in key order; strings unquoted, the rest
+// as JSON, the same way --param reads them back.
+func formatParams(params map[string]any) string {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v, ok := params[k].(string)
+		if !ok {
+			b, _ := json.Marshal(params[k])
+			v = string(b)
+		}
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, " ")
+}
+
+func newCampaignsCancelCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Ask a campaign to stop",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			r := request{method: http.MethodPost, path: campaignPath(id) + "/cancel"}
+			// The 202 body, if any, is not needed for the table: cancelling is
+			// asynchronous, and `campaigns show` is where its outcome appears.
+			return call(cmd.Context(), g, r, func(json.RawMessage) error {
+				_, err := fmt.Fprintf(g.stdout, "Cancellation requested for campaign %s; follow it with: greenlight campaigns show %s\n", id, id)
+				return err
+			})
+		},
+	}
+}
+
+// setQuery adds key only when value is set, so the API applies its own defaults.
+func setQuery(q url.Values, key, value string) {
+	if value != "" {
+		q.Set(key, value)
+	}
+}

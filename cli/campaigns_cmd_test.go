@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCampaignsListPrintsTableAndNextPageHint(t *testing.T) {
+	created := time.Now().Add(-3*time.Hour - time.Minute).UTC().Format(time.RFC3339)
+	api, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"items":[
+		{"id":"c_1","client":"acme","playbook":"reputation-repair","playbook_version":2,
+		 "status":"waiting_approval","current_step":"approve-posts","created_at":%q},
+		{"id":"c_2","client":"globex","playbook":"crisis-triage","playbook_version":1,
+		 "status":"completed","created_at":%q}],
+		"next_page_token":"tok-2"}`, created, created))
+
+	stdout, stderr, code := runCLI(t, api, "campaigns", "list", "--status", "waiting_approval", "--client", "acme", "--limit", "2")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, http.MethodGet, got.method)
+	assert.Equal(t, "/v1/campaigns", got.path)
+	assert.Equal(t, url.Values{"status": {"waiting_approval"}, "client": {"acme"}, "limit": {"2"}}, got.query)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, []string{"ID", "CLIENT", "PLAYBOOK", "VERSION", "STATUS", "CURRENT", "STEP", "CREATED"}, strings.Fields(lines[0]))
+	assert.Equal(t, []string{"c_1", "acme", "reputation-repair", "2", "waiting_approval", "approve-posts", "3h", "ago"}, strings.Fields(lines[1]))
+	assert.Equal(t, []string{"c_2", "globex", "crisis-triage", "1", "completed", "-", "3h", "ago"}, strings.Fields(lines[2]))
+	// Columns line up: every row's STATUS starts where the header's does.
+	col := strings.Index(lines[0], "STATUS")
+	assert.Equal(t, "waiting_approval", lines[1][col:col+len("waiting_approval")])
+	assert.Contains(t, stderr, "--page-token tok-2")
+}
+
+func TestCampaignsShowPrintsHeaderStepsAndApprovals(t *testing.T) {
+	due := time.Now().Add(47*time.Hour + 30*time.Minute).UTC().Format(time.RFC3339)
+	api, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"id":"c 1","workflow_id":"campaign-c 1",
+		"playbook":"reputation-repair","playbook_version":1,"client":"acme",
+		"status":"waiting_approval","current_step":"approve-posts","params":{"brand":"Acme","weeks":4},
+		"steps":[{"id":"s1","key":"audit","kind":"action","status":"completed","started_at":"2026-03-01T10:00:00Z","finished_at":"2026-03-01T10:01:00Z"},
+		         {"id":"s2","key":"approve-posts","kind":"approval","status":"waiting_approval"}],
+		"approvals":[{"id":"apr_1","campaign_id":"c 1","client":"acme","step":"approve-posts",
+		  "title":"Approve 3 posts","status":"pending","on_timeout":"reject",
+		  "requested_at":"2026-03-01T10:01:00Z","due_at":%q}]}`, due))
+
+	stdout, stderr, code := runCLI(t, api, "campaigns", "show", "c 1")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "/v1/campaigns/c 1", got.path) // sent escaped, decoded by the server
+	for _, want := range []string{
+		"Campaign", "c 1", "reputation-repair v1", "waiting_approval", "brand=Acme weeks=4",
+		"Steps", "audit", "action", "completed", "approve-posts", "approval",
+		"Approvals", "apr_1", "Approve 3 posts", "pending", "in 47h",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+}
+
+func TestCampaignsCancelPostsAndAcceptsEmpty202(t *testing.T) {
+	api, got := fakeAPI(t, http.StatusAccepted, ``)
+
+	stdout, stderr, code := runCLI(t, api, "campaigns", "cancel", "c_1")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, http.MethodPost, got.method)
+	assert.Equal(t, "/v1/campaigns/c_1/cancel", got.path)
+	assert.Contains(t, stdout, "Cancellation requested for campaign c_1")
+}

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// playbookSummary is one item of GET /v1/playbooks.
+type playbookSummary struct {
+	Name        string `json:"name"`
+	Version     int    `json:"version"`
+	Description string `json:"description"`
+	Builtin     bool   `json:"builtin"`
+	Versions    []int  `json:"versions"`
+}
+
+// playbookDetail is the part of GET /v1/playbooks/{name} the table output uses; --json
+// shows the rest (params, steps).
+type playbookDetail struct {
+	Name        string `json:"name"`
+	Version     int    `json:"version"`
+	Description string `json:"description"`
+	Source      string `json:"source"`
+}
+
+// validation is the 200 answer of POST /v1/playbooks/validate.
+type validation struct {
+	Valid   bool           `json:"valid"`
+	Name    string         `json:"name"`
+	Version int            `json:"version"`
+	Errors  []problemError `json:"errors"`
+}
+
+// errInvalidPlaybook is returned after the errors have been printed, so the exit
+// code says "invalid" without printing them a second time.
+var errInvalidPlaybook = errors.New("invalid playbook")
+
+func newPlaybooksCmd(g *globals) *cobra.Command {
+	return groupCmd("playbooks", "List, show and validate playbooks",
+		newPlaybooksListCmd(g),
+		newPlaybooksShowCmd(g),
+		newPlaybooksValidateCmd(g),
+	)
+}
+
+func newPlaybooksListCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List playbooks, latest version of each",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r := request{method: http.MethodGet, path: "/v1/playbooks"}
+			return call(cmd.Context(), g, r, func(l struct {
+				Items []playbookSummary `json:"items"`
+			}) error {
+				t := newTable(g.stdout, "NAME", "VERSION", "VERSIONS", "BUILTIN", "DESCRIPTION")
+				for _, p := range l.Items {
+					versions := make([]string, len(p.Versions))
+					for i, v := range p.Versions {
+						versions[i] = strconv.Itoa(v)
+					}
+					t.row(p.Name, strconv.Itoa(p.Version), strings.Join(versions, ","), yesNo(p.Builtin), p.Description)
+				}
+				return t.flush()
+			})
+		},
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func newPlaybooksShowCmd(g *globals) *cobra.Command {
+	var version int
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a playbook's YAML source",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			q := url.Values{}
+			if version > 0 {
+				q.Set("version", strconv.Itoa(version))
+			}
+			r := request{method: http.MethodGet, path: "/v1/playbooks/" + url.PathEscape(args[0]), query: q}
+			return call(cmd.Context(), g, r, func(p playbookDetail) error {
+				if p.Source == "" {
+					_, err := fmt.Fprintf(g.stdout, "# %s v%d: %s\n# (the API sent no source; use --json for the parsed playbook)\n", p.Name, p.Version, p.Description)
+					return err
+				}
+				_, err := fmt.Fprint(g.stdout, strings.TrimRight(p.Source, "\n")+"\n")
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVar(&version, "version", 0, "version to show (default: the latest)")
+	return cmd
+}
+
+func newPlaybooksValidateCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a playbook file; prints FILE:LINE:COLUMN for every error and exits 1 if any",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("reading the playbook: %w", err)
+			}
+			r := request{method: http.MethodPost, path: "/v1/playbooks/validate", raw: src, contentType: "application/yaml"}
+			err = call(cmd.Context(), g, r, func(v validation) error {
+				if !v.Valid {
+					return printPlaybookErrors(g, file, v.Errors)
+				}
+				_, err := fmt.Fprintf(g.stdout, "%s: valid (%s v%d)\n", file, v.Name, v.Version)
+				return err
+			})
+			var ae *apiError
+			if errors.As(err, &ae) && ae.status == http.StatusUnprocessableEntity {
+				if g.json { // the problem body is already on stdout
+					return errInvalidPlaybook
+				}
+				return printPlaybookErrors(g, file, ae.problem.Errors)
+			}
+			return err
+		},
+	}
+}
+
+// printPlaybookErrors writes one FILE:LINE:COLUMN: FIELD: MESSAGE line per error, the
+// shape editors and CI annotate from, and returns errInvalidPlaybook.
+func printPlaybookErrors(g *globals, file string, errs []problemError) error {
+	for _, e := range errs {
+		loc := file
+		if e.Line > 0 {
+			loc = fmt.Sprintf("%s:%d:%d", file, e.Line, e.Column)
+		}
+		msg := e.Message
+		if e.Field != "" {
+			msg = e.Field + ": " + msg
+		}
+		if _, err := fmt.Fprintf(g.stdout, "%s: %s\n", loc, msg); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: %w (%d error(s))", file, errInvalidPlaybook, len(errs))
+}

@@ -1,0 +1,212 @@
+// Package config holds the one typed configuration of every greenlight process. Values
+// come from defaults, then the environment, then command-line flags, in that order.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is read once at start and passed down; nothing reads the environment later.
+type Config struct {
+	DataDir      string // dev mode: where both SQLite databases live
+	HTTPAddr     string // API listen address
+	TemporalAddr string // Temporal frontend (dev mode: where the embedded server listens)
+	UIAddr       string // dev mode: Web UI listen address
+	UIURL        string // public base URL of the Temporal Web UI, used in ui_url links
+	Namespace    string
+	DatabaseURL  string // PostgreSQL URL; empty means SQLite under DataDir
+	PlaybooksDir string // extra playbook YAML files registered at start
+	TemporalTLS  TLS
+	LogLevel     string
+	LogFormat    string // text | json
+}
+
+// TLS configures the client connection to an external Temporal cluster.
+type TLS struct {
+	Enabled    bool
+	CAFile     string
+	CertFile   string
+	KeyFile    string
+	ServerName string
+}
+
+// Defaults are the documented defaults (README's configuration table).
+func Defaults() Config {
+	return Config{
+		DataDir:      ".greenlight",
+		HTTPAddr:     "127.0.0.1:8080",
+		TemporalAddr: "127.0.0.1:7233",
+		UIAddr:       "127.0.0.1:8233",
+		Namespace:    "default",
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+}
+
+// envVar names one setting's environment variable; the README table lists the same.
+type envVar struct {
+	name string
+	dst  *string
+}
+
+// FromEnv overlays environment variables on c. lookup is os.LookupEnv in production.
+func (c *Config) FromEnv(lookup func(string) (string, bool)) {
+	vars := []envVar{
+		{"GREENLIGHT_DATA_DIR", &c.DataDir},
+		{"GREENLIGHT_HTTP", &c.HTTPAddr},
+		{"GREENLIGHT_TEMPORAL_ADDRESS", &c.TemporalAddr},
+		{"GREENLIGHT_UI", &c.UIAddr},
+		{"GREENLIGHT_UI_URL", &c.UIURL},
+		{"GREENLIGHT_NAMESPACE", &c.Namespace},
+		{"DATABASE_URL", &c.DatabaseURL},
+		{"GREENLIGHT_PLAYBOOKS_DIR", &c.PlaybooksDir},
+		{"GREENLIGHT_TEMPORAL_TLS_CA", &c.TemporalTLS.CAFile},
+		{"GREENLIGHT_TEMPORAL_TLS_CERT", &c.TemporalTLS.CertFile},
+		{"GREENLIGHT_TEMPORAL_TLS_KEY", &c.TemporalTLS.KeyFile},
+		{"GREENLIGHT_TEMPORAL_TLS_SERVER_NAME", &c.TemporalTLS.ServerName},
+		{"GREENLIGHT_LOG_LEVEL", &c.LogLevel},
+		{"GREENLIGHT_LOG_FORMAT", &c.LogFormat},
+	}
+	for _, v := range vars {
+		if val, ok := lookup(v.name); ok && val != "" {
+			*v.dst = val
+		}
+	}
+	if val, ok := lookup("GREENLIGHT_TEMPORAL_TLS"); ok {
+		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
+	}
+}
+
+// Flags that a process may expose; each command binds the ones it uses.
+const (
+	FlagDataDir     = "data-dir"
+	FlagHTTP        = "http"
+	FlagTemporal    = "temporal-address"
+	FlagDevTemporal = "temporal" // dev mode's shorter name for the same setting
+	FlagUI          = "ui"
+	FlagUIURL       = "ui-url"
+	FlagNamespace   = "namespace"
+	FlagTLS         = "temporal-tls"
+	FlagTLSCA       = "temporal-tls-ca"
+	FlagTLSCert     = "temporal-tls-cert"
+	FlagTLSKey      = "temporal-tls-key"
+	FlagTLSName     = "temporal-tls-server-name"
+	FlagPlaybooks   = "playbooks"
+	FlagLogLevel    = "log-level"
+	FlagLogFormat   = "log-format"
+)
+
+// BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
+// that the environment shows as each flag's default in --help.
+func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		switch n {
+		case FlagDataDir:
+			fs.StringVar(&c.DataDir, n, c.DataDir, "folder for the embedded databases (GREENLIGHT_DATA_DIR)")
+		case FlagHTTP:
+			fs.StringVar(&c.HTTPAddr, n, c.HTTPAddr, "HTTP API listen address (GREENLIGHT_HTTP)")
+		case FlagTemporal:
+			fs.StringVar(&c.TemporalAddr, n, c.TemporalAddr, "Temporal frontend address (GREENLIGHT_TEMPORAL_ADDRESS)")
+		case FlagDevTemporal:
+			fs.StringVar(&c.TemporalAddr, n, c.TemporalAddr, "embedded Temporal frontend listen address (GREENLIGHT_TEMPORAL_ADDRESS)")
+		case FlagUI:
+			fs.StringVar(&c.UIAddr, n, c.UIAddr, "Temporal Web UI listen address (GREENLIGHT_UI)")
+		case FlagUIURL:
+			fs.StringVar(&c.UIURL, n, c.UIURL, "public URL of the Temporal Web UI for links (GREENLIGHT_UI_URL)")
+		case FlagNamespace:
+			fs.StringVar(&c.Namespace, n, c.Namespace, "Temporal namespace (GREENLIGHT_NAMESPACE)")
+		case FlagTLS:
+			fs.BoolVar(&c.TemporalTLS.Enabled, n, c.TemporalTLS.Enabled, "connect to Temporal over TLS (GREENLIGHT_TEMPORAL_TLS)")
+		case FlagTLSCA:
+			fs.StringVar(&c.TemporalTLS.CAFile, n, c.TemporalTLS.CAFile, "CA bundle for Temporal TLS (GREENLIGHT_TEMPORAL_TLS_CA)")
+		case FlagTLSCert:
+			fs.StringVar(&c.TemporalTLS.CertFile, n, c.TemporalTLS.CertFile, "client certificate for Temporal mTLS (GREENLIGHT_TEMPORAL_TLS_CERT)")
+		case FlagTLSKey:
+			fs.StringVar(&c.TemporalTLS.KeyFile, n, c.TemporalTLS.KeyFile, "client key for Temporal mTLS (GREENLIGHT_TEMPORAL_TLS_KEY)")
+		case FlagTLSName:
+			fs.StringVar(&c.TemporalTLS.ServerName, n, c.TemporalTLS.ServerName, "TLS server name of Temporal (GREENLIGHT_TEMPORAL_TLS_SERVER_NAME)")
+		case FlagPlaybooks:
+			fs.StringVar(&c.PlaybooksDir, n, c.PlaybooksDir, "folder of extra playbook YAML files to register at start (GREENLIGHT_PLAYBOOKS_DIR)")
+		case FlagLogLevel:
+			fs.StringVar(&c.LogLevel, n, c.LogLevel, "debug, info, warn or error (GREENLIGHT_LOG_LEVEL)")
+		case FlagLogFormat:
+			fs.StringVar(&c.LogFormat, n, c.LogFormat, "text or json (GREENLIGHT_LOG_FORMAT)")
+		}
+	}
+}
+
+// Load returns the defaults overlaid with the process environment.
+func Load() Config {
+	c := Defaults()
+	c.FromEnv(os.LookupEnv)
+	return c
+}
+
+// Validate checks the settings a process is about to use and names each bad one.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, a := range []struct{ name, addr string }{
+		{"--http", c.HTTPAddr}, {"--temporal-address", c.TemporalAddr}, {"--ui", c.UIAddr},
+	} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("config: %s %q is not host:port: %w", a.name, a.addr, err))
+		}
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("config: DATABASE_URL must start with postgres:// or postgresql://"))
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("config: --log-format %q: want text or json", c.LogFormat))
+	}
+	if c.Namespace == "" {
+		errs = append(errs, fmt.Errorf("config: --namespace must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// SlogLevel parses LogLevel.
+func (c *Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("config: --log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}
+
+// SQLitePath is where dev mode keeps Greenlight's own database.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "greenlight.db") }
+
+// WebUIURL is the base URL for links into the Temporal Web UI.
+func (c *Config) WebUIURL() string {
+	if c.UIURL != "" {
+		return strings.TrimRight(c.UIURL, "/")
+	}
+	if c.UIAddr == "" {
+		return ""
+	}
+	return "http://" + c.UIAddr
+}
+
+// Logger builds the process logger from LogLevel and LogFormat.
+func (c *Config) Logger() *slog.Logger {
+	lvl, _ := c.SlogLevel()
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

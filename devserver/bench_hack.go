@@ -1,0 +1,4 @@
+package devserver
+
+var benchPollRPS = 500
+var benchPragmas = map[string]string{}

@@ -1,0 +1,118 @@
+// Package playbooks holds the playbook language: its types, the parser and validator,
+// template references, and the built-in playbooks embedded in the binary.
+//
+// A playbook is parsed and validated outside any workflow and handed to the campaign
+// workflow as input, so a running campaign keeps the exact definition it started with.
+package playbooks
+
+// Playbook is one version of a campaign definition.
+type Playbook struct {
+	Name        string     `yaml:"name" json:"name"`
+	Version     int        `yaml:"version" json:"version"`
+	Description string     `yaml:"description" json:"description,omitempty"`
+	Params      []Param    `yaml:"params" json:"params,omitempty"`
+	Guardrails  Guardrails `yaml:"guardrails" json:"guardrails"`
+	Steps       []Step     `yaml:"steps" json:"steps"`
+}
+
+// Param is one typed campaign parameter.
+type Param struct {
+	Name        string `yaml:"name" json:"name"`
+	Type        string `yaml:"type" json:"type"` // string | int | bool | duration | list
+	Description string `yaml:"description" json:"description,omitempty"`
+	Required    bool   `yaml:"required" json:"required,omitempty"`
+	Default     any    `yaml:"default" json:"default,omitempty"`
+}
+
+// Parameter types.
+const (
+	TypeString   = "string"
+	TypeInt      = "int"
+	TypeBool     = "bool"
+	TypeDuration = "duration"
+	TypeList     = "list"
+)
+
+// Guardrails stop harmful moves whatever a step asks for.
+type Guardrails struct {
+	// CompetitorsParam names the list parameter holding the client's competitors;
+	// outreach actions never target them.
+	CompetitorsParam string `yaml:"competitors_param" json:"competitors_param,omitempty"`
+}
+
+// Step kinds. A step names its kind by the one kind key it carries.
+const (
+	KindAction   = "action"
+	KindApproval = "approval"
+	KindWait     = "wait"
+)
+
+// Step is one node of a playbook. Exactly one of Action, Approval or Wait is set.
+type Step struct {
+	ID   string `yaml:"id" json:"id"`
+	Name string `yaml:"name" json:"name,omitempty"` // human summary, shown in the UI
+	// Needs names an earlier approval step: this step runs only if that approval
+	// ended approved (by a person or by an approve policy) and is skipped otherwise.
+	Needs string `yaml:"needs" json:"needs,omitempty"`
+
+	Action  string         `yaml:"action" json:"action,omitempty"`
+	With    map[string]any `yaml:"with" json:"with,omitempty"`
+	Timeout *Duration      `yaml:"timeout" json:"timeout,omitempty"` // per attempt; default 5m
+	Retry   *Retry         `yaml:"retry" json:"retry,omitempty"`
+
+	Approval *Approval `yaml:"approval" json:"approval,omitempty"`
+
+	Wait *Duration `yaml:"wait" json:"wait,omitempty"`
+}
+
+// Kind reports which kind of step s is ("" when it names none, which validation refuses).
+func (s Step) Kind() string {
+	switch {
+	case s.Action != "":
+		return KindAction
+	case s.Approval != nil:
+		return KindApproval
+	case s.Wait != nil:
+		return KindWait
+	}
+	return ""
+}
+
+// Summary is the step's human label: its name, else its id.
+func (s Step) Summary() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
+}
+
+// Retry bounds how an action is retried before the step fails.
+type Retry struct {
+	MaxAttempts int       `yaml:"max_attempts" json:"max_attempts,omitempty"`
+	Initial     *Duration `yaml:"initial" json:"initial,omitempty"`
+	Max         *Duration `yaml:"max" json:"max,omitempty"`
+}
+
+// Timeout policies: what silence decides when an approval's deadline passes.
+const (
+	OnTimeoutApprove  = "approve"
+	OnTimeoutReject   = "reject"
+	OnTimeoutSkip     = "skip"
+	OnTimeoutFail     = "fail"
+	OnTimeoutEscalate = "escalate"
+)
+
+// What a rejection does to the campaign.
+const (
+	OnRejectFail     = "fail"
+	OnRejectContinue = "continue"
+)
+
+// Approval is a human decision gate with a deadline and a policy for silence.
+type Approval struct {
+	Title     string         `yaml:"title" json:"title"`
+	Preview   map[string]any `yaml:"preview" json:"preview,omitempty"` // what is being approved, templated
+	Timeout   Duration       `yaml:"timeout" json:"timeout"`
+	OnTimeout string         `yaml:"on_timeout" json:"on_timeout"`
+	OnReject  string         `yaml:"on_reject" json:"on_reject,omitempty"` // default fail
+}

@@ -1,0 +1,309 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/workflows"
+)
+
+var clientPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+type launchRequest struct {
+	Playbook string         `json:"playbook"`
+	Version  int            `json:"version,omitempty"`
+	Client   string         `json:"client"`
+	Params   map[string]any `json:"params,omitempty"`
+}
+
+const maxIdempotencyKey = 200
+
+// createCampaign launches a playbook. The campaign row is written before the
+// workflow starts and removed if the start fails, so nothing half-made remains.
+// With an Idempotency-Key the campaign id derives from the key, so retries, even
+// concurrent ones, land on the same row and the same workflow.
+func (s *Server) createCampaign(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req launchRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		badRequest(c, fmt.Sprintf("Idempotency-Key is longer than %d characters", maxIdempotencyKey))
+		return
+	}
+	var probs []playbooks.Problem
+	if req.Playbook == "" {
+		probs = append(probs, playbooks.Problem{Field: "playbook", Message: "is required"})
+	}
+	if req.Version < 0 {
+		probs = append(probs, playbooks.Problem{Field: "version", Message: "must be 1 or more (or omitted for the latest)"})
+	}
+	switch {
+	case req.Client == "":
+		probs = append(probs, playbooks.Problem{Field: "client", Message: "is required"})
+	case !clientPattern.MatchString(req.Client):
+		probs = append(probs, playbooks.Problem{Field: "client", Message: "must be 1-64 lower-case letters, digits, dots, dashes or underscores"})
+	}
+	if len(probs) > 0 {
+		invalid(c, "the launch request has problems", probs...)
+		return
+	}
+	row, pb, err := s.findPlaybook(ctx, req.Playbook, req.Version)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			invalid(c, "unknown playbook", playbooks.Problem{Field: "playbook", Message: err.Error()})
+			return
+		}
+		s.internal(c, "could not load playbook", err)
+		return
+	}
+	params, err := playbooks.BindParams(pb, req.Params)
+	if err != nil {
+		if invalidFrom(c, fmt.Sprintf("parameters do not fit playbook %s v%d", pb.Name, pb.Version), err) {
+			return
+		}
+		s.internal(c, "could not check parameters", err)
+		return
+	}
+	req.Version = row.Version
+	digest := requestDigest(req)
+
+	id := newCampaignID()
+	var keyPtr *string
+	if key != "" {
+		id = campaignIDFromKey(key)
+		keyPtr = &key
+	}
+	paramsJSON, _ := json.Marshal(params)
+	now := time.Now().UTC()
+	camp := &store.Campaign{
+		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: req.Client,
+		Playbook: pb.Name, PlaybookVersion: pb.Version, Params: string(paramsJSON),
+		Status: workflows.StatusRunning, IdempotencyKey: keyPtr, RequestDigest: digest,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	status := http.StatusCreated
+	created := true
+	if err := s.store.CreateCampaign(ctx, camp); err != nil {
+		if !errors.Is(err, store.ErrConflict) || keyPtr == nil {
+			s.internal(c, "could not record the campaign", err)
+			return
+		}
+		existing, gerr := s.store.CampaignByIdempotencyKey(ctx, key)
+		if gerr != nil {
+			s.internal(c, "could not read the campaign for this Idempotency-Key", gerr)
+			return
+		}
+		if existing.RequestDigest != digest {
+			invalid(c, "this Idempotency-Key was used for a different launch request",
+				playbooks.Problem{Field: "Idempotency-Key", Message: "already used with another body; use a new key"})
+			return
+		}
+		camp, created = existing, false
+		c.Header("Idempotent-Replayed", "true")
+	}
+
+	in := workflows.CampaignInput{
+		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
+		Connector: s.connector, RequestedBy: "api",
+	}
+	if err := s.startCampaign(ctx, camp, in); err != nil {
+		if created {
+			if derr := s.store.DeleteCampaign(context.WithoutCancel(ctx), camp.ID); derr != nil {
+				s.log.ErrorContext(ctx, "could not roll back campaign row", "campaign", camp.ID, "error", derr)
+			}
+		}
+		s.log.ErrorContext(ctx, "could not start campaign workflow", "campaign", camp.ID, "error", err)
+		unavailable(c, "could not start the campaign workflow: Temporal did not accept it; try again")
+		return
+	}
+	if created {
+		_ = s.store.AppendAudit(ctx, store.AuditEvent{
+			DedupKey: camp.ID + "/launch", CampaignID: camp.ID, Kind: "campaign.launched",
+			Actor: "api", Channel: channelOf(c), At: now,
+			Detail: fmt.Sprintf(`{"playbook":%q,"version":%d}`, pb.Name, pb.Version),
+		})
+	}
+	view, err := s.campaignView(ctx, camp)
+	if err != nil {
+		s.internal(c, "could not read the campaign", err)
+		return
+	}
+	c.Header("Location", "/v1/campaigns/"+camp.ID)
+	c.JSON(status, view)
+}
+
+// startCampaign starts the workflow, or finds the one already started for this id.
+func (s *Server) startCampaign(ctx context.Context, camp *store.Campaign, in workflows.CampaignInput) error {
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       camp.WorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            fmt.Sprintf("%s v%d for %s", in.Playbook.Name, in.Playbook.Version, in.Client),
+		StaticDetails:            fmt.Sprintf("Campaign **%s**: playbook `%s` version %d for client `%s`.", camp.ID, in.Playbook.Name, in.Playbook.Version, in.Client),
+	}, workflows.CampaignWorkflowType, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // a retry of a launch whose campaign already finished
+	}
+	return err
+}
+
+func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, error) {
+	row, err := s.store.GetPlaybook(ctx, name, version)
+	if errors.Is(err, store.ErrNotFound) {
+		if version > 0 {
+			return nil, nil, fmt.Errorf("playbook %s has no version %d: %w", name, version, err)
+		}
+		return nil, nil, fmt.Errorf("no playbook named %q: %w", name, err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	pb, err := playbooks.Parse([]byte(row.Source))
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored playbook %s v%d: %w", name, row.Version, err)
+	}
+	return row, pb, nil
+}
+
+func (s *Server) listCampaigns(c *gin.Context) {
+	f := store.CampaignFilter{
+		Status: c.Query("status"), ClientID: c.Query("client"), Playbook: c.Query("playbook"),
+		PageToken: c.Query("page_token"),
+	}
+	if f.Status != "" && !validCampaignStatus(f.Status) {
+		badRequest(c, fmt.Sprintf("status %q is not one of running, waiting_approval, completed, failed, canceled", f.Status))
+		return
+	}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			badRequest(c, "limit must be a whole number from 1 to 200")
+			return
+		}
+		f.Limit = n
+	}
+	page, err := s.store.ListCampaigns(c.Request.Context(), f)
+	if errors.Is(err, store.ErrInvalid) {
+		badRequest(c, "page_token is not one this API issued")
+		return
+	}
+	if err != nil {
+		s.internal(c, "could not list campaigns", err)
+		return
+	}
+	items := make([]workflows.CampaignView, 0, len(page.Items))
+	for i := range page.Items {
+		items = append(items, s.campaignSummary(&page.Items[i]))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_page_token": page.NextPageToken})
+}
+
+func (s *Server) getCampaign(c *gin.Context) {
+	camp, ok := s.campaignOr404(c)
+	if !ok {
+		return
+	}
+	view, err := s.campaignView(c.Request.Context(), camp)
+	if err != nil {
+		s.internal(c, "could not read the campaign", err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
+}
+
+func (s *Server) cancelCampaign(c *gin.Context) {
+	camp, ok := s.campaignOr404(c)
+	if !ok {
+		return
+	}
+	switch camp.Status {
+	case workflows.StatusCompleted, workflows.StatusFailed, workflows.StatusCanceled:
+		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
+		return
+	}
+	err := s.temporal.CancelWorkflow(c.Request.Context(), camp.WorkflowID, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		conflict(c, fmt.Sprintf("campaign %s is no longer running", camp.ID))
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(c.Request.Context(), "cancel failed", "campaign", camp.ID, "error", err)
+		unavailable(c, "Temporal did not accept the cancellation; try again")
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"id": camp.ID, "workflow_id": camp.WorkflowID, "status": "canceling"})
+}
+
+func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
+	camp, err := s.store.GetCampaign(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		notFound(c, "no campaign "+c.Param("id"))
+		return nil, false
+	}
+	if err != nil {
+		s.internal(c, "could not read the campaign", err)
+		return nil, false
+	}
+	return camp, true
+}
+
+func validCampaignStatus(s string) bool {
+	switch s {
+	case workflows.StatusRunning, workflows.StatusWaitingApproval, workflows.StatusCompleted,
+		workflows.StatusFailed, workflows.StatusCanceled:
+		return true
+	}
+	return false
+}
+
+// newCampaignID is 12 random base32 characters: short enough to type.
+func newCampaignID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))[:12]
+}
+
+// campaignIDFromKey derives the id from an Idempotency-Key, so every retry of one
+// launch names the same campaign and workflow.
+func campaignIDFromKey(key string) string {
+	sum := sha256.Sum256([]byte("idempotency:" + key))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:12]
+}
+
+func requestDigest(r launchRequest) string {
+	b, _ := json.Marshal(r) // maps marshal with sorted keys: stable
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// channelOf says through which channel a request came: the CLI marks itself.
+func channelOf(c *gin.Context) string {
+	if c.GetHeader("Greenlight-Channel") == workflows.ChannelCLI {
+		return workflows.ChannelCLI
+	}
+	return workflows.ChannelAPI
+}

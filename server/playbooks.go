@@ -1,0 +1,106 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+)
+
+type playbookSummary struct {
+	Name        string `json:"name"`
+	Version     int    `json:"version"` // latest
+	Description string `json:"description"`
+	Builtin     bool   `json:"builtin"`
+	Versions    []int  `json:"versions"`
+}
+
+func (s *Server) listPlaybooks(c *gin.Context) {
+	all, err := s.store.ListPlaybooks(c.Request.Context())
+	if err != nil {
+		s.internal(c, "could not list playbooks", err)
+		return
+	}
+	items := []playbookSummary{}
+	for _, p := range all { // ordered by name, then version
+		if n := len(items); n > 0 && items[n-1].Name == p.Name {
+			last := &items[n-1]
+			last.Version, last.Description, last.Builtin = p.Version, p.Description, p.Builtin
+			last.Versions = append(last.Versions, p.Version)
+			continue
+		}
+		items = append(items, playbookSummary{Name: p.Name, Version: p.Version, Description: p.Description, Builtin: p.Builtin, Versions: []int{p.Version}})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type playbookDetail struct {
+	*playbooks.Playbook
+	Builtin   bool      `json:"builtin"`
+	Digest    string    `json:"digest"`
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (s *Server) getPlaybook(c *gin.Context) {
+	version := 0
+	if v := c.Query("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			badRequest(c, "version must be a whole number of at least 1")
+			return
+		}
+		version = n
+	}
+	row, pb, ok := s.loadPlaybook(c, c.Param("name"), version)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, playbookDetail{Playbook: pb, Builtin: row.Builtin, Digest: row.Digest, Source: row.Source, CreatedAt: row.CreatedAt})
+}
+
+// loadPlaybook fetches and parses a registered version (0 = latest), answering 404
+// itself when there is none.
+func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, bool) {
+	row, err := s.store.GetPlaybook(c.Request.Context(), name, version)
+	if errors.Is(err, store.ErrNotFound) {
+		if version > 0 {
+			notFound(c, "playbook "+name+" has no version "+strconv.Itoa(version))
+		} else {
+			notFound(c, "no playbook named "+name)
+		}
+		return nil, nil, false
+	}
+	if err != nil {
+		s.internal(c, "could not load playbook", err)
+		return nil, nil, false
+	}
+	pb, err := playbooks.Parse([]byte(row.Source))
+	if err != nil {
+		// Registered versions were valid when stored; this is a defect, not bad input.
+		s.internal(c, "stored playbook no longer parses", err)
+		return nil, nil, false
+	}
+	return row, pb, true
+}
+
+func (s *Server) validatePlaybook(c *gin.Context) {
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	pb, err := playbooks.Parse(body)
+	if err != nil {
+		if invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
+			return
+		}
+		s.internal(c, "could not validate playbook", err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"valid": true, "name": pb.Name, "version": pb.Version, "steps": len(pb.Steps)})
+}

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/playbooks"
+)
+
+// Problem is an RFC 9457 problem document; every error the API returns is one.
+type Problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail,omitempty"`
+	Errors []playbooks.Problem `json:"errors,omitempty"`
+}
+
+const problemContentType = "application/problem+json"
+
+// Problem types, relative URIs documented in docs/api.md.
+const (
+	probBadRequest  = "/problems/bad-request"
+	probValidation  = "/problems/validation"
+	probNotFound    = "/problems/not-found"
+	probConflict    = "/problems/conflict"
+	probUnavailable = "/problems/unavailable"
+	probInternal    = "/problems/internal"
+)
+
+func problem(c *gin.Context, status int, typ, title, detail string, errs ...playbooks.Problem) {
+	b, err := json.Marshal(Problem{Type: typ, Title: title, Status: status, Detail: detail, Errors: errs})
+	if err != nil {
+		b = []byte(`{"type":"/problems/internal","title":"Internal error","status":500}`)
+	}
+	c.Abort()
+	c.Data(status, problemContentType, b)
+}
+
+func invalid(c *gin.Context, detail string, errs ...playbooks.Problem) {
+	problem(c, http.StatusUnprocessableEntity, probValidation, "Validation failed", detail, errs...)
+}
+
+func notFound(c *gin.Context, detail string) {
+	problem(c, http.StatusNotFound, probNotFound, "Not found", detail)
+}
+
+func badRequest(c *gin.Context, detail string) {
+	problem(c, http.StatusBadRequest, probBadRequest, "Bad request", detail)
+}
+
+func conflict(c *gin.Context, detail string) {
+	problem(c, http.StatusConflict, probConflict, "Conflict", detail)
+}
+
+func unavailable(c *gin.Context, detail string) {
+	problem(c, http.StatusServiceUnavailable, probUnavailable, "Service unavailable", detail)
+}
+
+// internal hides the cause from the caller but logs it.
+func (s *Server) internal(c *gin.Context, msg string, err error) {
+	s.log.ErrorContext(c.Request.Context(), msg, "error", err, "path", c.Request.URL.Path)
+	problem(c, http.StatusInternalServerError, probInternal, "Internal error", msg)
+}
+
+// invalidFrom turns a playbooks.InvalidError into a 422 listing every problem.
+func invalidFrom(c *gin.Context, detail string, err error) bool {
+	var ie *playbooks.InvalidError
+	if errors.As(err, &ie) {
+		invalid(c, detail, ie.Problems...)
+		return true
+	}
+	return false
+}

@@ -1,0 +1,139 @@
+// Package server is the HTTP API: one route table, one handler file per resource.
+// Handlers decode, validate, act and reply, returning early on the first problem.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/store"
+)
+
+// Deps are what the API needs; the process wiring provides them.
+type Deps struct {
+	Store     *store.Store
+	Temporal  client.Client
+	Namespace string
+	UIURL     string // base URL of the Temporal Web UI; "" = no links
+	Connector string // platform connector new campaigns use
+	Logger    *slog.Logger
+}
+
+// Server holds the API's dependencies.
+type Server struct {
+	store     *store.Store
+	temporal  client.Client
+	namespace string
+	uiURL     string
+	connector string
+	log       *slog.Logger
+	engine    *gin.Engine
+}
+
+// New builds the API and its route table.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Connector == "" {
+		d.Connector = "sandbox"
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{
+		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
+		connector: d.Connector, log: d.Logger, engine: gin.New(),
+	}
+	s.routes()
+	return s
+}
+
+// Handler is the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+func (s *Server) routes() {
+	e := s.engine
+	// No proxy is trusted until one is configured: a client cannot spoof its address.
+	_ = e.SetTrustedProxies(nil)
+	e.Use(s.recoverer(), s.accessLog())
+	e.NoRoute(func(c *gin.Context) { notFound(c, "no route "+c.Request.Method+" "+c.Request.URL.Path) })
+	e.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, probBadRequest, "Method not allowed", c.Request.Method+" is not allowed here")
+	})
+	e.HandleMethodNotAllowed = true
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/v1")
+	v1.GET("/playbooks", s.listPlaybooks)
+	v1.GET("/playbooks/:name", s.getPlaybook)
+	v1.POST("/playbooks/validate", s.validatePlaybook)
+
+	v1.POST("/campaigns", s.createCampaign)
+	v1.GET("/campaigns", s.listCampaigns)
+	v1.GET("/campaigns/:id", s.getCampaign)
+	v1.POST("/campaigns/:id/cancel", s.cancelCampaign)
+
+	v1.GET("/approvals", s.listApprovals)
+	v1.POST("/approvals/:id/decision", s.decideApproval)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// readyz reports whether the store and Temporal answer; load balancers stop
+// sending traffic on 503.
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := gin.H{}
+	ready := true
+	if err := s.store.Ping(ctx); err != nil {
+		checks["store"] = err.Error()
+		ready = false
+	} else {
+		checks["store"] = "ok"
+	}
+	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"] = err.Error()
+		ready = false
+	} else {
+		checks["temporal"] = "ok"
+	}
+	if !ready {
+		b, _ := json.Marshal(gin.H{"type": probUnavailable, "title": "Not ready", "status": http.StatusServiceUnavailable, "checks": checks})
+		c.Data(http.StatusServiceUnavailable, problemContentType, b)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready", "checks": checks})
+}
+
+func (s *Server) recoverer() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.ErrorContext(c.Request.Context(), "handler panicked", "panic", r, "path", c.Request.URL.Path)
+				problem(c, http.StatusInternalServerError, probInternal, "Internal error", "unexpected failure")
+			}
+		}()
+		c.Next()
+	}
+}
+
+func (s *Server) accessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
+			slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+			slog.Duration("took", time.Since(start)))
+	}
+}

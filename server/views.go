@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// The API answers in the same shapes as the workflow's status query
+// (workflows.CampaignView), built here from the store's rows.
+
+func (s *Server) campaignSummary(c *store.Campaign) workflows.CampaignView {
+	created, updated := c.CreatedAt, c.UpdatedAt
+	v := workflows.CampaignView{
+		ID: c.ID, WorkflowID: c.WorkflowID, Playbook: c.Playbook, PlaybookVersion: c.PlaybookVersion,
+		Client: c.ClientID, Status: c.Status, CurrentStep: c.CurrentStep, Error: c.Error,
+		CreatedAt: &created, UpdatedAt: &updated, FinishedAt: c.FinishedAt,
+		Steps: []workflows.StepView{}, Approvals: []workflows.ApprovalView{},
+		UIURL: s.workflowURL(c.WorkflowID),
+	}
+	if c.Params != "" {
+		_ = json.Unmarshal([]byte(c.Params), &v.Params)
+	}
+	return v
+}
+
+func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (workflows.CampaignView, error) {
+	v := s.campaignSummary(c)
+	steps, err := s.store.StepRuns(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, r := range steps {
+		v.Steps = append(v.Steps, workflows.StepView{
+			ID: r.StepID, Key: r.Key, Kind: r.Kind, Name: r.Name, Status: r.Status,
+			StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Output: rawJSON(r.Output), Error: r.Error,
+		})
+	}
+	approvals, err := s.store.CampaignApprovals(ctx, c.ID)
+	if err != nil {
+		return v, err
+	}
+	for i := range approvals {
+		v.Approvals = append(v.Approvals, approvalView(&approvals[i]))
+	}
+	return v, nil
+}
+
+func approvalView(a *store.Approval) workflows.ApprovalView {
+	return workflows.ApprovalView{
+		ID: a.ID, CampaignID: a.CampaignID, Client: a.ClientID, Step: a.StepKey, Title: a.Title,
+		Preview: rawJSON(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
+		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
+		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
+	}
+}
+
+func rawJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+// workflowURL links a campaign to its page in the Temporal Web UI.
+func (s *Server) workflowURL(workflowID string) string {
+	if s.uiURL == "" {
+		return ""
+	}
+	return s.uiURL + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows/" + url.PathEscape(workflowID)
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm/clause"
+)
+
+// ApprovalFilter selects approvals; empty fields do not filter.
+type ApprovalFilter struct {
+	Status     string
+	ClientID   string
+	CampaignID string
+	Limit      int // 0 means 100; at most 500
+}
+
+const (
+	defaultApprovalLimit = 100
+	maxApprovalLimit     = 500
+)
+
+// GetApproval returns the approval or ErrNotFound.
+func (s *Store) GetApproval(ctx context.Context, id string) (*Approval, error) {
+	var a Approval
+	if err := s.conn(ctx).Where("id = ?", id).Take(&a).Error; err != nil {
+		return nil, fmt.Errorf("store: unable to get approval %q: %w", id, notFoundOr(err))
+	}
+	normalizeApproval(&a)
+	return &a, nil
+}
+
+// CampaignApprovals returns a campaign's approvals in the order requested.
+func (s *Store) CampaignApprovals(ctx context.Context, campaignID string) ([]Approval, error) {
+	var list []Approval
+	err := s.conn(ctx).Where("campaign_id = ?", campaignID).Order("requested_at, id").Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list approvals of campaign %q: %w", campaignID, err)
+	}
+	for i := range list {
+		normalizeApproval(&list[i])
+	}
+	return list, nil
+}
+
+// ListApprovals is the approvers' inbox: the most urgent (earliest due) first.
+func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval, error) {
+	limit, err := pageLimit(f.Limit, defaultApprovalLimit, maxApprovalLimit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list approvals: %w", err)
+	}
+	q := s.conn(ctx)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.ClientID != "" {
+		q = q.Where("client_id = ?", f.ClientID)
+	}
+	if f.CampaignID != "" {
+		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	var list []Approval
+	err = q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{
+		{Column: clause.Column{Name: "due_at"}},
+		{Column: clause.Column{Name: "id"}},
+	}}).Limit(limit).Find(&list).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list approvals: %w", err)
+	}
+	for i := range list {
+		normalizeApproval(&list[i])
+	}
+	return list, nil
+}

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one versioned schema change. Up runs inside the transaction that
+// also records the version, so a migration is applied entirely or not at all.
+// Migrations are written as explicit SQL, never AutoMigrate: an applied
+// migration must mean the same thing forever, whatever the Go structs become.
+type migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB, dialect string) error
+}
+
+// migrations is append-only and ordered by Version; a released entry is never
+// edited, a change is a new entry.
+var migrations = []migration{
+	{Version: 1, Name: "initial schema", Up: migrateInitialSchema},
+}
+
+// migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
+// from other users of pg_advisory_xact_lock in the same database.
+const migrationLockClass = 0x474c6d67
+
+// Migrate applies pending migrations in order. Each runs in its own transaction
+// that first takes a lock and re-reads schema_migrations, so two processes
+// migrating at once apply each version exactly once: on PostgreSQL through an
+// advisory lock keyed by the current schema, on SQLite through the write lock
+// that BEGIN IMMEDIATE takes.
+func (s *Store) Migrate(ctx context.Context) error {
+	for _, m := range migrations {
+		if err := s.applyMigration(ctx, m); err != nil {
+			return fmt.Errorf("store: unable to apply migration %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m migration) error {
+	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == DialectPostgres {
+			// Keyed by schema so that isolated schemas (tests, tenants) do not
+			// serialise each other's migrations.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '')))", migrationLockClass).Error; err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		if err := tx.Exec(ddl(s.dialect, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version INTEGER NOT NULL PRIMARY KEY,
+	name VARCHAR(200) NOT NULL,
+	applied_at {ts} NOT NULL
+)`)).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var applied int64
+		if err := tx.Table("schema_migrations").Where("version = ?", m.Version).Count(&applied).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		if applied > 0 {
+			return nil
+		}
+		if err := m.Up(tx, s.dialect); err != nil {
+			return err
+		}
+		return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			m.Version, m.Name, utc(time.Now())).Error
+	})
+}
+
+// ddl fills the dialect-specific types of a portable statement: {ts} is a
+// timestamp with time zone, {serial} an auto-incrementing 64-bit primary key.
+// SQLite's DATETIME is what the driver recognises to convert text to time.
+// The mapping is part of what every applied migration means: extend it, never
+// change it.
+func ddl(dialect, stmt string) string {
+	var r *strings.Replacer
+	if dialect == DialectPostgres {
+		r = strings.NewReplacer("{ts}", "TIMESTAMP WITH TIME ZONE", "{serial}", "BIGSERIAL PRIMARY KEY")
+	} else {
+		r = strings.NewReplacer("{ts}", "DATETIME", "{serial}", "INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT")
+	}
+	return r.Replace(stmt)
+}
+
+func execAll(tx *gorm.DB, dialect string, stmts []string) error {
+	for _, stmt := range stmts {
+		if err := tx.Exec(ddl(dialect, stmt)).Error; err != nil {
+			first, _, _ := strings.Cut(strings.TrimSpace(stmt), "\n")
+			return fmt.Errorf("%s: %w", first, err)
+		}
+	}
+	return nil
+}
+
+// migrateInitialSchema creates the tables of models.go as of the first
+// release. Index names follow GORM's naming (idx_<table>_<column>) so that the
+// Migrator can find the indexes the models declare. Foreign keys tie step runs
+// and approvals to their campaign; audit events and platform actions have
+// none, because they record what happened and must be writable even for
+// something the projection has not caught up with.
+func migrateInitialSchema(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE clients (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	name VARCHAR(200) NOT NULL,
+	created_at {ts} NOT NULL
+)`,
+		`CREATE TABLE playbooks (
+	name VARCHAR(100) NOT NULL,
+	version INTEGER NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	source TEXT NOT NULL,
+	digest VARCHAR(64) NOT NULL,
+	builtin BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {ts} NOT NULL,
+	PRIMARY KEY (name, version)
+)`,
+		`CREATE TABLE campaigns (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	workflow_id VARCHAR(128) NOT NULL,
+	client_id VARCHAR(64) NOT NULL REFERENCES clients (id),
+	playbook VARCHAR(100) NOT NULL,
+	playbook_version INTEGER NOT NULL,
+	params TEXT NOT NULL DEFAULT '{}',
+	status VARCHAR(32) NOT NULL,
+	current_step VARCHAR(200) NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	idempotency_key VARCHAR(200),
+	request_digest VARCHAR(64) NOT NULL DEFAULT '',
+	projection_seq BIGINT NOT NULL DEFAULT 0,
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL,
+	finished_at {ts}
+)`,
+		`CREATE UNIQUE INDEX idx_campaigns_workflow_id ON campaigns (workflow_id)`,
+		`CREATE UNIQUE INDEX idx_campaigns_idempotency_key ON campaigns (idempotency_key)`,
+		`CREATE INDEX idx_campaigns_client_id ON campaigns (client_id)`,
+		`CREATE INDEX idx_campaigns_playbook ON campaigns (playbook)`,
+		`CREATE INDEX idx_campaigns_status ON campaigns (status)`,
+		`CREATE INDEX idx_campaigns_created_at ON campaigns (created_at)`,
+		`CREATE TABLE step_runs (
+	campaign_id VARCHAR(64) NOT NULL REFERENCES campaigns (id),
+	"key" VARCHAR(200) NOT NULL,
+	step_id VARCHAR(100) NOT NULL,
+	kind VARCHAR(32) NOT NULL,
+	name VARCHAR(200) NOT NULL DEFAULT '',
+	status VARCHAR(32) NOT NULL,
+	seq INTEGER NOT NULL,
+	started_at {ts},
+	finished_at {ts},
+	output TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (campaign_id, "key")
+)`,
+		`CREATE TABLE approvals (
+	id VARCHAR(200) NOT NULL PRIMARY KEY,
+	campaign_id VARCHAR(64) NOT NULL REFERENCES campaigns (id),
+	client_id VARCHAR(64) NOT NULL,
+	step_key VARCHAR(200) NOT NULL,
+	title VARCHAR(300) NOT NULL DEFAULT '',
+	preview TEXT NOT NULL DEFAULT '',
+	status VARCHAR(32) NOT NULL,
+	on_timeout VARCHAR(32) NOT NULL,
+	requested_at {ts} NOT NULL,
+	due_at {ts} NOT NULL,
+	decided_at {ts},
+	decision VARCHAR(32) NOT NULL DEFAULT '',
+	decided_by VARCHAR(200) NOT NULL DEFAULT '',
+	comment TEXT NOT NULL DEFAULT '',
+	channel VARCHAR(32) NOT NULL DEFAULT '',
+	policy VARCHAR(32) NOT NULL DEFAULT ''
+)`,
+		`CREATE INDEX idx_approvals_campaign_id ON approvals (campaign_id)`,
+		`CREATE INDEX idx_approvals_client_id ON approvals (client_id)`,
+		`CREATE INDEX idx_approvals_status ON approvals (status)`,
+		`CREATE INDEX idx_approvals_due_at ON approvals (due_at)`,
+		`CREATE TABLE audit_events (
+	id {serial},
+	dedup_key VARCHAR(300) NOT NULL,
+	campaign_id VARCHAR(64) NOT NULL,
+	approval_id VARCHAR(200) NOT NULL DEFAULT '',
+	kind VARCHAR(64) NOT NULL,
+	actor VARCHAR(200) NOT NULL DEFAULT '',
+	channel VARCHAR(32) NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT '',
+	at {ts} NOT NULL
+)`,
+		`CREATE UNIQUE INDEX idx_audit_events_dedup_key ON audit_events (dedup_key)`,
+		`CREATE INDEX idx_audit_events_campaign_id ON audit_events (campaign_id)`,
+		`CREATE INDEX idx_audit_events_at ON audit_events (at)`,
+		`CREATE TABLE platform_actions (
+	idempotency_key VARCHAR(300) NOT NULL PRIMARY KEY,
+	platform VARCHAR(64) NOT NULL,
+	client_id VARCHAR(64) NOT NULL,
+	campaign_id VARCHAR(64) NOT NULL,
+	action VARCHAR(64) NOT NULL,
+	target VARCHAR(200) NOT NULL DEFAULT '',
+	input TEXT NOT NULL DEFAULT '',
+	output TEXT NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL
+)`,
+		`CREATE INDEX idx_platform_actions_client_id ON platform_actions (client_id)`,
+		`CREATE INDEX idx_platform_actions_campaign_id ON platform_actions (campaign_id)`,
+	})
+}

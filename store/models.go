@@ -1,0 +1,109 @@
+package store
+
+import "time"
+
+// The models are the query side of Greenlight: Temporal holds the execution, these
+// rows hold what people ask about. Every row is written idempotently by activities
+// (or by the API before a workflow exists), so a retried write never duplicates.
+
+// Client is an agency's customer; campaigns and approvals are scoped to one.
+type Client struct {
+	ID        string    `gorm:"primaryKey;size:64"`
+	Name      string    `gorm:"size:200;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Playbook is one immutable version of a playbook definition.
+type Playbook struct {
+	Name        string    `gorm:"primaryKey;size:100"`
+	Version     int       `gorm:"primaryKey;autoIncrement:false"`
+	Description string    `gorm:"type:text;not null;default:''"`
+	Source      string    `gorm:"type:text;not null"` // the YAML as registered
+	Digest      string    `gorm:"size:64;not null"`   // sha256 of Source, hex
+	Builtin     bool      `gorm:"not null;default:false"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+// Campaign is one run of a playbook for one client.
+type Campaign struct {
+	ID              string     `gorm:"primaryKey;size:64"`
+	WorkflowID      string     `gorm:"size:128;not null;uniqueIndex"`
+	ClientID        string     `gorm:"size:64;not null;index"`
+	Playbook        string     `gorm:"size:100;not null;index"`
+	PlaybookVersion int        `gorm:"not null"`
+	Params          string     `gorm:"type:text;not null;default:'{}'"` // JSON object
+	Status          string     `gorm:"size:32;not null;index"`
+	CurrentStep     string     `gorm:"size:200;not null;default:''"`
+	Error           string     `gorm:"type:text;not null;default:''"`
+	IdempotencyKey  *string    `gorm:"size:200;uniqueIndex"`        // NULL when the caller sent none
+	RequestDigest   string     `gorm:"size:64;not null;default:''"` // sha256 of the launch request, to refuse a reused key with another body
+	ProjectionSeq   int64      `gorm:"not null;default:0"`          // last projection applied; older ones are stale
+	CreatedAt       time.Time  `gorm:"not null;index"`
+	UpdatedAt       time.Time  `gorm:"not null"`
+	FinishedAt      *time.Time ``
+}
+
+// StepRun is one execution of one step. Key is the step's instance path, unique in
+// its campaign (e.g. "publish" or, inside a repeat, "weekly#3/publish").
+type StepRun struct {
+	CampaignID string     `gorm:"primaryKey;size:64"`
+	Key        string     `gorm:"primaryKey;size:200"`
+	StepID     string     `gorm:"size:100;not null"`
+	Kind       string     `gorm:"size:32;not null"`
+	Name       string     `gorm:"size:200;not null;default:''"`
+	Status     string     `gorm:"size:32;not null"`
+	Seq        int        `gorm:"not null"` // order in which the workflow reached the step
+	StartedAt  *time.Time ``
+	FinishedAt *time.Time ``
+	Output     string     `gorm:"type:text;not null;default:''"` // JSON, "" when none
+	Error      string     `gorm:"type:text;not null;default:''"`
+}
+
+// Approval is one human decision a campaign waits for.
+type Approval struct {
+	ID          string     `gorm:"primaryKey;size:200"`
+	CampaignID  string     `gorm:"size:64;not null;index"`
+	ClientID    string     `gorm:"size:64;not null;index"`
+	StepKey     string     `gorm:"size:200;not null"`
+	Title       string     `gorm:"size:300;not null;default:''"`
+	Preview     string     `gorm:"type:text;not null;default:''"` // JSON
+	Status      string     `gorm:"size:32;not null;index"`
+	OnTimeout   string     `gorm:"size:32;not null"`
+	RequestedAt time.Time  `gorm:"not null"`
+	DueAt       time.Time  `gorm:"not null;index"`
+	DecidedAt   *time.Time ``
+	Decision    string     `gorm:"size:32;not null;default:''"` // approve | reject
+	DecidedBy   string     `gorm:"size:200;not null;default:''"`
+	Comment     string     `gorm:"type:text;not null;default:''"`
+	Channel     string     `gorm:"size:32;not null;default:''"` // api, cli, signal, policy
+	Policy      string     `gorm:"size:32;not null;default:''"` // the on_timeout policy that fired, if any
+}
+
+// AuditEvent is an append-only record of who did what, when and through which channel.
+// DedupKey makes writes from retried activities land once.
+type AuditEvent struct {
+	ID         int64     `gorm:"primaryKey;autoIncrement"`
+	DedupKey   string    `gorm:"size:300;not null;uniqueIndex"`
+	CampaignID string    `gorm:"size:64;not null;index"`
+	ApprovalID string    `gorm:"size:200;not null;default:''"`
+	Kind       string    `gorm:"size:64;not null"`
+	Actor      string    `gorm:"size:200;not null;default:''"`
+	Channel    string    `gorm:"size:32;not null;default:''"`
+	Detail     string    `gorm:"type:text;not null;default:''"` // JSON
+	At         time.Time `gorm:"not null;index"`
+}
+
+// PlatformAction is the durable record of one action a connector performed, keyed by
+// its idempotency key: a connector looks here first, so a retried activity returns
+// the recorded result instead of acting twice.
+type PlatformAction struct {
+	IdempotencyKey string    `gorm:"primaryKey;size:300"`
+	Platform       string    `gorm:"size:64;not null"`
+	ClientID       string    `gorm:"size:64;not null;index"`
+	CampaignID     string    `gorm:"size:64;not null;index"`
+	Action         string    `gorm:"size:64;not null"`
+	Target         string    `gorm:"size:200;not null;default:''"`
+	Input          string    `gorm:"type:text;not null;default:''"`
+	Output         string    `gorm:"type:text;not null;default:''"`
+	CreatedAt      time.Time `gorm:"not null"`
+}

@@ -1,0 +1,52 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// pageLimit applies a list's default and bounds to a requested limit.
+func pageLimit(limit, def, max int) (int, error) {
+	switch {
+	case limit == 0:
+		return def, nil
+	case limit < 0 || limit > max:
+		return 0, fmt.Errorf("%w: limit %d: want 1..%d, or 0 for the default", ErrInvalid, limit, max)
+	default:
+		return limit, nil
+	}
+}
+
+// cursor is the position after the last item of a page under the ordering
+// (created_at desc, id desc). Keyset rather than offset, so that campaigns
+// created while someone pages through the list neither repeat nor vanish.
+type cursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        string    `json:"i"`
+}
+
+// encodeCursor yields an opaque token: clients must not build or parse it, so
+// its format can change without breaking them.
+func encodeCursor(c cursor) string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		// A struct of a time and a string always marshals.
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(token string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return c, fmt.Errorf("%w: malformed page token", ErrInvalid)
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
+		return c, fmt.Errorf("%w: malformed page token", ErrInvalid)
+	}
+	c.CreatedAt = utc(c.CreatedAt)
+	return c, nil
+}

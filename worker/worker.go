@@ -1,0 +1,32 @@
+// Package worker builds the Temporal worker that runs campaign workflows and their
+// activities on the greenlight task queue.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// New returns a worker with the campaign workflow and every activity registered.
+// The caller starts and stops it.
+func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	Register(w, acts)
+	return w
+}
+
+// Register adds Greenlight's workflow and activities to any registry: a worker, a
+// test environment, or a replayer.
+func Register(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	RegisterActivity(any)
+}, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.CampaignWorkflow, workflow.RegisterOptions{Name: workflows.CampaignWorkflowType})
+	if acts != nil {
+		r.RegisterActivity(acts)
+	}
+}

@@ -1,0 +1,153 @@
+// Package workflows holds the campaign workflow and its contract: task queue, signal,
+// query and update names, payloads and statuses. The API, the CLI and scripts import
+// these; nothing else spells the strings.
+package workflows
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/greenlight/greenlight/playbooks"
+)
+
+// TaskQueue is where campaign workflows and their activities run.
+const TaskQueue = "greenlight"
+
+// Names registered with Temporal.
+const (
+	// CampaignWorkflowType is the registered workflow type of every campaign.
+	CampaignWorkflowType = "Campaign"
+	// SignalApproval decides an approval: payload ApprovalSignal. Duplicate and late
+	// signals change nothing and are recorded as ignored.
+	SignalApproval = "approval"
+	// QueryStatus returns a CampaignView of the run.
+	QueryStatus = "status"
+	// UpdateDecide decides an approval and answers with the updated ApprovalView, or
+	// with an error the caller can show (unknown, already decided, expired).
+	UpdateDecide = "decide"
+)
+
+// CampaignWorkflowID is the one place a campaign's workflow ID is derived.
+func CampaignWorkflowID(campaignID string) string { return "campaign-" + campaignID }
+
+// Campaign statuses.
+const (
+	StatusRunning         = "running"
+	StatusWaitingApproval = "waiting_approval"
+	StatusCompleted       = "completed"
+	StatusFailed          = "failed"
+	StatusCanceled        = "canceled"
+)
+
+// Step statuses.
+const (
+	StepRunning         = "running"
+	StepWaitingApproval = "waiting_approval"
+	StepCompleted       = "completed"
+	StepSkipped         = "skipped"
+	StepFailed          = "failed"
+	StepCanceled        = "canceled"
+)
+
+// Approval statuses. Expired means the timeout policy decided; Policy says which.
+const (
+	ApprovalPending  = "pending"
+	ApprovalApproved = "approved"
+	ApprovalRejected = "rejected"
+	ApprovalExpired  = "expired"
+)
+
+// Decisions a person can take.
+const (
+	DecisionApprove = "approve"
+	DecisionReject  = "reject"
+)
+
+// Channels through which a decision or launch arrived, for the audit log.
+const (
+	ChannelAPI    = "api"
+	ChannelCLI    = "cli"
+	ChannelSignal = "signal"
+	ChannelPolicy = "policy"
+	ChannelSystem = "system"
+)
+
+// CampaignInput is everything a campaign needs; the playbook travels inside it so
+// the run keeps the definition it started with.
+type CampaignInput struct {
+	CampaignID  string             `json:"campaign_id"`
+	Client      string             `json:"client"`
+	Playbook    playbooks.Playbook `json:"playbook"`
+	Params      map[string]any     `json:"params"`
+	Connector   string             `json:"connector"` // platform connector, e.g. "sandbox"
+	RequestedBy string             `json:"requested_by,omitempty"`
+}
+
+// CampaignResult is what a finished campaign returns.
+type CampaignResult struct {
+	Status  string                    `json:"status"`
+	Outputs map[string]map[string]any `json:"outputs,omitempty"`
+}
+
+// ApprovalSignal is the payload of the `approval` signal and the `decide` update.
+type ApprovalSignal struct {
+	ApprovalID string `json:"approval_id"`
+	Decision   string `json:"decision"` // approve | reject
+	By         string `json:"by"`
+	Comment    string `json:"comment,omitempty"`
+	// Channel is set by the API and CLI; a raw Temporal signal leaves it empty and is
+	// recorded as "signal".
+	Channel string `json:"channel,omitempty"`
+}
+
+// CampaignView is the shape of GET /v1/campaigns/{id} and of the status query.
+type CampaignView struct {
+	ID              string         `json:"id"`
+	WorkflowID      string         `json:"workflow_id"`
+	Playbook        string         `json:"playbook"`
+	PlaybookVersion int            `json:"playbook_version"`
+	Client          string         `json:"client"`
+	Status          string         `json:"status"`
+	CurrentStep     string         `json:"current_step"`
+	Error           string         `json:"error,omitempty"`
+	Params          map[string]any `json:"params,omitempty"`
+	Steps           []StepView     `json:"steps"`
+	Approvals       []ApprovalView `json:"approvals"`
+	CreatedAt       *time.Time     `json:"created_at,omitempty"`
+	UpdatedAt       *time.Time     `json:"updated_at,omitempty"`
+	FinishedAt      *time.Time     `json:"finished_at,omitempty"`
+	UIURL           string         `json:"ui_url,omitempty"`
+}
+
+// StepView is one step run.
+type StepView struct {
+	ID         string          `json:"id"`
+	Key        string          `json:"key"`
+	Kind       string          `json:"kind"`
+	Name       string          `json:"name,omitempty"`
+	Status     string          `json:"status"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
+
+// ApprovalView is one approval as the inbox and the campaign show it.
+type ApprovalView struct {
+	ID          string          `json:"id"`
+	CampaignID  string          `json:"campaign_id"`
+	Client      string          `json:"client"`
+	Step        string          `json:"step"`
+	Title       string          `json:"title"`
+	Preview     json.RawMessage `json:"preview,omitempty"`
+	Status      string          `json:"status"`
+	OnTimeout   string          `json:"on_timeout"`
+	RequestedAt time.Time       `json:"requested_at"`
+	DueAt       time.Time       `json:"due_at"`
+	DecidedAt   *time.Time      `json:"decided_at,omitempty"`
+	Decision    string          `json:"decision,omitempty"`
+	DecidedBy   string          `json:"decided_by,omitempty"`
+	Comment     string          `json:"comment,omitempty"`
+	Channel     string          `json:"channel,omitempty"`
+	Policy      string          `json:"policy,omitempty"` // the on_timeout policy that fired
+}

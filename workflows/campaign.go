@@ -1,0 +1,174 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/playbooks"
+)
+
+// CampaignWorkflow runs one campaign: the playbook's steps in order, each approval
+// waiting for a decision or its deadline. It is deterministic: every side effect is
+// an activity, and the store is written through projections (see projector.go).
+func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, error) {
+	r := newCampaignRun(ctx, in)
+	if err := r.registerHandlers(ctx); err != nil {
+		return CampaignResult{}, err
+	}
+	r.startProjector(ctx)
+	return r.run(ctx)
+}
+
+// campaignRun is the state of one run. Handlers only change it; run() drives it.
+type campaignRun struct {
+	in        CampaignInput
+	view      CampaignView
+	outputs   map[string]map[string]any // step id → output, for ${steps.…}
+	approvals map[string]int            // approval id → index in view.Approvals
+	proj      projector
+}
+
+func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
+	info := workflow.GetInfo(ctx)
+	return &campaignRun{
+		in: in,
+		view: CampaignView{
+			ID:              in.CampaignID,
+			WorkflowID:      info.WorkflowExecution.ID,
+			Playbook:        in.Playbook.Name,
+			PlaybookVersion: in.Playbook.Version,
+			Client:          in.Client,
+			Status:          StatusRunning,
+			Params:          in.Params,
+			Steps:           []StepView{},
+			Approvals:       []ApprovalView{},
+		},
+		outputs:   map[string]map[string]any{},
+		approvals: map[string]int{},
+		proj:      projector{campaignID: in.CampaignID},
+	}
+}
+
+func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (CampaignView, error) {
+		return r.view, nil
+	}); err != nil {
+		return fmt.Errorf("register query %s: %w", QueryStatus, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
+		func(ctx workflow.Context, sig ApprovalSignal) (ApprovalView, error) {
+			av, err := r.decide(ctx, sig)
+			if err != nil {
+				return ApprovalView{}, err
+			}
+			// Answer once the store shows the decision, so the caller's next read agrees.
+			seq := r.proj.seq
+			if err := workflow.Await(ctx, func() bool { return r.proj.written >= seq }); err != nil {
+				return ApprovalView{}, err
+			}
+			return av, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, sig ApprovalSignal) error {
+			_, err := r.checkDecision(sig)
+			return err
+		}},
+	); err != nil {
+		return fmt.Errorf("register update %s: %w", UpdateDecide, err)
+	}
+	ch := workflow.GetSignalChannel(ctx, SignalApproval)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var sig ApprovalSignal
+			if !ch.Receive(ctx, &sig) {
+				return
+			}
+			if sig.Channel == "" {
+				sig.Channel = ChannelSignal
+			}
+			// A bad signal is recorded, never fatal: scripts retry and people double-click.
+			_, _ = r.decide(ctx, sig)
+		}
+	})
+	return nil
+}
+
+// run executes the steps and settles the campaign's final status.
+func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
+	r.emit(ctx, change{status: StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: ChannelSystem,
+		detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
+
+	var runErr error
+	for _, step := range r.in.Playbook.Steps {
+		if runErr = r.runStep(ctx, step); runErr != nil {
+			break
+		}
+	}
+
+	// Cancellation and failure still have to reach the store, so the last
+	// projection runs on a context the cancellation does not reach.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	switch {
+	case runErr == nil:
+		r.finish(dctx, StatusCompleted, "")
+	case errors.Is(ctx.Err(), workflow.ErrCanceled) || temporal.IsCanceledError(runErr):
+		r.finish(dctx, StatusCanceled, "canceled")
+	default:
+		r.finish(dctx, StatusFailed, runErr.Error())
+	}
+	if err := r.proj.drain(dctx); err != nil {
+		return CampaignResult{}, err
+	}
+	switch r.view.Status {
+	case StatusCanceled:
+		return CampaignResult{}, temporal.NewCanceledError("campaign canceled")
+	case StatusFailed:
+		return CampaignResult{}, temporal.NewNonRetryableApplicationError(r.view.Error, "CampaignFailed", nil)
+	}
+	return CampaignResult{Status: r.view.Status, Outputs: r.outputs}, nil
+}
+
+// finish settles the view and emits the final projection.
+func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
+	now := workflow.Now(ctx).UTC()
+	c := change{status: status, finishedAt: &now, errText: &reason}
+	if status == StatusCompleted {
+		empty := ""
+		c.errText = &empty
+	}
+	for i := range r.view.Steps {
+		s := &r.view.Steps[i]
+		if s.Status == StepRunning || s.Status == StepWaitingApproval {
+			s.Status = StepCanceled
+			s.FinishedAt = &now
+			c.steps = append(c.steps, i)
+		}
+	}
+	for i := range r.view.Approvals {
+		a := &r.view.Approvals[i]
+		if a.Status == ApprovalPending {
+			// Nobody can decide it any more; take it out of the inbox, saying why.
+			a.Status = ApprovalExpired
+			a.Policy = "campaign_" + status
+			a.Channel = ChannelSystem
+			a.DecidedAt = &now
+			c.approvals = append(c.approvals, i)
+		}
+	}
+	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: ChannelSystem, detail: map[string]any{"reason": reason}})
+	r.emit(ctx, c)
+}
+
+// scope is what templates may read at this point of the run.
+func (r *campaignRun) scope() playbooks.Scope {
+	return playbooks.Scope{
+		Params: r.in.Params,
+		Steps:  r.outputs,
+		Campaign: map[string]any{
+			"id": r.in.CampaignID, "client": r.in.Client,
+			"playbook": r.in.Playbook.Name, "version": float64(r.in.Playbook.Version),
+		},
+	}
+}

@@ -1,0 +1,210 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/store"
+)
+
+// The store is a projection of the run. Every state change the workflow makes is
+// queued as a numbered store.Projection; one coroutine writes the queue in order
+// through a local activity, batching whatever piled up meanwhile. Numbering makes
+// the writes idempotent (the store ignores a Seq it has seen), and one writer keeps
+// them in order. Local activities keep the history small: one marker per batch.
+
+var acts *activities.Activities
+
+type projector struct {
+	campaignID string
+	seq        int64 // last projection queued
+	written    int64 // last projection the store confirmed
+	queue      []store.Projection
+}
+
+// change is one state transition to apply to the view and project to the store.
+type change struct {
+	status     string
+	current    *string
+	errText    *string
+	finishedAt *time.Time
+	steps      []int // indexes into view.Steps that changed
+	approvals  []int // indexes into view.Approvals that changed
+	audit      []auditEntry
+}
+
+type auditEntry struct {
+	kind       string
+	actor      string
+	channel    string
+	approvalID string
+	detail     map[string]any
+}
+
+// emit applies c to the view and queues its projection.
+func (r *campaignRun) emit(ctx workflow.Context, c change) {
+	now := workflow.Now(ctx).UTC()
+	if c.status != "" {
+		r.view.Status = c.status
+	}
+	if c.current != nil {
+		r.view.CurrentStep = *c.current
+	}
+	if c.errText != nil {
+		r.view.Error = *c.errText
+	}
+	if c.finishedAt != nil {
+		r.view.FinishedAt = c.finishedAt
+	}
+	r.view.UpdatedAt = &now
+	r.proj.seq++
+	p := store.Projection{
+		CampaignID: r.in.CampaignID,
+		Seq:        r.proj.seq,
+		At:         now,
+		Campaign: &store.CampaignPatch{
+			Status: c.status, CurrentStep: c.current, Error: c.errText, FinishedAt: c.finishedAt,
+		},
+	}
+	for _, i := range c.steps {
+		p.Steps = append(p.Steps, stepRow(r.in.CampaignID, i, r.view.Steps[i]))
+	}
+	for _, i := range c.approvals {
+		p.Approvals = append(p.Approvals, approvalRow(r.view.Approvals[i]))
+	}
+	for i, a := range c.audit {
+		p.Audit = append(p.Audit, store.AuditEvent{
+			DedupKey:   fmt.Sprintf("%s/%d/%d", r.in.CampaignID, p.Seq, i),
+			CampaignID: r.in.CampaignID,
+			ApprovalID: a.approvalID,
+			Kind:       a.kind,
+			Actor:      a.actor,
+			Channel:    a.channel,
+			Detail:     jsonText(a.detail),
+			At:         now,
+		})
+	}
+	r.proj.queue = append(r.proj.queue, p)
+}
+
+func (r *campaignRun) startProjector(ctx workflow.Context) {
+	// Disconnected: a canceled campaign must still record that it was canceled.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	lctx := workflow.WithLocalActivityOptions(dctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+	logger := workflow.GetLogger(ctx)
+	workflow.Go(dctx, func(ctx workflow.Context) {
+		for {
+			if err := workflow.Await(ctx, func() bool { return len(r.proj.queue) > 0 }); err != nil {
+				return
+			}
+			batch := mergeProjections(r.proj.queue)
+			r.proj.queue = nil
+			err := workflow.ExecuteLocalActivity(lctx, acts.ApplyProjection, batch).Get(ctx, nil)
+			var appErr *temporal.ApplicationError
+			switch {
+			case err == nil:
+			case errors.As(err, &appErr) && appErr.NonRetryable():
+				logger.Error("projection dropped", "seq", batch.Seq, "error", err)
+			default:
+				// The store is down for longer than an hour: keep the batch and try
+				// again later rather than lose what people query.
+				logger.Error("projection failed; will retry", "seq", batch.Seq, "error", err)
+				r.proj.queue = append([]store.Projection{batch}, r.proj.queue...)
+				_ = workflow.Sleep(ctx, time.Minute)
+				continue
+			}
+			r.proj.written = batch.Seq
+		}
+	})
+}
+
+// drain waits until the store has every queued projection.
+func (p *projector) drain(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return p.written >= p.seq })
+}
+
+// mergeProjections folds queued projections into one, later values winning.
+func mergeProjections(ps []store.Projection) store.Projection {
+	last := ps[len(ps)-1]
+	out := store.Projection{CampaignID: last.CampaignID, Seq: last.Seq, At: last.At, Campaign: &store.CampaignPatch{}}
+	stepAt := map[string]int{}
+	apprAt := map[string]int{}
+	for _, p := range ps {
+		if c := p.Campaign; c != nil {
+			if c.Status != "" {
+				out.Campaign.Status = c.Status
+			}
+			if c.CurrentStep != nil {
+				out.Campaign.CurrentStep = c.CurrentStep
+			}
+			if c.Error != nil {
+				out.Campaign.Error = c.Error
+			}
+			if c.FinishedAt != nil {
+				out.Campaign.FinishedAt = c.FinishedAt
+			}
+		}
+		for _, s := range p.Steps {
+			if i, ok := stepAt[s.Key]; ok {
+				out.Steps[i] = s
+				continue
+			}
+			stepAt[s.Key] = len(out.Steps)
+			out.Steps = append(out.Steps, s)
+		}
+		for _, a := range p.Approvals {
+			if i, ok := apprAt[a.ID]; ok {
+				out.Approvals[i] = a
+				continue
+			}
+			apprAt[a.ID] = len(out.Approvals)
+			out.Approvals = append(out.Approvals, a)
+		}
+		out.Audit = append(out.Audit, p.Audit...)
+	}
+	return out
+}
+
+func stepRow(campaignID string, i int, s StepView) store.StepRun {
+	return store.StepRun{
+		CampaignID: campaignID, Key: s.Key, StepID: s.ID, Kind: s.Kind, Name: s.Name,
+		Status: s.Status, Seq: i + 1, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
+		Output: string(s.Output), Error: s.Error,
+	}
+}
+
+func approvalRow(a ApprovalView) store.Approval {
+	return store.Approval{
+		ID: a.ID, CampaignID: a.CampaignID, ClientID: a.Client, StepKey: a.Step, Title: a.Title,
+		Preview: string(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
+		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
+		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
+	}
+}
+
+// jsonText marshals v for a text column; encoding/json sorts map keys, so the
+// result is deterministic.
+func jsonText(v any) string {
+	if v == nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%q", fmt.Sprint(v))
+	}
+	return string(b)
+}
