@@ -106,6 +106,21 @@ func startWorker(c client.Client, st *store.Store, logger *slog.Logger) (func(),
 	return w.Stop, nil
 }
 
+// openBackends opens the store and connects to Temporal, pushing their closers on s.
+func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack) (*store.Store, client.Client, error) {
+	st, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.push(func() { _ = st.Close() })
+	c, err := DialTemporal(cfg, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.push(c.Close)
+	return st, c, nil
+}
+
 // Server runs the HTTP API only, against an external Temporal and database.
 func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	var s stack
@@ -115,16 +130,10 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	s.push(func() { _ = ln.Close() })
-	st, err := OpenStore(ctx, cfg, logger)
+	st, c, err := openBackends(ctx, cfg, logger, &s)
 	if err != nil {
 		return err
 	}
-	s.push(func() { _ = st.Close() })
-	c, err := DialTemporal(cfg, logger)
-	if err != nil {
-		return err
-	}
-	s.push(c.Close)
 	s.push(serveAPI(ln, server.Deps{Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger}, logger))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
 	<-ctx.Done()
@@ -135,16 +144,10 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	var s stack
 	defer s.stop()
-	st, err := OpenStore(ctx, cfg, logger)
+	st, c, err := openBackends(ctx, cfg, logger, &s)
 	if err != nil {
 		return err
 	}
-	s.push(func() { _ = st.Close() })
-	c, err := DialTemporal(cfg, logger)
-	if err != nil {
-		return err
-	}
-	s.push(c.Close)
 	stopWorker, err := startWorker(c, st, logger)
 	if err != nil {
 		return err
