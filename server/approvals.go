@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
@@ -35,6 +37,9 @@ func (s *Server) listApprovals(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
+
+// decisionTimeout bounds how long a decision waits for the campaign's worker.
+const decisionTimeout = 30 * time.Second
 
 type decisionRequest struct {
 	Decision string `json:"decision"`
@@ -72,7 +77,10 @@ func (s *Server) decideApproval(c *gin.Context) {
 	if by == "" {
 		by = "api"
 	}
-	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	// A campaign whose worker is down cannot answer; say so rather than hang.
+	uctx, cancel := context.WithTimeout(ctx, decisionTimeout)
+	defer cancel()
+	handle, err := s.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CampaignWorkflowID(a.CampaignID),
 		UpdateName:   workflows.UpdateDecide,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -82,7 +90,7 @@ func (s *Server) decideApproval(c *gin.Context) {
 	})
 	if err == nil {
 		var out workflows.ApprovalView
-		err = handle.Get(ctx, &out)
+		err = handle.Get(uctx, &out)
 	}
 	if err != nil {
 		s.decisionError(c, a, err)
@@ -117,6 +125,10 @@ func (s *Server) decisionError(c *gin.Context, a *store.Approval, err error) {
 		return
 	}
 	s.log.ErrorContext(c.Request.Context(), "decision failed", "approval", a.ID, "error", err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		unavailable(c, fmt.Sprintf("the campaign did not answer within %s (is a worker running?); try again", decisionTimeout))
+		return
+	}
 	unavailable(c, "the campaign did not take the decision; try again")
 }
 

@@ -99,7 +99,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, idx int, step playbooks.St
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
 		RetryPolicy:         retry,
-		Summary:             r.view.Steps[idx].Name,
+		Summary:             summary(r.view.Steps[idx]),
 	})
 	req := activities.ActionRequest{
 		// Stable across retries, worker crashes and continue-as-new: the connector
@@ -130,6 +130,14 @@ func (r *campaignRun) runAction(ctx workflow.Context, idx int, step playbooks.St
 	}
 	r.endStep(ctx, idx, StepCompleted, out, nil)
 	return nil
+}
+
+// summary is the one line the Web UI shows for a step's activity.
+func summary(s StepView) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
 }
 
 func (r *campaignRun) competitors() []string {

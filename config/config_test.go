@@ -1,0 +1,56 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func TestEnvThenFlags(t *testing.T) {
+	c := Defaults()
+	env := map[string]string{"GREENLIGHT_HTTP": "0.0.0.0:9000", "DATABASE_URL": "postgres://x@db/greenlight", "GREENLIGHT_TEMPORAL_TLS": "true"}
+	c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	c.BindFlags(fs, FlagHTTP, FlagDevTemporal, FlagUI)
+	if err := fs.Parse([]string{"--temporal", "127.0.0.1:17233"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "0.0.0.0:9000" || c.TemporalAddr != "127.0.0.1:17233" || c.UIAddr != "127.0.0.1:8233" {
+		t.Fatalf("got %+v", c)
+	}
+	if !c.TemporalTLS.Enabled || c.DatabaseURL == "" {
+		t.Fatalf("environment not applied: %+v", c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateNamesEveryBadSetting(t *testing.T) {
+	c := Defaults()
+	c.HTTPAddr = "8080"
+	c.DatabaseURL = "mysql://x"
+	c.LogLevel = "loud"
+	c.LogFormat = "xml"
+	err := c.Validate()
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"--http", "DATABASE_URL", "--log-level", "--log-format"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}
+
+func TestWebUIURL(t *testing.T) {
+	c := Defaults()
+	if got := c.WebUIURL(); got != "http://127.0.0.1:8233" {
+		t.Fatalf("got %s", got)
+	}
+	c.UIURL = "https://temporal.example.test/"
+	if got := c.WebUIURL(); got != "https://temporal.example.test" {
+		t.Fatalf("got %s", got)
+	}
+}
