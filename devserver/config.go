@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"time"
 
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -36,9 +35,6 @@ func (l layout) internal(port int) string { return net.JoinHostPort(internalIP, 
 
 func (l layout) temporalConfig() *config.Config {
 	var c config.Config
-	c.Global.Membership.MaxJoinDuration = 30 * time.Second
-	c.Global.Membership.BroadcastAddress = internalIP
-
 	c.Persistence.DefaultStore = storeName
 	c.Persistence.VisibilityStore = storeName
 	// One shard is what the stock dev server uses; the count is persisted at
@@ -108,7 +104,7 @@ func (l layout) serverOptions(logger temporalLogger) []temporal.ServerOption {
 
 // devDynamicConfig tunes the server for one developer on one machine.
 func devDynamicConfig() dynamicconfig.StaticClient {
-	queuePollRPS := benchPollRPS
+	const queuePollRPS = 500
 	return dynamicconfig.StaticClient{
 		// Workflow Updates are how greenlight talks to running campaigns. They
 		// default to on in v1.32, pinned here so an upgrade cannot silently

@@ -18,28 +18,32 @@ import (
 // dbFileName is the Temporal database inside Options.DataDir.
 const dbFileName = "temporal.db"
 
-// sqliteConfig describes the database file. It must be identical for the
-// schema setup and the server: the SQLite plugin shares one connection per DSN
-// across the whole process, which is what keeps Temporal on a single
-// connection (more connections gave SQLITE_BUSY).
+// sqliteConfig describes the database file. The SQLite plugin keeps one pool
+// per DSN for the life of the process and shares it between the schema setup
+// and every Temporal service, so this config must be the same for all of them.
+// MaxConns stays unset: the plugin then uses a single connection (more gave
+// SQLITE_BUSY).
 func sqliteConfig(dbPath string) (*config.SQL, error) {
 	// The plugin pastes the path into a "file:" URI without escaping it.
 	if strings.ContainsAny(dbPath, "?#") {
 		return nil, fmt.Errorf("devserver: database path %q must not contain '?' or '#'", dbPath)
 	}
-	c := &config.SQL{
+	return &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: dbPath,
 		ConnectAttributes: map[string]string{
 			// rwc: create the file on first start, reopen it afterwards; never
 			// "memory", campaigns must survive restarts and SIGKILL.
 			"mode": "rwc",
+			// WAL with synchronous=NORMAL ran sequential workflows about 5x
+			// faster than the default rollback journal, whose fsyncs dominate
+			// every commit. A commit is in the OS once it returns, so a killed
+			// process loses nothing; only an OS crash or power loss may drop
+			// the last commits, never corrupt the file.
+			"journal_mode": "wal",
+			"synchronous":  "normal",
 		},
-	}
-	for k, v := range benchPragmas {
-		c.ConnectAttributes[k] = v
-	}
-	return c, nil
+	}, nil
 }
 
 // prepareDatabase creates the schema in a new database and registers the

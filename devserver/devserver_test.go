@@ -327,6 +327,10 @@ func TestSurvivesSIGKILL(t *testing.T) {
 		childWorkflowEnv+"=campaign-killed",
 	)
 	cmd.Stderr = os.Stderr
+	// Held open until the kill; see runChild.
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -410,5 +414,8 @@ func runChild(dataDir, frontendAddr, workflowID string) int {
 		return 1
 	}
 	fmt.Println(childReadyLine)
-	select {}
+	// The parent kills this process; should the parent die first, its end of
+	// stdin closes and the child must not outlive it.
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 1
 }

@@ -13,13 +13,11 @@ const (
 	// temporalLogLevel is the least severe level of Temporal's own logs that
 	// reach the caller's logger: below it the server is far too chatty.
 	temporalLogLevel = slog.LevelWarn
-	// stoppingLogLevel applies during Stop, when the server routinely warns
-	// about connections its own shutdown closed.
-	stoppingLogLevel = slog.LevelError
-	// silentLogLevel applies after Stop. Temporal v1.32 never stops some of
-	// its system workers (task queue and history scanners, parent close
-	// policy), which keep failing to poll the stopped frontend; nobody can act
-	// on those logs.
+	// silentLogLevel applies from Stop on. Shutdown routinely logs warnings
+	// and "context canceled" errors about connections it closed itself, and
+	// Temporal v1.32 never stops some system workers (task queue and history
+	// scanners, parent close policy), which keep failing to poll the stopped
+	// frontend. Nobody can act on those logs; real Stop failures are returned.
 	silentLogLevel = slog.Level(math.MaxInt32)
 )
 

@@ -199,11 +199,10 @@ func (s *Server) Stop() error {
 			errs = append(errs, s.ui.stop())
 		}
 		if s.temporal != nil {
-			s.logLevel.Set(stoppingLogLevel)
+			s.logLevel.Set(silentLogLevel)
 			if err := s.temporal.Stop(); err != nil {
 				errs = append(errs, fmt.Errorf("devserver: stop temporal: %w", err))
 			}
-			s.logLevel.Set(silentLogLevel)
 		}
 		if s.unlock != nil {
 			if err := s.unlock(); err != nil {

@@ -1,4 +1,0 @@
-package devserver
-
-var benchPollRPS = 500
-var benchPragmas = map[string]string{}
