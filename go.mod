@@ -3,6 +3,7 @@ module github.com/greenlight/greenlight
 go 1.26.8
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/gin-gonic/gin v1.12.0
 	github.com/goccy/go-yaml v1.19.2
 	github.com/libtnb/sqlite v1.2.2

@@ -130,7 +130,7 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.NotEmpty(t, created.ID)
 	require.Equal(t, workflows.CampaignWorkflowID(created.ID), created.WorkflowID)
-	require.Equal(t, 1, created.PlaybookVersion)
+	require.Equal(t, 2, created.PlaybookVersion, "the latest version by default")
 	require.Equal(t, d.UIURL+"/namespaces/default/workflows/"+created.WorkflowID, created.UIURL)
 
 	var again workflows.CampaignView
@@ -146,10 +146,10 @@ func TestDevEndToEnd(t *testing.T) {
 	v := api.waitFor(created.ID, "waiting_approval", func(v workflows.CampaignView) bool {
 		return v.Status == workflows.StatusWaitingApproval
 	})
-	require.Equal(t, "approve-plan", v.CurrentStep)
+	require.Equal(t, "approve_plan", v.CurrentStep)
 	require.Equal(t, workflows.StepCompleted, v.Steps[0].Status)
 	require.Contains(t, string(v.Steps[0].Output), `"simulated":true`)
-	planID := workflows.ApprovalID(created.ID, "approve-plan")
+	planID := workflows.ApprovalID(created.ID, "approve_plan")
 	var inbox struct{ Items []workflows.ApprovalView }
 	api.do("GET", "/v1/approvals?status=pending&client=acme", nil, nil, &inbox)
 	require.Len(t, inbox.Items, 1)
@@ -160,8 +160,8 @@ func TestDevEndToEnd(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--by", "dana@acme", "--comment", "go"}, &out, &errOut)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
-	v = api.waitFor(created.ID, "the batch approval", func(v workflows.CampaignView) bool {
-		return v.CurrentStep == "approve-batch" && v.Status == workflows.StatusWaitingApproval
+	v = api.waitFor(created.ID, "the first batch approval", func(v workflows.CampaignView) bool {
+		return v.CurrentStep == "weekly.1.approve_batch" && v.Status == workflows.StatusWaitingApproval
 	})
 	require.Equal(t, workflows.ApprovalApproved, v.Approvals[0].Status)
 	require.Equal(t, "dana@acme", v.Approvals[0].DecidedBy)
@@ -177,11 +177,11 @@ func TestDevEndToEnd(t *testing.T) {
 
 	// Deciding over HTTP answers with the updated approval.
 	var decided workflows.ApprovalView
-	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(created.ID, "approve-batch")+"/decision",
+	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(created.ID, "weekly.1.approve_batch")+"/decision",
 		map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &decided)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, workflows.ApprovalApproved, decided.Status)
-	api.waitFor(created.ID, "the 7-day settle timer", func(v workflows.CampaignView) bool { return v.CurrentStep == "settle" })
+	api.waitFor(created.ID, "the first measurement", func(v workflows.CampaignView) bool { return v.CurrentStep == "weekly.1.measure" && v.Status == workflows.StatusRunning })
 
 	// The Web UI answers and lists the campaign's workflow.
 	uiResp, err := http.Get(d.UIURL + "/api/v1/namespaces/default/workflows")
@@ -229,7 +229,7 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Len(t, list.Items, 1)
 	require.NotEmpty(t, list.NextPageToken)
 
-	saveHistories(t, tc, map[string]string{"reputation-repair-canceled": created.WorkflowID, "e2e-quick-completed": quick.WorkflowID})
+	saveHistories(t, tc, map[string]string{"e2e-quick-completed": quick.WorkflowID})
 }
 
 func TestLaunchValidation(t *testing.T) {

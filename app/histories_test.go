@@ -15,14 +15,20 @@ import (
 
 // saveHistories writes the named workflows' histories to workflows/testdata, where
 // the replay test reads them, when GREENLIGHT_UPDATE_HISTORIES=1. Run it after
-// a change that is meant to alter histories (guarded by workflow.GetVersion), and
-// keep the old files: they prove running campaigns still replay.
+// a change that is meant to alter histories (guarded by workflow.GetVersion); old
+// files are never overwritten: they prove running campaigns still replay.
 func saveHistories(t *testing.T, c client.Client, runs map[string]string) {
 	t.Helper()
 	if os.Getenv("GREENLIGHT_UPDATE_HISTORIES") != "1" {
 		return
 	}
 	for name, workflowID := range runs {
+		path := filepath.Join("..", "workflows", "testdata", "histories", name+".json")
+		if _, err := os.Stat(path); err == nil {
+			// A recorded history is evidence of what older code did: never replace it.
+			t.Logf("%s exists; keeping it (delete it first to record it again)", path)
+			continue
+		}
 		h := &historypb.History{}
 		it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
@@ -32,7 +38,6 @@ func saveHistories(t *testing.T, c client.Client, runs map[string]string) {
 		}
 		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 		require.NoError(t, err)
-		path := filepath.Join("..", "workflows", "testdata", "histories", name+".json")
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, b, 0o644))
 		t.Logf("wrote %s (%d events)", path, len(h.Events))

@@ -38,15 +38,25 @@ type validation struct {
 	Errors  []problemError `json:"errors"`
 }
 
+// registration is the answer of POST /v1/playbooks: the stored version, and whether
+// this request created it (false: the same bytes were already registered).
+type registration struct {
+	Name    string `json:"name"`
+	Version int    `json:"version"`
+	Digest  string `json:"digest"`
+	Created bool   `json:"created"`
+}
+
 // errInvalidPlaybook is returned after the errors have been printed, so the exit
 // code says "invalid" without printing them a second time.
 var errInvalidPlaybook = errors.New("invalid playbook")
 
 func newPlaybooksCmd(g *globals) *cobra.Command {
-	return groupCmd("playbooks", "List, show and validate playbooks",
+	return groupCmd("playbooks", "List, show, validate and register playbooks",
 		newPlaybooksListCmd(g),
 		newPlaybooksShowCmd(g),
 		newPlaybooksValidateCmd(g),
+		newPlaybooksRegisterCmd(g),
 	)
 }
 
@@ -126,16 +136,63 @@ func newPlaybooksValidateCmd(g *globals) *cobra.Command {
 				_, err := fmt.Fprintf(g.stdout, "%s: valid (%s v%d)\n", file, v.Name, v.Version)
 				return err
 			})
-			var ae *apiError
-			if errors.As(err, &ae) && ae.status == http.StatusUnprocessableEntity {
-				if g.json { // the problem body is already on stdout
-					return errInvalidPlaybook
-				}
-				return printPlaybookErrors(g, file, ae.problem.Errors)
-			}
-			return err
+			return playbookRefused(g, file, err)
 		},
 	}
+}
+
+func newPlaybooksRegisterCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "register FILE",
+		Short: "Register a new version of a playbook; versions are immutable, so a change needs a new version number",
+		Long: `Register a new version of a playbook from its YAML file.
+
+Registering the same file again changes nothing and succeeds. A different file under
+a version number already registered is refused: campaigns stay pinned to the version
+they started with, so bump ` + "`version`" + ` in the file to register a change. New
+launches that name no version get the highest version number.
+
+An invalid file prints FILE:LINE:COLUMN: FIELD: MESSAGE for every error; either
+refusal exits 1.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("reading the playbook: %w", err)
+			}
+			r := request{method: http.MethodPost, path: "/v1/playbooks", raw: src, contentType: "application/yaml"}
+			err = call(cmd.Context(), g, r, func(reg registration) error {
+				what := "registered"
+				if !reg.Created {
+					what = "already registered with this content; nothing changed"
+				}
+				_, err := fmt.Fprintf(g.stdout, "%s: %s v%d %s\n", file, reg.Name, reg.Version, what)
+				return err
+			})
+			return playbookRefused(g, file, err)
+		},
+	}
+}
+
+// playbookRefused shapes the error of a call that sent the playbook in file: a 422
+// becomes one FILE:LINE:COLUMN line per problem (printed once: with --json the
+// problem body is already on stdout), anything else is named after the file.
+func playbookRefused(g *globals, file string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if ae.status == http.StatusUnprocessableEntity {
+		if g.json {
+			return errInvalidPlaybook
+		}
+		return printPlaybookErrors(g, file, ae.problem.Errors)
+	}
+	return fmt.Errorf("%s: %w", file, err)
 }
 
 // printPlaybookErrors writes one FILE:LINE:COLUMN: FIELD: MESSAGE line per error, the

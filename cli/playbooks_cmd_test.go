@@ -1,15 +1,22 @@
 package cli
 
 import (
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/store/storetest"
 )
 
 func writePlaybook(t *testing.T, src string) string {
@@ -87,4 +94,104 @@ func TestPlaybooksShowPrintsSource(t *testing.T) {
 	assert.Equal(t, "/v1/playbooks/crisis-triage", got.path)
 	assert.Equal(t, url.Values{"version": {"1"}}, got.query)
 	assert.Equal(t, "name: crisis-triage\nversion: 1\n", stdout)
+}
+
+func TestRegisterPostsFileAndSaysCreated(t *testing.T) {
+	src := "name: outreach\nversion: 2\n"
+	file := writePlaybook(t, src)
+	api, got := fakeAPI(t, http.StatusCreated, `{"name":"outreach","version":2,"digest":"ab12","builtin":false,"created":true}`)
+
+	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, http.MethodPost, got.method)
+	assert.Equal(t, "/v1/playbooks", got.path)
+	assert.Equal(t, "application/yaml", got.header.Get("Content-Type"))
+	assert.Equal(t, src, string(got.body))
+	assert.Equal(t, file+": outreach v2 registered\n", stdout)
+}
+
+func TestRegisterSameFileAgainSaysAlreadyRegistered(t *testing.T) {
+	file := writePlaybook(t, "name: outreach\nversion: 2\n")
+	api, _ := fakeAPI(t, http.StatusOK, `{"name":"outreach","version":2,"digest":"ab12","created":false}`)
+
+	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, file+": outreach v2 already registered with this content; nothing changed\n", stdout)
+}
+
+func TestRegisterInvalidPrintsFileLineColumnAndExitsOne(t *testing.T) {
+	file := writePlaybook(t, "name: bad\nversion: 0\n")
+	api, _ := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"/problems/validation","title":"Validation failed",
+		"status":422,"errors":[{"line":2,"column":10,"field":"version","message":"must be a whole number of at least 1"}]}`)
+
+	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+
+	assert.Equal(t, 1, code)
+	assert.Equal(t, file+":2:10: version: must be a whole number of at least 1\n", stdout)
+	assert.Contains(t, stderr, "invalid playbook")
+	assert.NotContains(t, stderr, "at least 1", "the errors are printed once")
+}
+
+func TestRegisterChangedVersionExitsOneWithDetail(t *testing.T) {
+	file := writePlaybook(t, "name: outreach\nversion: 2\n# changed\n")
+	detail := "playbook outreach version 2 is already registered with a different body; versions are immutable because campaigns stay pinned to theirs, so bump `version` to register a change (the latest is 2; use 3)"
+	api, _ := fakeAPI(t, http.StatusConflict, `{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"`+detail+`"}`)
+
+	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, file+": ")
+	assert.Contains(t, stderr, detail)
+}
+
+func TestRegisterJSONPrintsTheAnswer(t *testing.T) {
+	file := writePlaybook(t, "name: outreach\nversion: 2\n")
+	answer := `{"name":"outreach","version":2,"digest":"ab12","created":true}`
+	api, _ := fakeAPI(t, http.StatusCreated, answer)
+
+	stdout, stderr, code := runCLI(t, api, "--json", "playbooks", "register", file)
+
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, answer, stdout)
+
+	problem := `{"type":"/problems/validation","status":422,"errors":[{"line":1,"column":1,"field":"version","message":"is required"}]}`
+	api, _ = fakeAPI(t, http.StatusUnprocessableEntity, problem)
+	stdout, _, code = runCLI(t, api, "--json", "playbooks", "register", file)
+	assert.Equal(t, 1, code)
+	assert.JSONEq(t, problem, stdout)
+}
+
+func TestRegisterMissingFileExitsOne(t *testing.T) {
+	_, stderr, code := runCLI(t, "http://127.0.0.1:1", "playbooks", "register", filepath.Join(t.TempDir(), "nope.yaml"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "reading the playbook")
+}
+
+// TestRegisterAgainstTheRealAPI runs the command against the server package, so the
+// CLI and the API agree on the answer's shape, not only on a hand-written fake.
+func TestRegisterAgainstTheRealAPI(t *testing.T) {
+	srv := httptest.NewServer(server.New(server.Deps{Store: storetest.SQLite(t), Namespace: "default"}).Handler())
+	t.Cleanup(srv.Close)
+	builtins, err := playbooks.Builtins()
+	require.NoError(t, err)
+	src := regexp.MustCompile(`(?m)^name: .*$`).ReplaceAllLiteral(builtins[0].YAML, []byte("name: cli-outreach"))
+	file := writePlaybook(t, string(src))
+	v := builtins[0].Playbook.Version
+
+	stdout, stderr, code := runCLI(t, srv.URL, "playbooks", "register", file)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, fmt.Sprintf("%s: cli-outreach v%d registered\n", file, v), stdout)
+
+	stdout, stderr, code = runCLI(t, srv.URL, "playbooks", "register", file)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "already registered")
+
+	require.NoError(t, os.WriteFile(file, append(src, "# changed\n"...), 0o600))
+	_, stderr, code = runCLI(t, srv.URL, "playbooks", "register", file)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "immutable")
+	assert.Contains(t, stderr, fmt.Sprintf("use %d", v+1))
 }

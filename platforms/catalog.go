@@ -11,12 +11,18 @@ type ActionSpec struct {
 	Required    []string // inputs that must be present in the step's `with`
 	Optional    []string
 	// Outreach actions touch other people's accounts; the competitor guardrail
-	// applies to them.
+	// applies to them. Their targets travel in the `accounts` list input, which is
+	// the one input the guardrail filters, so an outreach action must never reach
+	// an account that is not listed there.
 	Outreach bool
 }
 
 // Catalog lists every action a playbook may name. Validation refuses anything else.
+//
+// Inputs only ever grow: a recorded campaign may be replayed or resumed with an
+// older playbook, so an input that was accepted once stays accepted.
 var Catalog = map[string]ActionSpec{
+	// Reputation: the brand's own properties and what search shows for its name.
 	"audit_search_presence": {
 		Description: "Search the brand's name and report where its own profiles and blog rank.",
 		Required:    []string{"brand"},
@@ -32,9 +38,9 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"pre_moderate", "title"},
 	},
 	"draft_posts": {
-		Description: "Draft a batch of posts on the given topics for review.",
+		Description: "Draft a batch of posts on the given topics for review; batch numbers a recurring batch.",
 		Required:    []string{"brand", "count"},
-		Optional:    []string{"topics", "platforms"},
+		Optional:    []string{"topics", "platforms", "batch"},
 	},
 	"publish_posts": {
 		Description: "Publish a batch of posts on the brand's own profiles.",
@@ -48,21 +54,59 @@ var Catalog = map[string]ActionSpec{
 	"measure_rank": {
 		Description: "Measure where the brand's own properties rank for its name.",
 		Required:    []string{"brand"},
-		Optional:    []string{"target_rank"},
+		Optional:    []string{"target_rank", "platforms"},
+	},
+
+	// Audience: finding people, reaching out to them, and who follows back.
+	"define_audience": {
+		Description: "Build the list of candidate accounts for the brand's interests; seed_accounts adds accounts whose followers to mine (they appear in the list themselves).",
+		Required:    []string{"brand", "interests"},
+		Optional:    []string{"platforms", "seed_accounts", "size"},
 	},
 	"follow_accounts": {
-		Description: "Follow accounts in the target audience.",
+		Description: "Follow accounts from the given list, never one already followed, at most count and daily_cap per day over days.",
 		Required:    []string{"count"},
-		Optional:    []string{"audience", "accounts"},
+		Optional:    []string{"audience", "accounts", "daily_cap", "days"},
 		Outreach:    true,
 	},
+	"engage_posts": {
+		Description: "Like and reply to recent posts of the given accounts, at most count and daily_cap per day over days.",
+		Required:    []string{"accounts"},
+		Optional:    []string{"count", "daily_cap", "days"},
+		Outreach:    true,
+	},
+	"measure_followers": {
+		Description: "Count the brand's followers and how many the campaign has brought, against an optional goal.",
+		Required:    []string{"brand"},
+		Optional:    []string{"goal"},
+	},
 	"classify_followers": {
-		Description: "Classify new followers as genuine, spam or bot, with reasons.",
+		Description: "Classify the followers that arrived since the last check as genuine, spam or bot, with reasons and the step that drove them.",
 		Optional:    []string{"since"},
 	},
+
+	// Conversations: a mention of the brand, the reply, and how it went.
+	"classify_mention": {
+		Description: "Rate a mention's sensitivity (low, medium, high) with the reasons, and suggest a reply.",
+		Required:    []string{"text"},
+		Optional:    []string{"author", "platform", "url", "brand"},
+	},
+	"respond_to_mention": {
+		Description: "Reply to a mention, publicly or by direct message; accounts names whose thread it is.",
+		Required:    []string{"url", "message"},
+		Optional:    []string{"accounts", "platform", "private"},
+		Outreach:    true,
+	},
+	"check_conversation": {
+		Description: "Look at a conversation again: new replies, sentiment, whether it is resolved.",
+		Required:    []string{"url"},
+		Optional:    []string{"platform", "author"},
+	},
+
+	// Reporting.
 	"report": {
-		Description: "Compile a report of the campaign so far for the client.",
-		Optional:    []string{"title", "include"},
+		Description: "Compile a report of the campaign so far for the client; include holds its content.",
+		Optional:    []string{"title", "include", "to"},
 	},
 	"notify": {
 		Description: "Send a message to the agency or client.",

@@ -9,6 +9,10 @@ import (
 	"sort"
 )
 
+// Every version of every built-in ships, byte for byte as first released (a file
+// per superseded version, e.g. reputation-repair.v1.yaml): a version's digest is
+// checked at each start, and campaigns may still be launched with an old version.
+//
 //go:embed *.yaml
 var builtinFS embed.FS
 

@@ -22,6 +22,19 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	// Nested kinds and expressions: the walk over nested steps, scopes, constant
+	// folding and position lookup for deep paths.
+	for _, seed := range []string{
+		nestedSeed,
+		"name: x\nversion: 1\nsteps:\n  - id: p\n    parallel:\n      for_each: ${[1, 2][0:1]}\n      steps:\n        - id: a\n          action: notify\n          with: {message: '${item} ${ {\"a\": \"}\"}.a }'}\n",
+		"name: x\nversion: 1\nsteps:\n  - id: r\n    repeat: {every: 1d, max: '${0}', until: 'iteration > 2', steps: [{id: w, wait: 1d}]}\n",
+		"name: x\nversion: 1\nsteps:\n  - id: b\n    branch: {if: 'true', then: [{id: w, wait: 1d}], else: [{id: v, wait: 1d, needs: w}]}\n",
+		"name: x\nversion: 1\nsteps:\n  - id: a\n    approval: {title: '${now()} ${keys($env)}', timeout: 1h, on_timeout: escalate, escalate: {to: lead, timeout: 1h, on_timeout: escalate}}\n",
+		"name: x\nversion: 1\nsteps:\n  - id: a\n    action: notify\n    with: {message: '${let steps = 1; steps} ${steps[\"a\"].output} ${steps.x-y.output} ${\"${\"}'}\n",
+		"name: x\nversion: 1\nsteps:\n  - id: p\n    parallel: {branches: [{id: a, steps: []}, {id: a, steps: [{id: p, wait: 1d}]}], on_failure: maybe}\n",
+	} {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		pb, err := Parse(src)
 		if err == nil {
@@ -36,3 +49,51 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+const nestedSeed = `name: nested
+version: 1
+params:
+  - name: brand
+    type: string
+    default: Acme
+  - name: weeks
+    type: int
+    default: 4
+  - name: platforms
+    type: list
+    default: [x, linkedin]
+steps:
+  - id: audit
+    action: audit_search_presence
+    with: {brand: "${params.brand}"}
+  - id: per-platform
+    parallel:
+      for_each: ${params.platforms}
+      on_failure: continue
+      steps:
+        - id: optimize
+          action: optimize_profile
+          with: {brand: "${params.brand}", platforms: ["${item}"]}
+  - id: weekly
+    repeat:
+      every: 7d
+      max: ${params.weeks}
+      until: steps.measure.output.best_rank <= 10 || iteration >= params.weeks
+      steps:
+        - id: measure
+          action: measure_rank
+          with: {brand: "${params.brand} week ${iteration}"}
+        - id: check
+          branch:
+            if: steps.measure.output.best_rank > 20
+            then:
+              - id: ask
+                approval:
+                  title: Keep going with ${params.brand}?
+                  timeout: 4h
+                  on_timeout: escalate
+                  escalate: {to: agency-lead, timeout: 2h, on_timeout: skip}
+  - id: report
+    action: report
+    with: {title: "Rank ${steps.measure.output.best_rank} after ${steps.weekly.output.iterations} weeks"}
+`

@@ -61,7 +61,7 @@ steps:
 		{"steps[1].approval.timeout", 12, "every approval has a deadline"},
 		{"steps[1].approval.on_timeout", 13, "\"maybe\" is not a policy"},
 		{"steps[2].with", 16, "only action steps take inputs"},
-		{"steps[3].with", 20, "no parameter \"missing\""},
+		{"steps[3].with.brand", 20, "no parameter \"missing\""},
 	}
 	require.Len(t, inv.Problems, len(want), "problems: %v", inv.Problems)
 	for _, w := range want {
@@ -85,6 +85,7 @@ func TestParseSyntaxAndTypeErrorsHaveLines(t *testing.T) {
 		"syntax":        {"name: x\nversion: 1\nsteps:\n  - id: [unclosed\n", 4},
 		"unknown field": {"name: x\nversion: 1\nsteps:\n  - id: a\n    wiat: 7d\n", 5},
 		"type":          {"name: x\nversion: one\nsteps: []\n", 2},
+		"empty tag":     {"name: x\nversion: 1\nsteps: ! \n", 3}, // go-yaml panics on it; found by FuzzParse
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.src))

@@ -45,9 +45,13 @@ const (
 	KindAction   = "action"
 	KindApproval = "approval"
 	KindWait     = "wait"
+	KindParallel = "parallel"
+	KindRepeat   = "repeat"
+	KindBranch   = "branch"
 )
 
-// Step is one node of a playbook. Exactly one of Action, Approval or Wait is set.
+// Step is one node of a playbook. Exactly one of Action, Approval, Wait, Parallel,
+// Repeat or Branch is set; the last three hold nested steps.
 type Step struct {
 	ID   string `yaml:"id" json:"id"`
 	Name string `yaml:"name" json:"name,omitempty"` // human summary, shown in the UI
@@ -63,6 +67,47 @@ type Step struct {
 	Approval *Approval `yaml:"approval" json:"approval,omitempty"`
 
 	Wait *Duration `yaml:"wait" json:"wait,omitempty"`
+
+	Parallel *Parallel `yaml:"parallel" json:"parallel,omitempty"`
+	Repeat   *Repeat   `yaml:"repeat" json:"repeat,omitempty"`
+	Branch   *Branch   `yaml:"branch" json:"branch,omitempty"`
+}
+
+// Parallel runs branches together: one per item of ForEach (each running Steps,
+// with the item as ${item}), or the static Branches.
+type Parallel struct {
+	ForEach   any              `yaml:"for_each" json:"for_each,omitempty"` // a list, or an expression giving one
+	Steps     []Step           `yaml:"steps" json:"steps,omitempty"`       // the body of each for_each branch
+	Branches  []ParallelBranch `yaml:"branches" json:"branches,omitempty"`
+	OnFailure string           `yaml:"on_failure" json:"on_failure,omitempty"` // cancel (default) | continue
+}
+
+// ParallelBranch is one static branch of a parallel step.
+type ParallelBranch struct {
+	ID    string `yaml:"id" json:"id"`
+	Steps []Step `yaml:"steps" json:"steps"`
+}
+
+// What a failing parallel branch does to its siblings.
+const (
+	OnFailureCancel   = "cancel"
+	OnFailureContinue = "continue"
+)
+
+// Repeat runs Steps, then waits Every, until Until holds (checked after each
+// iteration) or Max iterations have run. ${iteration} counts from 1.
+type Repeat struct {
+	Every Duration `yaml:"every" json:"every"`
+	Until string   `yaml:"until" json:"until,omitempty"`
+	Max   any      `yaml:"max" json:"max"` // a whole number, or an expression giving one
+	Steps []Step   `yaml:"steps" json:"steps"`
+}
+
+// Branch runs Then when If holds, else Else.
+type Branch struct {
+	If   string `yaml:"if" json:"if"`
+	Then []Step `yaml:"then" json:"then"`
+	Else []Step `yaml:"else" json:"else,omitempty"`
 }
 
 // Kind reports which kind of step s is ("" when it names none, which validation refuses).
@@ -74,6 +119,12 @@ func (s Step) Kind() string {
 		return KindApproval
 	case s.Wait != nil:
 		return KindWait
+	case s.Parallel != nil:
+		return KindParallel
+	case s.Repeat != nil:
+		return KindRepeat
+	case s.Branch != nil:
+		return KindBranch
 	}
 	return ""
 }
@@ -115,4 +166,14 @@ type Approval struct {
 	Timeout   Duration       `yaml:"timeout" json:"timeout"`
 	OnTimeout string         `yaml:"on_timeout" json:"on_timeout"`
 	OnReject  string         `yaml:"on_reject" json:"on_reject,omitempty"` // default fail
+	// Escalate is required with on_timeout: escalate: silence hands the approval to
+	// the next person with a fresh deadline, whose silence then decides.
+	Escalate *Escalation `yaml:"escalate" json:"escalate,omitempty"`
+}
+
+// Escalation is the second tier of an approval.
+type Escalation struct {
+	To        string   `yaml:"to" json:"to"` // who is notified, e.g. "agency-lead"
+	Timeout   Duration `yaml:"timeout" json:"timeout"`
+	OnTimeout string   `yaml:"on_timeout" json:"on_timeout"` // approve | reject | skip | fail
 }

@@ -1,26 +1,38 @@
 package playbooks
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
+	"math"
 	"sort"
 	"strings"
 )
 
-// A reference such as ${params.brand} or ${steps.audit.output.summary} reads a
-// campaign fact. A string that is exactly one reference takes the referenced value
-// with its type (a list stays a list); references inside longer text are rendered
-// as text. Resolution is a pure function of its inputs, so workflow code may call it.
-var refPattern = regexp.MustCompile(`\$\{\s*([A-Za-z0-9_.\-]*)\s*\}`)
+// Templates are strings with ${ EXPR } in them. A string that is exactly one
+// ${…} takes the expression's value with its type (a list stays a list); ${…}
+// inside longer text is rendered as text. Everything here is a pure function of
+// its inputs, so workflow code may call it: no clock, no randomness, no map order.
 
-// Scope is what references can read.
+// Scope is what expressions can read at one point of a run. Values are as JSON
+// decodes them (numbers are float64).
 type Scope struct {
-	Params   map[string]any
-	Steps    map[string]map[string]any // step id → its output
-	Campaign map[string]any            // id, client, playbook
+	Params map[string]any
+	// Steps maps the id of every step visible from here to its output: steps
+	// before this one in its own sequence and in the sequences enclosing it; in
+	// a parallel branch, that branch's own steps; in a repeat, this iteration's.
+	Steps    map[string]map[string]any
+	Campaign map[string]any // id, client, playbook, version
+	// Item is the current element of a parallel for_each; HasItem says whether
+	// there is one (an item may itself be null).
+	Item    any
+	HasItem bool
+	// Iteration counts a repeat's iterations from 1; 0 outside any repeat.
+	Iteration int
 }
 
-// Resolve returns v with every reference replaced. Maps and lists are copied.
+// Resolve returns v with every ${…} replaced. Maps and lists are copied; values
+// produced by expressions have JSON's shapes (numbers are float64, lists []any,
+// objects map[string]any); other values are returned as they are.
 func Resolve(v any, s Scope) (any, error) {
 	switch t := v.(type) {
 	case string:
@@ -62,29 +74,41 @@ func ResolveMap(m map[string]any, s Scope) (map[string]any, error) {
 }
 
 func resolveString(str string, s Scope) (any, error) {
-	locs := refPattern.FindAllStringSubmatchIndex(str, -1)
-	if len(locs) == 0 {
+	if !strings.Contains(str, "${") {
 		return str, nil
 	}
-	if len(locs) == 1 && locs[0][0] == 0 && locs[0][1] == len(str) {
-		return s.lookup(str[locs[0][2]:locs[0][3]])
+	segs, err := splitTemplate(str)
+	if err != nil {
+		return nil, err
+	}
+	if len(segs) == 1 && segs[0].isExpr {
+		return evalTemplate(segs[0].text, s)
 	}
 	var b strings.Builder
-	last := 0
-	for _, l := range locs {
-		b.WriteString(str[last:l[0]])
-		val, err := s.lookup(str[l[2]:l[3]])
+	for _, seg := range segs {
+		if !seg.isExpr {
+			b.WriteString(seg.text)
+			continue
+		}
+		val, err := evalTemplate(seg.text, s)
 		if err != nil {
 			return nil, err
 		}
 		b.WriteString(Text(val))
-		last = l[1]
 	}
-	b.WriteString(str[last:])
 	return b.String(), nil
 }
 
-// Text renders a value for interpolation into prose.
+func evalTemplate(src string, s Scope) (any, error) {
+	v, err := evaluate(src, s)
+	if err != nil {
+		return nil, fmt.Errorf("${%s}: %w", src, err)
+	}
+	return v, nil
+}
+
+// Text renders a value for interpolation into prose: lists joined with ", ",
+// whole numbers without decimals.
 func Text(v any) string {
 	switch t := v.(type) {
 	case nil:
@@ -105,59 +129,89 @@ func Text(v any) string {
 	return fmt.Sprint(v)
 }
 
-func (s Scope) lookup(path string) (any, error) {
-	parts := strings.Split(path, ".")
-	var cur any
-	switch parts[0] {
-	case "params":
-		cur = s.Params
-	case "campaign":
-		cur = s.Campaign
-	case "steps":
-		if len(parts) < 2 {
-			return nil, fmt.Errorf("${%s}: name a step, as in ${steps.ID.output}", path)
-		}
-		out, ok := s.Steps[parts[1]]
-		if !ok {
-			return nil, fmt.Errorf("${%s}: step %q has not produced output yet", path, parts[1])
-		}
-		cur = map[string]any{"output": out}
-		parts = parts[1:]
-	default:
-		return nil, fmt.Errorf("${%s}: references start with params, steps or campaign", path)
+// Condition evaluates a branch's `if` or a repeat's `until`, written bare or as
+// one ${…}. Anything but true or false is an error.
+func Condition(src string, s Scope) (bool, error) {
+	e, _ := exprSource(src)
+	v, err := evaluate(e, s)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", e, err)
 	}
-	for i, p := range parts[1:] {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("${%s}: %s is not an object", path, strings.Join(parts[:i+1], "."))
-		}
-		v, ok := m[p]
-		if !ok {
-			return nil, fmt.Errorf("${%s}: no field %q", path, p)
-		}
-		cur = v
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("%s: gives %s, not true or false", e, describe(v))
 	}
-	return cur, nil
+	return b, nil
 }
 
-// references lists the paths referenced anywhere inside v, for validation.
-func references(v any) []string {
-	var out []string
-	switch t := v.(type) {
-	case string:
-		for _, m := range refPattern.FindAllStringSubmatch(t, -1) {
-			out = append(out, m[1])
+// IntValue reads a repeat's max: a whole number, or an expression giving one.
+func IntValue(v any, s Scope) (int, error) {
+	if str, ok := v.(string); ok {
+		e, _ := exprSource(str)
+		r, err := evaluate(e, s)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", e, err)
 		}
-	case map[string]any:
-		for _, k := range sortedKeys(t) {
-			out = append(out, references(t[k])...)
+		n, err := wholeNumber(r)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", e, err)
 		}
-	case []any:
-		for _, e := range t {
-			out = append(out, references(e)...)
-		}
+		return n, nil
 	}
-	return out
+	return wholeNumber(v)
+}
+
+// wholeNumber accepts the integer shapes YAML and JSON decode into.
+func wholeNumber(v any) (int, error) {
+	switch n := v.(type) {
+	case int:
+		return n, nil
+	case int64:
+		if n >= math.MinInt && n <= math.MaxInt {
+			return int(n), nil
+		}
+	case uint64:
+		if n <= math.MaxInt {
+			return int(n), nil
+		}
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) <= maxExact {
+			return int(n), nil
+		}
+		if !math.IsInf(n, 0) && !math.IsNaN(n) && math.Abs(n) <= maxExact {
+			return 0, fmt.Errorf("must be a whole number, not %v", n)
+		}
+	case nil:
+		return 0, errors.New("is missing: give a whole number")
+	default:
+		return 0, fmt.Errorf("must be a whole number, not %s", describe(v))
+	}
+	return 0, fmt.Errorf("%v is too large", v)
+}
+
+// ListValue reads a parallel's for_each: a list (whose elements may be
+// templates), or an expression giving one.
+func ListValue(v any, s Scope) ([]any, error) {
+	switch t := v.(type) {
+	case []any:
+		r, err := Resolve(t, s)
+		if err != nil {
+			return nil, err
+		}
+		return r.([]any), nil
+	case string:
+		e, _ := exprSource(t)
+		r, err := evaluate(e, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e, err)
+		}
+		l, ok := r.([]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: gives %s, not a list", e, describe(r))
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("must be a list or an expression giving one, not %s", describe(v))
 }
 
 func sortedKeys(m map[string]any) []string {

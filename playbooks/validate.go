@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/expr-lang/expr/types"
+
 	"github.com/greenlight/greenlight/platforms"
 )
 
@@ -14,13 +16,16 @@ var (
 	idPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 )
 
-// campaignFacts are what ${campaign.…} may read.
+// campaignFacts are what campaign.… may read.
 var campaignFacts = map[string]bool{"id": true, "client": true, "playbook": true, "version": true}
 
 // Validate returns every problem in pb, each with its field path (no positions: Parse
 // adds them). It never stops at the first.
 func Validate(pb *Playbook) []Problem {
-	v := &validator{pb: pb, params: map[string]Param{}}
+	if pb == nil {
+		return []Problem{{Field: "$", Message: "there is no playbook"}}
+	}
+	v := &validator{pb: pb, params: map[string]Param{}, ids: map[string]string{}}
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
@@ -32,6 +37,8 @@ type validator struct {
 	pb     *Playbook
 	params map[string]Param
 	probs  []Problem
+	ids    map[string]string // step id → path of the step that first used it
+	index  stepIndex
 }
 
 func (v *validator) addf(field, format string, args ...any) {
@@ -98,90 +105,134 @@ func (v *validator) steps() {
 		v.addf("steps", "a playbook needs at least one step")
 		return
 	}
-	seen := map[string]int{}
-	for i, s := range v.pb.Steps {
-		f := fmt.Sprintf("steps[%d]", i)
-		switch {
-		case s.ID == "":
-			v.addf(f+".id", "is required")
-		case !idPattern.MatchString(s.ID):
-			v.addf(f+".id", "%q must be lower-case letters, digits, dashes and underscores", s.ID)
-		default:
-			if j, dup := seen[s.ID]; dup {
-				v.addf(f+".id", "step id %q is already used by steps[%d]", s.ID, j)
-			}
-		}
-		kinds := 0
-		for _, set := range []bool{s.Action != "", s.Approval != nil, s.Wait != nil} {
-			if set {
-				kinds++
-			}
-		}
-		switch {
-		case kinds == 0:
-			v.addf(f, "a step needs one of action, approval or wait")
-		case kinds > 1:
-			v.addf(f, "a step has exactly one of action, approval or wait")
-		default:
-			switch s.Kind() {
-			case KindAction:
-				v.action(f, s, seen)
-			case KindApproval:
-				v.approval(f, s, seen)
-			case KindWait:
-				if s.Wait.Duration <= 0 {
-					v.addf(f+".wait", "must be a positive duration such as 7d")
-				}
-			}
-		}
-		if s.Needs != "" {
-			if j, ok := seen[s.Needs]; !ok {
-				v.addf(f+".needs", "no earlier step has id %q", s.Needs)
-			} else if v.pb.Steps[j].Kind() != KindApproval {
-				v.addf(f+".needs", "step %q is not an approval", s.Needs)
-			}
-		}
-		if s.Kind() != KindAction {
-			if s.With != nil {
-				v.addf(f+".with", "only action steps take inputs")
-			}
-			if s.Retry != nil {
-				v.addf(f+".retry", "only action steps are retried")
-			}
-			if s.Timeout != nil {
-				v.addf(f+".timeout", "only action steps have a step timeout; an approval's deadline is approval.timeout")
-			}
-		}
-		if s.ID != "" {
-			if _, dup := seen[s.ID]; !dup {
-				seen[s.ID] = i
-			}
+	v.index = indexSteps(v.pb.Steps)
+	v.sequence("steps", v.pb.Steps, &frame{seen: map[string]bool{}})
+}
+
+// sequence checks steps that run one after another in fr; each step sees the
+// outputs of those before it.
+func (v *validator) sequence(path string, steps []Step, fr *frame) {
+	for i := range steps {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		v.step(p, &steps[i], fr)
+		for _, id := range exports(&steps[i]) {
+			fr.seen[id] = true
 		}
 	}
 }
 
-func (v *validator) action(f string, s Step, earlier map[string]int) {
+func (v *validator) step(p string, s *Step, fr *frame) {
+	v.stepID(p, s)
+	at := place{fr: fr, path: p, pos: v.index.order(p)}
+	if s.Needs != "" {
+		v.needs(p+".needs", s.Needs, at)
+	}
+	v.templates(p+".name", s.Name, at)
+	kinds := setKinds(s)
+	switch {
+	case len(kinds) == 0:
+		v.addf(p, "a step needs one of action, approval, wait, parallel, repeat or branch")
+	case len(kinds) > 1:
+		v.addf(p, "a step has exactly one kind, but this one has %s", strings.Join(kinds, " and "))
+	default:
+		switch s.Kind() {
+		case KindAction:
+			v.action(p, s, at)
+		case KindApproval:
+			v.approval(p, s, at)
+		case KindWait:
+			if s.Wait.Duration <= 0 {
+				v.addf(p+".wait", "must be a positive duration such as 7d")
+			}
+		case KindParallel:
+			v.parallel(p, s, at)
+		case KindRepeat:
+			v.repeat(p, s, at)
+		case KindBranch:
+			v.branch(p, s, at)
+		}
+	}
+	if s.Kind() != KindAction {
+		if s.With != nil {
+			v.addf(p+".with", "only action steps take inputs")
+		}
+		if s.Retry != nil {
+			v.addf(p+".retry", "only action steps are retried")
+		}
+		if s.Timeout != nil {
+			v.addf(p+".timeout", "only action steps have a step timeout; an approval's deadline is approval.timeout")
+		}
+	}
+}
+
+// stepID checks an id: step ids are unique across the whole playbook, nested
+// steps included, because expressions and needs name steps by id alone.
+func (v *validator) stepID(p string, s *Step) {
+	switch {
+	case s.ID == "":
+		v.addf(p+".id", "is required")
+	case !idPattern.MatchString(s.ID):
+		v.addf(p+".id", "%q must be lower-case letters, digits, dashes and underscores", s.ID)
+	default:
+		if first, dup := v.ids[s.ID]; dup {
+			v.addf(p+".id", "step id %q is already used by %s", s.ID, first)
+			return
+		}
+		v.ids[s.ID] = p
+	}
+}
+
+// setKinds lists the kind keys a step carries.
+func setKinds(s *Step) []string {
+	var out []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{
+		{KindAction, s.Action != ""}, {KindApproval, s.Approval != nil}, {KindWait, s.Wait != nil},
+		{KindParallel, s.Parallel != nil}, {KindRepeat, s.Repeat != nil}, {KindBranch, s.Branch != nil},
+	} {
+		if k.set {
+			out = append(out, k.name)
+		}
+	}
+	return out
+}
+
+// needs must name an approval whose outcome is known here: one that came
+// before, in this sequence or an enclosing one.
+func (v *validator) needs(f, id string, at place) {
+	if !at.fr.sees(id) {
+		v.addf(f, "%s", v.unseen(id, at))
+		return
+	}
+	if info := v.index.byID[id]; info != nil && info.kind != KindApproval {
+		v.addf(f, "step %q is not an approval", id)
+	}
+}
+
+func (v *validator) action(f string, s *Step, at place) {
 	spec, ok := platforms.Catalog[s.Action]
 	if !ok {
 		v.addf(f+".action", "unknown action %q; known actions: %s", s.Action, strings.Join(platforms.ActionNames(), ", "))
-		return
-	}
-	allowed := map[string]bool{}
-	for _, r := range spec.Required {
-		allowed[r] = true
-		if _, ok := s.With[r]; !ok {
-			v.addf(f+".with", "action %s needs input %q", s.Action, r)
+	} else {
+		allowed := map[string]bool{}
+		for _, r := range spec.Required {
+			allowed[r] = true
+			if _, ok := s.With[r]; !ok {
+				v.addf(f+".with", "action %s needs input %q", s.Action, r)
+			}
+		}
+		for _, o := range spec.Optional {
+			allowed[o] = true
+		}
+		for _, k := range sortedKeys(s.With) {
+			if !allowed[k] {
+				v.addf(fieldKey(f+".with", k), "action %s takes no input %q; it takes %s", s.Action, k, strings.Join(sortedSet(allowed), ", "))
+			}
 		}
 	}
-	for _, o := range spec.Optional {
-		allowed[o] = true
-	}
-	for _, k := range sortedKeys(s.With) {
-		if !allowed[k] {
-			v.addf(f+".with."+k, "action %s takes no input %q; it takes %s", s.Action, k, strings.Join(sortedSet(allowed), ", "))
-		}
-	}
-	v.refs(f+".with", s.With, earlier)
+	v.templates(f+".with", s.With, at)
 	if s.Timeout != nil && s.Timeout.Duration <= 0 {
 		v.addf(f+".timeout", "must be a positive duration such as 5m")
 	}
@@ -198,25 +249,36 @@ func (v *validator) action(f string, s Step, earlier map[string]int) {
 	}
 }
 
-func (v *validator) approval(f string, s Step, earlier map[string]int) {
+// silencePolicies are what an approval's (or its escalation's) silence may decide.
+const silencePolicies = "approve, reject, skip or fail"
+
+func (v *validator) approval(f string, s *Step, at place) {
 	a := s.Approval
 	f += ".approval"
 	if strings.TrimSpace(a.Title) == "" {
 		v.addf(f+".title", "is required: say what the client is approving")
 	}
-	v.refs(f+".title", a.Title, earlier)
-	v.refs(f+".preview", a.Preview, earlier)
+	v.templates(f+".title", a.Title, at)
+	v.templates(f+".preview", a.Preview, at)
 	if a.Timeout.Duration <= 0 {
 		v.addf(f+".timeout", "is required: every approval has a deadline, such as 48h")
 	}
 	switch a.OnTimeout {
 	case OnTimeoutApprove, OnTimeoutReject, OnTimeoutSkip, OnTimeoutFail:
-	case "":
-		v.addf(f+".on_timeout", "is required: say what silence decides (approve, reject, skip or fail)")
 	case OnTimeoutEscalate:
-		v.addf(f+".on_timeout", "escalate needs approver tiers, which this version does not have yet; use approve, reject, skip or fail")
+		if a.Escalate == nil {
+			v.addf(f+".escalate", "is required with on_timeout: escalate: say who decides next (to), by when (timeout) and what their silence decides (on_timeout)")
+		}
+	case "":
+		v.addf(f+".on_timeout", "is required: say what silence decides (approve, reject, escalate, skip or fail)")
 	default:
-		v.addf(f+".on_timeout", "%q is not a policy; use approve, reject, skip or fail", a.OnTimeout)
+		v.addf(f+".on_timeout", "%q is not a policy; use approve, reject, escalate, skip or fail", a.OnTimeout)
+	}
+	if a.Escalate != nil {
+		if a.OnTimeout != OnTimeoutEscalate {
+			v.addf(f+".escalate", "is only used with on_timeout: escalate")
+		}
+		v.escalation(f+".escalate", a.Escalate)
 	}
 	switch a.OnReject {
 	case "", OnRejectFail, OnRejectContinue:
@@ -225,31 +287,241 @@ func (v *validator) approval(f string, s Step, earlier map[string]int) {
 	}
 }
 
-// refs checks every ${…} inside val names something that exists by the time it runs.
-func (v *validator) refs(f string, val any, earlier map[string]int) {
-	for _, ref := range references(val) {
-		parts := strings.Split(ref, ".")
-		switch parts[0] {
-		case "params":
-			if len(parts) < 2 {
-				v.addf(f, "${%s}: name a parameter, as in ${params.brand}", ref)
-			} else if _, ok := v.params[parts[1]]; !ok {
-				v.addf(f, "${%s}: no parameter %q is declared", ref, parts[1])
-			}
-		case "steps":
-			if len(parts) < 3 || parts[2] != "output" {
-				v.addf(f, "${%s}: step references read ${steps.ID.output…}", ref)
-			} else if _, ok := earlier[parts[1]]; !ok {
-				v.addf(f, "${%s}: no earlier step has id %q", ref, parts[1])
-			}
-		case "campaign":
-			if len(parts) != 2 || !campaignFacts[parts[1]] {
-				v.addf(f, "${%s}: campaign facts are id, client, playbook and version", ref)
-			}
+func (v *validator) escalation(f string, e *Escalation) {
+	switch to := strings.TrimSpace(e.To); {
+	case to == "":
+		v.addf(f+".to", "is required: who decides when the first deadline passes, such as agency-lead")
+	case strings.Contains(to, "${"):
+		v.addf(f+".to", "is a plain name such as agency-lead; it is not a template")
+	}
+	if e.Timeout.Duration <= 0 {
+		v.addf(f+".timeout", "is required: the escalated deadline, such as 4h")
+	}
+	switch e.OnTimeout {
+	case OnTimeoutApprove, OnTimeoutReject, OnTimeoutSkip, OnTimeoutFail:
+	case "":
+		v.addf(f+".on_timeout", "is required: say what silence decides after the escalation (%s)", silencePolicies)
+	case OnTimeoutEscalate:
+		v.addf(f+".on_timeout", "an escalation cannot escalate again; use %s", silencePolicies)
+	default:
+		v.addf(f+".on_timeout", "%q is not a policy; use %s", e.OnTimeout, silencePolicies)
+	}
+}
+
+func (v *validator) parallel(p string, s *Step, at place) {
+	par := s.Parallel
+	f := p + ".parallel"
+	hasEach, hasBranches := par.ForEach != nil, par.Branches != nil
+	switch {
+	case hasEach && hasBranches:
+		v.addf(f, "has both for_each and branches; use for_each with steps, or branches")
+	case !hasEach && !hasBranches:
+		v.addf(f, "needs for_each with steps (one branch per item), or branches")
+	}
+	switch par.OnFailure {
+	case "", OnFailureCancel, OnFailureContinue:
+	default:
+		v.addf(f+".on_failure", "%q is not a choice; use cancel (the default: a failing branch cancels the others) or continue", par.OnFailure)
+	}
+	if hasEach {
+		v.forEach(f, par, at)
+	} else if len(par.Steps) > 0 {
+		v.addf(f+".steps", "steps run once per for_each item; static branches carry their own steps")
+	}
+	if !hasBranches {
+		return
+	}
+	if len(par.Branches) == 0 {
+		v.addf(f+".branches", "needs at least one branch")
+	}
+	seen := map[string]int{}
+	for i, b := range par.Branches {
+		bf := fmt.Sprintf("%s.branches[%d]", f, i)
+		switch {
+		case b.ID == "":
+			v.addf(bf+".id", "is required: it names the branch in the Web UI and in step keys")
+		case !idPattern.MatchString(b.ID):
+			v.addf(bf+".id", "%q must be lower-case letters, digits, dashes and underscores", b.ID)
 		default:
-			v.addf(f, "${%s}: references start with params, steps or campaign", ref)
+			if j, dup := seen[b.ID]; dup {
+				v.addf(bf+".id", "branch id %q is already used by branches[%d]", b.ID, j)
+			} else {
+				seen[b.ID] = i
+			}
+		}
+		if len(b.Steps) == 0 {
+			v.addf(bf+".steps", "a branch needs at least one step")
+		}
+		v.sequence(bf+".steps", b.Steps, at.fr.child())
+	}
+}
+
+// forEach checks the list a parallel fans out over, and the steps run per item.
+func (v *validator) forEach(f string, par *Parallel, at place) {
+	var item types.Type = types.Any
+	switch fe := par.ForEach.(type) {
+	case []any:
+		if len(fe) == 0 {
+			v.addf(f+".for_each", "is an empty list, so the steps never run")
+		}
+		v.templates(f+".for_each", fe, at)
+		if allPlainStrings(fe) {
+			item = types.String
+		}
+	case string:
+		if strings.TrimSpace(fe) == "" {
+			v.addf(f+".for_each", "is required: a list, or an expression giving one")
+			break
+		}
+		src, shown := exprSource(fe)
+		c := v.expression(f+".for_each", shown, src, at, listValue)
+		if c.ok && c.constant {
+			switch l, ok := c.value.([]any); {
+			case !ok:
+				v.addf(f+".for_each", "%s always gives %s, not a list", shown, describe(c.value))
+			case len(l) == 0:
+				v.addf(f+".for_each", "%s is always empty, so the steps never run", shown)
+			}
+		}
+	default:
+		v.addf(f+".for_each", "must be a list, or an expression giving one, not %s", describe(fe))
+	}
+	if len(par.Steps) == 0 {
+		v.addf(f+".steps", "for_each needs steps to run for each item")
+	}
+	body := at.fr.child()
+	body.item = item
+	v.sequence(f+".steps", par.Steps, body)
+}
+
+func allPlainStrings(l []any) bool {
+	for _, e := range l {
+		s, ok := e.(string)
+		if !ok || strings.Contains(s, "${") {
+			return false
 		}
 	}
+	return true
+}
+
+func (v *validator) repeat(p string, s *Step, at place) {
+	r := s.Repeat
+	f := p + ".repeat"
+	if r.Every.Duration <= 0 {
+		v.addf(f+".every", "is required: how long to wait between iterations, such as 7d")
+	}
+	v.repeatMax(f+".max", r.Max, at)
+	if len(r.Steps) == 0 {
+		v.addf(f+".steps", "a repeat needs at least one step")
+	}
+	body := at.fr.child()
+	body.iteration = true
+	v.sequence(f+".steps", r.Steps, body)
+	if strings.TrimSpace(r.Until) != "" {
+		v.until(p, r, at)
+	}
+}
+
+// repeatMax checks the most iterations a repeat runs: at least one, or the
+// steps inside it are unreachable.
+func (v *validator) repeatMax(f string, max any, at place) {
+	n := 0
+	switch m := max.(type) {
+	case nil:
+		v.addf(f, "is required: the most iterations to run, such as 12, or an expression giving it")
+		return
+	case string:
+		if strings.TrimSpace(m) == "" {
+			v.addf(f, "is required: the most iterations to run, such as 12, or an expression giving it")
+			return
+		}
+		src, shown := exprSource(m)
+		c := v.expression(f, shown, src, at, intValue)
+		if !c.ok || !c.constant {
+			return
+		}
+		var err error
+		if n, err = wholeNumber(c.value); err != nil {
+			v.addf(f, "%s %v", shown, err)
+			return
+		}
+	default:
+		var err error
+		if n, err = wholeNumber(m); err != nil {
+			v.addf(f, "%v", err)
+			return
+		}
+	}
+	if n < 1 {
+		v.addf(f, "is %d, so the steps never run: a repeat runs at least once", n)
+	}
+}
+
+// until is checked where it runs: after an iteration, seeing that iteration's
+// steps and iteration itself.
+func (v *validator) until(p string, r *Repeat, at place) {
+	f := p + ".repeat.until"
+	fr := at.fr.child()
+	fr.iteration = true
+	inside := map[string]bool{}
+	for i := range r.Steps {
+		for _, id := range exports(&r.Steps[i]) {
+			fr.seen[id], inside[id] = true, true
+		}
+	}
+	src, shown := exprSource(r.Until)
+	c := v.expression(f, shown, src, place{fr: fr, path: f, pos: v.index.end(p) + 1}, boolValue)
+	if !c.ok {
+		return
+	}
+	if c.constant {
+		switch b, isBool := c.value.(bool); {
+		case !isBool:
+			v.addf(f, "%s always gives %s, not true or false", shown, describe(c.value))
+		case b:
+			v.addf(f, "%s always holds, so the steps run once and the repeat never repeats", shown)
+		default:
+			v.addf(f, "%s never holds; leave until out to run max times", shown)
+		}
+		return
+	}
+	if c.info.iteration || c.info.dynamicSteps {
+		return
+	}
+	for _, r := range c.info.steps {
+		if inside[r.id] {
+			return
+		}
+	}
+	v.addf(f, "%s reads nothing that changes between iterations (a step inside the repeat, or iteration), so it holds after the first iteration or never", shown)
+}
+
+func (v *validator) branch(p string, s *Step, at place) {
+	b := s.Branch
+	f := p + ".branch"
+	if strings.TrimSpace(b.If) == "" {
+		v.addf(f+".if", "is required: the condition that chooses then or else")
+	} else {
+		src, shown := exprSource(b.If)
+		c := v.expression(f+".if", shown, src, at, boolValue)
+		if c.ok && c.constant {
+			switch val, isBool := c.value.(bool); {
+			case !isBool:
+				v.addf(f+".if", "%s always gives %s, not true or false", shown, describe(c.value))
+			case !val:
+				v.addf(f+".then", "is unreachable: the condition %s is always false", shown)
+			case len(b.Else) > 0:
+				v.addf(f+".else", "is unreachable: the condition %s is always true", shown)
+			default:
+				v.addf(f+".if", "%s is always true, so the branch always runs then; put those steps in its place", shown)
+			}
+		}
+	}
+	if len(b.Then) == 0 {
+		v.addf(f+".then", "needs at least one step to run when the condition holds")
+	}
+	v.sequence(f+".then", b.Then, at.fr.child())
+	v.sequence(f+".else", b.Else, at.fr.child())
 }
 
 var paramTypes = []string{TypeString, TypeInt, TypeBool, TypeDuration, TypeList}

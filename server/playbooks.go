@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -103,4 +106,80 @@ func (s *Server) validatePlaybook(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"valid": true, "name": pb.Name, "version": pb.Version, "steps": len(pb.Steps)})
+}
+
+// playbookRegistration is the answer to POST /v1/playbooks: the version as
+// GET /v1/playbooks/{name}?version=N shows it, plus whether this request created it,
+// so a script reading --json output can tell a new version from a repeated one
+// without looking at the status code.
+type playbookRegistration struct {
+	playbookDetail
+	Created bool `json:"created"`
+}
+
+// registerPlaybook stores a new version of a playbook from its YAML body, whatever
+// the Content-Type says. Versions are immutable because campaigns stay pinned to the
+// version they started with, for months: the same bytes again answer 200 with the
+// stored version (a retry is safe), other bytes under a used number answer 409.
+// Any unused number is accepted, even one below the latest; "latest" is always the
+// highest number, so registering an old number never changes what new launches get.
+func (s *Server) registerPlaybook(c *gin.Context) {
+	body, ok := readBody(c)
+	if !ok {
+		return
+	}
+	pb, err := playbooks.Parse(body)
+	if err != nil {
+		if invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
+			return
+		}
+		s.internal(c, "could not validate playbook", err)
+		return
+	}
+	ctx := c.Request.Context()
+	// Builtin stays false even for a built-in name: only the binary's own YAML is
+	// built in, and the row says where a version came from.
+	created, err := s.store.RegisterPlaybook(ctx, store.Playbook{
+		Name: pb.Name, Version: pb.Version, Description: pb.Description, Source: string(body),
+	})
+	if errors.Is(err, store.ErrConflict) {
+		conflict(c, s.immutableDetail(ctx, pb.Name, pb.Version))
+		return
+	}
+	if err != nil {
+		s.internal(c, "could not register playbook", err)
+		return
+	}
+	// Read back what is stored: on a repeat that is the first registration (its
+	// created_at, its builtin flag), not this request's copy.
+	row, stored, ok := s.loadPlaybook(c, pb.Name, pb.Version)
+	if !ok {
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		s.log.InfoContext(ctx, "playbook registered", "playbook", pb.Name, "version", pb.Version, "digest", row.Digest)
+	}
+	c.Header("Location", playbookLocation(pb.Name, pb.Version))
+	c.JSON(status, playbookRegistration{
+		playbookDetail: playbookDetail{Playbook: stored, Builtin: row.Builtin, Digest: row.Digest, Source: row.Source, CreatedAt: row.CreatedAt},
+		Created:        created,
+	})
+}
+
+// immutableDetail explains a refused re-registration and, when the store can say,
+// which number to use instead.
+func (s *Server) immutableDetail(ctx context.Context, name string, version int) string {
+	detail := fmt.Sprintf("playbook %s version %d is already registered with a different body; "+
+		"versions are immutable because campaigns stay pinned to theirs, so bump `version` to register a change", name, version)
+	latest, err := s.store.GetPlaybook(ctx, name, 0)
+	if err != nil {
+		return detail
+	}
+	return fmt.Sprintf("%s (the latest is %d; use %d)", detail, latest.Version, latest.Version+1)
+}
+
+func playbookLocation(name string, version int) string {
+	return "/v1/playbooks/" + url.PathEscape(name) + "?version=" + strconv.Itoa(version)
 }

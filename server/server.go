@@ -72,6 +72,7 @@ func (s *Server) routes() {
 
 	v1 := e.Group("/v1")
 	v1.GET("/playbooks", s.listPlaybooks)
+	v1.POST("/playbooks", s.registerPlaybook)
 	v1.GET("/playbooks/:name", s.getPlaybook)
 	v1.POST("/playbooks/validate", s.validatePlaybook)
 

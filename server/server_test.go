@@ -90,10 +90,17 @@ func TestPlaybooksListAndGet(t *testing.T) {
 	rec, body := call(t, h, "GET", "/v1/playbooks", "")
 	require.Equal(t, http.StatusOK, rec.Code)
 	items := body["items"].([]any)
-	require.NotEmpty(t, items)
-	first := items[0].(map[string]any)
-	require.Equal(t, "reputation-repair", first["name"])
-	require.Equal(t, true, first["builtin"])
+	byName := map[string]map[string]any{}
+	for _, it := range items {
+		byName[it.(map[string]any)["name"].(string)] = it.(map[string]any)
+	}
+	require.Len(t, byName, 3)
+	rr := byName["reputation-repair"]
+	require.Equal(t, true, rr["builtin"])
+	require.Equal(t, float64(2), rr["version"], "latest is the highest version")
+	require.Equal(t, []any{float64(1), float64(2)}, rr["versions"])
+	require.Contains(t, byName, "audience-expansion")
+	require.Contains(t, byName, "crisis-triage")
 
 	rec, body = call(t, h, "GET", "/v1/playbooks/reputation-repair", "")
 	require.Equal(t, http.StatusOK, rec.Code)

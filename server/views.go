@@ -35,7 +35,7 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (workflows
 	}
 	for _, r := range steps {
 		v.Steps = append(v.Steps, workflows.StepView{
-			ID: r.StepID, Key: r.Key, Kind: r.Kind, Name: r.Name, Status: r.Status,
+			ID: r.StepID, Key: r.Key, Kind: r.Kind, Seq: r.Seq, Name: r.Name, Status: r.Status,
 			StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Output: rawJSON(r.Output), Error: r.Error,
 		})
 	}

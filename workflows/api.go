@@ -81,6 +81,25 @@ type CampaignInput struct {
 	Params      map[string]any     `json:"params"`
 	Connector   string             `json:"connector"` // platform connector, e.g. "sandbox"
 	RequestedBy string             `json:"requested_by,omitempty"`
+	// ContinueAsNewAfter is the history length past which a top-level repeat
+	// continues as a new run between iterations; 0 means the default.
+	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
+	// Resume carries a continued campaign's state into its next run.
+	Resume *ResumeState `json:"resume,omitempty"`
+}
+
+// ResumeState is what a campaign carries across continue-as-new: where it was,
+// what it produced, and the recent part of its view.
+type ResumeState struct {
+	StepIndex int                       `json:"step_index"` // top-level repeat step to resume
+	StepKey   string                    `json:"step_key"`   // its key in Steps
+	Iteration int                       `json:"iteration"`  // the next iteration to run
+	Seq       int64                     `json:"seq"`        // last projection written
+	StepSeq   int                       `json:"step_seq"`   // last step sequence number given
+	Outputs   map[string]map[string]any `json:"outputs"`
+	Steps     []StepView                `json:"steps"`
+	Approvals []ApprovalView            `json:"approvals"`
+	Runs      int                       `json:"runs"` // runs completed before this one
 }
 
 // CampaignResult is what a finished campaign returns.
@@ -124,6 +143,7 @@ type StepView struct {
 	ID         string          `json:"id"`
 	Key        string          `json:"key"`
 	Kind       string          `json:"kind"`
+	Seq        int             `json:"seq"` // order in which the campaign reached the step
 	Name       string          `json:"name,omitempty"`
 	Status     string          `json:"status"`
 	StartedAt  *time.Time      `json:"started_at,omitempty"`

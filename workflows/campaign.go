@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/greenlight/greenlight/playbooks"
 )
 
 // CampaignWorkflow runs one campaign: the playbook's steps in order, each approval
@@ -29,6 +28,9 @@ type campaignRun struct {
 	outputs   map[string]map[string]any // step id → output, for ${steps.…}
 	approvals map[string]int            // approval id → index in view.Approvals
 	proj      projector
+	signals   workflow.ReceiveChannel
+	topIndex  int // the top-level step running now
+	stepSeq   int // last step sequence number given
 }
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
@@ -50,6 +52,21 @@ func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
 		approvals: map[string]int{},
 		proj:      projector{campaignID: in.CampaignID},
 	}
+}
+
+// resume restores the state a previous run carried over.
+func (r *campaignRun) resume(rs *ResumeState) {
+	r.view.Steps = rs.Steps
+	r.view.Approvals = rs.Approvals
+	if rs.Outputs != nil {
+		r.outputs = rs.Outputs
+	}
+	for i, a := range r.view.Approvals {
+		r.approvals[a.ID] = i
+	}
+	r.view.Status = r.liveStatus()
+	r.proj.seq, r.proj.written = rs.Seq, rs.Seq
+	r.stepSeq = rs.StepSeq
 }
 
 func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
@@ -78,33 +95,49 @@ func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
 	); err != nil {
 		return fmt.Errorf("register update %s: %w", UpdateDecide, err)
 	}
-	ch := workflow.GetSignalChannel(ctx, SignalApproval)
+	r.signals = workflow.GetSignalChannel(ctx, SignalApproval)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var sig ApprovalSignal
-			if !ch.Receive(ctx, &sig) {
+			if !r.signals.Receive(ctx, &sig) {
 				return
 			}
-			if sig.Channel == "" {
-				sig.Channel = ChannelSignal
-			}
-			// A bad signal is recorded, never fatal: scripts retry and people double-click.
-			_, _ = r.decide(ctx, sig)
+			r.onSignal(ctx, sig)
 		}
 	})
 	return nil
 }
 
+// onSignal applies an approval signal. A bad one is recorded, never fatal: scripts
+// retry and people double-click.
+func (r *campaignRun) onSignal(ctx workflow.Context, sig ApprovalSignal) {
+	if sig.Channel == "" {
+		sig.Channel = ChannelSignal
+	}
+	_, _ = r.decide(ctx, sig)
+}
+
 // run executes the steps and settles the campaign's final status.
 func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
-	r.emit(ctx, change{status: StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: ChannelSystem,
-		detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
-
+	root := &frame{}
+	first := 0
 	var runErr error
-	for _, step := range r.in.Playbook.Steps {
-		if runErr = r.runStep(ctx, step); runErr != nil {
-			break
-		}
+	if rs := r.in.Resume; rs != nil {
+		r.resume(rs)
+		first = rs.StepIndex + 1
+		r.topIndex = rs.StepIndex
+		runErr = r.resumeRepeat(ctx, root, rs)
+	} else {
+		r.emit(ctx, change{status: StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: ChannelSystem,
+			detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
+	}
+	for i := first; runErr == nil && i < len(r.in.Playbook.Steps); i++ {
+		r.topIndex = i
+		runErr = r.runStep(ctx, r.in.Playbook.Steps[i], root)
+	}
+	var can *workflow.ContinueAsNewError
+	if errors.As(runErr, &can) {
+		return CampaignResult{}, runErr
 	}
 
 	// Cancellation and failure still have to reach the store, so the last
@@ -159,16 +192,4 @@ func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 	}
 	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: ChannelSystem, detail: map[string]any{"reason": reason}})
 	r.emit(ctx, c)
-}
-
-// scope is what templates may read at this point of the run.
-func (r *campaignRun) scope() playbooks.Scope {
-	return playbooks.Scope{
-		Params: r.in.Params,
-		Steps:  r.outputs,
-		Campaign: map[string]any{
-			"id": r.in.CampaignID, "client": r.in.Client,
-			"playbook": r.in.Playbook.Name, "version": float64(r.in.Playbook.Version),
-		},
-	}
 }

@@ -28,15 +28,14 @@ import (
 // with the real activities against a real SQLite store, so each test sees both the
 // workflow's answer and what people would query.
 type harness struct {
-	t   *testing.T
-	st  *store.Store
-	env *testsuite.TestWorkflowEnvironment
-	in  workflows.CampaignInput
+	t       *testing.T
+	st      *store.Store
+	env     *testsuite.TestWorkflowEnvironment
+	in      workflows.CampaignInput
+	startAt time.Time
 }
 
-func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *harness {
-	t.Helper()
-	st := storetest.SQLite(t)
+func newEnv(st *store.Store) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
@@ -44,6 +43,22 @@ func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *ha
 		Store:      st,
 		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
 	})
+	return env
+}
+
+// continued is the next run of a campaign that continued as new.
+func (h *harness) continued(in workflows.CampaignInput) *harness {
+	env := newEnv(h.st)
+	return &harness{t: h.t, st: h.st, env: env, in: in, startAt: env.Now()}
+}
+
+// start is the workflow time at which the run started.
+func (h *harness) start() time.Time { return h.startAt }
+
+func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *harness {
+	t.Helper()
+	st := storetest.SQLite(t)
+	env := newEnv(st)
 	bound, err := playbooks.BindParams(pb, params)
 	require.NoError(t, err)
 	id := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
@@ -55,7 +70,7 @@ func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *ha
 		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: "acme", Playbook: pb.Name,
 		PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning, CreatedAt: now, UpdatedAt: now,
 	}))
-	return &harness{t: t, st: st, env: env, in: workflows.CampaignInput{
+	return &harness{t: t, st: st, env: env, startAt: env.Now(), in: workflows.CampaignInput{
 		CampaignID: id, Client: "acme", Playbook: *pb, Params: bound, Connector: platforms.SandboxName,
 	}}
 }
@@ -112,21 +127,34 @@ func (h *harness) actionCount(action string) int64 {
 	return n
 }
 
-func builtin(t *testing.T, name string) *playbooks.Playbook {
+// v1 is the first reputation-repair playbook: campaigns launched with it (and the
+// checked-in histories) still run it.
+func v1(t *testing.T) *playbooks.Playbook {
+	t.Helper()
+	return builtinVersion(t, "reputation-repair", 1)
+}
+
+// builtin is the latest version of a built-in playbook.
+func builtin(t *testing.T, name string) *playbooks.Playbook { return builtinVersion(t, name, 0) }
+
+// builtinVersion finds a built-in playbook's version (0: the latest).
+func builtinVersion(t *testing.T, name string, version int) *playbooks.Playbook {
 	t.Helper()
 	srcs, err := playbooks.Builtins()
 	require.NoError(t, err)
+	var found *playbooks.Playbook
 	for _, s := range srcs {
-		if s.Playbook.Name == name {
-			return s.Playbook
+		pb := s.Playbook
+		if pb.Name == name && (pb.Version == version || version == 0 && (found == nil || pb.Version > found.Version)) {
+			found = pb
 		}
 	}
-	t.Fatalf("no built-in playbook %s", name)
-	return nil
+	require.NotNil(t, found, "no built-in playbook %s v%d", name, version)
+	return found
 }
 
 func TestReputationRepairApprovedRunsEveryStep(t *testing.T) {
-	h := newHarness(t, builtin(t, "reputation-repair"), map[string]any{"brand": "Acme Bakery"})
+	h := newHarness(t, v1(t), map[string]any{"brand": "Acme Bakery"})
 	h.at(time.Hour, func() {
 		v := h.status()
 		require.Equal(t, workflows.StatusWaitingApproval, v.Status)
@@ -170,7 +198,7 @@ func TestReputationRepairApprovedRunsEveryStep(t *testing.T) {
 }
 
 func TestRejectedPlanStopsTheCampaign(t *testing.T) {
-	h := newHarness(t, builtin(t, "reputation-repair"), map[string]any{"brand": "Acme"})
+	h := newHarness(t, v1(t), map[string]any{"brand": "Acme"})
 	h.at(time.Hour, func() {
 		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
 			ApprovalID: workflows.ApprovalID(h.in.CampaignID, "approve-plan"), Decision: workflows.DecisionReject,
@@ -354,7 +382,7 @@ func TestDecideUpdateAnswersAndValidates(t *testing.T) {
 }
 
 func TestCancelWhileWaitingRecordsCanceled(t *testing.T) {
-	h := newHarness(t, builtin(t, "reputation-repair"), map[string]any{"brand": "Acme"})
+	h := newHarness(t, v1(t), map[string]any{"brand": "Acme"})
 	h.at(time.Hour, func() { h.env.CancelWorkflow() })
 	h.run()
 	require.True(t, temporal.IsCanceledError(h.env.GetWorkflowError()), "got %v", h.env.GetWorkflowError())

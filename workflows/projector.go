@@ -73,7 +73,7 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 		},
 	}
 	for _, i := range c.steps {
-		p.Steps = append(p.Steps, stepRow(r.in.CampaignID, i, r.view.Steps[i]))
+		p.Steps = append(p.Steps, stepRow(r.in.CampaignID, r.view.Steps[i]))
 	}
 	for _, i := range c.approvals {
 		p.Approvals = append(p.Approvals, approvalRow(r.view.Approvals[i]))
@@ -179,10 +179,10 @@ func mergeProjections(ps []store.Projection) store.Projection {
 	return out
 }
 
-func stepRow(campaignID string, i int, s StepView) store.StepRun {
+func stepRow(campaignID string, s StepView) store.StepRun {
 	return store.StepRun{
 		CampaignID: campaignID, Key: s.Key, StepID: s.ID, Kind: s.Kind, Name: s.Name,
-		Status: s.Status, Seq: i + 1, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
+		Status: s.Status, Seq: s.Seq, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
 		Output: string(s.Output), Error: s.Error,
 	}
 }

@@ -15,78 +15,121 @@ import (
 
 const defaultActionTimeout = 5 * time.Minute
 
-// runStep runs one step; a returned error ends the campaign.
-func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step) error {
-	idx := r.beginStep(ctx, step)
-	if step.Needs != "" && !r.approved(step.Needs) {
-		r.endStep(ctx, idx, StepSkipped, map[string]any{"reason": fmt.Sprintf("approval %s was not approved", step.Needs)}, nil)
-		return nil
-	}
-	switch step.Kind() {
-	case playbooks.KindAction:
-		return r.runAction(ctx, idx, step)
-	case playbooks.KindApproval:
-		return r.runApproval(ctx, idx, step)
-	case playbooks.KindWait:
-		err := workflow.NewTimerWithOptions(ctx, step.Wait.Duration, workflow.TimerOptions{
-			Summary: fmt.Sprintf("%s (%s)", step.Summary(), step.Wait),
-		}).Get(ctx, nil)
-		if err != nil {
+// defaultRetry is an action's retry policy unless its step says otherwise.
+func defaultRetry() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10}
+}
+
+// runSteps runs steps in order in frame f; the first error ends the sequence.
+func (r *campaignRun) runSteps(ctx workflow.Context, steps []playbooks.Step, f *frame) error {
+	for _, step := range steps {
+		if err := r.runStep(ctx, step, f); err != nil {
 			return err
 		}
-		r.endStep(ctx, idx, StepCompleted, nil, nil)
+	}
+	return nil
+}
+
+// runStep runs one step; a returned error ends the enclosing sequence.
+func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *frame) error {
+	idx := r.beginStep(ctx, step, f)
+	if step.Needs != "" && !r.approved(f, step.Needs) {
+		r.endStep(ctx, f, idx, StepSkipped, map[string]any{"reason": fmt.Sprintf("approval %s was not approved", step.Needs)}, nil)
 		return nil
 	}
-	// Validation refuses such playbooks; this guards a hand-made workflow input.
-	err := fmt.Errorf("step %s has no known kind", step.ID)
-	r.endStep(ctx, idx, StepFailed, nil, err)
+	var err error
+	switch step.Kind() {
+	case playbooks.KindAction:
+		return r.runAction(ctx, f, idx, step)
+	case playbooks.KindApproval:
+		return r.runApproval(ctx, f, idx, step)
+	case playbooks.KindWait:
+		err = workflow.NewTimerWithOptions(ctx, step.Wait.Duration, workflow.TimerOptions{
+			Summary: fmt.Sprintf("%s (%s)", summary(r.view.Steps[idx]), step.Wait),
+		}).Get(ctx, nil)
+		if err == nil {
+			r.endStep(ctx, f, idx, StepCompleted, nil, nil)
+		}
+	case playbooks.KindParallel:
+		return r.runParallel(ctx, f, idx, step)
+	case playbooks.KindRepeat:
+		return r.runRepeat(ctx, f, idx, step, 1)
+	case playbooks.KindBranch:
+		return r.runBranch(ctx, f, idx, step)
+	default:
+		// Validation refuses such playbooks; this guards a hand-made workflow input.
+		err = fmt.Errorf("step %s has no known kind", step.ID)
+	}
+	if err != nil {
+		r.failStep(ctx, f, idx, err)
+	}
 	return err
 }
 
+// failStep ends a step that did not finish: canceled when its context was, else failed.
+func (r *campaignRun) failStep(ctx workflow.Context, f *frame, idx int, err error) {
+	status := StepFailed
+	if temporal.IsCanceledError(err) || ctx.Err() != nil {
+		status = StepCanceled
+	}
+	r.endStep(ctx, f, idx, status, nil, err)
+}
+
+// liveStatus is the campaign status while it runs: waiting while any approval is.
+func (r *campaignRun) liveStatus() string {
+	for _, a := range r.view.Approvals {
+		if a.Status == ApprovalPending {
+			return StatusWaitingApproval
+		}
+	}
+	return StatusRunning
+}
+
 // beginStep records that a step started and returns its index in the view.
-func (r *campaignRun) beginStep(ctx workflow.Context, step playbooks.Step) int {
+func (r *campaignRun) beginStep(ctx workflow.Context, step playbooks.Step, f *frame) int {
 	now := workflow.Now(ctx).UTC()
 	name := step.Name
-	if resolved, err := playbooks.Resolve(step.Name, r.scope()); err == nil {
+	if resolved, err := playbooks.Resolve(step.Name, r.scopeFor(f)); err == nil {
 		name = playbooks.Text(resolved)
 	}
+	key := f.key(step.ID)
+	r.stepSeq++
 	r.view.Steps = append(r.view.Steps, StepView{
-		ID: step.ID, Key: step.ID, Kind: step.Kind(), Name: name, Status: StepRunning, StartedAt: &now,
+		ID: step.ID, Key: key, Kind: step.Kind(), Seq: r.stepSeq, Name: name, Status: StepRunning, StartedAt: &now,
 	})
 	idx := len(r.view.Steps) - 1
-	key := step.ID
-	r.emit(ctx, change{status: StatusRunning, current: &key, steps: []int{idx}})
+	r.emit(ctx, change{status: r.liveStatus(), current: &key, steps: []int{idx}})
 	return idx
 }
 
 // endStep records a step's outcome and output.
-func (r *campaignRun) endStep(ctx workflow.Context, idx int, status string, output map[string]any, stepErr error) {
+func (r *campaignRun) endStep(ctx workflow.Context, f *frame, idx int, status string, output map[string]any, stepErr error) {
 	now := workflow.Now(ctx).UTC()
 	s := &r.view.Steps[idx]
 	s.Status = status
 	s.FinishedAt = &now
 	if output != nil {
-		r.outputs[s.ID] = output
+		r.setOutput(f, s.ID, output)
 		s.Output = json.RawMessage(jsonText(output))
 	}
 	if stepErr != nil {
 		s.Error = stepErr.Error()
 	}
-	r.emit(ctx, change{status: StatusRunning, steps: []int{idx}})
+	r.emit(ctx, change{status: r.liveStatus(), steps: []int{idx}})
 }
 
-func (r *campaignRun) runAction(ctx workflow.Context, idx int, step playbooks.Step) error {
-	input, err := playbooks.ResolveMap(step.With, r.scope())
+func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
+	input, err := playbooks.ResolveMap(step.With, r.scopeFor(f))
 	if err != nil {
-		err = fmt.Errorf("step %s: inputs: %w", step.ID, err)
-		r.endStep(ctx, idx, StepFailed, nil, err)
+		err = fmt.Errorf("step %s: inputs: %w", r.view.Steps[idx].Key, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
 		return err
 	}
 	timeout := defaultActionTimeout
 	if step.Timeout != nil {
 		timeout = step.Timeout.Duration
 	}
-	retry := &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10}
+	retry := defaultRetry()
 	if step.Retry != nil {
 		retry.MaximumAttempts = int32(step.Retry.MaxAttempts)
 		if step.Retry.Initial != nil {
@@ -115,10 +158,11 @@ func (r *campaignRun) runAction(ctx workflow.Context, idx int, step playbooks.St
 	var res activities.ActionResult
 	if err := workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, &res); err != nil {
 		if temporal.IsCanceledError(err) {
+			r.failStep(ctx, f, idx, err)
 			return err
 		}
-		err = fmt.Errorf("step %s: %s: %w", step.ID, step.Action, err)
-		r.endStep(ctx, idx, StepFailed, nil, err)
+		err = fmt.Errorf("step %s: %s: %w", r.view.Steps[idx].Key, step.Action, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
 		return err
 	}
 	out := res.Output
@@ -128,7 +172,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, idx int, step playbooks.St
 	if res.Simulated {
 		out["simulated"] = true
 	}
-	r.endStep(ctx, idx, StepCompleted, out, nil)
+	r.endStep(ctx, f, idx, StepCompleted, out, nil)
 	return nil
 }
 
@@ -157,117 +201,9 @@ func (r *campaignRun) competitors() []string {
 
 // approved reports whether the named approval step ended approved, by a person or
 // by an approve policy.
-func (r *campaignRun) approved(stepID string) bool {
-	out := r.outputs[stepID]
+func (r *campaignRun) approved(f *frame, stepID string) bool {
+	out := r.output(f, stepID)
 	return out != nil && out["outcome"] == ApprovalApproved
-}
-
-// ApprovalID is the deterministic id of a campaign's approval for a step key.
-func ApprovalID(campaignID, stepKey string) string { return campaignID + "." + stepKey }
-
-func (r *campaignRun) runApproval(ctx workflow.Context, idx int, step playbooks.Step) error {
-	cfg := step.Approval
-	sc := r.scope()
-	title := cfg.Title
-	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
-		title = playbooks.Text(t)
-	}
-	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
-	if err != nil {
-		err = fmt.Errorf("step %s: preview: %w", step.ID, err)
-		r.endStep(ctx, idx, StepFailed, nil, err)
-		return err
-	}
-	now := workflow.Now(ctx).UTC()
-	key := r.view.Steps[idx].Key
-	av := ApprovalView{
-		ID: ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
-		Step: key, Title: title, Preview: json.RawMessage(jsonText(preview)), Status: ApprovalPending,
-		OnTimeout: cfg.OnTimeout, RequestedAt: now, DueAt: now.Add(cfg.Timeout.Duration),
-	}
-	r.view.Approvals = append(r.view.Approvals, av)
-	ai := len(r.view.Approvals) - 1
-	r.approvals[av.ID] = ai
-	r.view.Steps[idx].Status = StepWaitingApproval
-	r.emit(ctx, change{
-		status: StatusWaitingApproval, steps: []int{idx}, approvals: []int{ai},
-		audit: []auditEntry{{kind: "approval.requested", channel: ChannelSystem, approvalID: av.ID,
-			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
-	})
-
-	decided, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-		Timeout: cfg.Timeout.Duration,
-		TimerOptions: workflow.TimerOptions{
-			Summary: fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout),
-		},
-	}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending })
-	if err != nil {
-		return err
-	}
-	if !decided {
-		r.expire(ctx, ai)
-	}
-	a := r.view.Approvals[ai]
-	outcome := outcomeOf(a)
-	out := map[string]any{
-		"outcome": outcome, "status": a.Status, "decision": a.Decision,
-		"by": a.DecidedBy, "comment": a.Comment, "policy": a.Policy,
-	}
-	switch {
-	case a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutFail:
-		err := fmt.Errorf("approval %q got no decision within %s (on_timeout: fail)", title, cfg.Timeout)
-		r.endStep(ctx, idx, StepFailed, out, err)
-		return err
-	case outcome == ApprovalRejected && cfg.OnReject != playbooks.OnRejectContinue:
-		err := fmt.Errorf("approval %q rejected%s", title, rejectedBy(a))
-		r.endStep(ctx, idx, StepFailed, out, err)
-		return err
-	}
-	r.endStep(ctx, idx, StepCompleted, out, nil)
-	return nil
-}
-
-// outcomeOf folds a human decision and a timeout policy into what the playbook acts on.
-func outcomeOf(a ApprovalView) string {
-	switch {
-	case a.Status == ApprovalApproved, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutApprove:
-		return ApprovalApproved
-	case a.Status == ApprovalRejected, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutReject:
-		return ApprovalRejected
-	}
-	return StepSkipped
-}
-
-func rejectedBy(a ApprovalView) string {
-	if a.Status == ApprovalExpired {
-		return " by its timeout policy"
-	}
-	s := " by " + a.DecidedBy
-	if a.Comment != "" {
-		s += ": " + a.Comment
-	}
-	return s
-}
-
-// expire applies the approval's timeout policy. It is recorded as the policy's
-// decision, never as a person's.
-func (r *campaignRun) expire(ctx workflow.Context, ai int) {
-	now := workflow.Now(ctx).UTC()
-	a := &r.view.Approvals[ai]
-	a.Status = ApprovalExpired
-	a.Policy = a.OnTimeout
-	a.Channel = ChannelPolicy
-	a.DecidedAt = &now
-	switch a.OnTimeout {
-	case playbooks.OnTimeoutApprove:
-		a.Decision = DecisionApprove
-	case playbooks.OnTimeoutReject:
-		a.Decision = DecisionReject
-	}
-	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
-		kind: "approval.expired", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:" + a.OnTimeout,
-		detail: map[string]any{"policy": a.OnTimeout},
-	}}})
 }
 
 // Errors a decision can meet; the API maps them to 404 and 409.

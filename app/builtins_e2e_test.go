@@ -1,0 +1,90 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// TestBuiltinPlaybooksOnRealServer drives each built-in playbook on the embedded
+// Temporal server as far as real time allows (their timers are days long), then
+// cancels it. With GREENLIGHT_UPDATE_HISTORIES=1 the histories are saved for the
+// replay tests, so the interpreter cannot change under running campaigns unnoticed.
+func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, cfg := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+	launch := func(playbook string, params map[string]any) workflows.CampaignView {
+		var v workflows.CampaignView
+		resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": "acme", "params": params}, nil, &v)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		return v
+	}
+	decide := func(approvalID string) {
+		var a workflows.ApprovalView
+		resp := api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &a)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	stepDone := func(key string) func(workflows.CampaignView) bool {
+		return func(v workflows.CampaignView) bool {
+			for _, s := range v.Steps {
+				if s.Key == key && s.Status == workflows.StepCompleted {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	cancel := func(v workflows.CampaignView) {
+		resp := api.do("POST", "/v1/campaigns/"+v.ID+"/cancel", nil, nil, nil)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		api.waitFor(v.ID, "canceled", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCanceled })
+	}
+
+	// reputation-repair: plan approved, profiles optimised in parallel, blog up,
+	// the first weekly cycle through its approval and measurement.
+	rr := launch("reputation-repair", map[string]any{"brand": "Acme Bakery"})
+	require.Equal(t, 2, rr.PlaybookVersion)
+	api.waitFor(rr.ID, "plan approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	decide(workflows.ApprovalID(rr.ID, "approve_plan"))
+	api.waitFor(rr.ID, "the first batch approval", func(v workflows.CampaignView) bool {
+		return v.Status == workflows.StatusWaitingApproval && v.CurrentStep == "weekly.1.approve_batch"
+	})
+	decide(workflows.ApprovalID(rr.ID, "weekly.1.approve_batch"))
+	v := api.waitFor(rr.ID, "the first measurement", stepDone("weekly.1.measure"))
+	require.True(t, stepDone("profiles")(v), "parallel profile optimisation completed")
+	cancel(rr)
+
+	// audience-expansion: the first weekly cycle, up to its report.
+	ae := launch("audience-expansion", map[string]any{"brand": "Acme Bakery", "audience": []any{"sourdough"}, "competitors": []any{"@rivalbakery"}})
+	api.waitFor(ae.ID, "the first weekly report", stepDone("weekly.1.weekly_report"))
+	cancel(ae)
+
+	// crisis-triage: a sensitive mention, approved by a person, answered.
+	ct := launch("crisis-triage", map[string]any{"brand": "Acme", "text": "This is a scam, I want a refund", "author": "@dana", "url": "https://x.invalid/dana/1"})
+	api.waitFor(ct.ID, "the human decision", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	decide(workflows.ApprovalID(ct.ID, "decide"))
+	api.waitFor(ct.ID, "the reply", stepDone("respond"))
+	cancel(ct)
+
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
+	require.NoError(t, err)
+	defer tc.Close()
+	for _, c := range []workflows.CampaignView{rr, ae, ct} {
+		desc, err := tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
+		require.NoError(t, err)
+		t.Logf("%s: %d history events", c.Playbook, desc.WorkflowExecutionInfo.HistoryLength)
+	}
+	saveHistories(t, tc, map[string]string{
+		"reputation-repair-v2-canceled":  rr.WorkflowID,
+		"audience-expansion-v1-canceled": ae.WorkflowID,
+		"crisis-triage-v1-canceled":      ct.WorkflowID,
+	})
+}

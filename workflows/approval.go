@@ -1,0 +1,166 @@
+package workflows
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/playbooks"
+)
+
+// ApprovalID is the deterministic id of a campaign's approval for a step key.
+func ApprovalID(campaignID, stepKey string) string { return campaignID + "." + stepKey }
+
+func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
+	cfg := step.Approval
+	sc := r.scopeFor(f)
+	title := cfg.Title
+	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
+		title = playbooks.Text(t)
+	}
+	key := r.view.Steps[idx].Key
+	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
+	if err != nil {
+		err = fmt.Errorf("step %s: preview: %w", key, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		return err
+	}
+	now := workflow.Now(ctx).UTC()
+	av := ApprovalView{
+		ID: ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
+		Step: key, Title: title, Preview: json.RawMessage(jsonText(preview)), Status: ApprovalPending,
+		OnTimeout: cfg.OnTimeout, RequestedAt: now, DueAt: now.Add(cfg.Timeout.Duration),
+	}
+	r.view.Approvals = append(r.view.Approvals, av)
+	ai := len(r.view.Approvals) - 1
+	r.approvals[av.ID] = ai
+	r.view.Steps[idx].Status = StepWaitingApproval
+	r.emit(ctx, change{
+		status: StatusWaitingApproval, steps: []int{idx}, approvals: []int{ai},
+		audit: []auditEntry{{kind: "approval.requested", channel: ChannelSystem, approvalID: av.ID,
+			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
+	})
+
+	decided, err := r.awaitDecision(ctx, ai, cfg.Timeout, fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout))
+	if err != nil {
+		r.failStep(ctx, f, idx, err)
+		return err
+	}
+	if !decided && cfg.OnTimeout == playbooks.OnTimeoutEscalate && cfg.Escalate != nil {
+		esc := cfg.Escalate
+		if err := r.escalate(ctx, f, ai, title, esc); err != nil {
+			r.failStep(ctx, f, idx, err)
+			return err
+		}
+		decided, err = r.awaitDecision(ctx, ai, esc.Timeout, fmt.Sprintf("Escalated to %s: %s (%s, then %s)", esc.To, title, esc.Timeout, esc.OnTimeout))
+		if err != nil {
+			r.failStep(ctx, f, idx, err)
+			return err
+		}
+		if !decided {
+			r.expire(ctx, ai, esc.OnTimeout)
+		}
+	} else if !decided {
+		r.expire(ctx, ai, cfg.OnTimeout)
+	}
+	a := r.view.Approvals[ai]
+	outcome := outcomeOf(a)
+	out := map[string]any{
+		"outcome": outcome, "status": a.Status, "decision": a.Decision,
+		"by": a.DecidedBy, "comment": a.Comment, "policy": a.Policy,
+	}
+	switch {
+	case a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutFail:
+		err := fmt.Errorf("approval %q got no decision in time (on_timeout: fail)", title)
+		r.endStep(ctx, f, idx, StepFailed, out, err)
+		return err
+	case outcome == ApprovalRejected && cfg.OnReject != playbooks.OnRejectContinue:
+		err := fmt.Errorf("approval %q rejected%s", title, rejectedBy(a))
+		r.endStep(ctx, f, idx, StepFailed, out, err)
+		return err
+	}
+	r.endStep(ctx, f, idx, StepCompleted, out, nil)
+	return nil
+}
+
+// awaitDecision waits for a person's decision or the deadline; the timer's summary
+// tells the Web UI what the deadline is for.
+func (r *campaignRun) awaitDecision(ctx workflow.Context, ai int, timeout playbooks.Duration, summary string) (bool, error) {
+	return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout:      timeout.Duration,
+		TimerOptions: workflow.TimerOptions{Summary: summary},
+	}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending })
+}
+
+// escalate hands a silent approval to the next person: it stays pending with a
+// fresh deadline, and the escalation contact is notified.
+func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title string, esc *playbooks.Escalation) error {
+	now := workflow.Now(ctx).UTC()
+	a := &r.view.Approvals[ai]
+	a.DueAt = now.Add(esc.Timeout.Duration)
+	a.OnTimeout = esc.OnTimeout
+	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
+		kind: "approval.escalated", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:escalate",
+		detail: map[string]any{"to": esc.To, "due_at": a.DueAt.Format(time.RFC3339), "then": esc.OnTimeout},
+	}}})
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: defaultActionTimeout,
+		RetryPolicy:         defaultRetry(),
+		Summary:             "Escalate to " + esc.To + ": " + title,
+	})
+	req := activities.ActionRequest{
+		Key: r.in.CampaignID + "/" + a.Step + "/escalation", Connector: r.in.Connector, Action: "notify",
+		CampaignID: r.in.CampaignID, Client: r.in.Client,
+		Input: map[string]any{
+			"to":      esc.To,
+			"message": fmt.Sprintf("Escalated: %q got no decision in time. Decide by %s, or silence will %s it.", title, a.DueAt.Format(time.RFC1123), esc.OnTimeout),
+		},
+	}
+	return workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, nil)
+}
+
+// outcomeOf folds a human decision and a timeout policy into what the playbook acts on.
+func outcomeOf(a ApprovalView) string {
+	switch {
+	case a.Status == ApprovalApproved, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutApprove:
+		return ApprovalApproved
+	case a.Status == ApprovalRejected, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutReject:
+		return ApprovalRejected
+	}
+	return StepSkipped
+}
+
+func rejectedBy(a ApprovalView) string {
+	if a.Status == ApprovalExpired {
+		return " by its timeout policy"
+	}
+	s := " by " + a.DecidedBy
+	if a.Comment != "" {
+		s += ": " + a.Comment
+	}
+	return s
+}
+
+// expire applies a timeout policy. It is recorded as the policy's decision, never
+// as a person's.
+func (r *campaignRun) expire(ctx workflow.Context, ai int, policy string) {
+	now := workflow.Now(ctx).UTC()
+	a := &r.view.Approvals[ai]
+	a.Status = ApprovalExpired
+	a.Policy = policy
+	a.Channel = ChannelPolicy
+	a.DecidedAt = &now
+	switch policy {
+	case playbooks.OnTimeoutApprove:
+		a.Decision = DecisionApprove
+	case playbooks.OnTimeoutReject:
+		a.Decision = DecisionReject
+	}
+	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
+		kind: "approval.expired", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:" + policy,
+		detail: map[string]any{"policy": policy},
+	}}})
+}

@@ -1,0 +1,168 @@
+package workflows
+
+import (
+	"fmt"
+	"strconv"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/playbooks"
+)
+
+// lane is one branch of a parallel step.
+type lane struct {
+	name  string
+	steps []playbooks.Step
+	frame *frame
+	err   error
+}
+
+// runParallel runs the branches together. A failing branch cancels its siblings
+// unless the step says on_failure: continue.
+func (r *campaignRun) runParallel(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
+	p := step.Parallel
+	key := r.view.Steps[idx].Key
+	var lanes []*lane
+	if p.ForEach != nil {
+		items, err := playbooks.ListValue(p.ForEach, r.scopeFor(f))
+		if err != nil {
+			err = fmt.Errorf("step %s: for_each: %w", key, err)
+			r.endStep(ctx, f, idx, StepFailed, nil, err)
+			return err
+		}
+		for i, item := range items {
+			lf := f.child(step.ID + "." + strconv.Itoa(i+1))
+			lf.item, lf.hasItem, lf.outputs = item, true, map[string]map[string]any{}
+			lanes = append(lanes, &lane{name: playbooks.Text(item), steps: p.Steps, frame: lf})
+		}
+	} else {
+		for _, b := range p.Branches {
+			lf := f.child(step.ID + "." + b.ID)
+			lf.outputs = map[string]map[string]any{}
+			lanes = append(lanes, &lane{name: b.ID, steps: b.Steps, frame: lf})
+		}
+	}
+
+	lctx, cancel := workflow.WithCancel(ctx)
+	wg := workflow.NewWaitGroup(ctx)
+	for _, l := range lanes {
+		wg.Add(1)
+		workflow.Go(lctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			l.err = r.runSteps(gctx, l.steps, l.frame)
+			if l.err != nil && p.OnFailure != playbooks.OnFailureContinue {
+				cancel()
+			}
+		})
+	}
+	wg.Wait(ctx)
+	cancel()
+
+	results := make([]any, 0, len(lanes))
+	var failed []string
+	for _, l := range lanes {
+		res := map[string]any{"branch": l.name, "status": StepCompleted, "outputs": outputsAsAny(l.frame.outputs)}
+		switch {
+		case l.err == nil:
+		case temporal.IsCanceledError(l.err) && ctx.Err() == nil:
+			res["status"] = StepCanceled // stopped because a sibling failed
+		default:
+			res["status"] = StepFailed
+			res["error"] = l.err.Error()
+			failed = append(failed, l.name)
+		}
+		results = append(results, res)
+	}
+	out := map[string]any{"branches": results, "failed": len(failed)}
+	if ctx.Err() != nil {
+		err := temporal.NewCanceledError("campaign canceled")
+		r.endStep(ctx, f, idx, StepCanceled, out, err)
+		return err
+	}
+	if len(failed) > 0 && p.OnFailure != playbooks.OnFailureContinue {
+		err := fmt.Errorf("step %s: branch %s failed", key, failed[0])
+		r.endStep(ctx, f, idx, StepFailed, out, err)
+		return err
+	}
+	r.endStep(ctx, f, idx, StepCompleted, out, nil)
+	return nil
+}
+
+func outputsAsAny(m map[string]map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for _, k := range sortedKeys(m) {
+		out[k] = m[k]
+	}
+	return out
+}
+
+// runRepeat runs the block, then waits `every`, until the condition holds after an
+// iteration or max iterations ran. from > 1 when a continued run resumes it.
+func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step playbooks.Step, from int) error {
+	rep := step.Repeat
+	key := r.view.Steps[idx].Key
+	max, err := playbooks.IntValue(rep.Max, r.scopeFor(f))
+	if err != nil {
+		err = fmt.Errorf("step %s: max: %w", key, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		return err
+	}
+	stoppedBy := "max"
+	it := from
+	for ; it <= max; it++ {
+		itf := f.child(step.ID + "." + strconv.Itoa(it))
+		itf.iteration = it
+		if err := r.runSteps(ctx, rep.Steps, itf); err != nil {
+			r.failStep(ctx, f, idx, err)
+			return err
+		}
+		if rep.Until != "" {
+			done, err := playbooks.Condition(rep.Until, r.scopeFor(itf))
+			if err != nil {
+				err = fmt.Errorf("step %s: until: %w", key, err)
+				r.endStep(ctx, f, idx, StepFailed, nil, err)
+				return err
+			}
+			if done {
+				stoppedBy = "until"
+				break
+			}
+		}
+		if it == max {
+			break
+		}
+		if err := workflow.NewTimerWithOptions(ctx, rep.Every.Duration, workflow.TimerOptions{
+			Summary: fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), it+1, max, rep.Every),
+		}).Get(ctx, nil); err != nil {
+			r.failStep(ctx, f, idx, err)
+			return err
+		}
+		if f.parent == nil && r.shouldContinueAsNew(ctx) {
+			return r.continueAsNew(ctx, idx, it+1)
+		}
+	}
+	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"iterations": min(it, max), "stopped_by": stoppedBy}, nil)
+	return nil
+}
+
+// runBranch runs `then` when the condition holds, else `else`.
+func (r *campaignRun) runBranch(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
+	b := step.Branch
+	ok, err := playbooks.Condition(b.If, r.scopeFor(f))
+	if err != nil {
+		err = fmt.Errorf("step %s: if: %w", r.view.Steps[idx].Key, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		return err
+	}
+	arm, steps := "then", b.Then
+	if !ok {
+		arm, steps = "else", b.Else
+	}
+	if err := r.runSteps(ctx, steps, f); err != nil {
+		r.failStep(ctx, f, idx, err)
+		return err
+	}
+	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"condition": ok, "took": arm}, nil)
+	return nil
+}
