@@ -181,7 +181,9 @@ func TestDevEndToEnd(t *testing.T) {
 		map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &decided)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, workflows.ApprovalApproved, decided.Status)
-	api.waitFor(created.ID, "the first measurement", func(v workflows.CampaignView) bool { return v.CurrentStep == "weekly.1.measure" && v.Status == workflows.StatusRunning })
+	api.waitFor(created.ID, "the first measurement", func(v workflows.CampaignView) bool {
+		return v.CurrentStep == "weekly.1.measure" && v.Status == workflows.StatusRunning
+	})
 
 	// The Web UI answers and lists the campaign's workflow.
 	uiResp, err := http.Get(d.UIURL + "/api/v1/namespaces/default/workflows")

@@ -6,7 +6,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
 )
 
 // CampaignWorkflow runs one campaign: the playbook's steps in order, each approval
