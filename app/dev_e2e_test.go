@@ -274,3 +274,60 @@ func TestLaunchValidation(t *testing.T) {
 	api.do("GET", "/v1/campaigns", nil, nil, &list)
 	require.Empty(t, list.Items, "refused launches leave nothing behind")
 }
+
+// TestLaunchPinsThePlaybookVersion: registering version 2 while a version-1
+// campaign runs changes nothing for that campaign; new launches get version 2.
+func TestLaunchPinsThePlaybookVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, _ := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+	params := map[string]any{"brand": "Acme"}
+	var running workflows.CampaignView
+	resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &running)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	require.Equal(t, 1, running.PlaybookVersion)
+	api.waitFor(running.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+
+	// Version 2 drops the approval and adds a step.
+	v2 := `name: e2e-quick
+version: 2
+params:
+  - {name: brand, type: string, required: true}
+steps:
+  - id: publish
+    action: publish_posts
+    with: {brand: "${params.brand}", count: 2}
+  - id: notify
+    action: notify
+    with: {message: "v2 ran"}
+`
+	req, err := http.NewRequest("POST", d.APIURL+"/v1/playbooks", strings.NewReader(v2))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/yaml")
+	r2, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	r2.Body.Close()
+	require.Equal(t, http.StatusCreated, r2.StatusCode)
+
+	var decided workflows.ApprovalView
+	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(running.ID, "approve")+"/decision", map[string]any{"decision": "approve"}, nil, &decided)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	done := api.waitFor(running.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	require.Equal(t, 1, done.PlaybookVersion)
+	var ids []string
+	for _, s := range done.Steps {
+		ids = append(ids, s.ID)
+	}
+	require.Equal(t, []string{"approve", "publish", "settle", "measure"}, ids, "the running campaign kept version 1's steps")
+
+	var fresh workflows.CampaignView
+	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &fresh)
+	require.Equal(t, 2, fresh.PlaybookVersion)
+	done = api.waitFor(fresh.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	require.Len(t, done.Steps, 2)
+	var pinned workflows.CampaignView
+	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "version": 1, "client": "acme", "params": params}, nil, &pinned)
+	require.Equal(t, 1, pinned.PlaybookVersion, "an explicit version is honoured")
+}

@@ -97,3 +97,38 @@ steps:
     action: report
     with: {title: "Rank ${steps.measure.output.best_rank} after ${steps.weekly.output.iterations} weeks"}
 `
+
+// FuzzExpression feeds arbitrary text to the template and expression paths that
+// validation and the workflow take: splitting ${…}, rewriting dashed names,
+// analysing, compiling, evaluating. None may panic, whatever the text.
+func FuzzExpression(f *testing.F) {
+	for _, seed := range []string{
+		"${params.brand}", "${steps.draft-batch.output.posts}", "Week ${iteration}: ${item}",
+		`${ {"a": "}"}.a }`, "${", "${}", "steps.a.output.x <= params.n", "${now()}", "${keys($env)}",
+		"${let steps = 1; steps}", "${steps[params.brand].output}", `${"${"}`, "${1..3 | map(# * iteration)}",
+		"${params.n % 0}", "${filter(params.l, # > 'a')}",
+	} {
+		f.Add(seed)
+	}
+	scope := runScope()
+	scope.Item, scope.HasItem, scope.Iteration = "x", true, 2
+	f.Fuzz(func(t *testing.T, src string) {
+		pb := &Playbook{
+			Name: "f", Version: 1,
+			Params: []Param{{Name: "brand", Type: TypeString}, {Name: "n", Type: TypeInt}, {Name: "l", Type: TypeList}},
+			Steps: []Step{
+				{ID: "a", Action: "notify", With: map[string]any{"message": "hi"}},
+				{ID: "loop", Repeat: &Repeat{Every: Duration{1}, Max: src, Until: src, Steps: []Step{
+					{ID: "b", Action: "notify", With: map[string]any{"message": src}},
+					{ID: "c", Branch: &Branch{If: src, Then: []Step{{ID: "d", Wait: &Duration{1}}}}},
+					{ID: "p", Parallel: &Parallel{ForEach: src, Steps: []Step{{ID: "e", Action: "notify", With: map[string]any{"message": src}}}}},
+				}}},
+			},
+		}
+		_ = Validate(pb)
+		_, _ = Resolve(src, scope)
+		_, _ = Condition(src, scope)
+		_, _ = IntValue(src, scope)
+		_, _ = ListValue(src, scope)
+	})
+}
