@@ -290,3 +290,41 @@ func continuedInput(t *testing.T, err error) workflows.CampaignInput {
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
 	return next
 }
+
+// TestSignalAtContinueAsNewIsNotLost delivers a decision in the last second before
+// a run hands over to the next one: it is handled (here: recorded as ignored, the
+// approval having expired) and its record is in the store. The test environment
+// cannot deliver a signal inside the hand-over's own workflow task; continueAsNew
+// drains the signal channel for that case, and a signal sent after the hand-over
+// reaches the new run, since signals address the workflow ID.
+func TestSignalAtContinueAsNewIsNotLost(t *testing.T) {
+	h := newHarness(t, parse(t, `
+name: weekly-ask
+version: 1
+steps:
+  - id: weekly
+    repeat:
+      every: 7d
+      max: 3
+      steps:
+        - id: ask
+          approval: {title: "Week ${iteration}?", timeout: 1h, on_timeout: approve}
+`), nil)
+	h.in.ContinueAsNewAfter = 10
+	h.env.SetCurrentHistoryLength(50)
+	boundary := time.Hour + 7*24*time.Hour
+	h.at(boundary-time.Second, func() { h.signal("weekly.1.ask", workflows.DecisionReject, "late@acme") })
+	h.run()
+	next := continuedInput(t, h.env.GetWorkflowError())
+	require.Equal(t, 2, next.Resume.Iteration)
+	evs, err := h.st.AuditEvents(context.Background(), h.in.CampaignID)
+	require.NoError(t, err)
+	var late []store.AuditEvent
+	for _, e := range evs {
+		if e.Actor == "late@acme" {
+			late = append(late, e)
+		}
+	}
+	require.Len(t, late, 1, "the decision that arrived at the hand-over is on record")
+	require.Equal(t, "approval.ignored", late[0].Kind)
+}
