@@ -23,6 +23,7 @@ type migration struct {
 // edited, a change is a new entry.
 var migrations = []migration{
 	{Version: 1, Name: "initial schema", Up: migrateInitialSchema},
+	{Version: 2, Name: "approval rules, votes and link tokens", Up: migrateApprovalRules},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -208,5 +209,37 @@ func migrateInitialSchema(tx *gorm.DB, dialect string) error {
 )`,
 		`CREATE INDEX idx_platform_actions_client_id ON platform_actions (client_id)`,
 		`CREATE INDEX idx_platform_actions_campaign_id ON platform_actions (campaign_id)`,
+	})
+}
+
+// migrateApprovalRules adds who may decide an approval and how many must, each
+// person's vote, and the record of used one-click links.
+func migrateApprovalRules(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`ALTER TABLE approvals ADD COLUMN quorum INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE approvals ADD COLUMN approvers TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE approvals ADD COLUMN requested_by VARCHAR(200) NOT NULL DEFAULT ''`,
+		`ALTER TABLE approvals ADD COLUMN tier INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE approvals ADD COLUMN edits TEXT NOT NULL DEFAULT ''`,
+		`CREATE TABLE approval_votes (
+	approval_id VARCHAR(200) NOT NULL,
+	voter VARCHAR(200) NOT NULL,
+	role VARCHAR(100) NOT NULL DEFAULT '',
+	decision VARCHAR(32) NOT NULL,
+	comment TEXT NOT NULL DEFAULT '',
+	channel VARCHAR(32) NOT NULL DEFAULT '',
+	edits TEXT NOT NULL DEFAULT '',
+	at {ts} NOT NULL,
+	PRIMARY KEY (approval_id, voter)
+)`,
+		`CREATE TABLE decision_tokens (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	approval_id VARCHAR(200) NOT NULL,
+	approver VARCHAR(200) NOT NULL,
+	decision VARCHAR(32) NOT NULL,
+	expires_at {ts} NOT NULL,
+	used_at {ts} NOT NULL
+)`,
+		`CREATE INDEX idx_decision_tokens_approval_id ON decision_tokens (approval_id)`,
 	})
 }

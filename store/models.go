@@ -75,8 +75,37 @@ type Approval struct {
 	Decision    string     `gorm:"size:32;not null;default:''"` // approve | reject
 	DecidedBy   string     `gorm:"size:200;not null;default:''"`
 	Comment     string     `gorm:"type:text;not null;default:''"`
-	Channel     string     `gorm:"size:32;not null;default:''"` // api, cli, signal, policy
-	Policy      string     `gorm:"size:32;not null;default:''"` // the on_timeout policy that fired, if any
+	Channel     string     `gorm:"size:32;not null;default:''"`   // api, cli, signal, link, policy
+	Policy      string     `gorm:"size:32;not null;default:''"`   // the on_timeout policy that fired, if any
+	Quorum      int        `gorm:"not null"`                      // approvals needed; rows from before quorums hold 0, read as 1
+	Approvers   string     `gorm:"type:text;not null;default:''"` // JSON list of {id, role} who may decide now
+	RequestedBy string     `gorm:"size:200;not null;default:''"`  // who asked; may not approve
+	Tier        int        `gorm:"not null;default:0"`            // escalation tier, 0 first
+	Edits       string     `gorm:"type:text;not null;default:''"` // JSON content an approver edited
+}
+
+// ApprovalVote is one person's decision on an approval; with a quorum several
+// are needed. Keyed by approver, so a repeated vote overwrites, never adds.
+type ApprovalVote struct {
+	ApprovalID string    `gorm:"primaryKey;size:200"`
+	Voter      string    `gorm:"primaryKey;size:200"`
+	Role       string    `gorm:"size:100;not null;default:''"`
+	Decision   string    `gorm:"size:32;not null"`
+	Comment    string    `gorm:"type:text;not null;default:''"`
+	Channel    string    `gorm:"size:32;not null;default:''"`
+	Edits      string    `gorm:"type:text;not null;default:''"`
+	At         time.Time `gorm:"not null"`
+}
+
+// DecisionToken records a signed one-click link once it has been used: links are
+// single-use, and the token's id is its primary key.
+type DecisionToken struct {
+	ID         string    `gorm:"primaryKey;size:64"`
+	ApprovalID string    `gorm:"size:200;not null;index"`
+	Approver   string    `gorm:"size:200;not null"`
+	Decision   string    `gorm:"size:32;not null"`
+	ExpiresAt  time.Time `gorm:"not null"`
+	UsedAt     time.Time `gorm:"not null"`
 }
 
 // AuditEvent is an append-only record of who did what, when and through which channel.

@@ -26,9 +26,10 @@ type Projection struct {
 	Seq        int64
 	At         time.Time // becomes the campaign's UpdatedAt; zero means now
 	Campaign   *CampaignPatch
-	Steps      []StepRun    // upserted by (CampaignID, Key), every column overwritten
-	Approvals  []Approval   // upserted by ID, every column overwritten
-	Audit      []AuditEvent // inserted; an existing DedupKey is kept as is
+	Steps      []StepRun      // upserted by (CampaignID, Key), every column overwritten
+	Approvals  []Approval     // upserted by ID, every column overwritten
+	Votes      []ApprovalVote // upserted by (ApprovalID, Voter), every column overwritten
+	Audit      []AuditEvent   // inserted; an existing DedupKey is kept as is
 }
 
 // ApplyProjection applies p unless the campaign has already seen p.Seq or a
@@ -114,6 +115,15 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 			}
 			if err := tx.Clauses(upsert).Create(&approvals).Error; err != nil {
 				return fmt.Errorf("upsert approvals: %w", err)
+			}
+		}
+		if votes := dedupVotes(p.Votes); len(votes) > 0 {
+			upsert, err := overwriteOnConflict(tx, &ApprovalVote{}, "approval_id", "voter")
+			if err != nil {
+				return err
+			}
+			if err := tx.Clauses(upsert).Create(&votes).Error; err != nil {
+				return fmt.Errorf("upsert approval votes: %w", err)
 			}
 		}
 		if len(audit) > 0 {
@@ -213,4 +223,22 @@ func overwriteOnConflict(db *gorm.DB, model any, keys ...string) (clause.OnConfl
 		}
 	}
 	return clause.OnConflict{Columns: conflict, DoUpdates: clause.AssignmentColumns(update)}, nil
+}
+
+// dedupVotes copies votes with UTC times, the last vote of a voter winning (one
+// upsert statement may not touch a row twice).
+func dedupVotes(votes []ApprovalVote) []ApprovalVote {
+	out := make([]ApprovalVote, 0, len(votes))
+	at := map[string]int{}
+	for _, v := range votes {
+		v.At = utc(v.At)
+		k := v.ApprovalID + "\x00" + v.Voter
+		if i, ok := at[k]; ok {
+			out[i] = v
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, v)
+	}
+	return out
 }
