@@ -68,6 +68,7 @@ const (
 	ChannelAPI    = "api"
 	ChannelCLI    = "cli"
 	ChannelSignal = "signal"
+	ChannelLink   = "link"
 	ChannelPolicy = "policy"
 	ChannelSystem = "system"
 )
@@ -117,6 +118,29 @@ type ApprovalSignal struct {
 	// Channel is set by the API and CLI; a raw Temporal signal leaves it empty and is
 	// recorded as "signal".
 	Channel string `json:"channel,omitempty"`
+	// Role is the decider's role (e.g. "client-marketing-lead"), matched against
+	// the approval's approvers; a signed link carries it.
+	Role string `json:"role,omitempty"`
+	// Edits replaces parts of the preview (e.g. reworded posts) for the steps that
+	// follow an approval; the record keeps both versions.
+	Edits map[string]any `json:"edits,omitempty"`
+}
+
+// Approver names who may decide: a person by id, or anyone holding a role.
+type Approver struct {
+	ID   string `json:"id,omitempty"`
+	Role string `json:"role,omitempty"`
+}
+
+// VoteView is one person's decision on an approval.
+type VoteView struct {
+	By       string          `json:"by"`
+	Role     string          `json:"role,omitempty"`
+	Decision string          `json:"decision"`
+	Comment  string          `json:"comment,omitempty"`
+	Channel  string          `json:"channel,omitempty"`
+	At       time.Time       `json:"at"`
+	Edits    json.RawMessage `json:"edits,omitempty"`
 }
 
 // CampaignView is the shape of GET /v1/campaigns/{id} and of the status query.
@@ -169,5 +193,11 @@ type ApprovalView struct {
 	DecidedBy   string          `json:"decided_by,omitempty"`
 	Comment     string          `json:"comment,omitempty"`
 	Channel     string          `json:"channel,omitempty"`
-	Policy      string          `json:"policy,omitempty"` // the on_timeout policy that fired
+	Policy      string          `json:"policy,omitempty"`       // the on_timeout policy that fired
+	Quorum      int             `json:"quorum,omitempty"`       // approvals needed (1 when 0)
+	Approvers   []Approver      `json:"approvers,omitempty"`    // who may decide now; empty: anyone
+	RequestedBy string          `json:"requested_by,omitempty"` // may not approve
+	Tier        int             `json:"tier,omitempty"`         // escalation tier, 0 first
+	Votes       []VoteView      `json:"votes,omitempty"`
+	Edits       json.RawMessage `json:"edits,omitempty"` // content an approver edited
 }
