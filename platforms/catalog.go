@@ -109,9 +109,9 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"title", "include", "to"},
 	},
 	"notify": {
-		Description: "Send a message to the agency or client.",
+		Description: "Send a message to the agency or client (reminders name the approval it is about).",
 		Required:    []string{"message"},
-		Optional:    []string{"to"},
+		Optional:    []string{"to", "approval_id"},
 	},
 }
 

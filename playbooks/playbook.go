@@ -169,6 +169,21 @@ type Approval struct {
 	// Escalate is required with on_timeout: escalate: silence hands the approval to
 	// the next person with a fresh deadline, whose silence then decides.
 	Escalate *Escalation `yaml:"escalate" json:"escalate,omitempty"`
+
+	// Approvers may decide (a person by id, or anyone with a role); none: anyone.
+	Approvers []Approver `yaml:"approvers" json:"approvers,omitempty"`
+	// Quorum is how many approvals it takes (default 1).
+	Quorum int `yaml:"quorum" json:"quorum,omitempty"`
+	// Rejections is how many rejections reject it (default 1: any rejection).
+	Rejections int `yaml:"rejections" json:"rejections,omitempty"`
+	// Reminders are sent this long after the request while it is still pending.
+	Reminders []Duration `yaml:"reminders" json:"reminders,omitempty"`
+}
+
+// Approver is a person (id) or anyone holding a role.
+type Approver struct {
+	ID   string `yaml:"id" json:"id,omitempty"`
+	Role string `yaml:"role" json:"role,omitempty"`
 }
 
 // Escalation is the second tier of an approval.

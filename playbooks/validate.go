@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/types"
 
@@ -284,6 +285,49 @@ func (v *validator) approval(f string, s *Step, at place) {
 	case "", OnRejectFail, OnRejectContinue:
 	default:
 		v.addf(f+".on_reject", "%q is not a choice; use fail or continue", a.OnReject)
+	}
+	v.approvers(f, a)
+}
+
+// approvers checks who may decide, how many must, and the reminder schedule.
+func (v *validator) approvers(f string, a *Approval) {
+	people := 0
+	for i, ap := range a.Approvers {
+		af := fmt.Sprintf("%s.approvers[%d]", f, i)
+		switch {
+		case ap.ID == "" && ap.Role == "":
+			v.addf(af, "name a person (id) or a role")
+		case ap.ID != "" && ap.Role != "":
+			v.addf(af, "name a person (id) or a role, not both")
+		case strings.Contains(ap.ID+ap.Role, "${"):
+			v.addf(af, "approvers are plain names, not templates")
+		case ap.ID != "":
+			people++
+		}
+	}
+	if a.Quorum < 0 {
+		v.addf(f+".quorum", "must be 1 or more")
+	}
+	if len(a.Approvers) > 0 && people == len(a.Approvers) && a.Quorum > people {
+		v.addf(f+".quorum", "needs %d approvals but only %d people may approve: it could never be met", a.Quorum, people)
+	}
+	if a.Rejections < 0 {
+		v.addf(f+".rejections", "must be 1 or more")
+	}
+	last := time.Duration(0)
+	for i, r := range a.Reminders {
+		rf := fmt.Sprintf("%s.reminders[%d]", f, i)
+		switch {
+		case r.Duration <= 0:
+			v.addf(rf, "must be a positive duration after the request, such as 6h")
+		case r.Duration >= a.Timeout.Duration && a.Timeout.Duration > 0:
+			v.addf(rf, "%s is not before the %s deadline, so it would never be sent", r, a.Timeout)
+		case r.Duration <= last:
+			v.addf(rf, "reminders are listed in order; %s does not come after %s", r, Duration{last})
+		}
+		if r.Duration > last {
+			last = r.Duration
+		}
 	}
 }
 

@@ -199,5 +199,7 @@ type ApprovalView struct {
 	RequestedBy string          `json:"requested_by,omitempty"` // may not approve
 	Tier        int             `json:"tier,omitempty"`         // escalation tier, 0 first
 	Votes       []VoteView      `json:"votes,omitempty"`
-	Edits       json.RawMessage `json:"edits,omitempty"` // content an approver edited
+	// RejectionsNeeded is how many rejections reject it (1 when 0: any rejection).
+	RejectionsNeeded int             `json:"rejections_needed,omitempty"`
+	Edits            json.RawMessage `json:"edits,omitempty"` // content an approver edited
 }

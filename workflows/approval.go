@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -33,6 +34,8 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 		ID: ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
 		Step: key, Title: title, Preview: json.RawMessage(jsonText(preview)), Status: ApprovalPending,
 		OnTimeout: cfg.OnTimeout, RequestedAt: now, DueAt: now.Add(cfg.Timeout.Duration),
+		Quorum: max(cfg.Quorum, 1), Approvers: approversOf(cfg.Approvers), RequestedBy: r.in.RequestedBy,
+		RejectionsNeeded: max(cfg.Rejections, 1),
 	}
 	r.view.Approvals = append(r.view.Approvals, av)
 	ai := len(r.view.Approvals) - 1
@@ -44,6 +47,11 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
 	})
 
+	if len(cfg.Reminders) > 0 {
+		rctx, stopReminders := workflow.WithCancel(ctx)
+		defer stopReminders()
+		r.remind(rctx, ai, title, cfg.Reminders)
+	}
 	decided, err := r.awaitDecision(ctx, ai, cfg.Timeout, fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout))
 	if err != nil {
 		r.failStep(ctx, f, idx, err)
@@ -71,6 +79,22 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	out := map[string]any{
 		"outcome": outcome, "status": a.Status, "decision": a.Decision,
 		"by": a.DecidedBy, "comment": a.Comment, "policy": a.Policy,
+	}
+	if a.Edits != nil {
+		// What was approved, edits applied: later steps read output.preview.
+		var edits map[string]any
+		if json.Unmarshal(a.Edits, &edits) == nil {
+			merged := map[string]any{}
+			for _, k := range sortedKeys(preview) {
+				merged[k] = preview[k]
+			}
+			for _, k := range sortedKeys(edits) {
+				merged[k] = edits[k]
+			}
+			out["edits"], out["preview"] = edits, merged
+		}
+	} else {
+		out["preview"] = preview
 	}
 	switch {
 	case a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutFail:
@@ -102,6 +126,11 @@ func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title str
 	a := &r.view.Approvals[ai]
 	a.DueAt = now.Add(esc.Timeout.Duration)
 	a.OnTimeout = esc.OnTimeout
+	a.Tier++
+	if len(a.Approvers) > 0 {
+		// The next tier decides too; those named before still may.
+		a.Approvers = append(append([]Approver{}, a.Approvers...), Approver{Role: esc.To})
+	}
 	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
 		kind: "approval.escalated", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:escalate",
 		detail: map[string]any{"to": esc.To, "due_at": a.DueAt.Format(time.RFC3339), "then": esc.OnTimeout},
@@ -163,4 +192,70 @@ func (r *campaignRun) expire(ctx workflow.Context, ai int, policy string) {
 		kind: "approval.expired", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:" + policy,
 		detail: map[string]any{"policy": policy},
 	}}})
+}
+
+func approversOf(list []playbooks.Approver) []Approver {
+	out := make([]Approver, 0, len(list))
+	for _, a := range list {
+		out = append(out, Approver{ID: a.ID, Role: a.Role})
+	}
+	return out
+}
+
+// remind sends each reminder at its offset after the request while the approval
+// is still pending; ctx is canceled once the approval settles.
+func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets []playbooks.Duration) {
+	a := r.view.Approvals[ai]
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for i, off := range offsets {
+			wait := a.RequestedAt.Add(off.Duration).Sub(workflow.Now(ctx))
+			if wait > 0 {
+				if err := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
+					Summary: fmt.Sprintf("Reminder %d of %d: %s", i+1, len(offsets), title),
+				}).Get(ctx, nil); err != nil {
+					return
+				}
+			}
+			if r.view.Approvals[ai].Status != ApprovalPending {
+				return
+			}
+			cur := r.view.Approvals[ai]
+			r.emit(ctx, change{audit: []auditEntry{{
+				kind: "approval.reminded", channel: ChannelSystem, approvalID: cur.ID,
+				detail: map[string]any{"n": i + 1, "after": off.String(), "due_at": cur.DueAt.Format(time.RFC3339)},
+			}}})
+			actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+				StartToCloseTimeout: defaultActionTimeout,
+				RetryPolicy:         defaultRetry(),
+				Summary:             fmt.Sprintf("Reminder %d: %s", i+1, title),
+			})
+			req := activities.ActionRequest{
+				Key: fmt.Sprintf("%s/%s/reminder-%d", r.in.CampaignID, cur.Step, i+1), Connector: r.in.Connector, Action: "notify",
+				CampaignID: r.in.CampaignID, Client: r.in.Client,
+				Input: map[string]any{
+					"to":          approversLabel(cur.Approvers),
+					"message":     fmt.Sprintf("Reminder: %q waits for your decision; due %s, then %s.", title, cur.DueAt.Format(time.RFC1123), cur.OnTimeout),
+					"approval_id": cur.ID,
+				},
+			}
+			if err := workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, nil); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func approversLabel(list []Approver) string {
+	if len(list) == 0 {
+		return "approvers"
+	}
+	names := make([]string, 0, len(list))
+	for _, a := range list {
+		if a.ID != "" {
+			names = append(names, a.ID)
+		} else {
+			names = append(names, "role:"+a.Role)
+		}
+	}
+	return strings.Join(names, ", ")
 }

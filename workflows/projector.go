@@ -36,8 +36,12 @@ type change struct {
 	finishedAt *time.Time
 	steps      []int // indexes into view.Steps that changed
 	approvals  []int // indexes into view.Approvals that changed
+	votes      []voteRef
 	audit      []auditEntry
 }
+
+// voteRef points at one vote: approval index, vote index.
+type voteRef struct{ approval, vote int }
 
 type auditEntry struct {
 	kind       string
@@ -77,6 +81,14 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 	}
 	for _, i := range c.approvals {
 		p.Approvals = append(p.Approvals, approvalRow(r.view.Approvals[i]))
+	}
+	for _, v := range c.votes {
+		a := r.view.Approvals[v.approval]
+		vv := a.Votes[v.vote]
+		p.Votes = append(p.Votes, store.ApprovalVote{
+			ApprovalID: a.ID, Voter: vv.By, Role: vv.Role, Decision: vv.Decision, Comment: vv.Comment,
+			Channel: vv.Channel, Edits: string(vv.Edits), At: vv.At,
+		})
 	}
 	for i, a := range c.audit {
 		p.Audit = append(p.Audit, store.AuditEvent{
@@ -174,6 +186,7 @@ func mergeProjections(ps []store.Projection) store.Projection {
 			apprAt[a.ID] = len(out.Approvals)
 			out.Approvals = append(out.Approvals, a)
 		}
+		out.Votes = append(out.Votes, p.Votes...)
 		out.Audit = append(out.Audit, p.Audit...)
 	}
 	return out
@@ -193,7 +206,16 @@ func approvalRow(a ApprovalView) store.Approval {
 		Preview: string(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
 		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
 		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
+		Quorum: max(a.Quorum, 1), Approvers: approversText(a.Approvers), RequestedBy: a.RequestedBy,
+		Tier: a.Tier, Edits: string(a.Edits),
 	}
+}
+
+func approversText(a []Approver) string {
+	if len(a) == 0 {
+		return ""
+	}
+	return jsonText(a)
 }
 
 // jsonText marshals v for a text column; encoding/json sorts map keys, so the

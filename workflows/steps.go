@@ -206,73 +206,128 @@ func (r *campaignRun) approved(f *frame, stepID string) bool {
 	return out != nil && out["outcome"] == ApprovalApproved
 }
 
-// Errors a decision can meet; the API maps them to 404 and 409.
+// Errors a decision can meet; the API maps them to 404, 409 and 403.
 var (
-	ErrUnknownApproval = errors.New("unknown approval")
-	ErrAlreadyDecided  = errors.New("approval already decided")
-	ErrExpired         = errors.New("approval expired")
-	ErrBadDecision     = errors.New("decision must be approve or reject")
+	ErrUnknownApproval        = errors.New("unknown approval")
+	ErrAlreadyDecided         = errors.New("approval already decided")
+	ErrExpired                = errors.New("approval expired")
+	ErrBadDecision            = errors.New("decision must be approve or reject")
+	ErrNotAnApprover          = errors.New("not an approver of this approval")
+	ErrRequesterMayNotApprove = errors.New("the requester of a step may not approve it")
 )
 
 // Error types carried by update failures, for callers across the wire.
 const (
-	ErrTypeUnknownApproval = "UnknownApproval"
-	ErrTypeAlreadyDecided  = "AlreadyDecided"
-	ErrTypeExpired         = "ApprovalExpired"
-	ErrTypeBadDecision     = "BadDecision"
+	ErrTypeUnknownApproval        = "UnknownApproval"
+	ErrTypeAlreadyDecided         = "AlreadyDecided"
+	ErrTypeExpired                = "ApprovalExpired"
+	ErrTypeBadDecision            = "BadDecision"
+	ErrTypeNotAnApprover          = "NotAnApprover"
+	ErrTypeRequesterMayNotApprove = "RequesterMayNotApprove"
 )
+
+func decisionError(msg, typ string, cause error) error {
+	return temporal.NewNonRetryableApplicationError(msg, typ, cause)
+}
 
 // checkDecision validates sig against the state without changing it.
 func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
 	if sig.Decision != DecisionApprove && sig.Decision != DecisionReject {
-		return 0, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("%v, not %q", ErrBadDecision, sig.Decision), ErrTypeBadDecision, ErrBadDecision)
+		return 0, decisionError(fmt.Sprintf("%v, not %q", ErrBadDecision, sig.Decision), ErrTypeBadDecision, ErrBadDecision)
 	}
 	ai, ok := r.approvals[sig.ApprovalID]
 	if !ok {
-		return 0, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("%v %q in campaign %s", ErrUnknownApproval, sig.ApprovalID, r.in.CampaignID), ErrTypeUnknownApproval, ErrUnknownApproval)
+		return 0, decisionError(fmt.Sprintf("%v %q in campaign %s", ErrUnknownApproval, sig.ApprovalID, r.in.CampaignID), ErrTypeUnknownApproval, ErrUnknownApproval)
 	}
-	switch a := r.view.Approvals[ai]; a.Status {
+	a := r.view.Approvals[ai]
+	switch a.Status {
 	case ApprovalPending:
-		return ai, nil
 	case ApprovalExpired:
-		return ai, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("approval %s expired (policy %s)", a.ID, a.Policy), ErrTypeExpired, ErrExpired)
+		return ai, decisionError(fmt.Sprintf("approval %s expired (policy %s)", a.ID, a.Policy), ErrTypeExpired, ErrExpired)
 	default:
-		return ai, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("approval %s already %s by %s", a.ID, a.Status, a.DecidedBy), ErrTypeAlreadyDecided, ErrAlreadyDecided)
+		return ai, decisionError(fmt.Sprintf("approval %s already %s by %s", a.ID, a.Status, a.DecidedBy), ErrTypeAlreadyDecided, ErrAlreadyDecided)
 	}
+	if !mayDecide(a.Approvers, sig.By, sig.Role) {
+		return ai, decisionError(fmt.Sprintf("%s (role %q) is %v %s", sig.By, sig.Role, ErrNotAnApprover, a.ID), ErrTypeNotAnApprover, ErrNotAnApprover)
+	}
+	if sig.Decision == DecisionApprove && a.RequestedBy != "" && sig.By == a.RequestedBy {
+		return ai, decisionError(fmt.Sprintf("%s requested %s: %v", sig.By, a.ID, ErrRequesterMayNotApprove), ErrTypeRequesterMayNotApprove, ErrRequesterMayNotApprove)
+	}
+	for _, v := range a.Votes {
+		if v.By == sig.By {
+			return ai, decisionError(fmt.Sprintf("%s already voted %s on approval %s", sig.By, v.Decision, a.ID), ErrTypeAlreadyDecided, ErrAlreadyDecided)
+		}
+	}
+	return ai, nil
 }
 
-// decide applies a person's decision, or records why it was ignored.
+// mayDecide reports whether a person (by id, or through a role) is among the
+// approvers; no approvers means anyone may decide.
+func mayDecide(approvers []Approver, by, role string) bool {
+	if len(approvers) == 0 {
+		return true
+	}
+	for _, ap := range approvers {
+		if ap.ID != "" && ap.ID == by || ap.Role != "" && ap.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// decide records a person's vote and settles the approval once its quorum of
+// approvals (or enough rejections) is reached; an invalid decision is recorded as
+// ignored.
 func (r *campaignRun) decide(ctx workflow.Context, sig ApprovalSignal) (ApprovalView, error) {
-	by := sig.By
-	if by == "" {
-		by = "unknown"
+	if sig.By == "" {
+		sig.By = "unknown"
 	}
 	ai, err := r.checkDecision(sig)
 	if err != nil {
 		r.emit(ctx, change{audit: []auditEntry{{
-			kind: "approval.ignored", actor: by, channel: sig.Channel, approvalID: sig.ApprovalID,
+			kind: "approval.ignored", actor: sig.By, channel: sig.Channel, approvalID: sig.ApprovalID,
 			detail: map[string]any{"decision": sig.Decision, "reason": err.Error()},
 		}}})
 		return ApprovalView{}, err
 	}
 	now := workflow.Now(ctx).UTC()
 	a := &r.view.Approvals[ai]
-	a.Decision = sig.Decision
-	a.Status = ApprovalApproved
-	if sig.Decision == DecisionReject {
-		a.Status = ApprovalRejected
+	vote := VoteView{By: sig.By, Role: sig.Role, Decision: sig.Decision, Comment: sig.Comment, Channel: sig.Channel, At: now}
+	if len(sig.Edits) > 0 {
+		vote.Edits = json.RawMessage(jsonText(sig.Edits))
 	}
-	a.DecidedBy = by
-	a.Comment = sig.Comment
-	a.Channel = sig.Channel
-	a.DecidedAt = &now
-	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
-		kind: "approval.decided", actor: by, channel: sig.Channel, approvalID: a.ID,
-		detail: map[string]any{"decision": sig.Decision, "comment": sig.Comment},
+	a.Votes = append(a.Votes, vote)
+	approvals, rejections := 0, 0
+	for _, v := range a.Votes {
+		if v.Decision == DecisionApprove {
+			approvals++
+		} else {
+			rejections++
+		}
+	}
+	kind := "approval.voted"
+	switch {
+	case rejections >= max(a.RejectionsNeeded, 1):
+		a.Status, a.Decision = ApprovalRejected, DecisionReject
+	case approvals >= max(a.Quorum, 1):
+		a.Status, a.Decision = ApprovalApproved, DecisionApprove
+	}
+	if a.Status != ApprovalPending {
+		kind = "approval.decided"
+		a.DecidedBy, a.Comment, a.Channel, a.DecidedAt = sig.By, sig.Comment, sig.Channel, &now
+		if vote.Edits != nil && a.Status == ApprovalApproved {
+			a.Edits = vote.Edits
+		}
+	}
+	detail := map[string]any{"decision": sig.Decision, "comment": sig.Comment, "approvals": approvals, "rejections": rejections}
+	if sig.Role != "" {
+		detail["role"] = sig.Role
+	}
+	if vote.Edits != nil {
+		detail["edits"] = sig.Edits
+	}
+	r.emit(ctx, change{approvals: []int{ai}, votes: []voteRef{{ai, len(a.Votes) - 1}}, audit: []auditEntry{{
+		kind: kind, actor: sig.By, channel: sig.Channel, approvalID: a.ID, detail: detail,
 	}}})
 	return *a, nil
 }
