@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -43,7 +42,7 @@ var disabledBuiltins = map[string]string{
 // exprOptions are the compile options every expression gets.
 func exprOptions(env types.Map) []expr.Option {
 	opts := []expr.Option{expr.Env(env), expr.MaxNodes(2000)}
-	for _, name := range sortedKeysOf(disabledBuiltins) {
+	for _, name := range sortedKeys(disabledBuiltins) {
 		opts = append(opts, expr.DisableBuiltin(name))
 	}
 	return opts
@@ -322,7 +321,7 @@ func runProgram(p *vm.Program, env map[string]any) (out any, err error) {
 func (s Scope) env(info exprInfo) (map[string]any, error) {
 	steps := map[string]any{}
 	if info.dynamicSteps {
-		for _, id := range sortedKeysOf(s.Steps) {
+		for _, id := range sortedKeys(s.Steps) {
 			steps[id] = map[string]any{"output": envValue(mapAny(s.Steps[id]))}
 		}
 	}
@@ -448,13 +447,4 @@ func jsonValue(v any) any {
 		return jsonValue(rv.Elem().Interface())
 	}
 	return fmt.Sprint(v)
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -42,7 +42,7 @@ func analyze(tree *parser.Tree) exprInfo {
 	ast.Walk(&tree.Node, pre)
 	rv := &refVisitor{shape: pre}
 	ast.Walk(&tree.Node, rv)
-	for _, name := range sortedKeysOf(pre.lets) {
+	for _, name := range sortedKeys(pre.lets) {
 		if isVariable(name) || name == "$env" {
 			rv.info.shadowed = append(rv.info.shadowed, name)
 		}

@@ -38,6 +38,24 @@ type Guardrails struct {
 	// CompetitorsParam names the list parameter holding the client's competitors;
 	// outreach actions never target them.
 	CompetitorsParam string `yaml:"competitors_param" json:"competitors_param,omitempty"`
+	// Silence maps an approval's risk to the timeout policies allowed for it,
+	// replacing DefaultSilence for the risks it names.
+	Silence map[string][]string `yaml:"silence" json:"silence,omitempty"`
+}
+
+// Risk levels an approval step may declare.
+const (
+	RiskRoutine   = "routine"   // e.g. a scheduled post on the client's own account
+	RiskSensitive = "sensitive" // e.g. a reply to a complaint
+	RiskHigh      = "high"      // e.g. anything mentioning a competitor or legal matters
+)
+
+// DefaultSilence is what silence may decide at each risk: it may approve routine
+// posts, never sensitive or high-risk ones.
+var DefaultSilence = map[string][]string{
+	RiskRoutine:   {OnTimeoutApprove, OnTimeoutReject, OnTimeoutEscalate, OnTimeoutSkip, OnTimeoutFail},
+	RiskSensitive: {OnTimeoutReject, OnTimeoutEscalate, OnTimeoutSkip, OnTimeoutFail},
+	RiskHigh:      {OnTimeoutReject, OnTimeoutEscalate, OnTimeoutFail},
 }
 
 // Step kinds. A step names its kind by the one kind key it carries.
@@ -178,6 +196,9 @@ type Approval struct {
 	Rejections int `yaml:"rejections" json:"rejections,omitempty"`
 	// Reminders are sent this long after the request while it is still pending.
 	Reminders []Duration `yaml:"reminders" json:"reminders,omitempty"`
+	// Risk (routine, sensitive, high; default routine) bounds what silence may
+	// decide, through the playbook's guardrails.silence or DefaultSilence.
+	Risk string `yaml:"risk" json:"risk,omitempty"`
 }
 
 // Approver is a person (id) or anyone holding a role.

@@ -214,7 +214,7 @@ func ListValue(v any, s Scope) ([]any, error) {
 	return nil, fmt.Errorf("must be a list or an expression giving one, not %s", describe(v))
 }
 
-func sortedKeys(m map[string]any) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

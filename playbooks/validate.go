@@ -3,6 +3,7 @@ package playbooks
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,6 +89,19 @@ func (v *validator) paramsBlock() {
 }
 
 func (v *validator) guardrails() {
+	for _, risk := range sortedKeys(v.pb.Guardrails.Silence) {
+		f := "guardrails.silence." + risk
+		if _, ok := DefaultSilence[risk]; !ok {
+			v.addf(f, "%q is not a risk level; use routine, sensitive or high", risk)
+		}
+		for i, p := range v.pb.Guardrails.Silence[risk] {
+			switch p {
+			case OnTimeoutApprove, OnTimeoutReject, OnTimeoutEscalate, OnTimeoutSkip, OnTimeoutFail:
+			default:
+				v.addf(fmt.Sprintf("%s[%d]", f, i), "%q is not a policy; use approve, reject, escalate, skip or fail", p)
+			}
+		}
+	}
 	name := v.pb.Guardrails.CompetitorsParam
 	if name == "" {
 		return
@@ -287,6 +301,34 @@ func (v *validator) approval(f string, s *Step, at place) {
 		v.addf(f+".on_reject", "%q is not a choice; use fail or continue", a.OnReject)
 	}
 	v.approvers(f, a)
+	v.risk(f, a)
+}
+
+// risk refuses a silence policy the approval's risk does not allow, so silence
+// can approve routine posts but never a high-risk move.
+func (v *validator) risk(f string, a *Approval) {
+	risk := a.Risk
+	if risk == "" {
+		risk = RiskRoutine
+	}
+	allowed, ok := v.pb.Guardrails.Silence[risk]
+	if !ok {
+		if allowed, ok = DefaultSilence[risk]; !ok {
+			v.addf(f+".risk", "%q is not a risk level; use routine, sensitive or high", a.Risk)
+			return
+		}
+	}
+	check := func(field, policy string) {
+		// Unknown policies are reported on their own; only real ones are weighed.
+		if policy == "" || slices.Contains(allowed, policy) || !slices.Contains(DefaultSilence[RiskRoutine], policy) {
+			return
+		}
+		v.addf(field, "a %s-risk approval may not be decided %q by silence; allowed: %s", risk, policy, strings.Join(allowed, ", "))
+	}
+	check(f+".on_timeout", a.OnTimeout)
+	if a.Escalate != nil {
+		check(f+".escalate.on_timeout", a.Escalate.OnTimeout)
+	}
 }
 
 // approvers checks who may decide, how many must, and the reminder schedule.

@@ -357,7 +357,7 @@ var campaignType = types.Map{"id": types.String, "client": types.String, "playbo
 func (v *validator) typedEnv(info exprInfo, at place) (types.Map, string) {
 	var shape strings.Builder
 	params := types.Map{}
-	for _, name := range sortedKeysOf(v.params) {
+	for _, name := range sortedKeys(v.params) {
 		t := v.params[name].Type
 		params[name] = paramType(t)
 		fmt.Fprintf(&shape, "%s:%s,", name, t)

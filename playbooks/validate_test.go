@@ -494,3 +494,39 @@ func TestPositionsOfQuotedKeys(t *testing.T) {
 		{"steps[0].approval.preview.list[1]", 24, `no parameter "nope2"`},
 	})
 }
+
+func TestRiskBoundsWhatSilenceMayDecide(t *testing.T) {
+	approval := func(risk, onTimeout, escTo string) string {
+		esc := ""
+		if onTimeout == "escalate" {
+			esc = "\n      escalate: {to: agency-lead, timeout: 2h, on_timeout: " + escTo + "}"
+		}
+		return "name: r\nversion: 1\nsteps:\n  - id: ask\n    approval:\n      title: Reply?\n      risk: " + risk +
+			"\n      timeout: 4h\n      on_timeout: " + onTimeout + esc + "\n"
+	}
+	for _, tc := range []struct {
+		src   string
+		field string
+	}{
+		{approval("routine", "approve", ""), ""},
+		{approval("high", "approve", ""), "steps[0].approval.on_timeout"},
+		{approval("sensitive", "approve", ""), "steps[0].approval.on_timeout"},
+		{approval("high", "escalate", "approve"), "steps[0].approval.escalate.on_timeout"},
+		{approval("high", "escalate", "reject"), ""},
+		{approval("extreme", "reject", ""), "steps[0].approval.risk"},
+		// A playbook may loosen or tighten the defaults for a risk level.
+		{"guardrails:\n  silence: {routine: [reject, fail]}\n" + approval("routine", "approve", ""), "steps[0].approval.on_timeout"},
+	} {
+		_, err := Parse([]byte(tc.src))
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("refused: %v\n%s", err, tc.src)
+			}
+			continue
+		}
+		var inv *InvalidError
+		if !errors.As(err, &inv) || len(inv.Problems) != 1 || inv.Problems[0].Field != tc.field {
+			t.Errorf("want one problem at %s, got %v\n%s", tc.field, err, tc.src)
+		}
+	}
+}
