@@ -123,6 +123,11 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 
 // Server runs the HTTP API only, against an external Temporal and database.
 func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	// Every replica must sign and verify approval links with the same key, so a
+	// server never makes one up.
+	if cfg.LinkSecret == "" {
+		return fmt.Errorf("greenlight server needs a secret to sign approval links: set %s to %d or more random characters (e.g. `openssl rand -hex 32`), the same on every replica", config.EnvLinkSecret, config.MinLinkSecret)
+	}
 	var s stack
 	defer s.stop()
 	ln, err := listen(cfg.HTTPAddr, "HTTP")
@@ -134,7 +139,10 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	s.push(serveAPI(ln, server.Deps{Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger}, logger))
+	s.push(serveAPI(ln, server.Deps{
+		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
+		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(),
+	}, logger))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
 	<-ctx.Done()
 	return nil

@@ -1,10 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
@@ -80,10 +86,61 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	if uiURL == "" {
 		uiURL = ts.UIURL()
 	}
-	d.stack.push(serveAPI(ln, server.Deps{Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger}, logger))
+	secret, err := DevLinkSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.stack.push(serveAPI(ln, server.Deps{
+		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
+		LinkSecret: secret, PublicURL: cfg.APIBaseURL(),
+	}, logger))
 	d.APIURL = "http://" + ln.Addr().String()
 	ok = true
 	return d, nil
+}
+
+// linkSecretFile holds dev mode's generated link secret, under the data dir.
+const linkSecretFile = "link-secret"
+
+// DevLinkSecret is the key that signs approval links in dev mode: the configured
+// one, else one generated on first start and kept in <data-dir>/link-secret, so
+// links sent before a restart still work after it.
+func DevLinkSecret(cfg config.Config) ([]byte, error) {
+	if cfg.LinkSecret != "" {
+		return []byte(cfg.LinkSecret), nil
+	}
+	path := filepath.Join(cfg.DataDir, linkSecretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		secret := bytes.TrimSpace(b)
+		if len(secret) < config.MinLinkSecret {
+			return nil, fmt.Errorf("link secret in %s is shorter than %d characters; delete the file to make a new one (links sent so far stop working)", path, config.MinLinkSecret)
+		}
+		return secret, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read link secret %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, fmt.Errorf("generate link secret: %w", err)
+	}
+	// Hex, so the same text can be copied into GREENLIGHT_LINK_SECRET.
+	secret := []byte(hex.EncodeToString(raw))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process made it first; use theirs.
+		return DevLinkSecret(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create link secret %s: %w", path, err)
+	}
+	if _, err := f.Write(append(secret, '\n')); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("write link secret %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write link secret %s: %w", path, err)
+	}
+	return secret, nil
 }
 
 // Dev runs dev mode until ctx is done; ready is called once everything serves.

@@ -331,3 +331,37 @@ steps:
 	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "version": 1, "client": "acme", "params": params}, nil, &pinned)
 	require.Equal(t, 1, pinned.PlaybookVersion, "an explicit version is honoured")
 }
+
+// TestPauseAndResumeOverHTTP: a paused campaign still takes decisions but starts
+// no new step until resumed.
+func TestPauseAndResumeOverHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, _ := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+	var c workflows.CampaignView
+	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &c)
+	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+
+	var paused workflows.CampaignView
+	resp := api.do("POST", "/v1/campaigns/"+c.ID+"/pause", map[string]any{"by": "ops@agency", "reason": "client review"}, nil, &paused)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, workflows.StatusPaused, paused.Status)
+	var p problemBody
+	resp = api.do("POST", "/v1/campaigns/"+c.ID+"/pause", nil, nil, &p)
+	require.Equal(t, http.StatusConflict, resp.StatusCode, "%+v", p)
+
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", workflows.ApprovalID(c.ID, "approve")}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	time.Sleep(time.Second)
+	v := api.campaign(c.ID)
+	require.Equal(t, workflows.StatusPaused, v.Status)
+	require.Len(t, v.Steps, 1, "no step starts while paused")
+
+	code = cli.Execute(context.Background(), []string{"--api", d.APIURL, "campaigns", "resume", c.ID}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	done := api.waitFor(c.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	require.Len(t, done.Steps, 4)
+}

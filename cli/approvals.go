@@ -28,7 +28,7 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 const allStatuses = "all"
 
 func newApprovalsListCmd(g *globals) *cobra.Command {
-	var status, client, campaign string
+	var status, client, campaign, due string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List approvals, pending ones by default",
@@ -40,6 +40,7 @@ func newApprovalsListCmd(g *globals) *cobra.Command {
 			}
 			setQuery(q, "client", client)
 			setQuery(q, "campaign_id", campaign)
+			setQuery(q, "due_before", due)
 			r := request{method: http.MethodGet, path: "/v1/approvals", query: q}
 			return call(cmd.Context(), g, r, func(l approvalList) error {
 				return printApprovals(g, l, status, time.Now())
@@ -50,6 +51,7 @@ func newApprovalsListCmd(g *globals) *cobra.Command {
 	f.StringVar(&status, "status", workflows.ApprovalPending, "pending, approved, rejected, expired, or all")
 	f.StringVar(&client, "client", "", "only this client's approvals")
 	f.StringVar(&campaign, "campaign", "", "only approvals of this campaign ID")
+	f.StringVar(&due, "due", "", "only approvals due within this long (24h, 2d) or before this RFC 3339 time")
 	return cmd
 }
 

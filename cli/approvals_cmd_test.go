@@ -38,3 +38,12 @@ func TestApprovalsListStatusAllSendsNoStatus(t *testing.T) {
 	assert.Equal(t, url.Values{"campaign_id": {"c_1"}}, got.query)
 	assert.Equal(t, "No approvals.\n", stdout)
 }
+
+func TestApprovalsListDueSendsDueBefore(t *testing.T) {
+	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+
+	_, stderr, code := runCLI(t, api, "approvals", "list", "--due", "24h", "--client", "acme")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, url.Values{"status": {"pending"}, "client": {"acme"}, "due_before": {"24h"}}, got.query)
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,10 +26,12 @@ type campaignList struct {
 func campaignPath(id string) string { return "/v1/campaigns/" + url.PathEscape(id) }
 
 func newCampaignsCmd(g *globals) *cobra.Command {
-	return groupCmd("campaigns", "List, show and cancel campaigns",
+	return groupCmd("campaigns", "List, show, pause, resume and cancel campaigns",
 		newCampaignsListCmd(g),
 		newCampaignsShowCmd(g),
 		newCampaignsCancelCmd(g),
+		newCampaignsPauseCmd(g, "pause"),
+		newCampaignsPauseCmd(g, "resume"),
 	)
 }
 
@@ -180,6 +183,30 @@ func newCampaignsCancelCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+// newCampaignsPauseCmd is `campaigns pause ID` or `campaigns resume ID`.
+func newCampaignsPauseCmd(g *globals, verb string) *cobra.Command {
+	var reason string
+	short := "Hold a campaign before its next step (deadlines keep running)"
+	if verb == "resume" {
+		short = "Let a paused campaign go on"
+	}
+	cmd := &cobra.Command{
+		Use:   verb + " ID",
+		Short: short,
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			body := map[string]string{"by": cmp.Or(os.Getenv("GREENLIGHT_USER"), os.Getenv("USER"), workflows.ChannelCLI), "reason": reason}
+			r := request{method: http.MethodPost, path: campaignPath(args[0]) + "/" + verb, body: body}
+			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
+				_, err := fmt.Fprintf(g.stdout, "Campaign %s is %s\n", c.ID, c.Status)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the record")
+	return cmd
 }
 
 // setQuery adds key only when value is set, so the API applies its own defaults.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"os"
 	"time"
@@ -16,21 +17,35 @@ type decisionRequest struct {
 	Decision string `json:"decision"`
 	Comment  string `json:"comment,omitempty"`
 	By       string `json:"by"`
+	Role     string `json:"role,omitempty"`
 }
 
 // newDecisionCmd builds `approve` or `reject`; verb is workflows.DecisionApprove or
-// workflows.DecisionReject, and is sent as the decision.
+// workflows.DecisionReject, and is sent as the decision. With --all it decides every
+// pending approval of one client (bulk.go).
 func newDecisionCmd(g *globals, verb string) *cobra.Command {
 	var req decisionRequest
+	var all allFilter
 	cmd := &cobra.Command{
-		Use:   verb + " APPROVAL_ID",
-		Short: "Decide an approval: " + verb,
-		Args:  exactArgs(1),
+		Use:   verb + " APPROVAL_ID | --all --client CLIENT",
+		Short: "Decide an approval, or all of a client's pending ones: " + verb,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if all.on {
+				return all.check(cmd, args)
+			}
+			if all.client != "" || all.campaign != "" {
+				return usageErrorf("--client and --campaign go with --all; to decide one approval give its ID alone")
+			}
+			return exactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req.Decision = verb
 			// Read at run time, not as the flag default, so help does not print
 			// whoever happened to run it.
 			req.By = cmp.Or(req.By, os.Getenv("GREENLIGHT_USER"), os.Getenv("USER"), workflows.ChannelCLI)
+			if all.on {
+				return decideAll(cmd, g, all, req)
+			}
 			r := request{
 				method: http.MethodPost,
 				path:   approvalPath(args[0]) + "/decision",
@@ -42,8 +57,13 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&req.Comment, "comment", "", "why; kept in the audit log")
-	cmd.Flags().StringVar(&req.By, "by", "", `who decides (default $GREENLIGHT_USER, else $USER, else "cli")`)
+	f := cmd.Flags()
+	f.StringVar(&req.Comment, "comment", "", "why; kept in the audit log")
+	f.StringVar(&req.By, "by", "", `who decides (default $GREENLIGHT_USER, else $USER, else "cli")`)
+	f.StringVar(&req.Role, "role", "", "the role you decide in, when approvers are named by role")
+	f.BoolVar(&all.on, "all", false, "decide every pending approval of --client (at most 200 at once)")
+	f.StringVar(&all.client, "client", "", "with --all: the client whose pending approvals to decide")
+	f.StringVar(&all.campaign, "campaign", "", "with --all: only this campaign's approvals")
 	return withUsageErrors(cmd)
 }
 
@@ -60,5 +80,19 @@ func printApproval(g *globals, a workflows.ApprovalView, now time.Time) error {
 	t.field("Decided by", decidedBy(a))
 	t.field("Decided at", absTime(a.DecidedAt))
 	t.field("Comment", a.Comment)
+	if a.Status == workflows.ApprovalPending && len(a.Votes) > 0 {
+		t.field("Votes", votesCell(a))
+	}
 	return t.flush()
+}
+
+// votesCell summarises the votes of an approval that waits for more of them.
+func votesCell(a workflows.ApprovalView) string {
+	approvals := 0
+	for _, v := range a.Votes {
+		if v.Decision == workflows.DecisionApprove {
+			approvals++
+		}
+	}
+	return fmt.Sprintf("%d of %d approvals", approvals, max(a.Quorum, 1))
 }

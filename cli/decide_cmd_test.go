@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,4 +54,103 @@ func TestRejectDefaultsByFromEnvironment(t *testing.T) {
 			assert.JSONEq(t, `{"decision":"reject","by":"`+tt.want+`"}`, string(got.body))
 		})
 	}
+}
+
+func TestDecideSendsRole(t *testing.T) {
+	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
+
+	_, stderr, code := runCLI(t, api, "approve", "apr_1", "--by", "dana", "--role", "client-lead")
+
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, `{"decision":"approve","by":"dana","role":"client-lead"}`, string(got.body))
+}
+
+// bulkAPI answers the inbox with pending and the bulk endpoint with results,
+// recording each request.
+func bulkAPI(t *testing.T, pending, results string) (string, *[]seen) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seen{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: b})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/v1/approvals":
+			io.WriteString(w, pending)
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/approvals/decisions":
+			io.WriteString(w, results)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &got
+}
+
+const twoPending = `{"items":[
+	{"id":"apr_1","campaign_id":"c_1","client":"acme","title":"First post","status":"pending","due_at":"2026-03-03T10:00:00Z"},
+	{"id":"apr_2","campaign_id":"c_2","client":"acme","title":"Second post","status":"pending","due_at":"2026-03-04T10:00:00Z"}]}`
+
+func TestApproveAllDecidesTheClientsPendingApprovals(t *testing.T) {
+	api, got := bulkAPI(t, twoPending, `{"results":[
+		{"approval_id":"apr_1","status":200,"approval":{"id":"apr_1","status":"approved","decided_by":"alice","channel":"cli"}},
+		{"approval_id":"apr_2","status":200,"approval":{"id":"apr_2","status":"pending","quorum":2,"votes":[{"by":"alice","decision":"approve"}]}}]}`)
+
+	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme", "--campaign", "c_1", "--comment", "fine", "--by", "alice")
+
+	require.Equal(t, 0, code, stderr)
+	require.Len(t, *got, 2)
+	list, bulk := (*got)[0], (*got)[1]
+	assert.Equal(t, url.Values{"status": {"pending"}, "client": {"acme"}, "campaign_id": {"c_1"}, "limit": {"200"}}, list.query)
+	assert.Equal(t, "cli", bulk.header.Get("Greenlight-Channel"))
+	assert.JSONEq(t, `{"by":"alice","decisions":[
+		{"approval_id":"apr_1","decision":"approve","comment":"fine"},
+		{"approval_id":"apr_2","decision":"approve","comment":"fine"}]}`, string(bulk.body))
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, []string{"ID", "TITLE", "RESULT", "DETAIL"}, strings.Fields(lines[0]))
+	assert.Contains(t, lines[1], "alice via cli")
+	assert.Contains(t, lines[2], "vote recorded, 1 of 2 approvals")
+}
+
+func TestRejectAllFailsWhenAnyDecisionFailed(t *testing.T) {
+	api, got := bulkAPI(t, twoPending, `{"results":[
+		{"approval_id":"apr_1","status":200,"approval":{"id":"apr_1","status":"rejected","decided_by":"alice","channel":"cli"}},
+		{"approval_id":"apr_2","status":409,"error":{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"approval apr_2 was already approved by sam"}}]}`)
+
+	stdout, stderr, code := runCLI(t, api, "reject", "--all", "--client", "acme")
+
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "1 of 2 decisions failed")
+	assert.Contains(t, stdout, "failed (409)")
+	assert.Contains(t, stdout, "already approved by sam")
+	assert.Contains(t, string((*got)[1].body), `"decision":"reject"`)
+}
+
+func TestApproveAllWithNothingPending(t *testing.T) {
+	api, got := bulkAPI(t, `{"items":[]}`, `{}`)
+
+	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "No pending approvals for client acme.\n", stdout)
+	assert.Len(t, *got, 1, "nothing is posted")
+}
+
+func TestDecideUsageErrors(t *testing.T) {
+	api, got := bulkAPI(t, twoPending, `{}`)
+	for _, args := range [][]string{
+		{"approve"},
+		{"approve", "--all"},
+		{"approve", "apr_1", "--all", "--client", "acme"},
+		{"reject", "apr_1", "--client", "acme"},
+		{"approve", "apr_1", "apr_2"},
+	} {
+		_, stderr, code := runCLI(t, api, args...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+	}
+	assert.Empty(t, *got, "a mistyped command sends nothing")
 }

@@ -60,6 +60,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDecisionCmd(g, "approve"),
 		newDecisionCmd(g, "reject"),
 		newPlaybooksCmd(g),
+		newReportCmd(g),
 	)
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,12 @@ type Config struct {
 	TemporalTLS  TLS
 	LogLevel     string
 	LogFormat    string // text | json
+	// LinkSecret is the HMAC key of signed one-click approval links. Every API
+	// replica needs the same one; dev mode keeps a generated one under DataDir.
+	LinkSecret string
+	// PublicURL is the API's base URL as approvers reach it, for approval links;
+	// empty means the URL the link was requested through.
+	PublicURL string
 }
 
 // TLS configures the client connection to an external Temporal cluster.
@@ -74,6 +81,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_TEMPORAL_TLS_SERVER_NAME", &c.TemporalTLS.ServerName},
 		{"GREENLIGHT_LOG_LEVEL", &c.LogLevel},
 		{"GREENLIGHT_LOG_FORMAT", &c.LogFormat},
+		{EnvLinkSecret, &c.LinkSecret},
+		{"GREENLIGHT_PUBLIC_URL", &c.PublicURL},
 	}
 	for _, v := range vars {
 		if val, ok := lookup(v.name); ok && val != "" {
@@ -84,6 +93,12 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
 }
+
+// EnvLinkSecret is named in the error of a server started without a link secret.
+const EnvLinkSecret = "GREENLIGHT_LINK_SECRET"
+
+// MinLinkSecret is the shortest link secret accepted: 32 bytes, the HMAC-SHA256 key size.
+const MinLinkSecret = 32
 
 // Flags that a process may expose; each command binds the ones it uses.
 const (
@@ -102,6 +117,8 @@ const (
 	FlagPlaybooks   = "playbooks"
 	FlagLogLevel    = "log-level"
 	FlagLogFormat   = "log-format"
+	FlagLinkSecret  = "link-secret"
+	FlagPublicURL   = "public-url"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -139,6 +156,11 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.LogLevel, n, c.LogLevel, "debug, info, warn or error (GREENLIGHT_LOG_LEVEL)")
 		case FlagLogFormat:
 			fs.StringVar(&c.LogFormat, n, c.LogFormat, "text or json (GREENLIGHT_LOG_FORMAT)")
+		case FlagLinkSecret:
+			// The environment's value is not shown as the default: help must not print a secret.
+			fs.Var(secretValue{&c.LinkSecret}, n, "key that signs approval links, 32+ characters; prefer the environment (GREENLIGHT_LINK_SECRET)")
+		case FlagPublicURL:
+			fs.StringVar(&c.PublicURL, n, c.PublicURL, "public base URL of the API, used in approval links (GREENLIGHT_PUBLIC_URL)")
 		}
 	}
 }
@@ -172,6 +194,14 @@ func (c *Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("config: --log-format %q: want text or json", c.LogFormat))
 	}
+	if c.LinkSecret != "" && len(c.LinkSecret) < MinLinkSecret {
+		errs = append(errs, fmt.Errorf("config: %s (--link-secret) must be at least %d characters, got %d", EnvLinkSecret, MinLinkSecret, len(c.LinkSecret)))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("config: GREENLIGHT_PUBLIC_URL (--public-url) %q is not an http(s) URL", c.PublicURL))
+		}
+	}
 	if c.Namespace == "" {
 		errs = append(errs, fmt.Errorf("config: --namespace must not be empty"))
 	}
@@ -200,6 +230,22 @@ func (c *Config) WebUIURL() string {
 	}
 	return "http://" + c.UIAddr
 }
+
+// APIBaseURL is the public base URL for approval links, "" when links should
+// use the address they were requested through.
+func (c *Config) APIBaseURL() string { return strings.TrimRight(c.PublicURL, "/") }
+
+// secretValue is a flag value that never shows its contents in --help.
+type secretValue struct{ dst *string }
+
+func (v secretValue) String() string {
+	if v.dst == nil || *v.dst == "" {
+		return ""
+	}
+	return "(set)"
+}
+func (v secretValue) Set(s string) error { *v.dst = s; return nil }
+func (v secretValue) Type() string       { return "string" }
 
 // Logger builds the process logger from LogLevel and LogFormat.
 func (c *Config) Logger() *slog.Logger {

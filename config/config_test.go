@@ -54,3 +54,35 @@ func TestWebUIURL(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestLinkSecretAndPublicURL(t *testing.T) {
+	c := Defaults()
+	env := map[string]string{"GREENLIGHT_LINK_SECRET": "short", "GREENLIGHT_PUBLIC_URL": "approve.example.test"}
+	c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "GREENLIGHT_LINK_SECRET") || !strings.Contains(err.Error(), "GREENLIGHT_PUBLIC_URL") {
+		t.Fatalf("want both settings named, got %v", err)
+	}
+
+	c.LinkSecret = strings.Repeat("s", MinLinkSecret)
+	c.PublicURL = "https://approve.example.test/"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.APIBaseURL(); got != "https://approve.example.test" {
+		t.Fatalf("got %s", got)
+	}
+
+	// The flag's help never prints the secret that came from the environment.
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	c.BindFlags(fs, FlagLinkSecret, FlagPublicURL)
+	if strings.Contains(fs.FlagUsages(), c.LinkSecret) {
+		t.Fatalf("help shows the secret: %s", fs.FlagUsages())
+	}
+	if err := fs.Parse([]string{"--link-secret", strings.Repeat("f", 40)}); err != nil {
+		t.Fatal(err)
+	}
+	if c.LinkSecret != strings.Repeat("f", 40) {
+		t.Fatalf("flag not applied: %q", c.LinkSecret)
+	}
+}

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,8 @@ import (
 	"github.com/greenlight/greenlight/workflows"
 )
 
+// listApprovals is the inbox, most urgent first. Votes are left out of each item
+// (they cost a query per approval); GET /v1/approvals/{id} has them.
 func (s *Server) listApprovals(c *gin.Context) {
 	f := store.ApprovalFilter{Status: c.Query("status"), ClientID: c.Query("client"), CampaignID: c.Query("campaign_id")}
 	switch f.Status {
@@ -25,6 +29,22 @@ func (s *Server) listApprovals(c *gin.Context) {
 	default:
 		badRequest(c, fmt.Sprintf("status %q is not one of pending, approved, rejected, expired", f.Status))
 		return
+	}
+	if v := c.Query("due_before"); v != "" {
+		t, err := parseDueBefore(v, time.Now())
+		if err != nil {
+			badRequest(c, err.Error())
+			return
+		}
+		f.DueBefore = t
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxApprovalsLimit {
+			badRequest(c, fmt.Sprintf("limit %q: want 1..%d", v, maxApprovalsLimit))
+			return
+		}
+		f.Limit = n
 	}
 	rows, err := s.store.ListApprovals(c.Request.Context(), f)
 	if err != nil {
@@ -38,28 +58,25 @@ func (s *Server) listApprovals(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
-// decisionTimeout bounds how long a decision waits for the campaign's worker.
-const decisionTimeout = 30 * time.Second
+// maxApprovalsLimit is the store's largest page of approvals.
+const maxApprovalsLimit = 500
 
-type decisionRequest struct {
-	Decision string `json:"decision"`
-	Comment  string `json:"comment,omitempty"`
-	By       string `json:"by,omitempty"`
+// parseDueBefore reads an RFC 3339 time, or a duration from now ("24h", "2d") so a
+// script can ask for "due within a day" without computing a timestamp.
+func parseDueBefore(v string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := playbooks.ParseDuration(v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("due_before %q is neither an RFC 3339 time (2026-03-01T12:00:00Z) nor a duration from now (24h, 2d)", v)
+	}
+	return now.Add(d.Duration), nil
 }
 
-// decideApproval decides through the workflow's `decide` update, so the caller gets
-// the real outcome: the update's validator refuses decided or expired approvals
-// without touching history, and the update returns once the store shows the result.
-func (s *Server) decideApproval(c *gin.Context) {
+// getApproval answers one approval with its votes.
+func (s *Server) getApproval(c *gin.Context) {
 	ctx := c.Request.Context()
-	var req decisionRequest
-	if !decodeJSON(c, &req) {
-		return
-	}
-	if req.Decision != workflows.DecisionApprove && req.Decision != workflows.DecisionReject {
-		invalid(c, "the decision request has problems", playbooks.Problem{Field: "decision", Message: fmt.Sprintf("must be approve or reject, not %q", req.Decision)})
-		return
-	}
 	a, err := s.store.GetApproval(ctx, c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		notFound(c, "no approval "+c.Param("id"))
@@ -69,67 +86,185 @@ func (s *Server) decideApproval(c *gin.Context) {
 		s.internal(c, "could not read the approval", err)
 		return
 	}
-	if a.Status != workflows.ApprovalPending {
-		conflict(c, alreadyMessage(a))
+	v, err := s.approvalDetail(ctx, a)
+	if err != nil {
+		s.internal(c, "could not read the approval's votes", err)
 		return
 	}
-	by := strings.TrimSpace(req.By)
-	if by == "" {
-		by = "api"
+	c.JSON(http.StatusOK, v)
+}
+
+// decisionTimeout bounds how long a decision waits for the campaign's worker, and
+// how long it waits for its turn behind other decisions on the same approval.
+const decisionTimeout = 30 * time.Second
+
+// retryAfterBusy is what a caller is told to wait when Temporal is saturated.
+const retryAfterBusy = 2 * time.Second
+
+type decisionRequest struct {
+	Decision string         `json:"decision"`
+	Comment  string         `json:"comment,omitempty"`
+	By       string         `json:"by,omitempty"`
+	Role     string         `json:"role,omitempty"`
+	Edits    map[string]any `json:"edits,omitempty"`
+}
+
+// decideApproval decides through the workflow's `decide` update, so the caller gets
+// the real outcome. With ?token= it is a signed link's decision (links.go).
+func (s *Server) decideApproval(c *gin.Context) {
+	if _, ok := c.GetQuery("token"); ok {
+		s.decideWithLink(c)
+		return
+	}
+	ctx := c.Request.Context()
+	var req decisionRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	if !validDecision(c, req.Decision) {
+		return
+	}
+	id := c.Param("id")
+	// Answer unknown and settled approvals before queueing behind other deciders.
+	if _, ref := s.pendingApproval(ctx, id); ref != nil {
+		ref.write(c)
+		return
+	}
+	sig := workflows.ApprovalSignal{
+		ApprovalID: id, Decision: req.Decision, By: cmp.Or(strings.TrimSpace(req.By), "api"),
+		Role: strings.TrimSpace(req.Role), Comment: req.Comment, Channel: channelOf(c), Edits: req.Edits,
+	}
+	v, ref := s.decide(ctx, sig, nil)
+	if ref != nil {
+		ref.write(c)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func validDecision(c *gin.Context, d string) bool {
+	if d == workflows.DecisionApprove || d == workflows.DecisionReject {
+		return true
+	}
+	invalid(c, "the decision request has problems", playbooks.Problem{Field: "decision", Message: fmt.Sprintf("must be approve or reject, not %q", d)})
+	return false
+}
+
+// decide takes one decision. Decisions on one approval take turns within this
+// process: Temporal admits only 10 in-flight Updates per workflow, so a burst would
+// otherwise fail with "resource exhausted" instead of clean answers. Once it is
+// this caller's turn the store is read again, so everyone behind a decision that
+// settled the approval gets a 409 at once. The workflow's answer stays the truth:
+// with a quorum, several approvers may each vote in turn.
+//
+// onTurn, if set, runs once the turn is taken and before anything else; a refusal
+// from it ends the decision (a signed link records its single use there).
+func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTurn func(context.Context) *refusal) (workflows.ApprovalView, *refusal) {
+	var none workflows.ApprovalView
+	lctx, cancel := context.WithTimeout(ctx, decisionTimeout)
+	defer cancel()
+	unlock, err := s.decisions.lock(lctx, sig.ApprovalID)
+	if err != nil {
+		return none, refuseUnavailable(retryAfterBusy, "approval %s is busy with other decisions; try again", sig.ApprovalID)
+	}
+	defer unlock()
+	if onTurn != nil {
+		if ref := onTurn(ctx); ref != nil {
+			return none, ref
+		}
+	}
+	a, ref := s.pendingApproval(ctx, sig.ApprovalID)
+	if ref != nil {
+		return none, ref
 	}
 	// A campaign whose worker is down cannot answer; say so rather than hang.
-	uctx, cancel := context.WithTimeout(ctx, decisionTimeout)
-	defer cancel()
+	uctx, ucancel := context.WithTimeout(ctx, decisionTimeout)
+	defer ucancel()
 	handle, err := s.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.CampaignWorkflowID(a.CampaignID),
 		UpdateName:   workflows.UpdateDecide,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.ApprovalSignal{
-			ApprovalID: a.ID, Decision: req.Decision, By: by, Comment: req.Comment, Channel: channelOf(c),
-		}},
+		Args:         []any{sig},
 	})
 	if err == nil {
 		var out workflows.ApprovalView
 		err = handle.Get(uctx, &out)
 	}
 	if err != nil {
-		s.decisionError(c, a, err)
-		return
+		return none, s.decisionRefusal(ctx, a, err)
 	}
 	updated, err := s.store.GetApproval(ctx, a.ID)
 	if err != nil {
-		s.internal(c, "could not read the decided approval", err)
-		return
+		s.log.ErrorContext(ctx, "could not read the decided approval", "approval", a.ID, "error", err)
+		return none, refuseInternal("the decision was taken, but the approval could not be read back")
 	}
-	c.JSON(http.StatusOK, approvalView(updated))
+	v, err := s.approvalDetail(ctx, updated)
+	if err != nil {
+		s.log.ErrorContext(ctx, "could not read the approval's votes", "approval", a.ID, "error", err)
+		return none, refuseInternal("the decision was taken, but the approval's votes could not be read back")
+	}
+	return v, nil
 }
 
-func (s *Server) decisionError(c *gin.Context, a *store.Approval, err error) {
+// pendingApproval reads the approval and refuses unless it still waits for decisions.
+func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approval, *refusal) {
+	a, err := s.store.GetApproval(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refuseNotFound("no approval %s", id)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
+		return nil, refuseInternal("could not read the approval")
+	}
+	if a.Status != workflows.ApprovalPending {
+		return a, refuseConflict("%s", alreadyMessage(a))
+	}
+	return a, nil
+}
+
+// decisionRefusal maps the workflow's refusal, or Temporal's failure, to an answer.
+func (s *Server) decisionRefusal(ctx context.Context, a *store.Approval, err error) *refusal {
 	var appErr *temporal.ApplicationError
 	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &appErr):
 		switch appErr.Type() {
 		case workflows.ErrTypeAlreadyDecided, workflows.ErrTypeExpired:
-			conflict(c, appErr.Message())
-			return
+			return refuseConflict("%s", appErr.Message())
 		case workflows.ErrTypeUnknownApproval:
-			notFound(c, appErr.Message())
-			return
+			return refuseNotFound("%s", appErr.Message())
 		case workflows.ErrTypeBadDecision:
-			invalid(c, appErr.Message())
-			return
+			return refuseInvalid("%s", appErr.Message())
+		case workflows.ErrTypeNotAnApprover, workflows.ErrTypeRequesterMayNotApprove:
+			return refuseForbidden("%s", appErr.Message())
 		}
 	case errors.As(err, &nf):
-		conflict(c, fmt.Sprintf("campaign %s is no longer running, so approval %s can no longer be decided", a.CampaignID, a.ID))
-		return
+		return refuseConflict("campaign %s is no longer running, so approval %s can no longer be decided", a.CampaignID, a.ID)
 	}
-	s.log.ErrorContext(c.Request.Context(), "decision failed", "approval", a.ID, "error", err)
+	// Other processes' decisions may have filled the workflow's Update slots (the
+	// SDK retries that until the deadline). If one of them settled the approval,
+	// that is this caller's answer; else the caller may try again.
+	if now, rerr := s.store.GetApproval(ctx, a.ID); rerr == nil && now.Status != workflows.ApprovalPending {
+		return refuseConflict("%s", alreadyMessage(now))
+	}
+	if isBusy(err) {
+		return refuseUnavailable(retryAfterBusy, "approval %s is busy with other decisions; try again", a.ID)
+	}
+	s.log.ErrorContext(ctx, "decision failed", "approval", a.ID, "error", err)
 	if errors.Is(err, context.DeadlineExceeded) {
-		unavailable(c, fmt.Sprintf("the campaign did not answer within %s (is a worker running?); try again", decisionTimeout))
-		return
+		return refuseUnavailable(retryAfterBusy, "the campaign did not answer within %s (is a worker running?); try again", decisionTimeout)
 	}
-	unavailable(c, "the campaign did not take the decision; try again")
+	return refuseUnavailable(retryAfterBusy, "the campaign did not take the decision; try again")
+}
+
+// isBusy reports Temporal's refusal of an Update past the workflow's in-flight limit.
+func isBusy(err error) bool {
+	var re *serviceerror.ResourceExhausted
+	if errors.As(err, &re) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "in-flight updates") || strings.Contains(msg, "too many outstanding updates")
 }
 
 func alreadyMessage(a *store.Approval) string {

@@ -19,6 +19,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
@@ -196,7 +197,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 		PageToken: c.Query("page_token"),
 	}
 	if f.Status != "" && !validCampaignStatus(f.Status) {
-		badRequest(c, fmt.Sprintf("status %q is not one of running, waiting_approval, completed, failed, canceled", f.Status))
+		badRequest(c, fmt.Sprintf("status %q is not one of running, waiting_approval, paused, completed, failed, canceled", f.Status))
 		return
 	}
 	if l := c.Query("limit"); l != "" {
@@ -241,8 +242,7 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 	if !ok {
 		return
 	}
-	switch camp.Status {
-	case workflows.StatusCompleted, workflows.StatusFailed, workflows.StatusCanceled:
+	if finished(camp.Status) {
 		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
 		return
 	}
@@ -260,6 +260,80 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"id": camp.ID, "workflow_id": camp.WorkflowID, "status": "canceling"})
 }
 
+type pauseRequest struct {
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) pauseCampaign(c *gin.Context)  { s.setPaused(c, workflows.UpdatePause) }
+func (s *Server) resumeCampaign(c *gin.Context) { s.setPaused(c, workflows.UpdateResume) }
+
+// setPaused pauses or resumes through the workflow's update, so the answer is the
+// campaign as it now stands (its status paused, or running again).
+func (s *Server) setPaused(c *gin.Context, update string) {
+	var req pauseRequest
+	if c.Request.ContentLength != 0 && !decodeJSON(c, &req) {
+		return
+	}
+	camp, ok := s.campaignOr404(c)
+	if !ok {
+		return
+	}
+	if finished(camp.Status) {
+		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), decisionTimeout)
+	defer cancel()
+	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: camp.WorkflowID, UpdateName: update, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{workflows.PauseRequest{By: cmpOr(req.By, channelOf(c)), Reason: req.Reason}},
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	var appErr *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case err == nil:
+	case errors.As(err, &appErr) && (appErr.Type() == workflows.ErrTypeAlreadyPaused || appErr.Type() == workflows.ErrTypeNotPaused):
+		conflict(c, appErr.Message())
+		return
+	case errors.As(err, &nf):
+		conflict(c, fmt.Sprintf("campaign %s is no longer running", camp.ID))
+		return
+	default:
+		s.log.ErrorContext(ctx, update+" failed", "campaign", camp.ID, "error", err)
+		unavailable(c, "the campaign did not answer; try again")
+		return
+	}
+	camp, ok = s.campaignOr404(c)
+	if !ok {
+		return
+	}
+	view, err := s.campaignView(c.Request.Context(), camp)
+	if err != nil {
+		s.internal(c, "could not read the campaign", err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
+}
+
+func finished(status string) bool {
+	switch status {
+	case workflows.StatusCompleted, workflows.StatusFailed, workflows.StatusCanceled:
+		return true
+	}
+	return false
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 	camp, err := s.store.GetCampaign(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -275,7 +349,7 @@ func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 
 func validCampaignStatus(s string) bool {
 	switch s {
-	case workflows.StatusRunning, workflows.StatusWaitingApproval, workflows.StatusCompleted,
+	case workflows.StatusRunning, workflows.StatusWaitingApproval, workflows.StatusPaused, workflows.StatusCompleted,
 		workflows.StatusFailed, workflows.StatusCanceled:
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,6 +24,11 @@ type Deps struct {
 	UIURL     string // base URL of the Temporal Web UI; "" = no links
 	Connector string // platform connector new campaigns use
 	Logger    *slog.Logger
+	// LinkSecret signs one-click approval links; nil turns the link endpoints off.
+	LinkSecret []byte
+	// PublicURL is the API's base URL as approvers reach it, for links; "" = the
+	// URL each link request came through.
+	PublicURL string
 }
 
 // Server holds the API's dependencies.
@@ -34,6 +40,9 @@ type Server struct {
 	connector string
 	log       *slog.Logger
 	engine    *gin.Engine
+	linkKey   []byte
+	publicURL string
+	decisions keyedLocks // one decision at a time per approval
 }
 
 // New builds the API and its route table.
@@ -48,6 +57,7 @@ func New(d Deps) *Server {
 	s := &Server{
 		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
 		connector: d.Connector, log: d.Logger, engine: gin.New(),
+		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"),
 	}
 	s.routes()
 	return s
@@ -80,9 +90,19 @@ func (s *Server) routes() {
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)
 	v1.POST("/campaigns/:id/cancel", s.cancelCampaign)
+	v1.POST("/campaigns/:id/pause", s.pauseCampaign)
+	v1.POST("/campaigns/:id/resume", s.resumeCampaign)
 
 	v1.GET("/approvals", s.listApprovals)
+	v1.POST("/approvals/decisions", s.decideMany)
+	v1.GET("/approvals/:id", s.getApproval)
 	v1.POST("/approvals/:id/decision", s.decideApproval)
+	// A signed link opens a page that confirms; it never decides on GET, because
+	// mail scanners fetch every link in a message.
+	v1.GET("/approvals/:id/decision", s.linkPage)
+	v1.POST("/approvals/:id/links", s.createLinks)
+
+	v1.GET("/reports/approvals", s.approvalsReport)
 }
 
 func (s *Server) healthz(c *gin.Context) {

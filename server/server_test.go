@@ -45,7 +45,7 @@ func TestErrorsAreProblems(t *testing.T) {
 		{"unknown route", "GET", "/v1/nothing", "", 404, "no route"},
 		{"wrong method", "DELETE", "/v1/campaigns", "", 405, "DELETE is not allowed"},
 		{"too large", "POST", "/v1/campaigns", big, 413, "larger than"},
-		{"bad status filter", "GET", "/v1/campaigns?status=paused", "", 400, "not one of"},
+		{"bad status filter", "GET", "/v1/campaigns?status=sleeping", "", 400, "not one of"},
 		{"bad limit", "GET", "/v1/campaigns?limit=1000", "", 400, "limit"},
 		{"bad page token", "GET", "/v1/campaigns?page_token=garbage", "", 400, "page_token"},
 		{"unknown campaign", "GET", "/v1/campaigns/nope", "", 404, "no campaign nope"},

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 
 	"github.com/greenlight/greenlight/store"
@@ -49,13 +50,52 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (workflows
 	return v, nil
 }
 
+// approvalView maps an approval row without its votes: lists (the inbox, a
+// campaign's approvals) show many and would need a query each.
 func approvalView(a *store.Approval) workflows.ApprovalView {
 	return workflows.ApprovalView{
 		ID: a.ID, CampaignID: a.CampaignID, Client: a.ClientID, Step: a.StepKey, Title: a.Title,
 		Preview: rawJSON(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
 		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
 		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
+		Quorum: a.Quorum, Approvers: approversOf(a), RequestedBy: a.RequestedBy, Tier: a.Tier,
+		Edits: rawJSON(a.Edits),
 	}
+}
+
+// approvalDetail is one approval with its votes, for the single-approval answers.
+func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (workflows.ApprovalView, error) {
+	v := approvalView(a)
+	votes, err := s.store.ApprovalVotes(ctx, a.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, vt := range votes {
+		v.Votes = append(v.Votes, workflows.VoteView{
+			By: vt.Voter, Role: vt.Role, Decision: vt.Decision, Comment: vt.Comment,
+			Channel: vt.Channel, At: vt.At, Edits: rawJSON(vt.Edits),
+		})
+	}
+	return v, nil
+}
+
+// approversOf reads who may decide an approval now, for showing. An unreadable list
+// shows as empty rather than failing the whole answer; deciding reads it strictly.
+func approversOf(a *store.Approval) []workflows.Approver {
+	list, _ := parseApprovers(a)
+	return list
+}
+
+// parseApprovers reads the approval's JSON list of approvers; empty means anyone.
+func parseApprovers(a *store.Approval) ([]workflows.Approver, error) {
+	if a.Approvers == "" {
+		return nil, nil
+	}
+	var list []workflows.Approver
+	if err := json.Unmarshal([]byte(a.Approvers), &list); err != nil {
+		return nil, fmt.Errorf("approvers of %s: %w", a.ID, err)
+	}
+	return list, nil
 }
 
 func rawJSON(s string) json.RawMessage {

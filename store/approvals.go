@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm/clause"
 )
@@ -12,7 +13,8 @@ type ApprovalFilter struct {
 	Status     string
 	ClientID   string
 	CampaignID string
-	Limit      int // 0 means 100; at most 500
+	DueBefore  time.Time // zero: no bound; else only approvals due strictly before it
+	Limit      int       // 0 means 100; at most 500
 }
 
 const (
@@ -58,6 +60,9 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval
 	}
 	if f.CampaignID != "" {
 		q = q.Where("campaign_id = ?", f.CampaignID)
+	}
+	if !f.DueBefore.IsZero() {
+		q = q.Where("due_at < ?", utc(f.DueBefore))
 	}
 	var list []Approval
 	err = q.Order(clause.OrderBy{Columns: []clause.OrderByColumn{

@@ -49,6 +49,8 @@ func TestApprovals(t *testing.T) {
 		assert.Equal(t, []string{"g-1"}, list(store.ApprovalFilter{CampaignID: "c2"}))
 		assert.Equal(t, []string{"a-a", "a-b"}, list(store.ApprovalFilter{Status: "pending", Limit: 2}))
 		assert.Empty(t, list(store.ApprovalFilter{Status: "rejected"}))
+		assert.Equal(t, []string{"a-a", "a-b"}, list(store.ApprovalFilter{Status: "pending", DueBefore: t0.Add(2 * time.Hour)}),
+			"due strictly before: g-1, due at the bound, is left out")
 		for _, limit := range []int{-1, 501} {
 			_, err := s.ListApprovals(ctx, store.ApprovalFilter{Limit: limit})
 			assert.ErrorIs(t, err, store.ErrInvalid, "limit %d", limit)

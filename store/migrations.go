@@ -241,5 +241,7 @@ func migrateApprovalRules(tx *gorm.DB, dialect string) error {
 	used_at {ts} NOT NULL
 )`,
 		`CREATE INDEX idx_decision_tokens_approval_id ON decision_tokens (approval_id)`,
+		// The let-go report reads approvals by when they were requested.
+		`CREATE INDEX idx_approvals_requested_at ON approvals (requested_at)`,
 	})
 }

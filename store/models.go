@@ -69,7 +69,7 @@ type Approval struct {
 	Preview     string     `gorm:"type:text;not null;default:''"` // JSON
 	Status      string     `gorm:"size:32;not null;index"`
 	OnTimeout   string     `gorm:"size:32;not null"`
-	RequestedAt time.Time  `gorm:"not null"`
+	RequestedAt time.Time  `gorm:"not null;index"`
 	DueAt       time.Time  `gorm:"not null;index"`
 	DecidedAt   *time.Time ``
 	Decision    string     `gorm:"size:32;not null;default:''"` // approve | reject

@@ -25,7 +25,17 @@ const (
 	// UpdateDecide decides an approval and answers with the updated ApprovalView, or
 	// with an error the caller can show (unknown, already decided, expired).
 	UpdateDecide = "decide"
+	// UpdatePause holds a campaign before its next step; UpdateResume lets it go
+	// on. Both take a PauseRequest and answer with the CampaignView.
+	UpdatePause  = "pause"
+	UpdateResume = "resume"
 )
+
+// PauseRequest says who paused or resumed a campaign, and why.
+type PauseRequest struct {
+	By     string `json:"by"`
+	Reason string `json:"reason,omitempty"`
+}
 
 // CampaignWorkflowID is the one place a campaign's workflow ID is derived.
 func CampaignWorkflowID(campaignID string) string { return "campaign-" + campaignID }
@@ -34,6 +44,7 @@ func CampaignWorkflowID(campaignID string) string { return "campaign-" + campaig
 const (
 	StatusRunning         = "running"
 	StatusWaitingApproval = "waiting_approval"
+	StatusPaused          = "paused" // no new step starts; deadlines keep running
 	StatusCompleted       = "completed"
 	StatusFailed          = "failed"
 	StatusCanceled        = "canceled"

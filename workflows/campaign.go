@@ -30,6 +30,7 @@ type campaignRun struct {
 	signals   workflow.ReceiveChannel
 	topIndex  int // the top-level step running now
 	stepSeq   int // last step sequence number given
+	paused    bool
 }
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
@@ -93,6 +94,9 @@ func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
 		}},
 	); err != nil {
 		return fmt.Errorf("register update %s: %w", UpdateDecide, err)
+	}
+	if err := r.registerPause(ctx); err != nil {
+		return err
 	}
 	r.signals = workflow.GetSignalChannel(ctx, SignalApproval)
 	workflow.Go(ctx, func(ctx workflow.Context) {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/playbooks"
@@ -327,4 +329,43 @@ steps:
 	}
 	require.Len(t, late, 1, "the decision that arrived at the hand-over is on record")
 	require.Equal(t, "approval.ignored", late[0].Kind)
+}
+
+// update sends an update; its outcome is in the returned pointer once the
+// environment has processed it.
+func (h *harness) update(name string, arg any) *error {
+	out := new(error)
+	*out = errors.New("update never answered")
+	h.env.UpdateWorkflow(name, name+h.env.Now().String(), &testsuite.TestUpdateCallback{
+		OnReject: func(err error) { *out = err }, OnAccept: func() {},
+		OnComplete: func(_ any, err error) { *out = err },
+	}, arg)
+	return out
+}
+
+func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
+	h := newHarness(t, parse(t, repeatPlaybook), map[string]any{"stop_at": 3})
+	day := 24 * time.Hour
+	var pause, twice, resume *error
+	h.at(day, func() {
+		pause = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency", Reason: "client on holiday"})
+	})
+	h.at(day+time.Hour, func() { twice = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency"}) })
+	h.at(10*day, func() {
+		require.Equal(t, workflows.StatusPaused, h.status().Status)
+		require.Equal(t, int64(1), h.actionCount("publish_posts"), "week 2 did not start while paused")
+		require.Equal(t, workflows.StatusPaused, h.campaign().Status)
+	})
+	h.at(20*day, func() { resume = h.update(workflows.UpdateResume, workflows.PauseRequest{By: "ops@agency"}) })
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	require.NoError(t, *pause)
+	require.NoError(t, *resume)
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(*twice, &appErr), "pausing twice: %v", *twice)
+	require.Equal(t, workflows.ErrTypeAlreadyPaused, appErr.Type())
+	require.Equal(t, int64(3), h.actionCount("publish_posts"))
+	require.Equal(t, 27*day, h.env.Now().Sub(h.start()).Truncate(time.Hour), "week 2 started on resume (day 20), week 3 a week later")
+	require.Contains(t, h.auditKinds(), "campaign.paused")
+	require.Contains(t, h.auditKinds(), "campaign.resumed")
 }

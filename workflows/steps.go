@@ -32,6 +32,9 @@ func (r *campaignRun) runSteps(ctx workflow.Context, steps []playbooks.Step, f *
 
 // runStep runs one step; a returned error ends the enclosing sequence.
 func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *frame) error {
+	if err := r.waitWhilePaused(ctx); err != nil {
+		return err
+	}
 	idx := r.beginStep(ctx, step, f)
 	if step.Needs != "" && !r.approved(f, step.Needs) {
 		r.endStep(ctx, f, idx, StepSkipped, map[string]any{"reason": fmt.Sprintf("approval %s was not approved", step.Needs)}, nil)
@@ -77,6 +80,9 @@ func (r *campaignRun) failStep(ctx workflow.Context, f *frame, idx int, err erro
 
 // liveStatus is the campaign status while it runs: waiting while any approval is.
 func (r *campaignRun) liveStatus() string {
+	if r.paused {
+		return StatusPaused
+	}
 	for _, a := range r.view.Approvals {
 		if a.Status == ApprovalPending {
 			return StatusWaitingApproval

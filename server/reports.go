@@ -1,0 +1,73 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+)
+
+// DefaultReportWindow is how far back a report reaches without `since`: a
+// month shows a pattern without burying this week under last quarter.
+const DefaultReportWindow = 30 * 24 * time.Hour
+
+// approvalsReport is the "let go" report: per client and approver, how long
+// decisions took, how often silence decided, and what the waiting cost. The
+// figures and their definitions are store.ApprovalReport's.
+func (s *Server) approvalsReport(c *gin.Context) {
+	now := time.Now().UTC()
+	until, ok := reportBound(c, "until", now, now)
+	if !ok {
+		return
+	}
+	since, ok := reportBound(c, "since", now.Add(-DefaultReportWindow), now)
+	if !ok {
+		return
+	}
+	if !since.Before(until) {
+		badRequest(c, fmt.Sprintf("since (%s) must be before until (%s)", since.Format(time.RFC3339), until.Format(time.RFC3339)))
+		return
+	}
+	rep, err := s.store.ApprovalReport(c.Request.Context(), store.ApprovalReportFilter{
+		ClientID: c.Query("client"), Since: since, Until: until,
+	})
+	if err != nil {
+		s.internal(c, "could not build the approvals report", err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+// reportBound reads the query parameter name as a report bound, def when it
+// is absent; a malformed one is answered with a 400 naming the parameter.
+func reportBound(c *gin.Context, name string, def, now time.Time) (time.Time, bool) {
+	raw, present := c.GetQuery(name)
+	if !present || strings.TrimSpace(raw) == "" {
+		return def, true
+	}
+	t, err := ParseReportTime(raw, now)
+	if err != nil {
+		badRequest(c, name+": "+err.Error())
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// ParseReportTime reads a report bound: an RFC 3339 time, or a duration back
+// from now in playbook notation ("30d", "2w", "48h", "1d12h"). The API and the
+// CLI share it, so both accept exactly the same values.
+func ParseReportTime(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if d, err := playbooks.ParseDuration(s); err == nil {
+		return now.Add(-d.Duration).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration back from now (e.g. 30d, 2w, 48h)", s)
+}

@@ -1,0 +1,73 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Pausing holds a campaign between steps: the step under way finishes, no new one
+// starts until it is resumed. Approval deadlines and waits keep running — a
+// paused campaign does not extend the client's time to decide.
+
+// Errors pause and resume can meet; the API maps them to 409.
+var (
+	ErrAlreadyPaused = errors.New("campaign already paused")
+	ErrNotPaused     = errors.New("campaign is not paused")
+)
+
+// Error types of pause and resume update failures.
+const (
+	ErrTypeAlreadyPaused = "AlreadyPaused"
+	ErrTypeNotPaused     = "NotPaused"
+)
+
+func (r *campaignRun) registerPause(ctx workflow.Context) error {
+	for _, u := range []struct {
+		name  string
+		pause bool
+	}{{UpdatePause, true}, {UpdateResume, false}} {
+		pause := u.pause
+		err := workflow.SetUpdateHandlerWithOptions(ctx, u.name,
+			func(ctx workflow.Context, req PauseRequest) (CampaignView, error) {
+				r.setPaused(ctx, pause, req)
+				seq := r.proj.seq
+				if err := workflow.Await(ctx, func() bool { return r.proj.written >= seq }); err != nil {
+					return CampaignView{}, err
+				}
+				return r.view, nil
+			},
+			workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, req PauseRequest) error {
+				switch {
+				case pause && r.paused:
+					return temporal.NewNonRetryableApplicationError(ErrAlreadyPaused.Error(), ErrTypeAlreadyPaused, ErrAlreadyPaused)
+				case !pause && !r.paused:
+					return temporal.NewNonRetryableApplicationError(ErrNotPaused.Error(), ErrTypeNotPaused, ErrNotPaused)
+				}
+				return nil
+			}},
+		)
+		if err != nil {
+			return fmt.Errorf("register update %s: %w", u.name, err)
+		}
+	}
+	return nil
+}
+
+func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseRequest) {
+	r.paused = pause
+	kind := "campaign.resumed"
+	if pause {
+		kind = "campaign.paused"
+	}
+	r.emit(ctx, change{status: r.liveStatus(), audit: []auditEntry{{
+		kind: kind, actor: req.By, channel: ChannelAPI, detail: map[string]any{"reason": req.Reason},
+	}}})
+}
+
+// waitWhilePaused holds the caller until the campaign is resumed.
+func (r *campaignRun) waitWhilePaused(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return !r.paused })
+}
