@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/store"
 )
@@ -24,6 +26,16 @@ type Activities struct {
 	Store      *store.Store
 	Connectors map[string]platforms.Connector
 	Logger     *slog.Logger
+	// Links signs one-click approval links into reminders; nil sends reminders
+	// without links (a worker configured without the link secret).
+	Links *LinkSigner
+}
+
+// LinkSigner makes the approve and reject links a reminder carries.
+type LinkSigner struct {
+	Secret  []byte
+	BaseURL string        // the API as people reach it
+	TTL     time.Duration // how long a reminder's links work
 }
 
 // ApplyProjection writes a batch of projection changes in one transaction. Run as a
@@ -72,6 +84,9 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 			fmt.Sprintf("unknown action %q", req.Action), "UnknownAction", nil)
 	}
 	input := req.Input
+	if req.Action == "notify" && a.Links != nil {
+		input = a.withLinks(input)
+	}
 	var blocked []map[string]any
 	if spec.Outreach && len(req.Competitors) > 0 {
 		input, blocked = blockCompetitors(req.Input, req.Competitors)
@@ -131,4 +146,39 @@ func blockCompetitors(in map[string]any, competitors []string) (map[string]any, 
 
 func normalizeHandle(s string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
+}
+
+// withLinks adds signed approve and reject links for each approver named in a
+// notify's input (approval_id and approvers), so one click decides.
+func (a *Activities) withLinks(in map[string]any) map[string]any {
+	id, _ := in["approval_id"].(string)
+	list, _ := in["approvers"].([]any)
+	if id == "" || len(list) == 0 {
+		return in
+	}
+	ttl := a.Links.TTL
+	if ttl <= 0 {
+		ttl = 72 * time.Hour
+	}
+	var out []any
+	for _, raw := range list {
+		m, _ := raw.(map[string]any)
+		who := links.Approver{}
+		who.ID, _ = m["id"].(string)
+		who.Role, _ = m["role"].(string)
+		if who.ID == "" && who.Role == "" {
+			continue
+		}
+		approve, reject, exp, err := links.URLs(a.Links.Secret, a.Links.BaseURL, id, who, ttl, time.Now())
+		if err != nil {
+			continue
+		}
+		out = append(out, map[string]any{"approver": m, "approve_url": approve, "reject_url": reject, "expires_at": exp.Format(time.RFC3339)})
+	}
+	cp := make(map[string]any, len(in)+1)
+	for k, v := range in {
+		cp[k] = v
+	}
+	cp["links"] = out
+	return cp
 }

@@ -2,12 +2,16 @@ package activities_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/store/storetest"
 )
@@ -44,4 +48,43 @@ func TestRunActionRefusesUnknownConnector(t *testing.T) {
 		Key: "k", Connector: "myspace", Action: "notify", Input: map[string]any{"message": "hi"},
 	})
 	require.ErrorContains(t, err, `unknown connector "myspace"`)
+}
+
+func TestRemindersCarrySignedLinks(t *testing.T) {
+	st := storetest.SQLite(t)
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{
+		Store:      st,
+		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Links:      &activities.LinkSigner{Secret: secret, BaseURL: "https://greenlight.example.test/"},
+	})
+	_, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
+		Key: "c1/ask/reminder-1", Connector: "sandbox", Action: "notify", CampaignID: "c1", Client: "acme",
+		Input: map[string]any{"message": "Reminder", "approval_id": "c1.ask",
+			"approvers": []any{map[string]any{"id": "dana@acme"}, map[string]any{"role": "agency-lead"}}},
+	})
+	require.NoError(t, err)
+	rec, err := st.GetPlatformAction(context.Background(), "c1/ask/reminder-1")
+	require.NoError(t, err)
+	var in struct {
+		Links []struct {
+			ApproveURL string `json:"approve_url"`
+			RejectURL  string `json:"reject_url"`
+		} `json:"links"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(rec.Input), &in))
+	require.Len(t, in.Links, 2, "one pair of links per approver")
+	for i, who := range []links.Approver{{ID: "dana@acme"}, {Role: "agency-lead"}} {
+		for decision, raw := range map[string]string{"approve": in.Links[i].ApproveURL, "reject": in.Links[i].RejectURL} {
+			u, err := url.Parse(raw)
+			require.NoError(t, err)
+			require.Equal(t, "/v1/approvals/c1.ask/decision", u.Path)
+			claims, err := links.VerifyLink(secret, u.Query().Get("token"), time.Now())
+			require.NoError(t, err)
+			require.Equal(t, who, claims.Approver)
+			require.Equal(t, decision, claims.Decision)
+		}
+	}
 }

@@ -93,11 +93,12 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 }
 
 // startWorker runs the campaign worker on c.
-func startWorker(c client.Client, st *store.Store, logger *slog.Logger) (func(), error) {
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner) (func(), error) {
 	acts := &activities.Activities{
 		Store:      st,
 		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
 		Logger:     logger,
+		Links:      signer,
 	}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
@@ -156,7 +157,13 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopWorker, err := startWorker(c, st, logger)
+	var signer *activities.LinkSigner
+	if cfg.LinkSecret != "" && cfg.APIBaseURL() != "" {
+		signer = &activities.LinkSigner{Secret: []byte(cfg.LinkSecret), BaseURL: cfg.APIBaseURL()}
+	} else {
+		logger.Warn("reminders go out without one-click links: set GREENLIGHT_LINK_SECRET and GREENLIGHT_PUBLIC_URL on workers to add them")
+	}
+	stopWorker, err := startWorker(c, st, logger, signer)
 	if err != nil {
 		return err
 	}

@@ -234,7 +234,7 @@ func (e approvalsE2E) links(t *testing.T) {
 		return string(b)
 	}
 	wrong, err := server.SignLink(secret, server.LinkClaims{
-		ApprovalID: id, Approver: workflows.Approver{ID: "eve@acme", Role: "intern"}, Decision: "approve",
+		ApprovalID: id, Approver: server.LinkApprover{ID: "eve@acme", Role: "intern"}, Decision: "approve",
 		ExpiresAt: time.Now().Add(time.Hour).Unix(), ID: server.NewLinkID(),
 	})
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
 	"github.com/greenlight/greenlight/server"
@@ -76,7 +77,15 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	}
 	d.stack.push(c.Close)
 
-	stopWorker, err := startWorker(c, st, logger)
+	secret, err := DevLinkSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	base := cfg.APIBaseURL()
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	stopWorker, err := startWorker(c, st, logger, &activities.LinkSigner{Secret: secret, BaseURL: base})
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +94,6 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	uiURL := cfg.UIURL
 	if uiURL == "" {
 		uiURL = ts.UIURL()
-	}
-	secret, err := DevLinkSecret(cfg)
-	if err != nil {
-		return nil, err
 	}
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,

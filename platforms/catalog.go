@@ -111,7 +111,7 @@ var Catalog = map[string]ActionSpec{
 	"notify": {
 		Description: "Send a message to the agency or client (reminders name the approval it is about).",
 		Required:    []string{"message"},
-		Optional:    []string{"to", "approval_id"},
+		Optional:    []string{"to", "approval_id", "approvers"},
 	},
 }
 

@@ -102,7 +102,7 @@ func link(t *testing.T, secret []byte, c server.LinkClaims) string {
 func TestLinkTokenVerify(t *testing.T) {
 	now := time.Now()
 	claims := server.LinkClaims{
-		ApprovalID: "c1.approve", Approver: workflows.Approver{ID: "dana@acme", Role: "client-marketing-lead"},
+		ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme", Role: "client-marketing-lead"},
 		Decision: workflows.DecisionApprove, ExpiresAt: now.Add(time.Hour).Unix(), ID: server.NewLinkID(),
 	}
 	tok := link(t, testSecret, claims)
@@ -122,7 +122,7 @@ func TestLinkTokenVerify(t *testing.T) {
 		}
 		return string(b)
 	}
-	forged, _ := json.Marshal(server.LinkClaims{ApprovalID: "c1.approve", Approver: workflows.Approver{ID: "mallory"},
+	forged, _ := json.Marshal(server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "mallory"},
 		Decision: workflows.DecisionApprove, ExpiresAt: claims.ExpiresAt, ID: claims.ID})
 	cases := map[string]struct {
 		token  string
@@ -173,7 +173,7 @@ func TestCreateLinks(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, decision, claims.Decision)
 		assert.Equal(t, "c1.approve", claims.ApprovalID)
-		assert.Equal(t, workflows.Approver{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
+		assert.Equal(t, server.LinkApprover{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
 		assert.WithinDuration(t, time.Now().Add(48*time.Hour), claims.Expires(), 2*time.Second)
 	}
 	expires, err := time.Parse(time.RFC3339, body["expires_at"].(string))
@@ -223,7 +223,7 @@ func TestLinkRefusals(t *testing.T) {
 	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
 	api.seed("c9", pendingApproval("c9.approve", time.Hour, ""))
-	dana := workflows.Approver{ID: "dana@acme"}
+	dana := server.LinkApprover{ID: "dana@acme"}
 	good := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: dana})
 	body, mac, _ := strings.Cut(good, ".")
 	flipped := []byte(mac)
@@ -244,7 +244,7 @@ func TestLinkRefusals(t *testing.T) {
 		{"garbage", "garbage", "", 401, "/problems/link-invalid", "malformed"},
 		{"expired", link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: dana, ExpiresAt: time.Now().Add(-time.Minute).Unix()}), "", 410, "/problems/link-expired", "link expired"},
 		{"other approval", link(t, testSecret, server.LinkClaims{ApprovalID: "c9.approve", Approver: dana}), "", 403, "/problems/forbidden", "this link is for approval c9.approve"},
-		{"wrong approver", link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: workflows.Approver{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
+		{"wrong approver", link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
 		{"other decision in body", good, `{"decision":"reject"}`, 403, "/problems/forbidden", "this link can only approve"},
 		{"someone else in body", good, `{"by":"eve@acme"}`, 403, "/problems/forbidden", "this link is for dana@acme"},
 		{"unknown field", good, `{"decision":"approve","sneaky":1}`, 400, "/problems/bad-request", "sneaky"},
@@ -281,7 +281,7 @@ func TestLinkOnDecidedApprovalIsNotSpent(t *testing.T) {
 	decided := pendingApproval("c1.approve", time.Hour, "")
 	decided.Status, decided.Decision, decided.DecidedBy = workflows.ApprovalRejected, workflows.DecisionReject, "sam@agency"
 	api.seed("c1", decided)
-	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: workflows.Approver{ID: "dana@acme"}})
+	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme"}})
 	for range 2 {
 		rec, got := api.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "", "")
 		require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
@@ -292,7 +292,7 @@ func TestLinkOnDecidedApprovalIsNotSpent(t *testing.T) {
 func TestLinkPage(t *testing.T) {
 	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"}]`))
-	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: workflows.Approver{ID: "dana@acme"}, Decision: workflows.DecisionReject})
+	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme"}, Decision: workflows.DecisionReject})
 
 	rec, _ := api.call("GET", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(tok), "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/workflows"
@@ -76,21 +77,12 @@ func (s *Server) createLinks(c *gin.Context) {
 			Message: fmt.Sprintf("%s may not decide approval %s; its approvers are %s", describeApprover(req.Approver), a.ID, describeApprovers(allowed))})
 		return
 	}
-	exp := time.Now().Add(ttl).Truncate(time.Second).UTC()
-	urls := map[string]string{}
-	for _, d := range []string{workflows.DecisionApprove, workflows.DecisionReject} {
-		tok, err := SignLink(s.linkKey, LinkClaims{ApprovalID: a.ID, Approver: req.Approver, Decision: d, ExpiresAt: exp.Unix(), ID: NewLinkID()})
-		if err != nil {
-			s.internal(c, "could not sign the link", err)
-			return
-		}
-		q := url.Values{"token": {tok}, "decision": {d}}
-		urls[d] = s.baseURL(c) + approvalPath(a.ID) + "/decision?" + q.Encode()
+	approve, reject, exp, err := links.URLs(s.linkKey, s.baseURL(c), a.ID, links.Approver(req.Approver), ttl, time.Now())
+	if err != nil {
+		s.internal(c, "could not sign the link", err)
+		return
 	}
-	c.JSON(http.StatusCreated, linkResponse{
-		ApproveURL: urls[workflows.DecisionApprove], RejectURL: urls[workflows.DecisionReject],
-		ExpiresAt: exp, Approver: req.Approver,
-	})
+	c.JSON(http.StatusCreated, linkResponse{ApproveURL: approve, RejectURL: reject, ExpiresAt: exp, Approver: req.Approver})
 }
 
 func (req linkRequest) validate() (time.Duration, []playbooks.Problem) {
@@ -207,7 +199,7 @@ func (s *Server) decideWithLink(c *gin.Context) {
 		}
 	}
 	if (body.By != "" && body.By != claims.Who()) || (body.Role != "" && body.Role != claims.Approver.Role) {
-		refused(refuseForbidden("this link is for %s; it cannot decide as anyone else", describeApprover(claims.Approver)))
+		refused(refuseForbidden("this link is for %s; it cannot decide as anyone else", describeApprover(workflows.Approver(claims.Approver))))
 		return
 	}
 	used := false
@@ -277,8 +269,8 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (LinkClaims, *
 		s.log.ErrorContext(ctx, "could not read the approval's approvers", "approval", id, "error", err)
 		return claims, refuseInternal("could not read who may decide the approval")
 	}
-	if !mayDecide(allowed, claims.Approver) {
-		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(claims.Approver))
+	if !mayDecide(allowed, workflows.Approver(claims.Approver)) {
+		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(workflows.Approver(claims.Approver)))
 	}
 	return claims, nil
 }
@@ -350,7 +342,7 @@ func (s *Server) linkPage(c *gin.Context) {
 		return
 	}
 	v := approvalView(a)
-	d := pageData{Heading: a.Title, Approval: &v, Approver: describeApprover(claims.Approver), Decision: claims.Decision}
+	d := pageData{Heading: a.Title, Approval: &v, Approver: describeApprover(workflows.Approver(claims.Approver)), Decision: claims.Decision}
 	if a.Status != workflows.ApprovalPending {
 		d.Done = alreadyMessage(a)
 		s.renderPage(c, http.StatusConflict, d)

@@ -236,6 +236,8 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 					"to":          approversLabel(cur.Approvers),
 					"message":     fmt.Sprintf("Reminder: %q waits for your decision; due %s, then %s.", title, cur.DueAt.Format(time.RFC1123), cur.OnTimeout),
 					"approval_id": cur.ID,
+					// The worker signs a one-click approve and reject link for each.
+					"approvers": approverInputs(cur.Approvers),
 				},
 			}
 			if err := workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, nil); err != nil {
@@ -258,4 +260,19 @@ func approversLabel(list []Approver) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+func approverInputs(list []Approver) []any {
+	out := make([]any, 0, len(list))
+	for _, a := range list {
+		m := map[string]any{}
+		if a.ID != "" {
+			m["id"] = a.ID
+		}
+		if a.Role != "" {
+			m["role"] = a.Role
+		}
+		out = append(out, m)
+	}
+	return out
 }
