@@ -199,6 +199,21 @@ type Approval struct {
 	// Risk (routine, sensitive, high; default routine) bounds what silence may
 	// decide, through the playbook's guardrails.silence or DefaultSilence.
 	Risk string `yaml:"risk" json:"risk,omitempty"`
+	// Grant is what approving this allows later approvals to pass without asking:
+	// "approve the plan, not each post".
+	Grant *Grant `yaml:"grant" json:"grant,omitempty"`
+	// CoveredBy names an earlier approval with a grant: when that one was approved
+	// and this preview stays inside its bounds, this approval passes at once.
+	CoveredBy string `yaml:"covered_by" json:"covered_by,omitempty"`
+}
+
+// Grant bounds what later covered approvals may contain. Each bound is checked
+// against the covered approval's preview; an unset bound does not limit.
+type Grant struct {
+	Topics     []string `yaml:"topics" json:"topics,omitempty"`           // every post's topic is one of these
+	MaxPosts   int      `yaml:"max_posts" json:"max_posts,omitempty"`     // at most this many posts
+	NeverTouch []string `yaml:"never_touch" json:"never_touch,omitempty"` // accounts no preview may name
+	DailyCap   int      `yaml:"daily_cap" json:"daily_cap,omitempty"`     // the preview's daily_cap stays at or under this
 }
 
 // Approver is a person (id) or anyone holding a role.

@@ -302,6 +302,32 @@ func (v *validator) approval(f string, s *Step, at place) {
 	}
 	v.approvers(f, a)
 	v.risk(f, a)
+	v.grant(f, a, at)
+}
+
+// grant checks a grant's bounds and that covered_by names an approval that grants.
+func (v *validator) grant(f string, a *Approval, at place) {
+	if g := a.Grant; g != nil {
+		if len(g.Topics) == 0 && g.MaxPosts == 0 && len(g.NeverTouch) == 0 && g.DailyCap == 0 {
+			v.addf(f+".grant", "sets no bound: give topics, max_posts, never_touch or daily_cap")
+		}
+		if g.MaxPosts < 0 {
+			v.addf(f+".grant.max_posts", "must be 1 or more")
+		}
+		if g.DailyCap < 0 {
+			v.addf(f+".grant.daily_cap", "must be 1 or more")
+		}
+	}
+	if a.CoveredBy == "" {
+		return
+	}
+	before := len(v.probs)
+	v.needs(f+".covered_by", a.CoveredBy, at)
+	if len(v.probs) == before {
+		if info := v.index.byID[a.CoveredBy]; info != nil && !info.grants {
+			v.addf(f+".covered_by", "approval %q grants nothing: give it a grant", a.CoveredBy)
+		}
+	}
 }
 
 // risk refuses a silence policy the approval's risk does not allow, so silence

@@ -94,7 +94,8 @@ type stepIndex struct {
 
 type stepInfo struct {
 	id, kind, path string
-	order, last    int // document order of the step and of the last step inside it
+	order, last    int  // document order of the step and of the last step inside it
+	grants         bool // an approval with a grant
 }
 
 func indexSteps(steps []Step) stepIndex {
@@ -105,7 +106,7 @@ func indexSteps(steps []Step) stepIndex {
 		for i := range steps {
 			s := &steps[i]
 			p := fmt.Sprintf("%s[%d]", path, i)
-			info := &stepInfo{id: s.ID, kind: s.Kind(), path: p, order: n}
+			info := &stepInfo{id: s.ID, kind: s.Kind(), path: p, order: n, grants: s.Approval != nil && s.Approval.Grant != nil}
 			n++
 			ix.byPath[p] = info
 			if _, dup := ix.byID[s.ID]; !dup && s.ID != "" {

@@ -19,8 +19,9 @@ import (
 // Definitions (docs/api.md repeats them for API users):
 //
 //   - The report covers approvals REQUESTED in [Since, Until).
-//   - Each approval is in exactly one class: decided by a person (status
-//     approved or rejected), decided by silence (status expired because its
+//   - Each approval is in exactly one class: passed by a grant (channel
+//     "grant"), decided by a person (status approved or rejected), decided by
+//     silence (status expired because its
 //     timeout policy fired), abandoned (status expired because its campaign
 //     ended: policy "campaign_canceled", "campaign_failed", …), or pending
 //     (still undecided now, whatever Until is).
@@ -73,12 +74,15 @@ type ApprovalReport struct {
 // silence share are null when nothing was decided: a zero would read as
 // "instant" or "never silent".
 type ClientApprovalReport struct {
-	Client           string `json:"client"`
-	Approvals        int    `json:"approvals"`
-	DecidedByPerson  int    `json:"decided_by_person"`
-	DecidedBySilence int    `json:"decided_by_silence"`
-	Abandoned        int    `json:"abandoned"`
-	Pending          int    `json:"pending"`
+	Client          string `json:"client"`
+	Approvals       int    `json:"approvals"`
+	DecidedByPerson int    `json:"decided_by_person"`
+	// DecidedByGrant counts approvals passed by an earlier approval's grant
+	// ("approve the plan, not each post"): nobody waited for them.
+	DecidedByGrant   int `json:"decided_by_grant"`
+	DecidedBySilence int `json:"decided_by_silence"`
+	Abandoned        int `json:"abandoned"`
+	Pending          int `json:"pending"`
 	// SilenceShare is silence / (person + silence), rounded to 4 decimals.
 	SilenceShare *float64 `json:"silence_share"`
 	DecisionTimes
@@ -116,7 +120,7 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*Ap
 
 	var approvals []Approval
 	q := s.conn(ctx).
-		Select("id", "client_id", "status", "policy", "requested_at", "decided_at", "decided_by", "preview").
+		Select("id", "client_id", "status", "policy", "requested_at", "decided_at", "decided_by", "channel", "preview").
 		Where("requested_at >= ? AND requested_at < ?", since, until)
 	if f.ClientID != "" {
 		q = q.Where("client_id = ?", f.ClientID)
@@ -204,6 +208,8 @@ func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf m
 		switch {
 		case a.Status == reportPending:
 			r.Pending++
+		case a.Channel == "grant":
+			r.DecidedByGrant++
 		case a.Status == reportApproved || a.Status == reportRejected:
 			r.DecidedByPerson++
 			if decided {
@@ -230,7 +236,7 @@ func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf m
 			for _, v := range vs {
 				c.approver(v.Voter).add(v.Decision, since0(v.At.Sub(a.RequestedAt)))
 			}
-		} else if decided && (a.Status == reportApproved || a.Status == reportRejected) {
+		} else if decided && a.Channel != "grant" && (a.Status == reportApproved || a.Status == reportRejected) {
 			c.approver(a.DecidedBy).add(a.Status, since0(a.DecidedAt.Sub(a.RequestedAt)))
 		}
 	}

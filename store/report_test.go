@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -262,4 +263,28 @@ func TestHumanDuration(t *testing.T) {
 	} {
 		assert.Equal(t, want, store.HumanDuration(d), "%v", d)
 	}
+}
+
+// TestApprovalReportCountsGrantsApart: an approval passed by a plan's grant is
+// neither a person's decision nor silence, and no approver is credited with it.
+func TestApprovalReportCountsGrantsApart(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		require.NoError(t, s.CreateCampaign(ctx, &store.Campaign{ID: "g", WorkflowID: "campaign-g", ClientID: "acme", Playbook: "p", PlaybookVersion: 1, Status: "running", CreatedAt: t0, UpdatedAt: t0}))
+		at := func(h int) *time.Time { v := t0.Add(time.Duration(h) * time.Hour); return &v }
+		require.NoError(t, s.ApplyProjection(ctx, store.Projection{CampaignID: "g", Seq: 1, Approvals: []store.Approval{
+			{ID: "g.plan", StepKey: "plan", Status: "approved", OnTimeout: "reject", RequestedAt: t0, DueAt: *at(48), DecidedAt: at(2), DecidedBy: "dana", Decision: "approve", Channel: "api", Quorum: 1},
+			{ID: "g.week1", StepKey: "week1", Status: "approved", OnTimeout: "approve", RequestedAt: *at(3), DueAt: *at(51), DecidedAt: at(3), DecidedBy: "grant:g.plan", Decision: "approve", Channel: "grant", Quorum: 1},
+		}}))
+		got, err := s.ApprovalReport(ctx, store.ApprovalReportFilter{Since: t0, Until: *at(100)})
+		require.NoError(t, err)
+		require.Len(t, got.Clients, 1)
+		c := got.Clients[0]
+		require.Equal(t, 2, c.Approvals)
+		require.Equal(t, 1, c.DecidedByPerson)
+		require.Equal(t, 1, c.DecidedByGrant)
+		require.Len(t, c.Approvers, 1)
+		require.Equal(t, "dana", c.Approvers[0].Approver)
+	})
 }

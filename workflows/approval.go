@@ -47,6 +47,9 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
 	})
 
+	if cfg.CoveredBy != "" && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
+		return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
+	}
 	if len(cfg.Reminders) > 0 {
 		rctx, stopReminders := workflow.WithCancel(ctx)
 		defer stopReminders()
@@ -74,6 +77,11 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	} else if !decided {
 		r.expire(ctx, ai, cfg.OnTimeout)
 	}
+	return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
+}
+
+// settleApproval ends an approval step from its approval's final state.
+func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, preview map[string]any) error {
 	a := r.view.Approvals[ai]
 	outcome := outcomeOf(a)
 	out := map[string]any{

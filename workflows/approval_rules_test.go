@@ -191,3 +191,51 @@ func TestUpdateAfterExpiryIsRefused(t *testing.T) {
 	require.Equal(t, workflows.ErrTypeExpired, appErr.Type())
 	require.Equal(t, workflows.ApprovalExpired, h.approval("ask").Status)
 }
+
+func TestGrantLetsCoveredApprovalsPassAndStopsTheRest(t *testing.T) {
+	h := newHarness(t, parse(t, `
+name: plan-grant
+version: 1
+steps:
+  - id: plan
+    approval:
+      title: Approve the plan
+      timeout: 48h
+      on_timeout: reject
+      grant: {topics: [expertise, community], max_posts: 3}
+  - id: weekly
+    repeat:
+      every: 7d
+      max: 2
+      steps:
+        - id: draft
+          action: draft_posts
+          with: {brand: Acme, count: 2, topics: '${iteration == 1 ? ["expertise", "community"] : ["politics"]}'}
+        - id: batch
+          approval:
+            title: Week ${iteration} posts
+            preview: {posts: "${steps.draft.output.posts}"}
+            covered_by: plan
+            timeout: 24h
+            on_timeout: reject
+            on_reject: continue
+        - id: publish
+          needs: batch
+          action: publish_posts
+          with: {brand: Acme, count: 2}
+`), nil)
+	h.at(time.Hour, func() { h.vote("plan", "approve", "dana@acme", "") })
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	week1 := h.approval("weekly.1.batch")
+	require.Equal(t, workflows.ApprovalApproved, week1.Status, "inside the grant: no waiting")
+	require.Equal(t, workflows.ChannelGrant, week1.Channel)
+	require.Equal(t, "grant:"+workflows.ApprovalID(h.in.CampaignID, "plan"), week1.DecidedBy)
+	require.Equal(t, week1.RequestedAt, *week1.DecidedAt)
+	week2 := h.approval("weekly.2.batch")
+	require.Equal(t, workflows.ApprovalExpired, week2.Status, "outside the grant it waited for a person, who stayed silent")
+	require.Equal(t, int64(1), h.actionCount("publish_posts"))
+	kinds := h.auditKinds()
+	require.Contains(t, kinds, "approval.granted")
+	require.Contains(t, kinds, "approval.outside_grant")
+}
