@@ -12,8 +12,22 @@ type Playbook struct {
 	Description string     `yaml:"description" json:"description,omitempty"`
 	Params      []Param    `yaml:"params" json:"params,omitempty"`
 	Guardrails  Guardrails `yaml:"guardrails" json:"guardrails"`
+	Pause       *PauseRule `yaml:"pause" json:"pause,omitempty"`
 	Steps       []Step     `yaml:"steps" json:"steps"`
 }
+
+// PauseRule says what pausing a campaign does to approval deadlines: keep them
+// (default; a pause never extends the client's time to decide) or shift them by
+// the time the campaign was paused.
+type PauseRule struct {
+	Deadlines string `yaml:"deadlines" json:"deadlines,omitempty"` // keep | shift
+}
+
+// Pause rules for deadlines.
+const (
+	DeadlinesKeep  = "keep"
+	DeadlinesShift = "shift"
+)
 
 // Param is one typed campaign parameter.
 type Param struct {

@@ -31,6 +31,7 @@ func Validate(pb *Playbook) []Problem {
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
+	v.pauseRule()
 	v.steps()
 	return v.probs
 }
@@ -84,6 +85,16 @@ func (v *validator) paramsBlock() {
 			if _, err := coerce(p.Type, p.Default); err != nil {
 				v.addf(f+".default", "%v", err)
 			}
+		}
+	}
+}
+
+func (v *validator) pauseRule() {
+	if r := v.pb.Pause; r != nil {
+		switch r.Deadlines {
+		case "", DeadlinesKeep, DeadlinesShift:
+		default:
+			v.addf("pause.deadlines", "%q is not a choice; use keep or shift", r.Deadlines)
 		}
 	}
 }

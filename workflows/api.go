@@ -112,6 +112,8 @@ type ResumeState struct {
 	Steps     []StepView                `json:"steps"`
 	Approvals []ApprovalView            `json:"approvals"`
 	Runs      int                       `json:"runs"` // runs completed before this one
+	Paused    bool                      `json:"paused,omitempty"`
+	PausedAt  time.Time                 `json:"paused_at,omitempty"`
 }
 
 // CampaignResult is what a finished campaign returns.

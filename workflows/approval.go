@@ -120,11 +120,31 @@ func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int
 
 // awaitDecision waits for a person's decision or the deadline; the timer's summary
 // tells the Web UI what the deadline is for.
-func (r *campaignRun) awaitDecision(ctx workflow.Context, ai int, timeout playbooks.Duration, summary string) (bool, error) {
-	return workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-		Timeout:      timeout.Duration,
-		TimerOptions: workflow.TimerOptions{Summary: summary},
-	}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending })
+//
+// The approval's DueAt is the deadline (set just before, so the first timer is
+// exactly the configured timeout); when a resume shifts deadlines, the wait
+// re-arms for the time that is left.
+func (r *campaignRun) awaitDecision(ctx workflow.Context, ai int, _ playbooks.Duration, summary string) (bool, error) {
+	for {
+		moved := r.deadlinesMoved
+		remaining := r.view.Approvals[ai].DueAt.Sub(workflow.Now(ctx))
+		if remaining <= 0 {
+			return r.view.Approvals[ai].Status != ApprovalPending, nil
+		}
+		_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout:      remaining,
+			TimerOptions: workflow.TimerOptions{Summary: summary},
+		}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved })
+		switch {
+		case err != nil:
+			return false, err
+		case r.view.Approvals[ai].Status != ApprovalPending:
+			return true, nil
+		case r.deadlinesMoved != moved:
+			continue
+		}
+		return false, nil
+	}
 }
 
 // escalate hands a silent approval to the next person: it stays pending with a

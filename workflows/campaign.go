@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -31,6 +32,9 @@ type campaignRun struct {
 	topIndex  int // the top-level step running now
 	stepSeq   int // last step sequence number given
 	paused    bool
+	pausedAt  time.Time
+	// deadlinesMoved counts shifts of approval deadlines, so waits re-arm.
+	deadlinesMoved int
 }
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
@@ -67,6 +71,8 @@ func (r *campaignRun) resume(rs *ResumeState) {
 	r.view.Status = r.liveStatus()
 	r.proj.seq, r.proj.written = rs.Seq, rs.Seq
 	r.stepSeq = rs.StepSeq
+	r.paused, r.pausedAt = rs.Paused, rs.PausedAt
+	r.view.Status = r.liveStatus()
 }
 
 func (r *campaignRun) registerHandlers(ctx workflow.Context) error {

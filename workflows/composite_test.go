@@ -369,3 +369,28 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	require.Contains(t, h.auditKinds(), "campaign.paused")
 	require.Contains(t, h.auditKinds(), "campaign.resumed")
 }
+
+func TestResumeShiftsDeadlinesWhenThePlaybookSaysSo(t *testing.T) {
+	src := `
+name: shift
+version: 1
+%s
+steps:
+  - id: ask
+    approval: {title: Go?, timeout: 48h, on_timeout: reject, on_reject: continue}
+`
+	for _, tc := range []struct {
+		rule    string
+		expires time.Duration
+	}{{"", 48 * time.Hour}, {"pause: {deadlines: shift}", 68 * time.Hour}} {
+		h := newHarness(t, parse(t, fmt.Sprintf(src, tc.rule)), nil)
+		h.at(10*time.Hour, func() { h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops"}) })
+		h.at(30*time.Hour, func() { h.update(workflows.UpdateResume, workflows.PauseRequest{By: "ops"}) })
+		h.run()
+		require.NoError(t, h.env.GetWorkflowError())
+		a := h.approval("ask")
+		require.Equal(t, workflows.ApprovalExpired, a.Status)
+		require.Equal(t, tc.expires, a.DecidedAt.Sub(a.RequestedAt), "rule %q", tc.rule)
+		require.Equal(t, tc.expires, a.DueAt.Sub(a.RequestedAt))
+	}
+}

@@ -55,6 +55,8 @@ func (r *campaignRun) continueAsNew(ctx workflow.Context, idx, next int) error {
 		Steps:     carriedStepViews(r.view.Steps, idx),
 		Approvals: carriedApprovalViews(r.view.Approvals),
 		Runs:      runs + 1,
+		Paused:    r.paused,
+		PausedAt:  r.pausedAt,
 	}
 	workflow.GetLogger(ctx).Info("continuing as new", "campaign", r.in.CampaignID, "next_iteration", next)
 	return workflow.NewContinueAsNewError(ctx, CampaignWorkflowType, in)

@@ -6,11 +6,15 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/playbooks"
 )
 
 // Pausing holds a campaign between steps: the step under way finishes, no new one
-// starts until it is resumed. Approval deadlines and waits keep running — a
-// paused campaign does not extend the client's time to decide.
+// starts until it is resumed. Approval deadlines keep running — a paused campaign
+// does not extend the client's time to decide — unless the playbook says
+// `pause: {deadlines: shift}`, when resuming moves every pending deadline by the
+// time the campaign was paused. Waits and repeat intervals always keep theirs.
 
 // Errors pause and resume can meet; the API maps them to 409.
 var (
@@ -57,14 +61,29 @@ func (r *campaignRun) registerPause(ctx workflow.Context) error {
 }
 
 func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseRequest) {
+	now := workflow.Now(ctx).UTC()
 	r.paused = pause
+	c := change{}
+	detail := map[string]any{"reason": req.Reason}
 	kind := "campaign.resumed"
 	if pause {
 		kind = "campaign.paused"
+		r.pausedAt = now
+	} else if rule := r.in.Playbook.Pause; rule != nil && rule.Deadlines == playbooks.DeadlinesShift {
+		// The playbook gives the client back the time the campaign stood still.
+		by := now.Sub(r.pausedAt)
+		for i := range r.view.Approvals {
+			if a := &r.view.Approvals[i]; a.Status == ApprovalPending {
+				a.DueAt = a.DueAt.Add(by)
+				c.approvals = append(c.approvals, i)
+			}
+		}
+		r.deadlinesMoved++
+		detail["deadlines_shifted_by"] = by.String()
 	}
-	r.emit(ctx, change{status: r.liveStatus(), audit: []auditEntry{{
-		kind: kind, actor: req.By, channel: ChannelAPI, detail: map[string]any{"reason": req.Reason},
-	}}})
+	c.status = r.liveStatus()
+	c.audit = []auditEntry{{kind: kind, actor: req.By, channel: ChannelAPI, detail: detail}}
+	r.emit(ctx, c)
 }
 
 // waitWhilePaused holds the caller until the campaign is resumed.
