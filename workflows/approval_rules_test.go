@@ -239,3 +239,23 @@ steps:
 	require.Contains(t, kinds, "approval.granted")
 	require.Contains(t, kinds, "approval.outside_grant")
 }
+
+func TestRequesterMayNotApproveTheirOwnStep(t *testing.T) {
+	h := newHarness(t, parse(t, quorumPlaybook), nil)
+	h.in.RequestedBy = "dana@acme"
+	h.at(time.Hour, func() {
+		h.vote("ask", "approve", "dana@acme", "") // refused: dana launched it
+		h.vote("ask", "approve", "lee@acme", "")
+		h.vote("ask", "approve", "sam@agency", "agency-lead")
+	})
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	a := h.approval("ask")
+	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	votes, err := h.st.ApprovalVotes(context.Background(), a.ID)
+	require.NoError(t, err)
+	for _, v := range votes {
+		require.NotEqual(t, "dana@acme", v.Voter)
+	}
+	require.Contains(t, h.auditKinds(), "approval.ignored")
+}
