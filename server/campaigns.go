@@ -224,6 +224,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_page_token": page.NextPageToken})
 }
 
+// getCampaign answers the campaign with its steps and approvals, as the store has it.
 func (s *Server) getCampaign(c *gin.Context) {
 	camp, ok := s.campaignOr404(c)
 	if !ok {
@@ -307,16 +308,8 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 		unavailable(c, "the campaign did not answer; try again")
 		return
 	}
-	camp, ok = s.campaignOr404(c)
-	if !ok {
-		return
-	}
-	view, err := s.campaignView(c.Request.Context(), camp)
-	if err != nil {
-		s.internal(c, "could not read the campaign", err)
-		return
-	}
-	c.JSON(http.StatusOK, view)
+	// The update returned once the store had the change: answer from the store.
+	s.getCampaign(c)
 }
 
 func finished(status string) bool {

@@ -92,17 +92,25 @@ func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.
 	return row, pb, true
 }
 
-func (s *Server) validatePlaybook(c *gin.Context) {
+// parsePlaybookBody reads and validates a YAML body, answering 413 or 422 itself.
+func (s *Server) parsePlaybookBody(c *gin.Context) (*playbooks.Playbook, []byte, bool) {
 	body, ok := readBody(c)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	pb, err := playbooks.Parse(body)
 	if err != nil {
-		if invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
-			return
+		if !invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
+			s.internal(c, "could not validate playbook", err)
 		}
-		s.internal(c, "could not validate playbook", err)
+		return nil, nil, false
+	}
+	return pb, body, true
+}
+
+func (s *Server) validatePlaybook(c *gin.Context) {
+	pb, _, ok := s.parsePlaybookBody(c)
+	if !ok {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"valid": true, "name": pb.Name, "version": pb.Version, "steps": len(pb.Steps)})
@@ -124,16 +132,8 @@ type playbookRegistration struct {
 // Any unused number is accepted, even one below the latest; "latest" is always the
 // highest number, so registering an old number never changes what new launches get.
 func (s *Server) registerPlaybook(c *gin.Context) {
-	body, ok := readBody(c)
+	pb, body, ok := s.parsePlaybookBody(c)
 	if !ok {
-		return
-	}
-	pb, err := playbooks.Parse(body)
-	if err != nil {
-		if invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
-			return
-		}
-		s.internal(c, "could not validate playbook", err)
 		return
 	}
 	ctx := c.Request.Context()
