@@ -16,6 +16,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
@@ -108,13 +109,14 @@ func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *
 }
 
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
-func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack) (*store.Store, client.Client, error) {
+// The Temporal client reports its metrics to reg.
+func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack, reg *metrics.Registry) (*store.Store, client.Client, error) {
 	st, err := OpenStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	s.push(func() { _ = st.Close() })
-	c, err := DialTemporal(cfg, logger)
+	c, err := DialTemporal(cfg, logger, WithMetrics(reg))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,13 +138,19 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	s.push(func() { _ = ln.Close() })
-	st, c, err := openBackends(ctx, cfg, logger, &s)
+	reg := metrics.New()
+	st, c, err := openBackends(ctx, cfg, logger, &s, reg)
+	if err != nil {
+		return err
+	}
+	searchable, err := ensureSearchAttributes(ctx, c, cfg.Namespace, false, logger)
 	if err != nil {
 		return err
 	}
 	s.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
-		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(),
+		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
+		Metrics: reg,
 	}, logger))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
 	<-ctx.Done()
@@ -153,7 +161,8 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	var s stack
 	defer s.stop()
-	st, c, err := openBackends(ctx, cfg, logger, &s)
+	// A worker serves no HTTP, so its SDK metrics are collected but not exposed yet.
+	st, c, err := openBackends(ctx, cfg, logger, &s, metrics.New())
 	if err != nil {
 		return err
 	}

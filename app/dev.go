@@ -15,6 +15,7 @@ import (
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
+	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 )
@@ -71,7 +72,9 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 
 	tcfg := cfg
 	tcfg.TemporalAddr = ts.FrontendAddr()
-	c, err := DialTemporal(tcfg, logger)
+	// One registry for the worker's SDK metrics and the API's, served at /metrics.
+	reg := metrics.New()
+	c, err := DialTemporal(tcfg, logger, WithMetrics(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +98,16 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	if uiURL == "" {
 		uiURL = ts.UIURL()
 	}
+	// Dev mode owns its Temporal server, so it registers the search attributes the
+	// Web UI filters campaigns by.
+	searchable, err := ensureSearchAttributes(ctx, c, cfg.Namespace, true, logger)
+	if err != nil {
+		return nil, err
+	}
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
-		LinkSecret: secret, PublicURL: cfg.APIBaseURL(),
+		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
+		Metrics: reg,
 	}, logger))
 	d.APIURL = "http://" + ln.Addr().String()
 	ok = true

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/app"
@@ -364,4 +365,43 @@ func TestPauseAndResumeOverHTTP(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	done := api.waitFor(c.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
 	require.Len(t, done.Steps, 4)
+}
+
+// TestCampaignsAreSearchableInTheWebUI: dev mode registers Greenlight's search
+// attributes, campaigns start with client and playbook set, and the status
+// attribute follows the campaign — so the Web UI's list filters find them.
+func TestCampaignsAreSearchableInTheWebUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, cfg := startDev(t)
+	api := apiClient{t: t, base: d.APIURL}
+	var c workflows.CampaignView
+	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "globex", "params": map[string]any{"brand": "Globex"}}, nil, &c)
+	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
+	require.NoError(t, err)
+	defer tc.Close()
+	// Visibility is eventually consistent: wait for a match, up to a deadline.
+	find := func(query string, wait time.Duration) []string {
+		t.Helper()
+		var ids []string
+		deadline := time.Now().Add(wait)
+		for {
+			resp, err := tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Namespace: cfg.Namespace, Query: query})
+			require.NoError(t, err, query)
+			ids = ids[:0]
+			for _, e := range resp.Executions {
+				ids = append(ids, e.Execution.WorkflowId)
+			}
+			if len(ids) > 0 || time.Now().After(deadline) {
+				return ids
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	require.Equal(t, []string{c.WorkflowID}, find(`GreenlightClient = 'globex'`, 30*time.Second))
+	require.Equal(t, []string{c.WorkflowID}, find(`GreenlightPlaybook = 'e2e-quick' AND GreenlightStatus = 'waiting_approval'`, 30*time.Second))
+	require.Empty(t, find(`GreenlightClient = 'nobody'`, 0), "the filter really filters")
+	saveHistories(t, tc, map[string]string{"e2e-quick-search-attributes-waiting": c.WorkflowID})
 }

@@ -11,10 +11,12 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/metrics"
 )
 
-// DialTemporal connects to the Temporal frontend named in cfg.
-func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+// DialTemporal connects to the Temporal frontend named in cfg; each option may
+// adjust the client options after cfg's (e.g. WithMetrics).
+func DialTemporal(cfg config.Config, logger *slog.Logger, options ...func(*client.Options)) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  cfg.TemporalAddr,
 		Namespace: cfg.Namespace,
@@ -27,11 +29,20 @@ func DialTemporal(cfg config.Config, logger *slog.Logger) (client.Client, error)
 		}
 		opts.ConnectionOptions.TLS = tc
 	}
+	for _, o := range options {
+		o(&opts)
+	}
 	c, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.TemporalAddr, cfg.Namespace, err)
 	}
 	return c, nil
+}
+
+// WithMetrics sends the SDK's client and worker metrics to reg, which the API
+// serves at /metrics.
+func WithMetrics(reg *metrics.Registry) func(*client.Options) {
+	return func(o *client.Options) { o.MetricsHandler = reg.Temporal() }
 }
 
 func tlsConfig(t config.TLS) (*tls.Config, error) {

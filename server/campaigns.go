@@ -128,7 +128,8 @@ func (s *Server) createCampaign(c *gin.Context) {
 		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
 		// RequestedBy stays empty until callers have identities (API tokens): a
 		// requester may not approve their own steps, and "api" is nobody.
-		Connector: s.connector,
+		Connector:        s.connector,
+		SearchAttributes: s.searchAttrs,
 	}
 	if err := s.startCampaign(ctx, camp, in); err != nil {
 		if created {
@@ -158,14 +159,18 @@ func (s *Server) createCampaign(c *gin.Context) {
 
 // startCampaign starts the workflow, or finds the one already started for this id.
 func (s *Server) startCampaign(ctx context.Context, camp *store.Campaign, in workflows.CampaignInput) error {
-	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	opts := client.StartWorkflowOptions{
 		ID:                       camp.WorkflowID,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            fmt.Sprintf("%s v%d for %s", in.Playbook.Name, in.Playbook.Version, in.Client),
 		StaticDetails:            fmt.Sprintf("Campaign **%s**: playbook `%s` version %d for client `%s`.", camp.ID, in.Playbook.Name, in.Playbook.Version, in.Client),
-	}, workflows.CampaignWorkflowType, in)
+	}
+	if in.SearchAttributes {
+		opts.TypedSearchAttributes = workflows.StartSearchAttributes(in.Client, in.Playbook.Name)
+	}
+	_, err := s.temporal.ExecuteWorkflow(ctx, opts, workflows.CampaignWorkflowType, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil // a retry of a launch whose campaign already finished

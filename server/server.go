@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/store"
 )
 
@@ -29,20 +30,28 @@ type Deps struct {
 	// PublicURL is the API's base URL as approvers reach it, for links; "" = the
 	// URL each link request came through.
 	PublicURL string
+	// SearchAttributes says the namespace has Greenlight's search attributes:
+	// campaigns then start with client, playbook and status set.
+	SearchAttributes bool
+	// Metrics receives the API's metrics and serves them at /metrics; nil makes a
+	// registry of the API's own (the process wiring passes the one Temporal uses).
+	Metrics *metrics.Registry
 }
 
 // Server holds the API's dependencies.
 type Server struct {
-	store     *store.Store
-	temporal  client.Client
-	namespace string
-	uiURL     string
-	connector string
-	log       *slog.Logger
-	engine    *gin.Engine
-	linkKey   []byte
-	publicURL string
-	decisions keyedLocks // one decision at a time per approval
+	store       *store.Store
+	temporal    client.Client
+	namespace   string
+	uiURL       string
+	connector   string
+	log         *slog.Logger
+	engine      *gin.Engine
+	linkKey     []byte
+	publicURL   string
+	decisions   keyedLocks // one decision at a time per approval
+	searchAttrs bool
+	metrics     *metrics.Registry
 }
 
 // New builds the API and its route table.
@@ -57,7 +66,11 @@ func New(d Deps) *Server {
 	s := &Server{
 		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
 		connector: d.Connector, log: d.Logger, engine: gin.New(),
-		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"),
+		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"), searchAttrs: d.SearchAttributes,
+	}
+	s.metrics = d.Metrics
+	if s.metrics == nil {
+		s.metrics = metrics.New()
 	}
 	s.routes()
 	return s
@@ -70,6 +83,8 @@ func (s *Server) routes() {
 	e := s.engine
 	// No proxy is trusted until one is configured: a client cannot spoof its address.
 	_ = e.SetTrustedProxies(nil)
+	// Outermost, so a request whose handler panicked is counted with its 500.
+	e.Use(s.observe())
 	e.Use(s.recoverer(), s.accessLog())
 	e.NoRoute(func(c *gin.Context) { notFound(c, "no route "+c.Request.Method+" "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
@@ -79,6 +94,8 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
+	e.GET("/openapi.yaml", s.openAPI)
 
 	v1 := e.Group("/v1")
 	v1.GET("/playbooks", s.listPlaybooks)

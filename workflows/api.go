@@ -98,6 +98,9 @@ type CampaignInput struct {
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
 	// Resume carries a continued campaign's state into its next run.
 	Resume *ResumeState `json:"resume,omitempty"`
+	// SearchAttributes says the namespace has Greenlight's search attributes, so
+	// the run keeps GreenlightStatus current.
+	SearchAttributes bool `json:"search_attributes,omitempty"`
 }
 
 // ResumeState is what a campaign carries across continue-as-new: where it was,

@@ -17,6 +17,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 	if err := r.registerHandlers(ctx); err != nil {
 		return CampaignResult{}, err
 	}
+	r.initSearchStatus(ctx)
 	r.startProjector(ctx)
 	return r.run(ctx)
 }
@@ -35,6 +36,8 @@ type campaignRun struct {
 	pausedAt  time.Time
 	// deadlinesMoved counts shifts of approval deadlines, so waits re-arm.
 	deadlinesMoved int
+	searchStatus   bool   // keep the status search attribute current
+	searchedStatus string // the status last upserted
 }
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {

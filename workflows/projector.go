@@ -103,6 +103,7 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 		})
 	}
 	r.proj.queue = append(r.proj.queue, p)
+	r.upsertStatus(ctx)
 }
 
 func (r *campaignRun) startProjector(ctx workflow.Context) {
