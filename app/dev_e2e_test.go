@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -404,4 +405,60 @@ func TestCampaignsAreSearchableInTheWebUI(t *testing.T) {
 	require.Equal(t, []string{c.WorkflowID}, find(`GreenlightPlaybook = 'e2e-quick' AND GreenlightStatus = 'waiting_approval'`, 30*time.Second))
 	require.Empty(t, find(`GreenlightClient = 'nobody'`, 0), "the filter really filters")
 	saveHistories(t, tc, map[string]string{"e2e-quick-search-attributes-waiting": c.WorkflowID})
+}
+
+// TestConcurrentLaunchesWithOneKey: 20 launches at once with one Idempotency-Key
+// make one campaign, one row and one workflow, and every answer names it.
+func TestConcurrentLaunchesWithOneKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, cfg := startDev(t)
+	body, err := json.Marshal(map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}})
+	require.NoError(t, err)
+	const n = 20
+	ids := make([]string, n)
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", d.APIURL+"/v1/campaigns", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "burst-1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			var v workflows.CampaignView
+			_ = json.NewDecoder(resp.Body).Decode(&v)
+			ids[i], codes[i] = v.ID, resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.Equal(t, http.StatusCreated, codes[i], "launch %d", i)
+		require.Equal(t, ids[0], ids[i], "launch %d names another campaign", i)
+	}
+	var list struct{ Items []workflows.CampaignView }
+	apiClient{t: t, base: d.APIURL}.do("GET", "/v1/campaigns", nil, nil, &list)
+	require.Len(t, list.Items, 1, "one database row")
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
+	require.NoError(t, err)
+	defer tc.Close()
+	// Visibility lags: wait for the run to show, then count.
+	runs := 0
+	for deadline := time.Now().Add(15 * time.Second); runs == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		resp, err := tc.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{Namespace: cfg.Namespace})
+		require.NoError(t, err)
+		runs = 0
+		for _, e := range resp.Executions {
+			if e.Execution.WorkflowId == workflows.CampaignWorkflowID(ids[0]) {
+				runs++
+			}
+		}
+	}
+	require.Equal(t, 1, runs, "one workflow run")
 }
