@@ -17,6 +17,8 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []playbooks.Problem `json:"errors,omitempty"`
+	// RequestID matches the X-Request-Id header and the request's log lines.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 const problemContentType = "application/problem+json"
@@ -32,7 +34,7 @@ const (
 )
 
 func problem(c *gin.Context, status int, typ, title, detail string, errs ...playbooks.Problem) {
-	b, err := json.Marshal(Problem{Type: typ, Title: title, Status: status, Detail: detail, Errors: errs})
+	b, err := json.Marshal(Problem{Type: typ, Title: title, Status: status, Detail: detail, Errors: errs, RequestID: requestIDOf(c)})
 	if err != nil {
 		b = []byte(`{"type":"/problems/internal","title":"Internal error","status":500}`)
 	}

@@ -65,7 +65,7 @@ func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
-		connector: d.Connector, log: d.Logger, engine: gin.New(),
+		connector: d.Connector, log: slog.New(requestLogHandler{d.Logger.Handler()}), engine: gin.New(),
 		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"), searchAttrs: d.SearchAttributes,
 	}
 	s.metrics = d.Metrics
@@ -84,7 +84,7 @@ func (s *Server) routes() {
 	// No proxy is trusted until one is configured: a client cannot spoof its address.
 	_ = e.SetTrustedProxies(nil)
 	// Outermost, so a request whose handler panicked is counted with its 500.
-	e.Use(s.observe())
+	e.Use(s.requestID(), s.observe())
 	e.Use(s.recoverer(), s.accessLog())
 	e.NoRoute(func(c *gin.Context) { notFound(c, "no route "+c.Request.Method+" "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {

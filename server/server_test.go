@@ -107,3 +107,23 @@ func TestPlaybooksListAndGet(t *testing.T) {
 	require.Contains(t, body["source"], "name: reputation-repair")
 	require.NotEmpty(t, body["steps"])
 }
+
+func TestRequestIDsTieAnswersToLogs(t *testing.T) {
+	h := newAPI(t)
+	req := httptest.NewRequest("GET", "/v1/campaigns/nope", nil)
+	req.Header.Set("X-Request-Id", "trace-42")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, "trace-42", rec.Header().Get("X-Request-Id"), "a caller's id is kept")
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
+	require.Equal(t, "trace-42", p["request_id"])
+
+	req = httptest.NewRequest("GET", "/healthz", nil)
+	req.Header.Set("X-Request-Id", "bad id with spaces\n")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	id := rec.Header().Get("X-Request-Id")
+	require.Len(t, id, 16, "an unusable id is replaced")
+	require.NotContains(t, id, " ")
+}
