@@ -23,6 +23,9 @@ import (
 // listApprovals is the inbox, most urgent first. Votes are left out of each item
 // (they cost a query per approval); GET /v1/approvals/{id} has them.
 func (s *Server) listApprovals(c *gin.Context) {
+	if !onlyQuery(c, "status", "client", "campaign_id", "due_before", "limit") {
+		return
+	}
 	f := store.ApprovalFilter{Status: c.Query("status"), ClientID: c.Query("client"), CampaignID: c.Query("campaign_id")}
 	switch f.Status {
 	case "", workflows.ApprovalPending, workflows.ApprovalApproved, workflows.ApprovalRejected, workflows.ApprovalExpired:

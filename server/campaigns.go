@@ -197,12 +197,21 @@ func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*s
 }
 
 func (s *Server) listCampaigns(c *gin.Context) {
+	if !onlyQuery(c, "status", "client", "playbook", "limit", "page_token", "sort") {
+		return
+	}
 	f := store.CampaignFilter{
 		Status: c.Query("status"), ClientID: c.Query("client"), Playbook: c.Query("playbook"),
 		PageToken: c.Query("page_token"),
 	}
 	if f.Status != "" && !validCampaignStatus(f.Status) {
 		badRequest(c, fmt.Sprintf("status %q is not one of running, waiting_approval, paused, completed, failed, canceled", f.Status))
+		return
+	}
+	// Newest first is the one order the keyset pagination serves; a sort field is
+	// never passed to SQL, only checked against this list.
+	if sortBy := c.Query("sort"); sortBy != "" && sortBy != "-created_at" {
+		badRequest(c, fmt.Sprintf("sort %q is not supported; campaigns sort by -created_at (newest first)", sortBy))
 		return
 	}
 	if l := c.Query("limit"); l != "" {

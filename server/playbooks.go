@@ -51,6 +51,9 @@ type playbookDetail struct {
 }
 
 func (s *Server) getPlaybook(c *gin.Context) {
+	if !onlyQuery(c, "version") {
+		return
+	}
 	version := 0
 	if v := c.Query("version"); v != "" {
 		n, err := strconv.Atoi(v)

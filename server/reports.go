@@ -20,6 +20,9 @@ const DefaultReportWindow = 30 * 24 * time.Hour
 // decisions took, how often silence decided, and what the waiting cost. The
 // figures and their definitions are store.ApprovalReport's.
 func (s *Server) approvalsReport(c *gin.Context) {
+	if !onlyQuery(c, "client", "since", "until") {
+		return
+	}
 	now := time.Now().UTC()
 	until, ok := reportBound(c, "until", now, now)
 	if !ok {

@@ -127,3 +127,20 @@ func TestRequestIDsTieAnswersToLogs(t *testing.T) {
 	require.Len(t, id, 16, "an unusable id is replaced")
 	require.NotContains(t, id, " ")
 }
+
+func TestQueryParametersAreAllowListed(t *testing.T) {
+	h := newAPI(t)
+	for _, tc := range []struct{ path, detail string }{
+		{"/v1/campaigns?clinet=acme", "unknown query parameter(s) clinet"},
+		{"/v1/campaigns?sort=name%3BDROP%20TABLE%20campaigns", "not supported"},
+		{"/v1/approvals?order=due_at", "unknown query parameter(s) order"},
+		{"/v1/playbooks/reputation-repair?v=1", "unknown query parameter(s) v"},
+	} {
+		rec, body := call(t, h, "GET", tc.path, "")
+		require.Equal(t, 400, rec.Code, tc.path)
+		require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+		require.Contains(t, body["detail"], tc.detail, tc.path)
+	}
+	rec, _ := call(t, h, "GET", "/v1/campaigns?sort=-created_at&limit=5", "")
+	require.Equal(t, 200, rec.Code)
+}
