@@ -75,7 +75,7 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	addr, err := devserver.FreeAddr()
 	if err != nil {
@@ -84,7 +84,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func startServer(t *testing.T, opts devserver.Options) *devserver.Server {
+func startServer(t testing.TB, opts devserver.Options) *devserver.Server {
 	t.Helper()
 	opts.Logger = quietLogger()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
@@ -103,7 +103,7 @@ func startServer(t *testing.T, opts devserver.Options) *devserver.Server {
 	return s
 }
 
-func dial(t *testing.T, s *devserver.Server) client.Client {
+func dial(t testing.TB, s *devserver.Server) client.Client {
 	t.Helper()
 	c, err := client.Dial(client.Options{
 		HostPort:  s.FrontendAddr(),
@@ -117,7 +117,7 @@ func dial(t *testing.T, s *devserver.Server) client.Client {
 	return c
 }
 
-func startWorker(t *testing.T, c client.Client) {
+func startWorker(t testing.TB, c client.Client) {
 	t.Helper()
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(Greet)
@@ -129,7 +129,7 @@ func startWorker(t *testing.T, c client.Client) {
 	t.Cleanup(w.Stop)
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
