@@ -150,7 +150,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	s.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg,
+		Metrics: reg, Auth: true,
 	}, logger))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
 	<-ctx.Done()

@@ -27,6 +27,7 @@ type DevInstance struct {
 	UIURL        string
 	TemporalAddr string
 	DataDir      string
+	AdminToken   string       // the admin token in <data-dir>/admin-token
 	Store        *store.Store // for tests and tools in the same process
 	stack        stack
 }
@@ -69,6 +70,9 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	}
 	d.stack.push(func() { _ = st.Close() })
 	d.Store = st
+	if d.AdminToken, err = devAdminToken(ctx, st, cfg.DataDir); err != nil {
+		return nil, err
+	}
 
 	tcfg := cfg
 	tcfg.TemporalAddr = ts.FrontendAddr()
@@ -107,7 +111,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg,
+		Metrics: reg, Auth: true,
 	}, logger))
 	d.APIURL = "http://" + ln.Addr().String()
 	ok = true

@@ -42,6 +42,7 @@ func startDev(t *testing.T) (*app.DevInstance, config.Config) {
 	d, err := app.StartDev(ctx, cfg, logger)
 	require.NoError(t, err)
 	t.Cleanup(d.Stop)
+	useDevToken(d.APIURL, d.AdminToken)
 	return d, cfg
 }
 

@@ -323,6 +323,18 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?client=acme&since=1d", "", "", nil), 200)
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?since=yesterday", "", "", nil), 400)
 
+	// Tokens, and the 401 every /v1 route answers without a valid one.
+	tok := c.expect(c.jsonCall(true, "POST", "/v1/tokens", map[string]any{"name": "conformance", "role": "viewer", "clients": []string{"acme"}}, nil), 201)
+	var created struct {
+		ID string `json:"id"`
+	}
+	tok.json(t, &created)
+	c.expect(c.jsonCall(false, "POST", "/v1/tokens", map[string]any{"name": "x", "role": "root"}, nil), 422)
+	c.expect(c.call(true, "GET", "/v1/tokens", "", "", nil), 200)
+	c.expect(c.jsonCall(true, "POST", "/v1/tokens/"+created.ID+"/revoke", nil, nil), 200)
+	c.expect(c.jsonCall(true, "POST", "/v1/tokens/no-such-token/revoke", nil, nil), 404)
+	c.expect(c.call(true, "GET", "/v1/tokens", "", "", map[string]string{"Authorization": "Bearer glt_forged"}), 401)
+
 	// Every route of the table was exercised.
 	var missed []string
 	for op := range table {

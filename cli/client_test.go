@@ -58,6 +58,8 @@ func runCLI(t *testing.T, api string, args ...string) (stdout, stderr string, co
 
 func TestClientSendsBearerTokenOnlyWhenSet(t *testing.T) {
 	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+	// No dev admin token to fall back on.
+	t.Setenv("GREENLIGHT_DATA_DIR", t.TempDir())
 
 	t.Setenv("GREENLIGHT_TOKEN", "s3cret")
 	_, _, code := runCLI(t, api, "playbooks", "list")

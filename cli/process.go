@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +36,8 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 			return app.Dev(cmd.Context(), cfg, logger, func(d *app.DevInstance) {
 				fmt.Fprintf(g.stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
+				fmt.Fprintf(g.stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
+					filepath.Join(d.DataDir, app.AdminTokenFile), filepath.Join(d.DataDir, app.AdminTokenFile))
 			})
 		},
 	}

@@ -47,7 +47,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.api, "api", api, "Greenlight API base URL (GREENLIGHT_API)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print JSON instead of tables")
-	g.token = os.Getenv("GREENLIGHT_TOKEN")
+	g.token = defaultToken()
 
 	root.AddCommand(
 		newDevCmd(g),
@@ -61,6 +61,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newDecisionCmd(g, "reject"),
 		newPlaybooksCmd(g),
 		newReportCmd(g),
+		newTokensCmd(g),
 	)
 	return root
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,7 +25,10 @@ func (s *Server) listApprovals(c *gin.Context) {
 	if !onlyQuery(c, "status", "client", "campaign_id", "due_before", "limit") {
 		return
 	}
-	f := store.ApprovalFilter{Status: c.Query("status"), ClientID: c.Query("client"), CampaignID: c.Query("campaign_id")}
+	f := store.ApprovalFilter{
+		Status: c.Query("status"), ClientID: c.Query("client"), CampaignID: c.Query("campaign_id"),
+		ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
+	}
 	switch f.Status {
 	case "", workflows.ApprovalPending, workflows.ApprovalApproved, workflows.ApprovalRejected, workflows.ApprovalExpired:
 	default:
@@ -89,6 +91,10 @@ func (s *Server) getApproval(c *gin.Context) {
 		s.internal(c, "could not read the approval", err)
 		return
 	}
+	if !visible(ctx, a.ClientID) {
+		notFound(c, "no approval "+c.Param("id"))
+		return
+	}
 	v, err := s.approvalDetail(ctx, a)
 	if err != nil {
 		s.internal(c, "could not read the approval's votes", err)
@@ -134,7 +140,7 @@ func (s *Server) decideApproval(c *gin.Context) {
 		return
 	}
 	sig := workflows.ApprovalSignal{
-		ApprovalID: id, Decision: req.Decision, By: cmp.Or(strings.TrimSpace(req.By), "api"),
+		ApprovalID: id, Decision: req.Decision, By: actor(ctx, req.By, "api"),
 		Role: strings.TrimSpace(req.Role), Comment: req.Comment, Channel: channelOf(c), Edits: req.Edits,
 	}
 	v, ref := s.decide(ctx, sig, nil)
@@ -218,6 +224,10 @@ func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approva
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
 		return nil, refuseInternal("could not read the approval")
+	}
+	// Every decision and link passes here: another client's approval is absent.
+	if !visible(ctx, a.ClientID) {
+		return nil, refuseNotFound("no approval %s", id)
 	}
 	if a.Status != workflows.ApprovalPending {
 		return a, refuseConflict("%s", alreadyMessage(a))

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -56,7 +55,7 @@ func (s *Server) decideMany(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), bulkBudget)
 	defer cancel()
-	by, role, channel := cmp.Or(strings.TrimSpace(req.By), "api"), strings.TrimSpace(req.Role), channelOf(c)
+	by, role, channel := actor(ctx, req.By, "api"), strings.TrimSpace(req.Role), channelOf(c)
 	results := make([]bulkResult, 0, len(req.Decisions))
 	for _, d := range req.Decisions {
 		r := bulkResult{ApprovalID: d.ApprovalID}

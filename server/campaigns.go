@@ -69,6 +69,12 @@ func (s *Server) createCampaign(c *gin.Context) {
 		invalid(c, "the launch request has problems", probs...)
 		return
 	}
+	// 403, not 404: the caller named the client, so nothing is revealed by
+	// saying its token does not reach it.
+	if !visible(ctx, req.Client) {
+		problem(c, http.StatusForbidden, probForbidden, "Forbidden", "this token may not launch campaigns for client "+req.Client)
+		return
+	}
 	row, pb, err := s.findPlaybook(ctx, req.Playbook, req.Version)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -126,8 +132,8 @@ func (s *Server) createCampaign(c *gin.Context) {
 
 	in := workflows.CampaignInput{
 		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
-		// RequestedBy stays empty until callers have identities (API tokens): a
-		// requester may not approve their own steps, and "api" is nobody.
+		// A requester may not approve their own steps; see requester for admins.
+		RequestedBy:      requester(ctx),
 		Connector:        s.connector,
 		SearchAttributes: s.searchAttrs,
 	}
@@ -202,7 +208,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	}
 	f := store.CampaignFilter{
 		Status: c.Query("status"), ClientID: c.Query("client"), Playbook: c.Query("playbook"),
-		PageToken: c.Query("page_token"),
+		PageToken: c.Query("page_token"), ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
 	}
 	if f.Status != "" && !validCampaignStatus(f.Status) {
 		badRequest(c, fmt.Sprintf("status %q is not one of running, waiting_approval, paused, completed, failed, canceled", f.Status))
@@ -302,7 +308,7 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 	defer cancel()
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: camp.WorkflowID, UpdateName: update, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.PauseRequest{By: cmpOr(req.By, channelOf(c)), Reason: req.Reason}},
+		Args: []any{workflows.PauseRequest{By: actor(c.Request.Context(), req.By, channelOf(c)), Reason: req.Reason}},
 	})
 	if err == nil {
 		err = handle.Get(ctx, nil)
@@ -334,13 +340,6 @@ func finished(status string) bool {
 	return false
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 	camp, err := s.store.GetCampaign(c.Request.Context(), c.Param("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -349,6 +348,12 @@ func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 	}
 	if err != nil {
 		s.internal(c, "could not read the campaign", err)
+		return nil, false
+	}
+	// Another client's campaign is answered as absent: a scoped token must not
+	// learn which ids exist elsewhere.
+	if !visible(c.Request.Context(), camp.ClientID) {
+		notFound(c, "no campaign "+c.Param("id"))
 		return nil, false
 	}
 	return camp, true

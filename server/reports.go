@@ -38,6 +38,7 @@ func (s *Server) approvalsReport(c *gin.Context) {
 	}
 	rep, err := s.store.ApprovalReport(c.Request.Context(), store.ApprovalReportFilter{
 		ClientID: c.Query("client"), Since: since, Until: until,
+		ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
 	})
 	if err != nil {
 		s.internal(c, "could not build the approvals report", err)

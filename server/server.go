@@ -36,6 +36,9 @@ type Deps struct {
 	// Metrics receives the API's metrics and serves them at /metrics; nil makes a
 	// registry of the API's own (the process wiring passes the one Temporal uses).
 	Metrics *metrics.Registry
+	// Auth requires an API token on every /v1 route (auth.go). Off, the API is
+	// open, as unit tests that build a server without tokens expect.
+	Auth bool
 }
 
 // Server holds the API's dependencies.
@@ -52,6 +55,7 @@ type Server struct {
 	decisions   keyedLocks // one decision at a time per approval
 	searchAttrs bool
 	metrics     *metrics.Registry
+	auth        bool
 }
 
 // New builds the API and its route table.
@@ -69,6 +73,7 @@ func New(d Deps) *Server {
 		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"), searchAttrs: d.SearchAttributes,
 	}
 	s.metrics = d.Metrics
+	s.auth = d.Auth
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}
@@ -97,29 +102,38 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.serveMetrics)
 	e.GET("/openapi.yaml", s.openAPI)
 
-	v1 := e.Group("/v1")
-	v1.GET("/playbooks", s.listPlaybooks)
-	v1.POST("/playbooks", s.registerPlaybook)
-	v1.GET("/playbooks/:name", s.getPlaybook)
-	v1.POST("/playbooks/validate", s.validatePlaybook)
+	// Health, metrics and the spec stay public: probes and scrapers carry no token.
+	v1 := e.Group("/v1", s.authenticate())
+	read, launch, control := s.allow(rightRead), s.allow(rightLaunch), s.allow(rightControl)
+	decide, reports, tokens := s.allow(rightDecide), s.allow(rightReports), s.allow(rightTokens)
+	v1.GET("/playbooks", read, s.listPlaybooks)
+	v1.POST("/playbooks", s.allow(rightPlaybooks), s.registerPlaybook)
+	v1.GET("/playbooks/:name", read, s.getPlaybook)
+	v1.POST("/playbooks/validate", read, s.validatePlaybook)
 
-	v1.POST("/campaigns", s.createCampaign)
-	v1.GET("/campaigns", s.listCampaigns)
-	v1.GET("/campaigns/:id", s.getCampaign)
-	v1.POST("/campaigns/:id/cancel", s.cancelCampaign)
-	v1.POST("/campaigns/:id/pause", s.pauseCampaign)
-	v1.POST("/campaigns/:id/resume", s.resumeCampaign)
+	v1.POST("/campaigns", launch, s.createCampaign)
+	v1.GET("/campaigns", read, s.listCampaigns)
+	v1.GET("/campaigns/:id", read, s.getCampaign)
+	v1.POST("/campaigns/:id/cancel", control, s.cancelCampaign)
+	v1.POST("/campaigns/:id/pause", control, s.pauseCampaign)
+	v1.POST("/campaigns/:id/resume", control, s.resumeCampaign)
 
-	v1.GET("/approvals", s.listApprovals)
-	v1.POST("/approvals/decisions", s.decideMany)
-	v1.GET("/approvals/:id", s.getApproval)
-	v1.POST("/approvals/:id/decision", s.decideApproval)
+	v1.GET("/approvals", read, s.listApprovals)
+	v1.POST("/approvals/decisions", decide, s.decideMany)
+	v1.GET("/approvals/:id", read, s.getApproval)
+	// With ?token= a signed link is the credential (authenticate lets it by);
+	// without, the caller's token must grant deciding.
+	v1.POST("/approvals/:id/decision", s.allowUnlessLink(rightDecide), s.decideApproval)
 	// A signed link opens a page that confirms; it never decides on GET, because
 	// mail scanners fetch every link in a message.
 	v1.GET("/approvals/:id/decision", s.linkPage)
-	v1.POST("/approvals/:id/links", s.createLinks)
+	v1.POST("/approvals/:id/links", s.allow(rightLinks), s.createLinks)
 
-	v1.GET("/reports/approvals", s.approvalsReport)
+	v1.GET("/reports/approvals", reports, s.approvalsReport)
+
+	v1.GET("/tokens", tokens, s.listTokens)
+	v1.POST("/tokens", tokens, s.createToken)
+	v1.POST("/tokens/:id/revoke", tokens, s.revokeToken)
 }
 
 func (s *Server) healthz(c *gin.Context) {

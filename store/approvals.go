@@ -12,6 +12,7 @@ import (
 type ApprovalFilter struct {
 	Status     string
 	ClientID   string
+	ClientIDs  []string // non-nil: only these clients (a scoped caller); empty matches nothing
 	CampaignID string
 	DueBefore  time.Time // zero: no bound; else only approvals due strictly before it
 	Limit      int       // 0 means 100; at most 500
@@ -57,6 +58,9 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval
 	}
 	if f.ClientID != "" {
 		q = q.Where("client_id = ?", f.ClientID)
+	}
+	if f.ClientIDs != nil {
+		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
 	}
 	if f.CampaignID != "" {
 		q = q.Where("campaign_id = ?", f.CampaignID)

@@ -13,6 +13,7 @@ import (
 type CampaignFilter struct {
 	Status    string
 	ClientID  string
+	ClientIDs []string // non-nil: only these clients (a scoped caller); empty matches nothing
 	Playbook  string
 	Limit     int // 0 means 50; at most 200
 	PageToken string
@@ -122,6 +123,9 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) (CampaignPa
 	}
 	if f.ClientID != "" {
 		q = q.Where("client_id = ?", f.ClientID)
+	}
+	if f.ClientIDs != nil {
+		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
 	}
 	if f.Playbook != "" {
 		q = q.Where("playbook = ?", f.Playbook)

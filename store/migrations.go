@@ -24,6 +24,7 @@ type migration struct {
 var migrations = []migration{
 	{Version: 1, Name: "initial schema", Up: migrateInitialSchema},
 	{Version: 2, Name: "approval rules, votes and link tokens", Up: migrateApprovalRules},
+	{Version: 3, Name: "api tokens", Up: migrateAPITokens},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -243,5 +244,23 @@ func migrateApprovalRules(tx *gorm.DB, dialect string) error {
 		`CREATE INDEX idx_decision_tokens_approval_id ON decision_tokens (approval_id)`,
 		// The let-go report reads approvals by when they were requested.
 		`CREATE INDEX idx_approvals_requested_at ON approvals (requested_at)`,
+	})
+}
+
+// migrateAPITokens adds the API's bearer tokens. Only a hash of each secret is
+// kept, so a copy of the database does not hand out working credentials.
+func migrateAPITokens(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE api_tokens (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	name VARCHAR(200) NOT NULL,
+	hash VARCHAR(64) NOT NULL,
+	role VARCHAR(32) NOT NULL,
+	clients TEXT NOT NULL DEFAULT '[]',
+	created_at {ts} NOT NULL,
+	revoked_at {ts},
+	last_used_at {ts}
+)`,
+		`CREATE UNIQUE INDEX idx_api_tokens_hash ON api_tokens (hash)`,
 	})
 }

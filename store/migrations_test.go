@@ -25,6 +25,7 @@ import (
 var models = []any{
 	&store.Client{}, &store.Playbook{}, &store.Campaign{}, &store.StepRun{},
 	&store.Approval{}, &store.AuditEvent{}, &store.PlatformAction{}, &store.ApprovalVote{}, &store.DecisionToken{},
+	&store.APIToken{},
 }
 
 type migrationRow struct {

@@ -136,3 +136,16 @@ type PlatformAction struct {
 	Output         string    `gorm:"type:text;not null;default:''"`
 	CreatedAt      time.Time `gorm:"not null"`
 }
+
+// APIToken is a bearer credential for the API. The secret itself is shown once
+// at creation; only its sha256 is stored, so the table is safe to back up.
+type APIToken struct {
+	ID         string     `gorm:"primaryKey;size:64"`
+	Name       string     `gorm:"size:200;not null"` // who acts: recorded as the decider and the requester
+	Hash       string     `gorm:"size:64;not null;uniqueIndex"`
+	Role       string     `gorm:"size:32;not null"`
+	Clients    string     `gorm:"type:text;not null;default:'[]'"` // JSON list; empty = every client
+	CreatedAt  time.Time  `gorm:"not null"`
+	RevokedAt  *time.Time ``
+	LastUsedAt *time.Time ``
+}

@@ -58,9 +58,10 @@ const (
 
 // ApprovalReportFilter selects the approvals a report covers.
 type ApprovalReportFilter struct {
-	ClientID string    // "" means every client
-	Since    time.Time // inclusive, on RequestedAt
-	Until    time.Time // exclusive, on RequestedAt; also where waiting stops counting
+	ClientID  string    // "" means every client
+	ClientIDs []string  // non-nil: only these clients (a scoped caller)
+	Since     time.Time // inclusive, on RequestedAt
+	Until     time.Time // exclusive, on RequestedAt; also where waiting stops counting
 }
 
 // ApprovalReport is the "let go" report, in the shape the API returns.
@@ -125,6 +126,9 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*Ap
 	if f.ClientID != "" {
 		q = q.Where("client_id = ?", f.ClientID)
 	}
+	if f.ClientIDs != nil {
+		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
+	}
 	if err := q.Order("client_id, requested_at, id").Find(&approvals).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to read approvals for the report: %w", err)
 	}
@@ -140,6 +144,9 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*Ap
 		Where("a.requested_at >= ? AND a.requested_at < ?", since, until)
 	if f.ClientID != "" {
 		vq = vq.Where("a.client_id = ?", f.ClientID)
+	}
+	if f.ClientIDs != nil {
+		vq = vq.Where("a.client_id IN ?", append([]string{""}, f.ClientIDs...))
 	}
 	if err := vq.Order("v.approval_id, v.voter").Find(&votes).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to read approval votes for the report: %w", err)

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -88,8 +90,38 @@ func startDev(t *testing.T, dataDir string, addrs [3]string) *devProcess {
 	case <-time.After(3 * time.Minute):
 		t.Fatalf("greenlight dev never printed its ready line; stderr:\n%s", logs.String())
 	}
+	// The API requires a token; dev mode wrote its admin token to the data dir.
+	tok, err := os.ReadFile(filepath.Join(dataDir, "admin-token"))
+	if err != nil {
+		t.Fatalf("greenlight dev wrote no admin token: %v", err)
+	}
+	u, err := url.Parse(p.api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devTokens.Store(u.Host, strings.TrimSpace(string(tok)))
 	return p
 }
+
+// devTokens maps a dev API's host to its admin token.
+var devTokens sync.Map
+
+// tokenTransport adds the dev admin token to requests for a dev API that carry
+// no Authorization, so plain http calls and cli.Execute act as the dev admin,
+// as the CLI does by itself next to a dev data dir.
+type tokenTransport struct{ base http.RoundTripper }
+
+func (tt tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		if tok, ok := devTokens.Load(r.URL.Host); ok {
+			r = r.Clone(r.Context())
+			r.Header.Set("Authorization", "Bearer "+tok.(string))
+		}
+	}
+	return tt.base.RoundTrip(r)
+}
+
+func init() { http.DefaultTransport = tokenTransport{base: http.DefaultTransport} }
 
 func getJSON(t *testing.T, url string, out any) int {
 	t.Helper()

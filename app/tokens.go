@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/store"
+)
+
+// AdminTokenFile holds dev mode's admin token, under the data dir; the CLI
+// reads it when GREENLIGHT_TOKEN is unset.
+const AdminTokenFile = "admin-token"
+
+// devAdminToken returns dev mode's admin token, creating it on first start. The
+// file is the only copy of the secret (the store keeps a hash), so it is made
+// 0600 and kept across restarts.
+func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string, error) {
+	path := filepath.Join(dataDir, AdminTokenFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if secret := strings.TrimSpace(string(b)); secret != "" {
+			return secret, nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read admin token %s: %w", path, err)
+	}
+	_, secret, err := st.CreateToken(ctx, "dev-admin", server.RoleAdmin, nil)
+	if err != nil {
+		return "", fmt.Errorf("create the dev admin token: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token %s: %w", path, err)
+	}
+	return secret, nil
+}
+
+// BootstrapAdminToken creates the first admin token straight in the store, for
+// a `greenlight server` deployment where no token exists yet to call the API
+// with. It refuses once an admin token exists: from then on, tokens are made
+// through the API, by an admin.
+func BootstrapAdminToken(ctx context.Context, st *store.Store, name string) (string, error) {
+	has, err := st.HasAdminToken(ctx, server.RoleAdmin)
+	if err != nil {
+		return "", err
+	}
+	if has {
+		return "", errors.New("an admin token already exists: create more with `greenlight tokens create` using it")
+	}
+	_, secret, err := st.CreateToken(ctx, name, server.RoleAdmin, nil)
+	if err != nil {
+		return "", fmt.Errorf("create the admin token: %w", err)
+	}
+	return secret, nil
+}

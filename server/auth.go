@@ -1,0 +1,208 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/store"
+)
+
+// Roles an API token can have, from most to least powerful.
+const (
+	RoleAdmin    = "admin"
+	RoleOperator = "operator"
+	RoleApprover = "approver"
+	RoleViewer   = "viewer"
+)
+
+// Roles lists the valid roles, for validation and messages.
+var Roles = []string{RoleAdmin, RoleOperator, RoleApprover, RoleViewer}
+
+// right is one thing a route does; a role is the set of rights it grants.
+type right string
+
+const (
+	rightRead      right = "read"      // list and get playbooks, campaigns, approvals
+	rightLaunch    right = "launch"    // start campaigns
+	rightControl   right = "control"   // cancel, pause, resume
+	rightPlaybooks right = "playbooks" // register playbook versions
+	rightDecide    right = "decide"    // approve and reject
+	rightLinks     right = "links"     // mint one-click links
+	rightReports   right = "reports"   // the let-go report
+	rightTokens    right = "tokens"    // create, list and revoke tokens
+)
+
+// roleRights is the whole permission model in one table, so a review reads it at once.
+var roleRights = map[string][]right{
+	RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightLinks, rightReports, rightTokens},
+	RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightLinks, rightReports},
+	RoleApprover: {rightRead, rightDecide, rightReports},
+	RoleViewer:   {rightRead, rightReports},
+}
+
+// ValidRole says whether role is one of Roles.
+func ValidRole(role string) bool { _, ok := roleRights[role]; return ok }
+
+const probUnauthorized = "/problems/unauthorized"
+
+// caller is who sent a request, from its token.
+type caller struct {
+	name    string
+	role    string
+	clients []string // empty: every client
+}
+
+func (c *caller) admin() bool { return c.role == RoleAdmin }
+
+func (c *caller) may(r right) bool { return slices.Contains(roleRights[c.role], r) }
+
+// sees says whether the caller may know clientID's objects exist.
+func (c *caller) sees(clientID string) bool {
+	return len(c.clients) == 0 || slices.Contains(c.clients, clientID)
+}
+
+type callerKey struct{}
+
+// callerOf is the request's caller; nil when the server runs without auth
+// (Deps.Auth false), which allows everything, as before tokens existed.
+func callerOf(ctx context.Context) *caller {
+	c, _ := ctx.Value(callerKey{}).(*caller)
+	return c
+}
+
+// visible says whether the request's caller may see clientID's objects. Callers
+// answer 404 when not, so a scoped token cannot learn another client's ids.
+func visible(ctx context.Context, clientID string) bool {
+	c := callerOf(ctx)
+	return c == nil || c.sees(clientID)
+}
+
+// scopeFilter narrows a list to the caller's clients: nil means no narrowing;
+// a requested client outside the scope gives an empty list, not an error, so a
+// scoped token cannot probe which clients exist.
+func scopeFilter(ctx context.Context, requested string) (clientIDs []string) {
+	c := callerOf(ctx)
+	if c == nil || len(c.clients) == 0 {
+		return nil
+	}
+	if requested != "" && !c.sees(requested) {
+		return []string{}
+	}
+	return c.clients
+}
+
+// actor is the name a request acts as: the token's name, or for an admin (who
+// acts for others, e.g. from a chat bot) the name it gives; without auth, the
+// given name or fallback as before.
+func actor(ctx context.Context, given, fallback string) string {
+	given = strings.TrimSpace(given)
+	c := callerOf(ctx)
+	switch {
+	case c == nil && given != "":
+		return given
+	case c == nil:
+		return fallback
+	case c.admin() && given != "":
+		return given
+	default:
+		return c.name
+	}
+}
+
+// requester is recorded as a campaign's RequestedBy, who may then not approve
+// it. An admin launches on others' behalf, so it names nobody.
+func requester(ctx context.Context) string {
+	c := callerOf(ctx)
+	if c == nil || c.admin() {
+		return ""
+	}
+	return c.name
+}
+
+// authenticate resolves the bearer token into the request's caller, or answers
+// 401. A signed approval link is its own credential, so a request carrying
+// one passes through to the link handlers, which verify it.
+func (s *Server) authenticate() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.auth {
+			c.Next()
+			return
+		}
+		if _, ok := c.GetQuery("token"); ok && strings.HasSuffix(c.FullPath(), "/approvals/:id/decision") {
+			c.Next()
+			return
+		}
+		secret, ok := bearer(c.GetHeader("Authorization"))
+		if !ok {
+			unauthorized(c, "send an API token as `Authorization: Bearer <token>`")
+			return
+		}
+		ctx := c.Request.Context()
+		t, err := s.store.TokenByHash(ctx, store.HashToken(secret))
+		if errors.Is(err, store.ErrNotFound) {
+			unauthorized(c, "the API token is not known")
+			return
+		}
+		if err != nil {
+			s.internal(c, "could not check the API token", err)
+			c.Abort()
+			return
+		}
+		if t.Revoked() {
+			unauthorized(c, "the API token was revoked")
+			return
+		}
+		if err := s.store.TouchToken(ctx, t.ID); err != nil {
+			// Losing a last-used time is no reason to refuse the request.
+			s.log.WarnContext(ctx, "could not record a token's use", "token", t.ID, "error", err)
+		}
+		who := &caller{name: t.Name, role: t.Role, clients: t.ClientList()}
+		c.Request = c.Request.WithContext(context.WithValue(ctx, callerKey{}, who))
+		c.Next()
+	}
+}
+
+// allow guards a route with a right: 403 when the caller's role lacks it.
+func (s *Server) allow(r right) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		who := callerOf(c.Request.Context())
+		if who != nil && !who.may(r) {
+			problem(c, http.StatusForbidden, probForbidden, "Forbidden", "the "+who.role+" role may not do this ("+string(r)+")")
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+// allowUnlessLink is allow for a route a signed link may also use.
+func (s *Server) allowUnlessLink(r right) gin.HandlerFunc {
+	guard := s.allow(r)
+	return func(c *gin.Context) {
+		if _, ok := c.GetQuery("token"); ok {
+			c.Next()
+			return
+		}
+		guard(c)
+	}
+}
+
+func bearer(h string) (string, bool) {
+	scheme, secret, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	secret = strings.TrimSpace(secret)
+	return secret, secret != ""
+}
+
+func unauthorized(c *gin.Context, detail string) {
+	c.Header("WWW-Authenticate", `Bearer realm="greenlight"`)
+	problem(c, http.StatusUnauthorized, probUnauthorized, "Unauthorized", detail)
+	c.Abort()
+}

@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+)
+
+// TokenView is an API token as the API shows it: never its secret or hash.
+type TokenView struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Clients    []string   `json:"clients"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	// Token is the secret, present only in the answer that created it.
+	Token string `json:"token,omitempty"`
+}
+
+func tokenView(t *store.APIToken) TokenView {
+	clients := t.ClientList()
+	if clients == nil {
+		clients = []string{}
+	}
+	return TokenView{
+		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients,
+		CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
+	}
+}
+
+type tokenRequest struct {
+	Name    string   `json:"name"`
+	Role    string   `json:"role"`
+	Clients []string `json:"clients"`
+}
+
+func (req tokenRequest) problems() []playbooks.Problem {
+	var probs []playbooks.Problem
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
+		probs = append(probs, playbooks.Problem{Field: "name", Message: "is required, at most 200 characters"})
+	}
+	if !ValidRole(req.Role) {
+		probs = append(probs, playbooks.Problem{Field: "role", Message: "must be one of " + strings.Join(Roles, ", ")})
+	}
+	for _, c := range req.Clients {
+		if !clientPattern.MatchString(c) {
+			probs = append(probs, playbooks.Problem{Field: "clients", Message: "client " + c + " is not a valid client id"})
+		}
+	}
+	return probs
+}
+
+// createToken mints a token; its secret is in this answer and nowhere else.
+func (s *Server) createToken(c *gin.Context) {
+	var req tokenRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	if probs := req.problems(); len(probs) > 0 {
+		invalid(c, "the token request has problems", probs...)
+		return
+	}
+	t, secret, err := s.store.CreateToken(c.Request.Context(), req.Name, req.Role, req.Clients)
+	if err != nil {
+		s.internal(c, "could not create the token", err)
+		return
+	}
+	v := tokenView(t)
+	v.Token = secret
+	c.JSON(http.StatusCreated, v)
+}
+
+func (s *Server) listTokens(c *gin.Context) {
+	if !onlyQuery(c) {
+		return
+	}
+	list, err := s.store.ListTokens(c.Request.Context())
+	if err != nil {
+		s.internal(c, "could not list the tokens", err)
+		return
+	}
+	items := make([]TokenView, 0, len(list))
+	for i := range list {
+		items = append(items, tokenView(&list[i]))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	t, err := s.store.RevokeToken(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		notFound(c, "no token "+c.Param("id"))
+		return
+	}
+	if err != nil {
+		s.internal(c, "could not revoke the token", err)
+		return
+	}
+	c.JSON(http.StatusOK, tokenView(t))
+}

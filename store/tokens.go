@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// TokenPrefix starts every API token's secret, so a leaked one is recognisable
+// by secret scanners and people alike.
+const TokenPrefix = "glt_"
+
+// tokenEncoding is lower-case base32 without padding: the secret survives
+// shells, URLs and copy-paste without quoting.
+var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// HashToken is how a token's secret is stored and looked up: sha256, hex. The
+// secret has 160 random bits, so a fast unsalted hash is enough.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// ClientList decodes the token's client scope; empty means every client.
+func (t *APIToken) ClientList() []string {
+	var list []string
+	_ = json.Unmarshal([]byte(t.Clients), &list)
+	return list
+}
+
+// Revoked says whether the token no longer authenticates.
+func (t *APIToken) Revoked() bool { return t.RevokedAt != nil }
+
+// CreateToken stores a new token and returns it with its secret, which is never
+// stored and cannot be shown again.
+func (s *Store) CreateToken(ctx context.Context, name, role string, clients []string) (*APIToken, string, error) {
+	name, role = strings.TrimSpace(name), strings.TrimSpace(role)
+	if name == "" || role == "" {
+		return nil, "", fmt.Errorf("store: unable to create token: %w: name and role are required", ErrInvalid)
+	}
+	if clients == nil {
+		clients = []string{}
+	}
+	scope, err := json.Marshal(clients)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: unable to encode token clients: %w", err)
+	}
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, "", fmt.Errorf("store: unable to generate a token: %w", err)
+	}
+	secret := TokenPrefix + strings.ToLower(tokenEncoding.EncodeToString(raw))
+	idRaw := make([]byte, 8)
+	if _, err := rand.Read(idRaw); err != nil {
+		return nil, "", fmt.Errorf("store: unable to generate a token id: %w", err)
+	}
+	t := &APIToken{
+		ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Hash: HashToken(secret), Role: role,
+		Clients: string(scope), CreatedAt: utc(time.Now()),
+	}
+	if err := s.conn(ctx).Create(t).Error; err != nil {
+		return nil, "", fmt.Errorf("store: unable to create token %q: %w", name, conflictOr(err))
+	}
+	return t, secret, nil
+}
+
+// TokenByHash finds the token whose secret hashes to hash, revoked or not: the
+// caller decides what a revoked token means.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (*APIToken, error) {
+	var t APIToken
+	err := s.conn(ctx).Where("hash = ?", hash).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("store: unable to find token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read token: %w", err)
+	}
+	normalizeToken(&t)
+	return &t, nil
+}
+
+// ListTokens lists every token, oldest first; secrets are not stored, so none is shown.
+func (s *Store) ListTokens(ctx context.Context) ([]APIToken, error) {
+	var list []APIToken
+	if err := s.conn(ctx).Order("created_at, id").Find(&list).Error; err != nil {
+		return nil, fmt.Errorf("store: unable to list tokens: %w", err)
+	}
+	for i := range list {
+		normalizeToken(&list[i])
+	}
+	return list, nil
+}
+
+// RevokeToken stops token id from authenticating; revoking twice keeps the
+// first revocation time.
+func (s *Store) RevokeToken(ctx context.Context, id string) (*APIToken, error) {
+	var t APIToken
+	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("id = ?", id).Take(&t).Error; err != nil {
+			return err
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		now := utc(time.Now())
+		t.RevokedAt = &now
+		return tx.Model(&APIToken{}).Where("id = ?", id).Update("revoked_at", now).Error
+	})
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("store: unable to revoke token %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to revoke token %q: %w", id, err)
+	}
+	normalizeToken(&t)
+	return &t, nil
+}
+
+// TouchToken records that token id was used. It writes at most once a minute
+// per token, so authenticated reads do not each become a write.
+func (s *Store) TouchToken(ctx context.Context, id string) error {
+	now := utc(time.Now())
+	err := s.conn(ctx).Model(&APIToken{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, now.Add(-time.Minute)).
+		Update("last_used_at", now).Error
+	if err != nil {
+		return fmt.Errorf("store: unable to record the use of token %q: %w", id, err)
+	}
+	return nil
+}
+
+// HasAdminToken says whether any unrevoked admin token exists, so a bootstrap
+// can refuse to mint a second one behind the API's back.
+func (s *Store) HasAdminToken(ctx context.Context, adminRole string) (bool, error) {
+	var n int64
+	if err := s.conn(ctx).Model(&APIToken{}).Where("role = ? AND revoked_at IS NULL", adminRole).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("store: unable to count admin tokens: %w", err)
+	}
+	return n > 0, nil
+}
+
+func normalizeToken(t *APIToken) {
+	t.CreatedAt = utc(t.CreatedAt)
+	t.RevokedAt = utcPtr(t.RevokedAt)
+	t.LastUsedAt = utcPtr(t.LastUsedAt)
+}
