@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -166,4 +167,39 @@ func TestAuthEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	code, _, _ = as(t, d.APIURL, viewer, "GET", "/v1/campaigns", "")
 	require.Equal(t, http.StatusUnauthorized, code)
+}
+
+// TestIdempotencyKeysArePerCaller: the same Idempotency-Key from two callers
+// makes two campaigns; a retry by one caller finds its own.
+func TestIdempotencyKeysArePerCaller(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, _ := startDev(t)
+	mk := func(name string) string {
+		var v struct {
+			Token string `json:"token"`
+		}
+		resp := apiClient{t: t, base: d.APIURL}.do("POST", "/v1/tokens", map[string]any{"name": name, "role": "operator"}, nil, &v)
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		return v.Token
+	}
+	launch := func(token string) string {
+		req, err := http.NewRequest("POST", d.APIURL+"/v1/campaigns",
+			strings.NewReader(`{"playbook":"e2e-quick","client":"acme","params":{"brand":"Acme"}}`))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Idempotency-Key", "same-key")
+		resp, err := (&http.Client{Transport: baseTransport}).Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode)
+		var v workflows.CampaignView
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+		return v.ID
+	}
+	ops1, ops2 := mk("ops-one"), mk("ops-two")
+	first := launch(ops1)
+	require.Equal(t, first, launch(ops1), "a retry by the same caller finds its campaign")
+	require.NotEqual(t, first, launch(ops2), "another caller's key is its own")
 }

@@ -98,6 +98,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	id := newCampaignID()
 	var keyPtr *string
 	if key != "" {
+		key = scopedIdempotencyKey(ctx, key)
 		id = campaignIDFromKey(key)
 		keyPtr = &key
 	}
@@ -373,6 +374,18 @@ func newCampaignID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))[:12]
+}
+
+// scopedIdempotencyKey scopes an Idempotency-Key to the caller: two callers who happen to
+// pick the same key get two campaigns, never each other's. Without auth (tests
+// of the open API) the key is used as sent.
+func scopedIdempotencyKey(ctx context.Context, key string) string {
+	who := callerOf(ctx)
+	if who == nil {
+		return key
+	}
+	sum := sha256.Sum256([]byte(who.name + "\x00" + key))
+	return "caller:" + hex.EncodeToString(sum[:])
 }
 
 // campaignIDFromKey derives the id from an Idempotency-Key, so every retry of one

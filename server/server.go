@@ -186,6 +186,7 @@ func (s *Server) accessLog() gin.HandlerFunc {
 		s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
 			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
 			slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()),
+			slog.String("client_ip", c.ClientIP()),
 			slog.Duration("took", time.Since(start)))
 	}
 }
