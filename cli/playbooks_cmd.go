@@ -124,11 +124,10 @@ func newPlaybooksValidateCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := os.ReadFile(file)
+			r, err := playbookFileRequest(file, "/v1/playbooks/validate")
 			if err != nil {
-				return fmt.Errorf("reading the playbook: %w", err)
+				return err
 			}
-			r := request{method: http.MethodPost, path: "/v1/playbooks/validate", raw: src, contentType: "application/yaml"}
 			err = call(cmd.Context(), g, r, func(v validation) error {
 				if !v.Valid {
 					return printPlaybookErrors(g, file, v.Errors)
@@ -157,11 +156,10 @@ refusal exits 1.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := os.ReadFile(file)
+			r, err := playbookFileRequest(file, "/v1/playbooks")
 			if err != nil {
-				return fmt.Errorf("reading the playbook: %w", err)
+				return err
 			}
-			r := request{method: http.MethodPost, path: "/v1/playbooks", raw: src, contentType: "application/yaml"}
 			err = call(cmd.Context(), g, r, func(reg registration) error {
 				what := "registered"
 				if !reg.Created {
@@ -212,4 +210,13 @@ func printPlaybookErrors(g *globals, file string, errs []problemError) error {
 		}
 	}
 	return fmt.Errorf("%s: %w (%d error(s))", file, errInvalidPlaybook, len(errs))
+}
+
+// playbookFileRequest posts a playbook file's YAML to path.
+func playbookFileRequest(file, path string) (request, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return request{}, fmt.Errorf("reading the playbook: %w", err)
+	}
+	return request{method: http.MethodPost, path: path, raw: src, contentType: "application/yaml"}, nil
 }

@@ -189,16 +189,7 @@ func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTur
 	// A campaign whose worker is down cannot answer; say so rather than hang.
 	uctx, ucancel := context.WithTimeout(ctx, decisionTimeout)
 	defer ucancel()
-	handle, err := s.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.CampaignWorkflowID(a.CampaignID),
-		UpdateName:   workflows.UpdateDecide,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args:         []any{sig},
-	})
-	if err == nil {
-		var out workflows.ApprovalView
-		err = handle.Get(uctx, &out)
-	}
+	err = s.sendDecision(uctx, a, sig)
 	if err != nil {
 		return none, s.decisionRefusal(ctx, a, err)
 	}
@@ -213,6 +204,39 @@ func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTur
 		return none, refuseInternal("the decision was taken, but the approval's votes could not be read back")
 	}
 	return v, nil
+}
+
+// sendDecision delivers the decision as the workflow's `decide` update. The store
+// can be ahead of the workflow: a projection is written by a local activity during
+// a workflow task, and if the worker dies before that task completes (a crash, a
+// SIGKILL'd dev process) the approval is in the store while the workflow, replayed
+// on another worker, reaches it again only after the task times out. So an
+// "unknown approval" for an approval the store shows pending is retried until the
+// workflow catches up or ctx ends.
+func (s *Server) sendDecision(ctx context.Context, a *store.Approval, sig workflows.ApprovalSignal) error {
+	wait := 250 * time.Millisecond
+	for {
+		handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID:   workflows.CampaignWorkflowID(a.CampaignID),
+			UpdateName:   workflows.UpdateDecide,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args:         []any{sig},
+		})
+		if err == nil {
+			var out workflows.ApprovalView
+			err = handle.Get(ctx, &out)
+		}
+		var appErr *temporal.ApplicationError
+		if err == nil || !errors.As(err, &appErr) || appErr.Type() != workflows.ErrTypeUnknownApproval {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("campaign %s has not caught up with approval %s: %w", a.CampaignID, a.ID, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // pendingApproval reads the approval and refuses unless it still waits for decisions.

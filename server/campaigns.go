@@ -185,24 +185,6 @@ func (s *Server) startCampaign(ctx context.Context, camp *store.Campaign, in wor
 	return err
 }
 
-func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, error) {
-	row, err := s.store.GetPlaybook(ctx, name, version)
-	if errors.Is(err, store.ErrNotFound) {
-		if version > 0 {
-			return nil, nil, fmt.Errorf("playbook %s has no version %d: %w", name, version, err)
-		}
-		return nil, nil, fmt.Errorf("no playbook named %q: %w", name, err)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	pb, err := playbooks.Parse([]byte(row.Source))
-	if err != nil {
-		return nil, nil, fmt.Errorf("stored playbook %s v%d: %w", name, row.Version, err)
-	}
-	return row, pb, nil
-}
-
 func (s *Server) listCampaigns(c *gin.Context) {
 	if !onlyQuery(c, "status", "client", "playbook", "limit", "page_token", "sort") {
 		return

@@ -73,26 +73,39 @@ func (s *Server) getPlaybook(c *gin.Context) {
 // loadPlaybook fetches and parses a registered version (0 = latest), answering 404
 // itself when there is none.
 func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, bool) {
-	row, err := s.store.GetPlaybook(c.Request.Context(), name, version)
+	row, pb, err := s.findPlaybook(c.Request.Context(), name, version)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && version > 0:
+		notFound(c, "playbook "+name+" has no version "+strconv.Itoa(version))
+	case errors.Is(err, store.ErrNotFound):
+		notFound(c, "no playbook named "+name)
+	case err != nil:
+		// Registered versions were valid when stored; this is a defect, not bad input.
+		s.internal(c, "could not load playbook", err)
+	default:
+		return row, pb, true
+	}
+	return nil, nil, false
+}
+
+// findPlaybook fetches and parses a registered version (0 = latest); a missing
+// one wraps store.ErrNotFound.
+func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, error) {
+	row, err := s.store.GetPlaybook(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) {
 		if version > 0 {
-			notFound(c, "playbook "+name+" has no version "+strconv.Itoa(version))
-		} else {
-			notFound(c, "no playbook named "+name)
+			return nil, nil, fmt.Errorf("playbook %s has no version %d: %w", name, version, err)
 		}
-		return nil, nil, false
+		return nil, nil, fmt.Errorf("no playbook named %q: %w", name, err)
 	}
 	if err != nil {
-		s.internal(c, "could not load playbook", err)
-		return nil, nil, false
+		return nil, nil, err
 	}
 	pb, err := playbooks.Parse([]byte(row.Source))
 	if err != nil {
-		// Registered versions were valid when stored; this is a defect, not bad input.
-		s.internal(c, "stored playbook no longer parses", err)
-		return nil, nil, false
+		return nil, nil, fmt.Errorf("stored playbook %s v%d: %w", name, row.Version, err)
 	}
-	return row, pb, true
+	return row, pb, nil
 }
 
 // parsePlaybookBody reads and validates a YAML body, answering 413 or 422 itself.
