@@ -169,7 +169,7 @@ func (a *Activities) withLinks(in map[string]any) map[string]any {
 		if who.ID == "" && who.Role == "" {
 			continue
 		}
-		approve, reject, exp, err := links.URLs(a.Links.Secret, a.Links.BaseURL, id, who, ttl, time.Now())
+		approve, reject, exp, err := links.URLs(a.Links.Secret, a.Links.BaseURL, links.LinkClaims{ApprovalID: id, Approver: who}, ttl, time.Now())
 		if err != nil {
 			continue
 		}

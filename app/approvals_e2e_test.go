@@ -83,12 +83,21 @@ func (e approvalsE2E) approval(t *testing.T, id string) workflows.ApprovalView {
 }
 
 // post sends a JSON body without test assertions, so goroutines may call it.
-func post(base, path string, body any) (int, string, error) {
+// post sends body as the holder of token ("" = the dev admin).
+func post(base, path, token string, body any) (int, string, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return 0, "", err
 	}
-	resp, err := http.Post(base+path, "application/json", bytes.NewReader(b))
+	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, "", err
 	}
@@ -97,20 +106,26 @@ func post(base, path string, body any) (int, string, error) {
 	return resp.StatusCode, string(raw), err
 }
 
-// concurrently sends all bodies to path at the same moment and counts the answers.
-func concurrently(t *testing.T, base, path string, bodies []map[string]any) map[int]int {
+// call is one request of a burst: a body sent with a person's token.
+type call struct {
+	token string
+	body  map[string]any
+}
+
+// concurrently sends all calls to path at the same moment and counts the answers.
+func concurrently(t *testing.T, base, path string, calls []call) map[int]int {
 	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	start := make(chan struct{})
 	counts := map[int]int{}
 	var errs []error
-	for _, body := range bodies {
+	for _, c := range calls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			status, raw, err := post(base, path, body)
+			status, raw, err := post(base, path, c.token, c.body)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -131,16 +146,17 @@ func concurrently(t *testing.T, base, path string, bodies []map[string]any) map[
 
 func (e approvalsE2E) burst(t *testing.T) {
 	campaignID, id := e.pending(t, "e2e-approve", "burst")
-	bodies := make([]map[string]any, 50)
-	for i := range bodies {
+	calls := make([]call, 50)
+	dana := personToken(t, e.d.APIURL, "dana@acme")
+	for i := range calls {
 		// Allowed deciders all: dana by id, the others through the agency-lead role.
-		bodies[i] = map[string]any{"decision": "approve", "by": "dana@acme", "comment": fmt.Sprint("try ", i)}
+		calls[i] = call{dana, map[string]any{"decision": "approve", "comment": fmt.Sprint("try ", i)}}
 		if i%2 == 1 {
-			bodies[i] = map[string]any{"decision": "reject", "by": fmt.Sprint("lead-", i), "role": "agency-lead"}
+			calls[i] = call{personToken(t, e.d.APIURL, fmt.Sprint("lead-", i), "agency-lead"), map[string]any{"decision": "reject"}}
 		}
 	}
 	start := time.Now()
-	counts := concurrently(t, e.d.APIURL, "/v1/approvals/"+id+"/decision", bodies)
+	counts := concurrently(t, e.d.APIURL, "/v1/approvals/"+id+"/decision", calls)
 	assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: 49}, counts)
 	// Decisions take turns per approval; without that, the burst overflows
 	// Temporal's 10 in-flight Updates and callers sit in the SDK's retries.
@@ -153,13 +169,14 @@ func (e approvalsE2E) burst(t *testing.T) {
 
 func (e approvalsE2E) quorum(t *testing.T) {
 	campaignID, id := e.pending(t, "e2e-quorum", "quorum")
-	var bodies []map[string]any
+	var calls []call
+	dana, sam := personToken(t, e.d.APIURL, "dana@acme"), personToken(t, e.d.APIURL, "sam@acme")
 	for i := range 10 {
-		bodies = append(bodies,
-			map[string]any{"decision": "approve", "by": "dana@acme", "comment": fmt.Sprint("dana ", i)},
-			map[string]any{"decision": "approve", "by": "sam@acme", "comment": fmt.Sprint("sam ", i)})
+		calls = append(calls,
+			call{dana, map[string]any{"decision": "approve", "comment": fmt.Sprint("dana ", i)}},
+			call{sam, map[string]any{"decision": "approve", "comment": fmt.Sprint("sam ", i)}})
 	}
-	counts := concurrently(t, e.d.APIURL, "/v1/approvals/"+id+"/decision", bodies)
+	counts := concurrently(t, e.d.APIURL, "/v1/approvals/"+id+"/decision", calls)
 	assert.Equal(t, map[int]int{http.StatusOK: 2, http.StatusConflict: 18}, counts, "each approver's first vote counts, once")
 	v := e.approval(t, id)
 	assert.Equal(t, workflows.ApprovalApproved, v.Status)
@@ -201,17 +218,21 @@ func (e approvalsE2E) links(t *testing.T) {
 		RejectURL  string    `json:"reject_url"`
 		ExpiresAt  time.Time `json:"expires_at"`
 	}
+	// Each person mints their own links, with their own token.
 	var dana links
-	resp := api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme", "role": "client-marketing-lead"}, "ttl": "72h"}, nil, &dana)
+	danaToken := personToken(t, e.d.APIURL, "dana@acme", "client-marketing-lead")
+	resp := api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme", "role": "client-marketing-lead"}, "ttl": "72h"}, bearer(danaToken), &dana)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.True(t, strings.HasPrefix(dana.ApproveURL, e.d.APIURL+"/v1/approvals/"+id+"/decision?"), dana.ApproveURL)
 
 	var p problemBody
 	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "eve@acme"}}, nil, &p)
-	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "no link is minted for someone who may not decide")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no link is minted for anyone but the caller")
+	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{}, bearer(personToken(t, e.d.APIURL, "eve@acme")), &p)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no link is minted for someone who may not decide")
 
 	var short links
-	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"role": "agency-lead"}, "ttl": "1s"}, nil, &short)
+	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"ttl": "1s"}, bearer(personToken(t, e.d.APIURL, "lee@agency", "agency-lead")), &short)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
 	secret, err := app.DevLinkSecret(e.cfg)
@@ -302,14 +323,14 @@ func (e approvalsE2E) bulk(t *testing.T) {
 			Error      *problemBody            `json:"error"`
 		} `json:"results"`
 	}
+	dana := personToken(t, e.d.APIURL, "dana@acme")
 	resp := api.do("POST", "/v1/approvals/decisions", map[string]any{
-		"by": "dana@acme",
 		"decisions": []map[string]any{
 			{"approval_id": first, "decision": "approve", "comment": "ok"},
 			{"approval_id": "nope", "decision": "approve"},
 			{"approval_id": second, "decision": "reject", "comment": "not this one"},
 		},
-	}, nil, &out)
+	}, bearer(dana), &out)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Len(t, out.Results, 3)
 	assert.Equal(t, http.StatusOK, out.Results[0].Status)
@@ -324,7 +345,8 @@ func (e approvalsE2E) bulk(t *testing.T) {
 	_, third := e.pending(t, "e2e-approve", "bulkcli")
 	_, fourth := e.pending(t, "e2e-approve", "bulkcli")
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approve", "--all", "--client", "bulkcli", "--by", "dana@acme", "--comment", "all good"}, &stdout, &stderr)
+	t.Setenv("GREENLIGHT_TOKEN", dana)
+	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approve", "--all", "--client", "bulkcli", "--comment", "all good"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
 	for _, want := range []string{third, fourth, "approved", "dana@acme via cli"} {
 		assert.Contains(t, stdout.String(), want)

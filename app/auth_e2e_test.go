@@ -39,6 +39,33 @@ func (tt tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func init() { http.DefaultTransport = tokenTransport{base: baseTransport} }
 
+// personTokens caches personToken's tokens by API, name and roles.
+var personTokens sync.Map
+
+// personToken makes, once per dev instance, an approver token acting as name and
+// holding the approver roles given: decisions are recorded as the token's holder,
+// so a test that decides as someone decides with their token.
+func personToken(t *testing.T, base, name string, roles ...string) string {
+	t.Helper()
+	key := base + "\x00" + name + "\x00" + strings.Join(roles, ",")
+	if tok, ok := personTokens.Load(key); ok {
+		return tok.(string)
+	}
+	var v struct {
+		Token string `json:"token"`
+	}
+	resp := apiClient{t: t, base: base}.do("POST", "/v1/tokens",
+		map[string]any{"name": name, "role": "approver", "approval_roles": append([]string{}, roles...)}, nil, &v)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	personTokens.Store(key, v.Token)
+	return v.Token
+}
+
+// bearer is the Authorization header of token, for apiClient.do.
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
 func useDevToken(apiURL, token string) {
 	u, err := url.Parse(apiURL)
 	if err != nil {
@@ -129,8 +156,11 @@ func TestAuthEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, globexApproval)
 
-	// The approver decides its own client's approval, recorded under its token's name.
+	// The approver decides its own client's approval, recorded under its token's
+	// name; a body naming anyone else is refused.
 	code, _, body = as(t, d.APIURL, dana, "POST", "/v1/approvals/"+url.PathEscape(acmeApproval)+"/decision", `{"decision":"approve","by":"someone-else"}`)
+	require.Equal(t, http.StatusForbidden, code, body)
+	code, _, body = as(t, d.APIURL, dana, "POST", "/v1/approvals/"+url.PathEscape(acmeApproval)+"/decision", `{"decision":"approve","by":"dana@acme"}`)
 	require.Equal(t, http.StatusOK, code, body)
 	require.Equal(t, "dana@acme", e.approval(t, acmeApproval).DecidedBy)
 	apiClient{t: t, base: d.APIURL}.waitFor(acmeCampaign, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })

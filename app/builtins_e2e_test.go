@@ -29,7 +29,7 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 	}
 	decide := func(approvalID string) {
 		var a workflows.ApprovalView
-		resp := api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &a)
+		resp := api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, api.base, "dana@acme")), &a)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
 	stepDone := func(key string) func(workflows.CampaignView) bool {

@@ -161,7 +161,9 @@ func TestDevEndToEnd(t *testing.T) {
 
 	// `greenlight approve ID` moves it on.
 	var out, errOut bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--by", "dana@acme", "--comment", "go"}, &out, &errOut)
+	dana := personToken(t, d.APIURL, "dana@acme")
+	t.Setenv("GREENLIGHT_TOKEN", dana) // the CLI decides as the token's holder
+	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--comment", "go"}, &out, &errOut)
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
 	v = api.waitFor(created.ID, "the first batch approval", func(v workflows.CampaignView) bool {
 		return v.CurrentStep == "weekly.1.approve_batch" && v.Status == workflows.StatusWaitingApproval
@@ -181,7 +183,7 @@ func TestDevEndToEnd(t *testing.T) {
 	// Deciding over HTTP answers with the updated approval.
 	var decided workflows.ApprovalView
 	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(created.ID, "weekly.1.approve_batch")+"/decision",
-		map[string]any{"decision": "approve", "by": "dana@acme"}, nil, &decided)
+		map[string]any{"decision": "approve"}, bearer(dana), &decided)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, workflows.ApprovalApproved, decided.Status)
 	api.waitFor(created.ID, "the first measurement", func(v workflows.CampaignView) bool {
@@ -348,7 +350,7 @@ func TestPauseAndResumeOverHTTP(t *testing.T) {
 	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
 
 	var paused workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns/"+c.ID+"/pause", map[string]any{"by": "ops@agency", "reason": "client review"}, nil, &paused)
+	resp := api.do("POST", "/v1/campaigns/"+c.ID+"/pause", map[string]any{"reason": "client review"}, nil, &paused)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, workflows.StatusPaused, paused.Status)
 	var p problemBody

@@ -32,7 +32,7 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
 
 	approvalID := workflows.ApprovalID(c.ID, "approve")
-	resp = api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "ann"}, nil, nil)
+	resp = api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, api.base, "ann")), nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	m := scrape(t, d.APIURL)
@@ -75,7 +75,7 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	var link struct {
 		ApproveURL string `json:"approve_url"`
 	}
-	resp = api.do("POST", "/v1/approvals/"+linkID+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme"}}, nil, &link)
+	resp = api.do("POST", "/v1/approvals/"+linkID+"/links", map[string]any{}, bearer(personToken(t, api.base, "dana@acme")), &link)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	resp = api.do("POST", strings.TrimPrefix(link.ApproveURL, d.APIURL), nil, nil, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)

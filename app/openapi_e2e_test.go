@@ -265,9 +265,9 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "GET", "/v1/campaigns/no-such-campaign", "", "", nil), 404)
 
 	approvalID := c.pendingApproval(id)
-	c.expect(c.jsonCall(true, "POST", "/v1/campaigns/"+id+"/pause", map[string]any{"by": "tester", "reason": "conformance"}, nil), 200)
+	c.expect(c.jsonCall(true, "POST", "/v1/campaigns/"+id+"/pause", map[string]any{"reason": "conformance"}, nil), 200)
 	c.expect(c.jsonCall(true, "POST", "/v1/campaigns/"+id+"/pause", nil, nil), 409)
-	c.expect(c.jsonCall(false, "POST", "/v1/campaigns/"+id+"/resume", `{"by":"tester","surprise":1}`, nil), 400)
+	c.expect(c.jsonCall(false, "POST", "/v1/campaigns/"+id+"/resume", `{"reason":"x","surprise":1}`, nil), 400)
 	c.expect(c.jsonCall(true, "POST", "/v1/campaigns/"+id+"/resume", nil, nil), 200)
 	c.expect(c.jsonCall(true, "POST", "/v1/campaigns/no-such-campaign/resume", nil, nil), 404)
 
@@ -278,8 +278,9 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "GET", "/v1/approvals/"+approvalID, "", "", nil), 200)
 	c.expect(c.call(true, "GET", "/v1/approvals/no-such-approval", "", "", nil), 404)
 	c.expect(c.jsonCall(false, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "maybe"}, nil), 422)
-	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "tester", "comment": "ok"}, nil), 200)
-	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "tester"}, nil), 409)
+	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "comment": "ok"}, nil), 200)
+	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "someone-else"}, nil), 403)
+	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, nil), 409)
 
 	// Bulk decisions: a sound request answers 200 with each item's outcome.
 	var bulk struct {
@@ -298,13 +299,16 @@ func TestOpenAPIConformance(t *testing.T) {
 	linked := c.launch("e2e-approve")
 	linkedApproval := c.pendingApproval(linked)
 	linksPath := "/v1/approvals/" + linkedApproval + "/links"
-	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"approver": map[string]any{}}, nil), 422)
-	c.expect(c.jsonCall(false, "POST", linksPath, map[string]any{"approver": map[string]any{"id": "dana@acme"}, "colour": "red"}, nil), 400)
-	c.expect(c.jsonCall(true, "POST", "/v1/approvals/no-such-approval/links", map[string]any{"approver": map[string]any{"id": "dana@acme"}}, nil), 404)
+	dana := bearer(personToken(t, c.base, "dana@acme"))
+	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"approver": map[string]any{}}, nil), 403) // the admin is no approver of it
+	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"approver": map[string]any{"id": "dana@acme"}}, nil), 403)
+	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"ttl": "soon"}, dana), 422)
+	c.expect(c.jsonCall(false, "POST", linksPath, map[string]any{"approver": map[string]any{"id": "dana@acme"}, "colour": "red"}, dana), 400)
+	c.expect(c.jsonCall(true, "POST", "/v1/approvals/no-such-approval/links", map[string]any{}, dana), 404)
 	var links struct {
 		ApproveURL string `json:"approve_url"`
 	}
-	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"approver": map[string]any{"id": "dana@acme"}, "ttl": "1h"}, nil), 201).json(t, &links)
+	c.expect(c.jsonCall(true, "POST", linksPath, map[string]any{"approver": map[string]any{"id": "dana@acme"}, "ttl": "1h"}, dana), 201).json(t, &links)
 	u, err := url.Parse(links.ApproveURL)
 	require.NoError(t, err)
 	approve := u.Path + "?" + u.RawQuery

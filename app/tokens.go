@@ -29,7 +29,7 @@ func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read admin token %s: %w", path, err)
 	}
-	_, secret, err := st.CreateToken(ctx, "dev-admin", server.RoleAdmin, nil)
+	_, secret, err := st.CreateToken(ctx, "dev-admin", server.RoleAdmin, nil, nil)
 	if err != nil {
 		return "", fmt.Errorf("create the dev admin token: %w", err)
 	}
@@ -51,7 +51,7 @@ func BootstrapAdminToken(ctx context.Context, st *store.Store, name string) (str
 	if has {
 		return "", errors.New("an admin token already exists: create more with `greenlight tokens create` using it")
 	}
-	_, secret, err := st.CreateToken(ctx, name, server.RoleAdmin, nil)
+	_, secret, err := st.CreateToken(ctx, name, server.RoleAdmin, nil, nil)
 	if err != nil {
 		return "", fmt.Errorf("create the admin token: %w", err)
 	}

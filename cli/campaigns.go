@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,7 +196,8 @@ func newCampaignsPauseCmd(g *globals, verb string) *cobra.Command {
 		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			body := map[string]string{"by": cmp.Or(os.Getenv("GREENLIGHT_USER"), os.Getenv("USER"), workflows.ChannelCLI), "reason": reason}
+			// Who paused is the token's holder: the API records its name.
+			body := map[string]string{"reason": reason}
 			r := request{method: http.MethodPost, path: campaignPath(args[0]) + "/" + verb, body: body}
 			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
 				_, err := fmt.Fprintf(g.stdout, "Campaign %s is %s\n", c.ID, c.Status)

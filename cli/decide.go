@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +14,6 @@ import (
 type decisionRequest struct {
 	Decision string `json:"decision"`
 	Comment  string `json:"comment,omitempty"`
-	By       string `json:"by"`
 	Role     string `json:"role,omitempty"`
 }
 
@@ -39,10 +36,8 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 			return exactArgs(1)(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Who decides is the token's holder: the API records its name.
 			req.Decision = verb
-			// Read at run time, not as the flag default, so help does not print
-			// whoever happened to run it.
-			req.By = cmp.Or(req.By, os.Getenv("GREENLIGHT_USER"), os.Getenv("USER"), workflows.ChannelCLI)
 			if all.on {
 				return decideAll(cmd, g, all, req)
 			}
@@ -59,8 +54,7 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&req.Comment, "comment", "", "why; kept in the audit log")
-	f.StringVar(&req.By, "by", "", `who decides (default $GREENLIGHT_USER, else $USER, else "cli")`)
-	f.StringVar(&req.Role, "role", "", "the role you decide in, when approvers are named by role")
+	f.StringVar(&req.Role, "role", "", "which of your token's approver roles to decide in (default: the first one the approval accepts)")
 	f.BoolVar(&all.on, "all", false, "decide every pending approval of --client (at most 200 at once)")
 	f.StringVar(&all.client, "client", "", "with --all: the client whose pending approvals to decide")
 	f.StringVar(&all.campaign, "campaign", "", "with --all: only this campaign's approvals")

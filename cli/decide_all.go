@@ -35,7 +35,6 @@ func (f allFilter) check(_ *cobra.Command, args []string) error {
 // bulkRequest is the body of POST /v1/approvals/decisions.
 type bulkRequest struct {
 	Decisions []bulkItem `json:"decisions"`
-	By        string     `json:"by"`
 	Role      string     `json:"role,omitempty"`
 }
 
@@ -80,7 +79,7 @@ func decideAll(cmd *cobra.Command, g *globals, f allFilter, req decisionRequest)
 		_, err := fmt.Fprintf(g.stdout, "No pending approvals for client %s.\n", f.client)
 		return err
 	}
-	body := bulkRequest{By: req.By, Role: req.Role}
+	body := bulkRequest{Role: req.Role}
 	titles := map[string]string{}
 	for _, a := range pending.Items {
 		body.Decisions = append(body.Decisions, bulkItem{ApprovalID: a.ID, Decision: req.Decision, Comment: req.Comment})

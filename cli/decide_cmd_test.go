@@ -21,48 +21,41 @@ const decidedApproval = `{"id":"apr_1","campaign_id":"c_1","client":"acme","step
 func TestApproveSendsDecisionAndChannelHeader(t *testing.T) {
 	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "apr_1", "--comment", "looks good", "--by", "alice")
+	stdout, stderr, code := runCLI(t, api, "approve", "apr_1", "--comment", "looks good")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodPost, got.method)
 	assert.Equal(t, "/v1/approvals/apr_1/decision", got.path)
 	assert.Equal(t, "cli", got.header.Get("Greenlight-Channel"))
 	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
-	assert.JSONEq(t, `{"decision":"approve","comment":"looks good","by":"alice"}`, string(got.body))
+	assert.JSONEq(t, `{"decision":"approve","comment":"looks good"}`, string(got.body), "who decides comes from the token, never the body")
 	for _, want := range []string{"apr_1", "approved", "alice via cli", "looks good"} {
 		assert.Contains(t, stdout, want)
 	}
 }
 
-func TestRejectDefaultsByFromEnvironment(t *testing.T) {
-	tests := []struct {
-		name, greenlightUser, user, want string
-	}{
-		{"GREENLIGHT_USER first", "gina", "unix", "gina"},
-		{"then USER", "", "unix", "unix"},
-		{"else cli", "", "", "cli"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("GREENLIGHT_USER", tt.greenlightUser)
-			t.Setenv("USER", tt.user)
-			api, got := fakeAPI(t, http.StatusOK, decidedApproval)
+// TestDecisionNamesNobody: the CLI never says who decides, whatever the
+// environment holds; the API records the token's holder.
+func TestDecisionNamesNobody(t *testing.T) {
+	t.Setenv("GREENLIGHT_USER", "gina")
+	t.Setenv("USER", "unix")
+	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-			_, stderr, code := runCLI(t, api, "reject", "apr_1")
+	_, stderr, code := runCLI(t, api, "reject", "apr_1")
 
-			require.Equal(t, 0, code, stderr)
-			assert.JSONEq(t, `{"decision":"reject","by":"`+tt.want+`"}`, string(got.body))
-		})
-	}
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, `{"decision":"reject"}`, string(got.body))
+	_, _, code = runCLI(t, api, "reject", "apr_1", "--by", "gina")
+	assert.NotEqual(t, 0, code, "--by is gone: identity comes from the token")
 }
 
 func TestDecideSendsRole(t *testing.T) {
 	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-	_, stderr, code := runCLI(t, api, "approve", "apr_1", "--by", "dana", "--role", "client-lead")
+	_, stderr, code := runCLI(t, api, "approve", "apr_1", "--role", "client-lead")
 
 	require.Equal(t, 0, code, stderr)
-	assert.JSONEq(t, `{"decision":"approve","by":"dana","role":"client-lead"}`, string(got.body))
+	assert.JSONEq(t, `{"decision":"approve","role":"client-lead"}`, string(got.body))
 }
 
 // bulkAPI answers the inbox with pending and the bulk endpoint with results,
@@ -99,14 +92,14 @@ func TestApproveAllDecidesTheClientsPendingApprovals(t *testing.T) {
 		{"approval_id":"apr_1","status":200,"approval":{"id":"apr_1","status":"approved","decided_by":"alice","channel":"cli"}},
 		{"approval_id":"apr_2","status":200,"approval":{"id":"apr_2","status":"pending","quorum":2,"votes":[{"by":"alice","decision":"approve"}]}}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme", "--campaign", "c_1", "--comment", "fine", "--by", "alice")
+	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme", "--campaign", "c_1", "--comment", "fine")
 
 	require.Equal(t, 0, code, stderr)
 	require.Len(t, *got, 2)
 	list, bulk := (*got)[0], (*got)[1]
 	assert.Equal(t, url.Values{"status": {"pending"}, "client": {"acme"}, "campaign_id": {"c_1"}, "limit": {"200"}}, list.query)
 	assert.Equal(t, "cli", bulk.header.Get("Greenlight-Channel"))
-	assert.JSONEq(t, `{"by":"alice","decisions":[
+	assert.JSONEq(t, `{"decisions":[
 		{"approval_id":"apr_1","decision":"approve","comment":"fine"},
 		{"approval_id":"apr_2","decision":"approve","comment":"fine"}]}`, string(bulk.body))
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")

@@ -141,7 +141,8 @@ func newPlaybooksValidateCmd(g *globals) *cobra.Command {
 }
 
 func newPlaybooksRegisterCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var client string
+	cmd := &cobra.Command{
 		Use:   "register FILE",
 		Short: "Register a new version of a playbook; versions are immutable, so a change needs a new version number",
 		Long: `Register a new version of a playbook from its YAML file.
@@ -151,6 +152,10 @@ a version number already registered is refused: campaigns stay pinned to the ver
 they started with, so bump ` + "`version`" + ` in the file to register a change. New
 launches that name no version get the highest version number.
 
+A playbook belongs to one client (--client; a token scoped to one client may leave
+it out), or is shared by every client, which only an admin may register. Once a
+name is registered for an owner, only that owner adds versions.
+
 An invalid file prints FILE:LINE:COLUMN: FIELD: MESSAGE for every error; either
 refusal exits 1.`,
 		Args: exactArgs(1),
@@ -159,6 +164,9 @@ refusal exits 1.`,
 			r, err := playbookFileRequest(file, "/v1/playbooks")
 			if err != nil {
 				return err
+			}
+			if client != "" {
+				r.query = url.Values{"client": {client}}
 			}
 			err = call(cmd.Context(), g, r, func(reg registration) error {
 				what := "registered"
@@ -171,6 +179,8 @@ refusal exits 1.`,
 			return playbookRefused(g, file, err)
 		},
 	}
+	cmd.Flags().StringVar(&client, "client", "", "the client the playbook belongs to (default: the token's only client; none: shared, admins only)")
+	return cmd
 }
 
 // playbookRefused shapes the error of a call that sent the playbook in file: a 422

@@ -32,7 +32,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 
 func newTokensCreateCmd(g *globals) *cobra.Command {
 	var name, role string
-	var clients []string
+	var clients, approvalRoles []string
 	var bootstrap bool
 	cfg := config.Load()
 	cmd := &cobra.Command{
@@ -64,7 +64,8 @@ no admin token exists yet.`,
 			if name == "" || role == "" {
 				return usageError{fmt.Errorf("--name and --role are required (role: %s)", strings.Join(server.Roles, ", "))}
 			}
-			body := map[string]any{"name": name, "role": role, "clients": append([]string{}, clients...)}
+			body := map[string]any{"name": name, "role": role, "clients": append([]string{}, clients...),
+				"approval_roles": append([]string{}, approvalRoles...)}
 			r := request{method: http.MethodPost, path: "/v1/tokens", body: body}
 			return call(cmd.Context(), g, r, func(t server.TokenView) error {
 				fmt.Fprintf(g.stderr, "token %s (%s, %s) created; its secret is shown only this once:\n", t.ID, t.Name, t.Role)
@@ -77,6 +78,7 @@ no admin token exists yet.`,
 	f.StringVar(&name, "name", "", "who the token acts as; recorded as the decider and requester")
 	f.StringVar(&role, "role", "", "admin, operator, approver or viewer")
 	f.StringArrayVar(&clients, "client", nil, "limit the token to this client (repeatable); none = every client")
+	f.StringArrayVar(&approvalRoles, "approval-role", nil, "an approver role the holder decides in, e.g. agency-lead (repeatable)")
 	f.BoolVar(&bootstrap, "admin-bootstrap", false, "create the first admin token directly in the database")
 	cfg.BindFlags(f, config.FlagDataDir)
 	return cmd
@@ -90,13 +92,13 @@ func newTokensListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r := request{method: http.MethodGet, path: "/v1/tokens"}
 			return call(cmd.Context(), g, r, func(l tokenList) error {
-				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "CREATED", "REVOKED")
+				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "APPROVER ROLES", "CREATED", "REVOKED")
 				for _, tok := range l.Items {
 					revoked := ""
 					if tok.RevokedAt != nil {
 						revoked = tok.RevokedAt.Local().Format(time.DateTime)
 					}
-					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"),
+					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"), cmp.Or(strings.Join(tok.ApprovalRoles, ","), "-"),
 						tok.CreatedAt.Local().Format(time.DateTime), revoked)
 				}
 				return t.flush()

@@ -15,13 +15,13 @@ func TestTokensCreatePrintsTheSecretOnce(t *testing.T) {
 	api, got := fakeAPI(t, http.StatusCreated, `{"id":"tok_1","name":"dana@acme","role":"approver","clients":["acme"],
 		"created_at":"2026-03-01T10:00:00Z","token":"glt_secret"}`)
 
-	stdout, stderr, code := runCLI(t, api, "tokens", "create", "--name", "dana@acme", "--role", "approver", "--client", "acme")
+	stdout, stderr, code := runCLI(t, api, "tokens", "create", "--name", "dana@acme", "--role", "approver", "--client", "acme", "--approval-role", "client-lead")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "POST /v1/tokens", got.method+" "+got.path)
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(got.body, &body))
-	assert.Equal(t, map[string]any{"name": "dana@acme", "role": "approver", "clients": []any{"acme"}}, body)
+	assert.Equal(t, map[string]any{"name": "dana@acme", "role": "approver", "clients": []any{"acme"}, "approval_roles": []any{"client-lead"}}, body)
 	assert.Equal(t, "glt_secret\n", stdout, "only the secret on stdout, for $(…)")
 	assert.Contains(t, stderr, "shown only this once")
 }

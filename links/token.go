@@ -42,6 +42,10 @@ type LinkClaims struct {
 	Decision   string   `json:"dec"`
 	ExpiresAt  int64    `json:"exp"` // Unix seconds
 	ID         string   `json:"jti"` // random; the single-use record's key
+	// Token is the id of the API token that minted the link for its own holder:
+	// the link stops working when that token is revoked. Links the worker signs
+	// for reminders have none.
+	Token string `json:"tok,omitempty"`
 }
 
 // Expires is the claims' expiry as a time.
@@ -118,13 +122,17 @@ func linkMAC(secret []byte, body string) []byte {
 	return m.Sum(nil)
 }
 
-// URLs signs an approve and a reject link for one approver of an approval, valid
-// for ttl from now, under base (the API's public URL).
-func URLs(secret []byte, base, approvalID string, who Approver, ttl time.Duration, now time.Time) (approve, reject string, expires time.Time, err error) {
+// URLs signs an approve and a reject link for the approval and approver that
+// claims name (and its minting Token, if any), valid for ttl from now, under base
+// (the API's public URL).
+func URLs(secret []byte, base string, claims LinkClaims, ttl time.Duration, now time.Time) (approve, reject string, expires time.Time, err error) {
 	expires = now.Add(ttl).Truncate(time.Second).UTC()
+	approvalID := claims.ApprovalID
 	out := map[string]string{}
 	for _, d := range []string{DecisionApprove, DecisionReject} {
-		tok, err := SignLink(secret, LinkClaims{ApprovalID: approvalID, Approver: who, Decision: d, ExpiresAt: expires.Unix(), ID: NewLinkID()})
+		c := claims
+		c.Decision, c.ExpiresAt, c.ID = d, expires.Unix(), NewLinkID()
+		tok, err := SignLink(secret, c)
 		if err != nil {
 			return "", "", time.Time{}, err
 		}

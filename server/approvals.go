@@ -133,6 +133,10 @@ func (s *Server) decideApproval(c *gin.Context) {
 	if !validDecision(c, req.Decision) {
 		return
 	}
+	if ref := notSomeoneElse(ctx, req.By); ref != nil {
+		ref.write(c)
+		return
+	}
 	id := c.Param("id")
 	// Answer unknown and settled approvals before queueing behind other deciders.
 	if _, ref := s.pendingApproval(ctx, id); ref != nil {
@@ -141,7 +145,7 @@ func (s *Server) decideApproval(c *gin.Context) {
 	}
 	sig := workflows.ApprovalSignal{
 		ApprovalID: id, Decision: req.Decision, By: actor(ctx, req.By, "api"),
-		Role: strings.TrimSpace(req.Role), Comment: req.Comment, Channel: channelOf(c), Edits: req.Edits,
+		Role: req.Role, Comment: req.Comment, Channel: channelOf(c), Edits: req.Edits,
 	}
 	v, ref := s.decide(ctx, sig, nil)
 	if ref != nil {
@@ -185,6 +189,18 @@ func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTur
 	a, ref := s.pendingApproval(ctx, sig.ApprovalID)
 	if ref != nil {
 		return none, ref
+	}
+	if callerOf(ctx) != nil {
+		// A token's decision: its role comes from the token. (A link's decision
+		// has no caller; its role is the one the link was signed for.)
+		allowed, err := parseApprovers(a)
+		if err != nil {
+			s.log.ErrorContext(ctx, "could not read the approval's approvers", "approval", a.ID, "error", err)
+			return none, refuseInternal("could not read who may decide the approval")
+		}
+		if sig.Role, ref = approvalRole(ctx, allowed, sig.Role); ref != nil {
+			return none, ref
+		}
 	}
 	// A campaign whose worker is down cannot answer; say so rather than hang.
 	uctx, ucancel := context.WithTimeout(ctx, decisionTimeout)
@@ -247,7 +263,7 @@ func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approva
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
-		return nil, refuseInternal("could not read the approval")
+		return nil, refuseStore(err, "could not read the approval")
 	}
 	// Every decision and link passes here: another client's approval is absent.
 	if !visible(ctx, a.ClientID) {

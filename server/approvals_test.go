@@ -200,7 +200,7 @@ func TestCreateLinks(t *testing.T) {
 		"no approver":      {"/v1/approvals/c1.approve/links", `{"ttl":"1h"}`, 422, "link request"},
 		"bad ttl":          {"/v1/approvals/c1.approve/links", `{"approver":{"id":"dana@acme"},"ttl":"soon"}`, 422, "link request"},
 		"ttl too long":     {"/v1/approvals/c1.approve/links", `{"approver":{"id":"dana@acme"},"ttl":"90d"}`, 422, "link request"},
-		"not an approver":  {"/v1/approvals/c1.approve/links", `{"approver":{"id":"eve@acme"}}`, 422, "link request"},
+		"not an approver":  {"/v1/approvals/c1.approve/links", `{"approver":{"id":"eve@acme"}}`, 422, "eve@acme may not decide approval c1.approve"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec, body := api.call("POST", tc.path, "application/json", tc.body)

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/workflows"
 )
 
 // Roles an API token can have, from most to least powerful.
@@ -30,17 +31,19 @@ const (
 	rightRead      right = "read"      // list and get playbooks, campaigns, approvals
 	rightLaunch    right = "launch"    // start campaigns
 	rightControl   right = "control"   // cancel, pause, resume
-	rightPlaybooks right = "playbooks" // register playbook versions
-	rightDecide    right = "decide"    // approve and reject
-	rightLinks     right = "links"     // mint one-click links
+	rightPlaybooks right = "playbooks" // register playbook versions (for its clients; shared ones: admin)
+	rightShared    right = "shared"    // register shared playbooks, used by every client
+	rightDecide    right = "decide"    // approve and reject as oneself, and mint one's own links
 	rightReports   right = "reports"   // the let-go report
 	rightTokens    right = "tokens"    // create, list and revoke tokens
 )
 
-// roleRights is the whole permission model in one table, so a review reads it at once.
+// roleRights is the whole permission model in one table, so a review reads it at
+// once. What a right reaches is narrowed further by the token's clients, and who a
+// decision is recorded as (and in which approver role) comes from the token alone.
 var roleRights = map[string][]right{
-	RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightLinks, rightReports, rightTokens},
-	RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightLinks, rightReports},
+	RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens},
+	RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports},
 	RoleApprover: {rightRead, rightDecide, rightReports},
 	RoleViewer:   {rightRead, rightReports},
 }
@@ -52,9 +55,11 @@ const probUnauthorized = "/problems/unauthorized"
 
 // caller is who sent a request, from its token.
 type caller struct {
-	name    string
-	role    string
-	clients []string // empty: every client
+	tokenID       string
+	name          string
+	role          string
+	clients       []string // empty: every client
+	approvalRoles []string // approver roles the holder decides in
 }
 
 func (c *caller) admin() bool { return c.role == RoleAdmin }
@@ -96,22 +101,61 @@ func scopeFilter(ctx context.Context, requested string) (clientIDs []string) {
 	return c.clients
 }
 
-// actor is the name a request acts as: the token's name, or for an admin (who
-// acts for others, e.g. from a chat bot) the name it gives; without auth, the
-// given name or fallback as before.
+// actor is the name a request acts as: the token's name. Without auth (tests
+// of the open API) the given name, or fallback.
 func actor(ctx context.Context, given, fallback string) string {
-	given = strings.TrimSpace(given)
 	c := callerOf(ctx)
 	switch {
-	case c == nil && given != "":
-		return given
-	case c == nil:
-		return fallback
-	case c.admin() && given != "":
-		return given
-	default:
+	case c != nil:
 		return c.name
+	case strings.TrimSpace(given) != "":
+		return strings.TrimSpace(given)
 	}
+	return fallback
+}
+
+// notSomeoneElse refuses a body `by` that names anyone but the caller: who acts is
+// the token's holder, never what a request says, admins included (an admin who
+// must act for a person makes that person a token, which is on record).
+func notSomeoneElse(ctx context.Context, given string) *refusal {
+	c := callerOf(ctx)
+	given = strings.TrimSpace(given)
+	if c == nil || given == "" || given == c.name {
+		return nil
+	}
+	return refuseForbidden("`by` names %s, but this token acts as %s: decisions and changes are recorded as the token's holder; leave `by` out", given, c.name)
+}
+
+// approvalRole is the approver role the caller decides in on an approval whose
+// approvers are allowed: the requested one if the token holds it, else the
+// first role among the approvers that the token holds, else none (the caller may
+// still be named by id). Roles come from the token, never from the request.
+// Without auth the requested role stands, as before tokens existed.
+func approvalRole(ctx context.Context, allowed []workflows.Approver, requested string) (string, *refusal) {
+	requested = strings.TrimSpace(requested)
+	c := callerOf(ctx)
+	if c == nil {
+		return requested, nil
+	}
+	if requested != "" {
+		if !slices.Contains(c.approvalRoles, requested) {
+			return "", refuseForbidden("this token does not hold the approver role %q (it holds %s); an admin gives roles to tokens", requested, describeRoles(c.approvalRoles))
+		}
+		return requested, nil
+	}
+	for _, a := range allowed {
+		if a.Role != "" && slices.Contains(c.approvalRoles, a.Role) {
+			return a.Role, nil
+		}
+	}
+	return "", nil
+}
+
+func describeRoles(roles []string) string {
+	if len(roles) == 0 {
+		return "none"
+	}
+	return strings.Join(roles, ", ")
 }
 
 // requester is recorded as a campaign's RequestedBy, who may then not approve
@@ -150,7 +194,6 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		}
 		if err != nil {
 			s.internal(c, "could not check the API token", err)
-			c.Abort()
 			return
 		}
 		if t.Revoked() {
@@ -161,7 +204,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			// Losing a last-used time is no reason to refuse the request.
 			s.log.WarnContext(ctx, "could not record a token's use", "token", t.ID, "error", err)
 		}
-		who := &caller{name: t.Name, role: t.Role, clients: t.ClientList()}
+		who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList()}
 		c.Request = c.Request.WithContext(context.WithValue(ctx, callerKey{}, who))
 		c.Next()
 	}

@@ -53,6 +53,10 @@ func (s *Server) decideMany(c *gin.Context) {
 		invalid(c, "the bulk decision request has problems", probs...)
 		return
 	}
+	if ref := notSomeoneElse(c.Request.Context(), req.By); ref != nil {
+		ref.write(c)
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), bulkBudget)
 	defer cancel()
 	by, role, channel := actor(ctx, req.By, "api"), strings.TrimSpace(req.Role), channelOf(c)

@@ -75,7 +75,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		problem(c, http.StatusForbidden, probForbidden, "Forbidden", "this token may not launch campaigns for client "+req.Client)
 		return
 	}
-	row, pb, err := s.findPlaybook(ctx, req.Playbook, req.Version)
+	row, pb, err := s.launchPlaybook(ctx, req.Playbook, req.Version, req.Client)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			invalid(c, "unknown playbook", playbooks.Problem{Field: "playbook", Message: err.Error()})
@@ -151,7 +151,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	if created {
 		_ = s.store.AppendAudit(ctx, store.AuditEvent{
 			DedupKey: camp.ID + "/launch", CampaignID: camp.ID, Kind: "campaign.launched",
-			Actor: "api", Channel: channelOf(c), At: now,
+			Actor: actor(ctx, "", "api"), Channel: channelOf(c), At: now,
 			Detail: fmt.Sprintf(`{"playbook":%q,"version":%d}`, pb.Name, pb.Version),
 		})
 	}
@@ -250,16 +250,26 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
 		return
 	}
-	err := s.temporal.CancelWorkflow(c.Request.Context(), camp.WorkflowID, "")
+	ctx := c.Request.Context()
+	err := s.temporal.CancelWorkflow(ctx, camp.WorkflowID, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		conflict(c, fmt.Sprintf("campaign %s is no longer running", camp.ID))
 		return
 	}
 	if err != nil {
-		s.log.ErrorContext(c.Request.Context(), "cancel failed", "campaign", camp.ID, "error", err)
+		s.log.ErrorContext(ctx, "cancel failed", "campaign", camp.ID, "error", err)
 		unavailable(c, "Temporal did not accept the cancellation; try again")
 		return
+	}
+	// Temporal's cancellation carries no identity, so who asked for it is
+	// recorded here; the workflow records the cancellation itself.
+	now := time.Now().UTC()
+	if err := s.store.AppendAudit(ctx, store.AuditEvent{
+		DedupKey: fmt.Sprintf("%s/cancel/%d", camp.ID, now.UnixNano()), CampaignID: camp.ID, Kind: "campaign.cancel_requested",
+		Actor: actor(ctx, "", "api"), Channel: channelOf(c), At: now,
+	}); err != nil {
+		s.log.WarnContext(ctx, "could not record who canceled", "campaign", camp.ID, "error", err)
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": camp.ID, "workflow_id": camp.WorkflowID, "status": "canceling"})
 }
@@ -277,6 +287,10 @@ func (s *Server) resumeCampaign(c *gin.Context) { s.setPaused(c, workflows.Updat
 func (s *Server) setPaused(c *gin.Context, update string) {
 	var req pauseRequest
 	if c.Request.ContentLength != 0 && !decodeJSON(c, &req) {
+		return
+	}
+	if ref := notSomeoneElse(c.Request.Context(), req.By); ref != nil {
+		ref.write(c)
 		return
 	}
 	camp, ok := s.campaignOr404(c)

@@ -23,10 +23,17 @@ import (
 	"github.com/greenlight/greenlight/workflows"
 )
 
-// Signed one-click links: POST /v1/approvals/{id}/links mints one link per
-// decision for one approver; GET …/decision?token= shows a page that confirms;
-// POST …/decision?token= decides, with no other credentials, exactly what the
-// link says, once.
+// Signed one-click links: POST /v1/approvals/{id}/links mints an approve and a
+// reject link for the caller itself; GET …/decision?token= shows a page that
+// confirms; POST …/decision?token= decides, with no other credentials, exactly what
+// the link says, once.
+//
+// A link acts as the person it names, so it is only ever handed to that person:
+// the API mints links for the caller (to use on a phone, or to forward to no one),
+// never for someone else, admins included; links for other approvers are signed by
+// the worker into the reminders delivered to them. Minting checks everything a
+// direct decision would (client scope, approvers, the requester rule), so a link
+// never lets anyone decide what they could not decide directly.
 
 const (
 	defaultLinkTTL = 72 * time.Hour
@@ -34,6 +41,9 @@ const (
 )
 
 type linkRequest struct {
+	// Approver may repeat the caller (its id, or one of its token's approver
+	// roles); anyone else is refused. Omitted, the link is for the caller in the
+	// first of its roles the approval accepts.
 	Approver workflows.Approver `json:"approver"`
 	TTL      string             `json:"ttl,omitempty"` // e.g. "72h", "3d"; default 72h
 }
@@ -45,8 +55,7 @@ type linkResponse struct {
 	Approver   workflows.Approver `json:"approver"`
 }
 
-// createLinks mints an approve link and a reject link for one approver.
-// TODO(auth): once the API has tokens this needs an operator's.
+// createLinks mints an approve link and a reject link for the caller.
 func (s *Server) createLinks(c *gin.Context) {
 	ctx := c.Request.Context()
 	if !s.linksOn(c) {
@@ -57,7 +66,7 @@ func (s *Server) createLinks(c *gin.Context) {
 		return
 	}
 	req.Approver.ID, req.Approver.Role = strings.TrimSpace(req.Approver.ID), strings.TrimSpace(req.Approver.Role)
-	ttl, probs := req.validate()
+	ttl, probs := req.validate(callerOf(ctx) != nil)
 	if len(probs) > 0 {
 		invalid(c, "the link request has problems", probs...)
 		return
@@ -72,22 +81,67 @@ func (s *Server) createLinks(c *gin.Context) {
 		s.internal(c, "could not read who may decide the approval", err)
 		return
 	}
-	if !mayDecide(allowed, req.Approver) {
-		invalid(c, "the link request has problems", playbooks.Problem{Field: "approver",
-			Message: fmt.Sprintf("%s may not decide approval %s; its approvers are %s", describeApprover(req.Approver), a.ID, describeApprovers(allowed))})
+	who, ref := linkApprover(ctx, a, allowed, req.Approver)
+	if ref != nil {
+		ref.write(c)
 		return
 	}
-	approve, reject, exp, err := links.URLs(s.linkKey, s.baseURL(c), a.ID, links.Approver(req.Approver), ttl, time.Now())
+	claims := links.LinkClaims{ApprovalID: a.ID, Approver: links.Approver(who)}
+	if caller := callerOf(ctx); caller != nil {
+		claims.Token = caller.tokenID
+	}
+	approve, reject, exp, err := links.URLs(s.linkKey, s.baseURL(c), claims, ttl, time.Now())
 	if err != nil {
 		s.internal(c, "could not sign the link", err)
 		return
 	}
-	c.JSON(http.StatusCreated, linkResponse{ApproveURL: approve, RejectURL: reject, ExpiresAt: exp, Approver: req.Approver})
+	now := time.Now().UTC()
+	if err := s.store.AppendAudit(ctx, store.AuditEvent{
+		DedupKey: fmt.Sprintf("%s/link/%d", a.ID, now.UnixNano()), CampaignID: a.CampaignID, ApprovalID: a.ID,
+		Kind: "approval.link_minted", Actor: actor(ctx, who.ID, "api"), Channel: channelOf(c), At: now,
+		Detail: fmt.Sprintf(`{"expires_at":%q,"role":%q}`, exp.Format(time.RFC3339), who.Role),
+	}); err != nil {
+		s.internal(c, "could not record the link", err)
+		return
+	}
+	c.JSON(http.StatusCreated, linkResponse{ApproveURL: approve, RejectURL: reject, ExpiresAt: exp, Approver: who})
 }
 
-func (req linkRequest) validate() (time.Duration, []playbooks.Problem) {
+// linkApprover is who a link is minted for: the caller, in an approver role its
+// token holds. It refuses, before anything is signed, whatever a direct decision
+// by the caller would be refused for. Without auth (tests of the open API) the
+// requested approver stands if the approval accepts it.
+func linkApprover(ctx context.Context, a *store.Approval, allowed []workflows.Approver, req workflows.Approver) (workflows.Approver, *refusal) {
+	caller := callerOf(ctx)
+	if caller == nil {
+		if !mayDecide(allowed, req) {
+			return req, refuseInvalid("%s may not decide approval %s; its approvers are %s", describeApprover(req), a.ID, describeApprovers(allowed))
+		}
+		return req, nil
+	}
+	if req.ID != "" && req.ID != caller.name {
+		return req, refuseForbidden("a link acts as the person it names, so the API mints links only for the caller (%s), never for %s; "+
+			"links for other approvers go out in the reminders delivered to them", caller.name, req.ID)
+	}
+	role, ref := approvalRole(ctx, allowed, req.Role)
+	if ref != nil {
+		return req, ref
+	}
+	who := workflows.Approver{ID: caller.name, Role: role}
+	if !mayDecide(allowed, who) {
+		return who, refuseForbidden("%s may not decide approval %s; its approvers are %s", describeApprover(who), a.ID, describeApprovers(allowed))
+	}
+	if a.RequestedBy != "" && a.RequestedBy == caller.name {
+		return who, refuseForbidden("%s requested this campaign, so it may not approve its steps, by link or otherwise", caller.name)
+	}
+	return who, nil
+}
+
+// validate checks the request's shape; with a caller the approver may be left
+// out (the link is for the caller).
+func (req linkRequest) validate(hasCaller bool) (time.Duration, []playbooks.Problem) {
 	var probs []playbooks.Problem
-	if req.Approver.ID == "" && req.Approver.Role == "" {
+	if !hasCaller && req.Approver.ID == "" && req.Approver.Role == "" {
 		probs = append(probs, playbooks.Problem{Field: "approver", Message: "is required: give an id, a role, or both"})
 	}
 	ttl := defaultLinkTTL
@@ -262,7 +316,7 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (LinkClaims, *
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
-		return claims, refuseInternal("could not read the approval")
+		return claims, refuseStore(err, "could not read the approval")
 	}
 	allowed, err := parseApprovers(a)
 	if err != nil {
@@ -271,6 +325,17 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (LinkClaims, *
 	}
 	if !mayDecide(allowed, workflows.Approver(claims.Approver)) {
 		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(workflows.Approver(claims.Approver)))
+	}
+	if claims.Token != "" {
+		// A link minted through the API lives no longer than the token that minted it.
+		t, err := s.store.GetToken(ctx, claims.Token)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && t.Revoked():
+			return claims, refuse(http.StatusUnauthorized, probLinkInvalid, "Link not valid", "the token that made this link was revoked; ask for a new link")
+		case err != nil:
+			s.log.ErrorContext(ctx, "could not read the link's token", "approval", id, "error", err)
+			return claims, refuseStore(err, "could not check the link")
+		}
 	}
 	return claims, nil
 }

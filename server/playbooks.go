@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,29 +22,49 @@ type playbookSummary struct {
 	Description string `json:"description"`
 	Builtin     bool   `json:"builtin"`
 	Versions    []int  `json:"versions"`
+	// Client owns the playbook; absent, it is shared by every client.
+	Client string `json:"client,omitempty"`
+}
+
+// Playbook ownership: a playbook name has one owner, fixed by its first
+// registration: a client, or no one (shared by every client). A client's
+// playbooks are seen, registered and launched only within that client's scope;
+// shared ones (the built-ins among them) are seen by everyone and changed only
+// by admins. So no launch can pick up a version that someone outside its
+// client registered, and nobody outside a client can change what its
+// campaigns run.
+
+// playbookVisible says whether the caller may see a playbook owned by client.
+func playbookVisible(ctx context.Context, client string) bool {
+	return client == "" || visible(ctx, client)
 }
 
 func (s *Server) listPlaybooks(c *gin.Context) {
-	all, err := s.store.ListPlaybooks(c.Request.Context())
+	ctx := c.Request.Context()
+	all, err := s.store.ListPlaybooks(ctx)
 	if err != nil {
 		s.internal(c, "could not list playbooks", err)
 		return
 	}
 	items := []playbookSummary{}
 	for _, p := range all { // ordered by name, then version
+		if !playbookVisible(ctx, p.Client) {
+			continue
+		}
 		if n := len(items); n > 0 && items[n-1].Name == p.Name {
 			last := &items[n-1]
 			last.Version, last.Description, last.Builtin = p.Version, p.Description, p.Builtin
 			last.Versions = append(last.Versions, p.Version)
 			continue
 		}
-		items = append(items, playbookSummary{Name: p.Name, Version: p.Version, Description: p.Description, Builtin: p.Builtin, Versions: []int{p.Version}})
+		items = append(items, playbookSummary{Name: p.Name, Version: p.Version, Description: p.Description, Builtin: p.Builtin, Versions: []int{p.Version}, Client: p.Client})
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 type playbookDetail struct {
 	*playbooks.Playbook
+	Client    string    `json:"client,omitempty"` // owner; absent: shared
 	Builtin   bool      `json:"builtin"`
 	Digest    string    `json:"digest"`
 	Source    string    `json:"source"`
@@ -67,13 +88,21 @@ func (s *Server) getPlaybook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, playbookDetail{Playbook: pb, Builtin: row.Builtin, Digest: row.Digest, Source: row.Source, CreatedAt: row.CreatedAt})
+	c.JSON(http.StatusOK, detailOf(row, pb))
 }
 
-// loadPlaybook fetches and parses a registered version (0 = latest), answering 404
-// itself when there is none.
+func detailOf(row *store.Playbook, pb *playbooks.Playbook) playbookDetail {
+	return playbookDetail{Playbook: pb, Client: row.Client, Builtin: row.Builtin, Digest: row.Digest, Source: row.Source, CreatedAt: row.CreatedAt}
+}
+
+// loadPlaybook fetches and parses a registered version (0 = latest) the caller
+// may see, answering 404 itself when there is none.
 func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, bool) {
-	row, pb, err := s.findPlaybook(c.Request.Context(), name, version)
+	ctx := c.Request.Context()
+	row, pb, err := s.findPlaybook(ctx, name, version)
+	if err == nil && !playbookVisible(ctx, row.Client) {
+		err = store.ErrNotFound // another client's playbook is absent, as its campaigns are
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound) && version > 0:
 		notFound(c, "playbook "+name+" has no version "+strconv.Itoa(version))
@@ -86,6 +115,16 @@ func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.
 		return row, pb, true
 	}
 	return nil, nil, false
+}
+
+// launchPlaybook is findPlaybook for a launch for client: a playbook another
+// client owns is missing, as if it were never registered.
+func (s *Server) launchPlaybook(ctx context.Context, name string, version int, client string) (*store.Playbook, *playbooks.Playbook, error) {
+	row, pb, err := s.findPlaybook(ctx, name, version)
+	if err == nil && row.Client != "" && row.Client != client {
+		return nil, nil, fmt.Errorf("no playbook named %q for client %s: %w", name, client, store.ErrNotFound)
+	}
+	return row, pb, err
 }
 
 // findPlaybook fetches and parses a registered version (0 = latest); a missing
@@ -142,12 +181,20 @@ type playbookRegistration struct {
 }
 
 // registerPlaybook stores a new version of a playbook from its YAML body, whatever
-// the Content-Type says. Versions are immutable because campaigns stay pinned to the
+// the Content-Type says, for the client named by ?client= (see ownership above).
+// Versions are immutable because campaigns stay pinned to the
 // version they started with, for months: the same bytes again answer 200 with the
 // stored version (a retry is safe), other bytes under a used number answer 409.
 // Any unused number is accepted, even one below the latest; "latest" is always the
 // highest number, so registering an old number never changes what new launches get.
 func (s *Server) registerPlaybook(c *gin.Context) {
+	if !onlyQuery(c, "client") {
+		return
+	}
+	owner, ok := registrationOwner(c)
+	if !ok {
+		return
+	}
 	pb, body, ok := s.parsePlaybookBody(c)
 	if !ok {
 		return
@@ -156,8 +203,12 @@ func (s *Server) registerPlaybook(c *gin.Context) {
 	// Builtin stays false even for a built-in name: only the binary's own YAML is
 	// built in, and the row says where a version came from.
 	created, err := s.store.RegisterPlaybook(ctx, store.Playbook{
-		Name: pb.Name, Version: pb.Version, Description: pb.Description, Source: string(body),
+		Name: pb.Name, Version: pb.Version, Description: pb.Description, Source: string(body), Client: owner,
 	})
+	if errors.Is(err, store.ErrOwned) {
+		s.ownedElsewhere(c, pb.Name)
+		return
+	}
 	if errors.Is(err, store.ErrConflict) {
 		conflict(c, s.immutableDetail(ctx, pb.Name, pb.Version))
 		return
@@ -175,13 +226,58 @@ func (s *Server) registerPlaybook(c *gin.Context) {
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.log.InfoContext(ctx, "playbook registered", "playbook", pb.Name, "version", pb.Version, "digest", row.Digest)
+		s.log.InfoContext(ctx, "playbook registered", "playbook", pb.Name, "version", pb.Version, "client", owner,
+			"by", actor(ctx, "", "api"), "digest", row.Digest)
 	}
 	c.Header("Location", playbookLocation(pb.Name, pb.Version))
-	c.JSON(status, playbookRegistration{
-		playbookDetail: playbookDetail{Playbook: stored, Builtin: row.Builtin, Digest: row.Digest, Source: row.Source, CreatedAt: row.CreatedAt},
-		Created:        created,
-	})
+	c.JSON(status, playbookRegistration{playbookDetail: detailOf(row, stored), Created: created})
+}
+
+// registrationOwner is the client a registration is for: ?client=, which must be
+// in the caller's scope; else the caller's only client; else shared, which only
+// a caller with the shared right (admins) may register.
+func registrationOwner(c *gin.Context) (string, bool) {
+	ctx := c.Request.Context()
+	who := callerOf(ctx)
+	client := strings.TrimSpace(c.Query("client"))
+	switch {
+	case client != "" && !clientPattern.MatchString(client):
+		invalid(c, "the registration has problems", playbooks.Problem{Field: "client", Message: "must be 1-64 lower-case letters, digits, dots, dashes or underscores"})
+		return "", false
+	case client != "" && !visible(ctx, client):
+		problem(c, http.StatusForbidden, probForbidden, "Forbidden", "this token may not register playbooks for client "+client)
+		return "", false
+	case client != "":
+		return client, true
+	case who == nil || who.may(rightShared):
+		return "", true
+	case len(who.clients) == 1:
+		return who.clients[0], true
+	}
+	invalid(c, "the registration has problems", playbooks.Problem{Field: "client",
+		Message: "is required: name the client the playbook is for (?client=); shared playbooks, used by every client, are registered by admins"})
+	return "", false
+}
+
+// ownedElsewhere answers a registration under a name another owner holds: 403 for
+// a shared playbook, 409 for another client's name (without saying which client,
+// unless the caller may see it).
+func (s *Server) ownedElsewhere(c *gin.Context, name string) {
+	ctx := c.Request.Context()
+	row, err := s.store.GetPlaybook(ctx, name, 0)
+	if err != nil {
+		s.internal(c, "could not read the playbook's owner", err)
+		return
+	}
+	switch {
+	case row.Client == "":
+		problem(c, http.StatusForbidden, probForbidden, "Forbidden", fmt.Sprintf(
+			"playbook %s is shared by every client, so only an admin registers its versions; register your own under another name", name))
+	case visible(ctx, row.Client):
+		conflict(c, fmt.Sprintf("playbook %s belongs to client %s; register it for that client (?client=%s) or under another name", name, row.Client, row.Client))
+	default:
+		conflict(c, fmt.Sprintf("the name %s is taken by another client's playbook; register yours under another name", name))
+	}
 }
 
 // immutableDetail explains a refused re-registration and, when the store can say,

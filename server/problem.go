@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
 )
 
 // Problem is an RFC 9457 problem document; every error the API returns is one.
@@ -62,9 +64,18 @@ func unavailable(c *gin.Context, detail string) {
 	problem(c, http.StatusServiceUnavailable, probUnavailable, "Service unavailable", detail)
 }
 
-// internal hides the cause from the caller but logs it.
+// retryAfterStore is what a caller is told to wait while the database is out of reach.
+const retryAfterStore = 5 * time.Second
+
+// internal hides the cause from the caller but logs it. A database that cannot be
+// reached is not a defect: that answers 503 with Retry-After, so clients and load
+// balancers wait and retry.
 func (s *Server) internal(c *gin.Context, msg string, err error) {
 	s.log.ErrorContext(c.Request.Context(), msg, "error", err, "path", c.Request.URL.Path)
+	if store.Unavailable(err) {
+		refuseUnavailable(retryAfterStore, "%s: the database is not reachable; try again", msg).write(c)
+		return
+	}
 	problem(c, http.StatusInternalServerError, probInternal, "Internal error", msg)
 }
 

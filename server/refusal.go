@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/store"
 )
 
 // Problem types of decisions and signed links (the general ones are in problem.go).
@@ -46,6 +48,15 @@ func refuseInvalid(format string, a ...any) *refusal {
 
 func refuseInternal(format string, a ...any) *refusal {
 	return refuse(http.StatusInternalServerError, probInternal, "Internal error", format, a...)
+}
+
+// refuseStore is a failed read or write: 503 while the database is out of reach,
+// else 500.
+func refuseStore(err error, msg string) *refusal {
+	if store.Unavailable(err) {
+		return refuseUnavailable(retryAfterStore, "%s: the database is not reachable; try again", msg)
+	}
+	return refuseInternal("%s", msg)
 }
 
 // refuseUnavailable says the decision could not be taken now and may be tried again.

@@ -127,7 +127,8 @@ func (s *Server) routes() {
 	// A signed link opens a page that confirms; it never decides on GET, because
 	// mail scanners fetch every link in a message.
 	v1.GET("/approvals/:id/decision", s.linkPage)
-	v1.POST("/approvals/:id/links", s.allow(rightLinks), s.createLinks)
+	// A link acts as the person it names, so it is minted only for the caller.
+	v1.POST("/approvals/:id/links", decide, s.createLinks)
 
 	v1.GET("/reports/approvals", reports, s.approvalsReport)
 

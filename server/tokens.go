@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -14,32 +15,38 @@ import (
 
 // TokenView is an API token as the API shows it: never its secret or hash.
 type TokenView struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	Clients    []string   `json:"clients"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Role    string   `json:"role"`
+	Clients []string `json:"clients"`
+	// ApprovalRoles are the approver roles the holder decides in.
+	ApprovalRoles []string   `json:"approval_roles"`
+	CreatedAt     time.Time  `json:"created_at"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
 	// Token is the secret, present only in the answer that created it.
 	Token string `json:"token,omitempty"`
 }
 
 func tokenView(t *store.APIToken) TokenView {
-	clients := t.ClientList()
+	clients, roles := t.ClientList(), t.ApprovalRoleList()
 	if clients == nil {
 		clients = []string{}
 	}
+	if roles == nil {
+		roles = []string{}
+	}
 	return TokenView{
-		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients,
+		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients, ApprovalRoles: roles,
 		CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
 	}
 }
 
 type tokenRequest struct {
-	Name    string   `json:"name"`
-	Role    string   `json:"role"`
-	Clients []string `json:"clients"`
+	Name          string   `json:"name"`
+	Role          string   `json:"role"`
+	Clients       []string `json:"clients"`
+	ApprovalRoles []string `json:"approval_roles"`
 }
 
 func (req tokenRequest) problems() []playbooks.Problem {
@@ -55,6 +62,13 @@ func (req tokenRequest) problems() []playbooks.Problem {
 			probs = append(probs, playbooks.Problem{Field: "clients", Message: "client " + c + " is not a valid client id"})
 		}
 	}
+	for _, r := range req.ApprovalRoles {
+		// Roles are matched exactly against a playbook's approvers, so stray
+		// spaces would make a role that never matches.
+		if r == "" || len(r) > 100 || strings.TrimSpace(r) != r {
+			probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: fmt.Sprintf("%q is not a valid role: 1-100 characters, no surrounding spaces", r)})
+		}
+	}
 	return probs
 }
 
@@ -68,7 +82,7 @@ func (s *Server) createToken(c *gin.Context) {
 		invalid(c, "the token request has problems", probs...)
 		return
 	}
-	t, secret, err := s.store.CreateToken(c.Request.Context(), req.Name, req.Role, req.Clients)
+	t, secret, err := s.store.CreateToken(c.Request.Context(), req.Name, req.Role, req.Clients, req.ApprovalRoles)
 	if err != nil {
 		s.internal(c, "could not create the token", err)
 		return

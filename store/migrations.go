@@ -25,6 +25,7 @@ var migrations = []migration{
 	{Version: 1, Name: "initial schema", Up: migrateInitialSchema},
 	{Version: 2, Name: "approval rules, votes and link tokens", Up: migrateApprovalRules},
 	{Version: 3, Name: "api tokens", Up: migrateAPITokens},
+	{Version: 4, Name: "approval roles on tokens, playbook owners", Up: migrateOwnership},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -262,5 +263,23 @@ func migrateAPITokens(tx *gorm.DB, dialect string) error {
 	last_used_at {ts}
 )`,
 		`CREATE UNIQUE INDEX idx_api_tokens_hash ON api_tokens (hash)`,
+	})
+}
+
+// migrateOwnership gives tokens the approval roles their holder decides in (a
+// decision's role comes from its token, never from the request), and gives each
+// playbook name one owner: a client, or ” for a shared playbook only admins
+// change. Every name registered before this migration becomes shared, which is
+// what launches already treated it as.
+func migrateOwnership(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`ALTER TABLE api_tokens ADD COLUMN approval_roles TEXT NOT NULL DEFAULT '[]'`,
+		`CREATE TABLE playbook_owners (
+	name VARCHAR(100) NOT NULL PRIMARY KEY,
+	client_id VARCHAR(64) NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL
+)`,
+		`INSERT INTO playbook_owners (name, client_id, created_at)
+	SELECT name, '', MIN(created_at) FROM playbooks GROUP BY name`,
 	})
 }

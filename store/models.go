@@ -22,6 +22,18 @@ type Playbook struct {
 	Digest      string    `gorm:"size:64;not null"`   // sha256 of Source, hex
 	Builtin     bool      `gorm:"not null;default:false"`
 	CreatedAt   time.Time `gorm:"not null"`
+	// Client owns the playbook's name ('' = shared by every client); it lives in
+	// playbook_owners, one row per name, and is filled in on reads.
+	Client string `gorm:"->;-:migration;column:client"`
+}
+
+// PlaybookOwner says who owns a playbook name: one client, or ” for a shared
+// playbook. A name has one owner, so no client's launch can pick up a version
+// that someone outside its scope registered under the same name.
+type PlaybookOwner struct {
+	Name      string    `gorm:"primaryKey;size:100"`
+	ClientID  string    `gorm:"size:64;not null;default:''"`
+	CreatedAt time.Time `gorm:"not null"`
 }
 
 // Campaign is one run of a playbook for one client.
@@ -140,12 +152,15 @@ type PlatformAction struct {
 // APIToken is a bearer credential for the API. The secret itself is shown once
 // at creation; only its sha256 is stored, so the table is safe to back up.
 type APIToken struct {
-	ID         string     `gorm:"primaryKey;size:64"`
-	Name       string     `gorm:"size:200;not null"` // who acts: recorded as the decider and the requester
-	Hash       string     `gorm:"size:64;not null;uniqueIndex"`
-	Role       string     `gorm:"size:32;not null"`
-	Clients    string     `gorm:"type:text;not null;default:'[]'"` // JSON list; empty = every client
-	CreatedAt  time.Time  `gorm:"not null"`
-	RevokedAt  *time.Time ``
-	LastUsedAt *time.Time ``
+	ID      string `gorm:"primaryKey;size:64"`
+	Name    string `gorm:"size:200;not null"` // who acts: recorded as the decider and the requester
+	Hash    string `gorm:"size:64;not null;uniqueIndex"`
+	Role    string `gorm:"size:32;not null"`
+	Clients string `gorm:"type:text;not null;default:'[]'"` // JSON list; empty = every client
+	// ApprovalRoles are the approver roles (e.g. "agency-lead") its holder decides
+	// in, JSON; a decision's role comes from here, never from the request.
+	ApprovalRoles string     `gorm:"type:text;not null;default:'[]'"`
+	CreatedAt     time.Time  `gorm:"not null"`
+	RevokedAt     *time.Time ``
+	LastUsedAt    *time.Time ``
 }

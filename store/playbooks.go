@@ -4,13 +4,22 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
-// RegisterPlaybook stores one version of a playbook. Versions are immutable:
+// ErrOwned is a playbook name that another owner holds: a client's name cannot
+// get versions from outside that client, and a shared name only from admins.
+var ErrOwned = errors.New("store: playbook name owned by another client")
+
+// RegisterPlaybook stores one version of a playbook for its owner p.Client (”
+// = shared). The first registration of a name makes p.Client its owner; a
+// version for another owner is refused with ErrOwned, wrapped with the owner.
+// Versions are immutable:
 // registering the same name and version again is a no-op when the Digest
 // matches (so every process may register the built-in playbooks at start-up)
 // and an ErrConflict when it does not. An empty Digest is computed from
@@ -24,6 +33,13 @@ func (s *Store) RegisterPlaybook(ctx context.Context, p Playbook) (bool, error) 
 		p.Digest = hex.EncodeToString(sum[:])
 	}
 	p.CreatedAt = utcOr(p.CreatedAt, utc(time.Now()))
+	owner, err := s.claimPlaybookName(ctx, p.Name, p.Client, p.CreatedAt)
+	if err != nil {
+		return false, err
+	}
+	if owner != p.Client {
+		return false, fmt.Errorf("store: unable to register playbook %s v%d: %w (%s)", p.Name, p.Version, ErrOwned, describeOwner(owner))
+	}
 
 	// Insert-or-nothing, then compare, so that two processes registering the
 	// same version at once both succeed without a lock.
@@ -45,14 +61,44 @@ func (s *Store) RegisterPlaybook(ctx context.Context, p Playbook) (bool, error) 
 	return false, nil
 }
 
+// claimPlaybookName makes client the owner of name unless it has one, and
+// returns the owner. Insert-or-nothing, then read, so two first registrations
+// racing from different clients agree on one owner without a lock.
+func (s *Store) claimPlaybookName(ctx context.Context, name, client string, at time.Time) (string, error) {
+	db := s.conn(ctx)
+	err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&PlaybookOwner{Name: name, ClientID: client, CreatedAt: at}).Error
+	if err != nil {
+		return "", fmt.Errorf("store: unable to claim playbook name %s: %w", name, err)
+	}
+	var o PlaybookOwner
+	if err := db.Where("name = ?", name).Take(&o).Error; err != nil {
+		return "", fmt.Errorf("store: unable to read the owner of playbook %s: %w", name, err)
+	}
+	return o.ClientID, nil
+}
+
+func describeOwner(client string) string {
+	if client == "" {
+		return "it is shared by every client"
+	}
+	return "it belongs to client " + client
+}
+
+// playbooks reads playbook rows with their owner.
+func (s *Store) playbooks(ctx context.Context) *gorm.DB {
+	return s.conn(ctx).Model(&Playbook{}).
+		Select("playbooks.*, COALESCE(playbook_owners.client_id, '') AS client").
+		Joins("LEFT JOIN playbook_owners ON playbook_owners.name = playbooks.name")
+}
+
 // GetPlaybook returns one version of a playbook; version 0 means the latest.
 func (s *Store) GetPlaybook(ctx context.Context, name string, version int) (*Playbook, error) {
 	var p Playbook
-	q := s.conn(ctx).Where("name = ?", name)
+	q := s.playbooks(ctx).Where("playbooks.name = ?", name)
 	if version != 0 {
-		q = q.Where("version = ?", version)
+		q = q.Where("playbooks.version = ?", version)
 	}
-	if err := q.Order("version DESC").Take(&p).Error; err != nil {
+	if err := q.Order("playbooks.version DESC").Take(&p).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to get playbook %s v%d: %w", name, version, notFoundOr(err))
 	}
 	normalizePlaybook(&p)
@@ -62,7 +108,7 @@ func (s *Store) GetPlaybook(ctx context.Context, name string, version int) (*Pla
 // ListPlaybooks returns every version of every playbook, by name then version.
 func (s *Store) ListPlaybooks(ctx context.Context) ([]Playbook, error) {
 	var list []Playbook
-	if err := s.conn(ctx).Order("name, version").Find(&list).Error; err != nil {
+	if err := s.playbooks(ctx).Order("playbooks.name, playbooks.version").Find(&list).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to list playbooks: %w", err)
 	}
 	for i := range list {

@@ -69,3 +69,39 @@ func TestPlaybookVersionsAreImmutable(t *testing.T) {
 		assert.ErrorIs(t, err, store.ErrInvalid)
 	})
 }
+
+// TestPlaybookNamesHaveOneOwner: the first registration of a name makes its
+// client the owner; another client, or a shared registration, cannot add a
+// version under it, and reads say who owns each version.
+func TestPlaybookNamesHaveOneOwner(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		_, err := s.RegisterPlaybook(ctx, store.Playbook{Name: "quick", Version: 1, Source: "a", Client: "clienta", CreatedAt: t0})
+		require.NoError(t, err)
+		_, err = s.RegisterPlaybook(ctx, store.Playbook{Name: "quick", Version: 2, Source: "b", Client: "clientb", CreatedAt: t0})
+		require.ErrorIs(t, err, store.ErrOwned)
+		assert.Contains(t, err.Error(), "belongs to client clienta")
+		_, err = s.RegisterPlaybook(ctx, store.Playbook{Name: "quick", Version: 2, Source: "b", CreatedAt: t0})
+		require.ErrorIs(t, err, store.ErrOwned, "a shared registration cannot take a client's name")
+		_, err = s.RegisterPlaybook(ctx, store.Playbook{Name: "quick", Version: 2, Source: "b", Client: "clienta", CreatedAt: t0})
+		require.NoError(t, err, "the owner adds versions")
+
+		_, err = s.RegisterPlaybook(ctx, store.Playbook{Name: "shared", Version: 1, Source: "s", CreatedAt: t0})
+		require.NoError(t, err)
+		_, err = s.RegisterPlaybook(ctx, store.Playbook{Name: "shared", Version: 2, Source: "t", Client: "clienta", CreatedAt: t0})
+		require.ErrorIs(t, err, store.ErrOwned, "a client cannot add a version to a shared playbook")
+		assert.Contains(t, err.Error(), "shared by every client")
+
+		got, err := s.GetPlaybook(ctx, "quick", 0)
+		require.NoError(t, err)
+		assert.Equal(t, 2, got.Version)
+		assert.Equal(t, "clienta", got.Client)
+		list, err := s.ListPlaybooks(ctx)
+		require.NoError(t, err)
+		owners := map[string]string{}
+		for _, p := range list {
+			owners[fmt.Sprintf("%s v%d", p.Name, p.Version)] = p.Client
+		}
+		assert.Equal(t, map[string]string{"quick v1": "clienta", "quick v2": "clienta", "shared v1": ""}, owners)
+	})
+}

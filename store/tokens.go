@@ -37,12 +37,20 @@ func (t *APIToken) ClientList() []string {
 	return list
 }
 
+// ApprovalRoleList decodes the approver roles the token's holder decides in.
+func (t *APIToken) ApprovalRoleList() []string {
+	var list []string
+	_ = json.Unmarshal([]byte(t.ApprovalRoles), &list)
+	return list
+}
+
 // Revoked says whether the token no longer authenticates.
 func (t *APIToken) Revoked() bool { return t.RevokedAt != nil }
 
 // CreateToken stores a new token and returns it with its secret, which is never
 // stored and cannot be shown again.
-func (s *Store) CreateToken(ctx context.Context, name, role string, clients []string) (*APIToken, string, error) {
+// approvalRoles are the approver roles its holder decides in (nil: none).
+func (s *Store) CreateToken(ctx context.Context, name, role string, clients, approvalRoles []string) (*APIToken, string, error) {
 	name, role = strings.TrimSpace(name), strings.TrimSpace(role)
 	if name == "" || role == "" {
 		return nil, "", fmt.Errorf("store: unable to create token: %w: name and role are required", ErrInvalid)
@@ -50,9 +58,16 @@ func (s *Store) CreateToken(ctx context.Context, name, role string, clients []st
 	if clients == nil {
 		clients = []string{}
 	}
+	if approvalRoles == nil {
+		approvalRoles = []string{}
+	}
 	scope, err := json.Marshal(clients)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: unable to encode token clients: %w", err)
+	}
+	roles, err := json.Marshal(approvalRoles)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: unable to encode token approval roles: %w", err)
 	}
 	raw := make([]byte, 20)
 	if _, err := rand.Read(raw); err != nil {
@@ -65,7 +80,7 @@ func (s *Store) CreateToken(ctx context.Context, name, role string, clients []st
 	}
 	t := &APIToken{
 		ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Hash: HashToken(secret), Role: role,
-		Clients: string(scope), CreatedAt: utc(time.Now()),
+		Clients: string(scope), ApprovalRoles: string(roles), CreatedAt: utc(time.Now()),
 	}
 	if err := s.conn(ctx).Create(t).Error; err != nil {
 		return nil, "", fmt.Errorf("store: unable to create token %q: %w", name, conflictOr(err))
@@ -83,6 +98,17 @@ func (s *Store) TokenByHash(ctx context.Context, hash string) (*APIToken, error)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read token: %w", err)
+	}
+	normalizeToken(&t)
+	return &t, nil
+}
+
+// GetToken finds a token by id, revoked or not.
+func (s *Store) GetToken(ctx context.Context, id string) (*APIToken, error) {
+	var t APIToken
+	err := s.conn(ctx).Where("id = ?", id).Take(&t).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to get token %q: %w", id, notFoundOr(err))
 	}
 	normalizeToken(&t)
 	return &t, nil

@@ -15,7 +15,7 @@ import (
 func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		tok, secret, err := s.CreateToken(ctx, "dana@acme", "approver", []string{"acme"})
+		tok, secret, err := s.CreateToken(ctx, "dana@acme", "approver", []string{"acme"}, []string{"client-lead"})
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(secret, store.TokenPrefix), secret)
 		require.NotEqual(t, secret, tok.Hash)
@@ -24,6 +24,7 @@ func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 		got, err := s.TokenByHash(ctx, store.HashToken(secret))
 		require.NoError(t, err)
 		require.Equal(t, []string{"acme"}, got.ClientList())
+		require.Equal(t, []string{"client-lead"}, got.ApprovalRoleList())
 		require.False(t, got.Revoked())
 		require.NoError(t, s.TouchToken(ctx, got.ID))
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,4 +260,93 @@ func TestRequesterMayNotApproveTheirOwnStep(t *testing.T) {
 		require.NotEqual(t, "dana@acme", v.Voter)
 	}
 	require.Contains(t, h.auditKinds(), "approval.ignored")
+}
+
+// A grant speaks for the people who approved it, never beyond them: it covers a
+// later approval only when they could have approved that one themselves.
+const narrowGrantPlaybook = `
+name: narrow-grant
+version: 1
+steps:
+  - id: plan
+    approval:
+      title: Approve the plan
+      timeout: 48h
+      on_timeout: %s
+      grant: {max_posts: 3}
+  - id: batch
+    approval:
+      title: This week's posts
+      preview: {posts: [one]}
+      covered_by: plan
+      approvers: [{id: dana@acme}, {id: lee@acme}]
+      quorum: %d
+      timeout: 24h
+      on_timeout: reject
+      on_reject: continue
+`
+
+func TestGrantDoesNotWidenWhoDecides(t *testing.T) {
+	cases := map[string]struct {
+		onTimeout string
+		quorum    int
+		vote      func(h *harness)
+		reason    string
+	}{
+		"approved by someone the covered step does not accept": {
+			onTimeout: "reject", quorum: 1,
+			vote:   func(h *harness) { h.vote("plan", "approve", "eve@agency", "") },
+			reason: "eve@agency approved the grant but may not decide this approval",
+		},
+		"approved by someone claiming a role the covered step does not accept": {
+			onTimeout: "reject", quorum: 1,
+			vote:   func(h *harness) { h.vote("plan", "approve", "sam@agency", "agency-lead") },
+			reason: "sam@agency approved the grant but may not decide this approval",
+		},
+		"approved by fewer people than the covered quorum": {
+			onTimeout: "reject", quorum: 2,
+			vote:   func(h *harness) { h.vote("plan", "approve", "dana@acme", "") },
+			reason: "1 of the grant's approvers may decide this approval; it needs 2",
+		},
+		"approved by silence": {
+			onTimeout: "approve", quorum: 1,
+			vote:   func(*harness) {},
+			reason: "approved by its timeout policy, not by people",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, parse(t, fmt.Sprintf(narrowGrantPlaybook, tc.onTimeout, tc.quorum)), nil)
+			h.in.RequestedBy = "ops@agency"
+			h.at(time.Hour, func() { tc.vote(h) })
+			h.run()
+			require.NoError(t, h.env.GetWorkflowError())
+			batch := h.approval("batch")
+			require.Equal(t, workflows.ApprovalExpired, batch.Status, "the covered approval waited for dana, who stayed silent")
+			require.NotEqual(t, workflows.ChannelGrant, batch.Channel)
+			require.Contains(t, h.auditKinds(), "approval.outside_grant")
+			require.Contains(t, auditDetails(t, h, "approval.outside_grant"), tc.reason)
+		})
+	}
+
+	// The same grant approved by dana covers the step.
+	h := newHarness(t, parse(t, fmt.Sprintf(narrowGrantPlaybook, "reject", 1)), nil)
+	h.at(time.Hour, func() { h.vote("plan", "approve", "dana@acme", "") })
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	require.Equal(t, workflows.ChannelGrant, h.approval("batch").Channel)
+}
+
+// auditDetails joins the details of every audit event of kind.
+func auditDetails(t *testing.T, h *harness, kind string) string {
+	t.Helper()
+	evs, err := h.st.AuditEvents(context.Background(), h.in.CampaignID)
+	require.NoError(t, err)
+	var out []string
+	for _, e := range evs {
+		if e.Kind == kind {
+			out = append(out, e.Detail)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -20,12 +20,21 @@ import (
 // ChannelGrant marks approvals decided by an earlier approval's grant.
 const ChannelGrant = "grant"
 
+// changeGrantDeciders is the GetVersion change after which a grant covers an
+// approval only when people who could have decided that approval approved the
+// grant, as many as its quorum, none of them its requester, and never a timeout
+// policy: a grant passes on their decision, it must not widen who decides. Runs
+// recorded before it keep the old rule.
+const changeGrantDeciders = "grant-deciders"
+
 // applyGrant decides approval ai by the grant of step grantStep if it holds, and
 // reports whether it did.
 func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantStep string, preview map[string]any) bool {
 	a := &r.view.Approvals[ai]
 	step := findStep(r.in.Playbook.Steps, grantStep)
 	out := r.output(f, grantStep)
+	grantID := ApprovalID(r.in.CampaignID, r.grantKey(f, grantStep))
+	checkDeciders := workflow.GetVersion(ctx, changeGrantDeciders, workflow.DefaultVersion, 1) >= 1
 	var reasons []string
 	switch {
 	case step == nil || step.Approval == nil || step.Approval.Grant == nil:
@@ -34,8 +43,10 @@ func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantSt
 		reasons = []string{fmt.Sprintf("approval %s was not approved", grantStep)}
 	default:
 		reasons = outsideGrant(step.Approval.Grant, preview)
+		if checkDeciders {
+			reasons = append(reasons, r.grantDeciders(grantID, *a)...)
+		}
 	}
-	grantID := ApprovalID(r.in.CampaignID, r.grantKey(f, grantStep))
 	if len(reasons) > 0 {
 		r.emit(ctx, change{audit: []auditEntry{{
 			kind: "approval.outside_grant", channel: ChannelSystem, approvalID: a.ID,
@@ -50,6 +61,39 @@ func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantSt
 		detail: map[string]any{"grant": grantID},
 	}}})
 	return true
+}
+
+// grantDeciders lists why the people who approved grant grantID could not have
+// approved covered themselves; none means the grant speaks for them.
+func (r *campaignRun) grantDeciders(grantID string, covered ApprovalView) []string {
+	gi, ok := r.approvals[grantID]
+	if !ok {
+		return []string{fmt.Sprintf("approval %s is no longer on record in this run", grantID)}
+	}
+	g := r.view.Approvals[gi]
+	if g.Status != ApprovalApproved {
+		return []string{fmt.Sprintf("approval %s was approved by its timeout policy, not by people", grantID)}
+	}
+	need := max(covered.Quorum, 1)
+	var reasons []string
+	counted := 0
+	for _, v := range g.Votes {
+		if v.Decision != DecisionApprove {
+			continue
+		}
+		switch {
+		case covered.RequestedBy != "" && v.By == covered.RequestedBy:
+			reasons = append(reasons, fmt.Sprintf("%s approved the grant but requested this step", v.By))
+		case !mayDecide(covered.Approvers, v.By, v.Role):
+			reasons = append(reasons, fmt.Sprintf("%s approved the grant but may not decide this approval", v.By))
+		default:
+			counted++
+		}
+	}
+	if counted >= need {
+		return nil
+	}
+	return append(reasons, fmt.Sprintf("%d of the grant's approvers may decide this approval; it needs %d", counted, need))
 }
 
 // grantKey is the instance key of the granting step as seen from f: the nearest
