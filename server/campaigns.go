@@ -135,10 +135,13 @@ func (s *Server) createCampaign(c *gin.Context) {
 	if created && s.afterRow != nil {
 		s.afterRow(ctx, camp.ID)
 	}
-	if !created && camp.Status == workflows.StatusRunning && camp.ProjectionSeq == 0 {
-		// A retry of a launch whose workflow may never have started: claim the
-		// row for another LaunchTimeout so no sweep fails it while this request
-		// starts the workflow. If a sweep failed it first, answer that.
+	// A retry of a launch whose workflow may never have started: this request
+	// may be the one that starts it, so it records the launch too (the audit
+	// event's dedup key keeps it to one).
+	resumed := !created && camp.Status == workflows.StatusRunning && camp.ProjectionSeq == 0
+	if resumed {
+		// Claim the row for another grace so no sweep fails it while this
+		// request starts the workflow. If a sweep failed it first, answer that.
 		if camp, err = s.renewLaunch(ctx, camp); err != nil {
 			s.internal(c, "could not read the campaign for this Idempotency-Key", err)
 			return
@@ -173,7 +176,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		unavailable(c, "could not start the campaign workflow: Temporal did not accept it; try again")
 		return
 	}
-	if created {
+	if created || resumed {
 		_ = s.store.AppendAudit(ctx, store.AuditEvent{
 			DedupKey: camp.ID + "/launch", CampaignID: camp.ID, Kind: "campaign.launched",
 			Actor: "api", Channel: channelOf(c), At: now,
