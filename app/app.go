@@ -131,6 +131,10 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.LinkSecret == "" {
 		return fmt.Errorf("greenlight server needs a secret to sign approval links: set %s to %d or more random characters (e.g. `openssl rand -hex 32`), the same on every replica", config.EnvLinkSecret, config.MinLinkSecret)
 	}
+	grace, err := cfg.LaunchGraceDuration()
+	if err != nil {
+		return err
+	}
 	var s stack
 	defer s.stop()
 	ln, err := listen(cfg.HTTPAddr, "HTTP")
@@ -152,6 +156,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true,
 	}, logger))
+	s.push(startLaunchSweep(st, c, logger, reg, grace))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
 	<-ctx.Done()
 	return nil

@@ -36,7 +36,12 @@ type DevInstance struct {
 func (d *DevInstance) Stop() { d.stack.stop() }
 
 // StartDev starts everything dev mode runs and returns once the API serves.
-func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*DevInstance, error) {
+func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...Option) (*DevInstance, error) {
+	o := collect(opts)
+	grace, err := cfg.LaunchGraceDuration()
+	if err != nil {
+		return nil, err
+	}
 	d := &DevInstance{DataDir: cfg.DataDir}
 	ok := false
 	defer func() {
@@ -111,8 +116,9 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Dev
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg, Auth: true,
+		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow,
 	}, logger))
+	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()
 	ok = true
 	return d, nil
@@ -163,8 +169,8 @@ func DevLinkSecret(cfg config.Config) ([]byte, error) {
 }
 
 // Dev runs dev mode until ctx is done; ready is called once everything serves.
-func Dev(ctx context.Context, cfg config.Config, logger *slog.Logger, ready func(*DevInstance)) error {
-	d, err := StartDev(ctx, cfg, logger)
+func Dev(ctx context.Context, cfg config.Config, logger *slog.Logger, ready func(*DevInstance), opts ...Option) error {
+	d, err := StartDev(ctx, cfg, logger, opts...)
 	if err != nil {
 		return err
 	}

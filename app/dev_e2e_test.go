@@ -26,7 +26,7 @@ import (
 )
 
 // startDev runs the whole dev stack in this process on free ports.
-func startDev(t *testing.T) (*app.DevInstance, config.Config) {
+func startDev(t *testing.T, opts ...app.Option) (*app.DevInstance, config.Config) {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
@@ -39,7 +39,7 @@ func startDev(t *testing.T) (*app.DevInstance, config.Config) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := app.StartDev(ctx, cfg, logger)
+	d, err := app.StartDev(ctx, cfg, logger, opts...)
 	require.NoError(t, err)
 	t.Cleanup(d.Stop)
 	useDevToken(d.APIURL, d.AdminToken)

@@ -43,7 +43,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 	}
 	cfg.BindFlags(cmd.Flags(), config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
 		config.FlagUIURL, config.FlagNamespace, config.FlagPlaybooks, config.FlagLogLevel, config.FlagLogFormat,
-		config.FlagLinkSecret, config.FlagPublicURL)
+		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace)
 	return cmd
 }
 
@@ -60,7 +60,7 @@ func newServerCmd(_ *globals) *cobra.Command {
 			return app.Server(cmd.Context(), cfg, cfg.Logger())
 		},
 	}
-	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL}, externalFlags...)...)
+	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace}, externalFlags...)...)
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -34,6 +35,11 @@ type Config struct {
 	// PublicURL is the API's base URL as approvers reach it, for approval links;
 	// empty means the URL the link was requested through.
 	PublicURL string
+	// LaunchGrace is how long a campaign row may wait for its workflow before
+	// the API's sweep marks its launch interrupted (a Go duration, e.g. "2m"; see
+	// LaunchGraceDuration). It must exceed the time a launch can take plus the
+	// clock skew between API replicas.
+	LaunchGrace string
 }
 
 // TLS configures the client connection to an external Temporal cluster.
@@ -55,6 +61,7 @@ func Defaults() Config {
 		Namespace:    "default",
 		LogLevel:     "info",
 		LogFormat:    "text",
+		LaunchGrace:  DefaultLaunchGrace.String(),
 	}
 }
 
@@ -83,6 +90,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_LOG_FORMAT", &c.LogFormat},
 		{EnvLinkSecret, &c.LinkSecret},
 		{"GREENLIGHT_PUBLIC_URL", &c.PublicURL},
+		{"GREENLIGHT_LAUNCH_GRACE", &c.LaunchGrace},
 	}
 	for _, v := range vars {
 		if val, ok := lookup(v.name); ok && val != "" {
@@ -99,6 +107,16 @@ const EnvLinkSecret = "GREENLIGHT_LINK_SECRET"
 
 // MinLinkSecret is the shortest link secret accepted: 32 bytes, the HMAC-SHA256 key size.
 const MinLinkSecret = 32
+
+// DefaultLaunchGrace leaves a launch (bounded by the API at 10 s) two minutes
+// before a sweep may call it interrupted: room for slow starts and for clocks
+// of API replicas that disagree by a minute.
+const DefaultLaunchGrace = 2 * time.Minute
+
+// MinLaunchGrace is the shortest grace accepted: twice the API's launch timeout,
+// for replicas whose clocks agree (NTP). Shorter, a sweep could fail a campaign
+// whose workflow is starting at that moment.
+const MinLaunchGrace = 20 * time.Second
 
 // Flags that a process may expose; each command binds the ones it uses.
 const (
@@ -119,6 +137,7 @@ const (
 	FlagLogFormat   = "log-format"
 	FlagLinkSecret  = "link-secret"
 	FlagPublicURL   = "public-url"
+	FlagLaunchGrace = "launch-grace"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -161,6 +180,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.Var(secretValue{&c.LinkSecret}, n, "key that signs approval links, 32+ characters; prefer the environment (GREENLIGHT_LINK_SECRET)")
 		case FlagPublicURL:
 			fs.StringVar(&c.PublicURL, n, c.PublicURL, "public base URL of the API, used in approval links (GREENLIGHT_PUBLIC_URL)")
+		case FlagLaunchGrace:
+			fs.StringVar(&c.LaunchGrace, n, c.LaunchGrace, "how long a new campaign may wait for its workflow before it is failed as an interrupted launch (GREENLIGHT_LAUNCH_GRACE)")
 		}
 	}
 }
@@ -205,6 +226,9 @@ func (c *Config) Validate() error {
 	if c.Namespace == "" {
 		errs = append(errs, fmt.Errorf("config: --namespace must not be empty"))
 	}
+	if _, err := c.LaunchGraceDuration(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -215,6 +239,21 @@ func (c *Config) SlogLevel() (slog.Level, error) {
 		return 0, fmt.Errorf("config: --log-level %q: want debug, info, warn or error", c.LogLevel)
 	}
 	return l, nil
+}
+
+// LaunchGraceDuration parses LaunchGrace; empty means DefaultLaunchGrace.
+func (c *Config) LaunchGraceDuration() (time.Duration, error) {
+	if c.LaunchGrace == "" {
+		return DefaultLaunchGrace, nil
+	}
+	d, err := time.ParseDuration(c.LaunchGrace)
+	if err != nil {
+		return 0, fmt.Errorf("config: GREENLIGHT_LAUNCH_GRACE (--launch-grace) %q is not a duration such as 2m or 90s", c.LaunchGrace)
+	}
+	if d < MinLaunchGrace {
+		return 0, fmt.Errorf("config: GREENLIGHT_LAUNCH_GRACE (--launch-grace) %s is shorter than the minimum %s: a sweep could fail a launch still under way", d, MinLaunchGrace)
+	}
+	return d, nil
 }
 
 // SQLitePath is where dev mode keeps Greenlight's own database.

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -84,5 +85,42 @@ func TestLinkSecretAndPublicURL(t *testing.T) {
 	}
 	if c.LinkSecret != strings.Repeat("f", 40) {
 		t.Fatalf("flag not applied: %q", c.LinkSecret)
+	}
+}
+
+func TestLaunchGrace(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		want    time.Duration
+		wantErr string
+	}{
+		{name: "default", want: DefaultLaunchGrace},
+		{name: "set", env: "90s", want: 90 * time.Second},
+		{name: "minimum", env: "20s", want: MinLaunchGrace},
+		{name: "too short", env: "5s", wantErr: "shorter than the minimum"},
+		{name: "not a duration", env: "two minutes", wantErr: "not a duration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			c.FromEnv(func(k string) (string, bool) {
+				if k == "GREENLIGHT_LAUNCH_GRACE" && tt.env != "" {
+					return tt.env, true
+				}
+				return "", false
+			})
+			got, err := c.LaunchGraceDuration()
+			verr := c.Validate()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || verr == nil || !strings.Contains(verr.Error(), "--launch-grace") {
+					t.Fatalf("got %v / %v, want an error with %q naming the flag", err, verr, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || verr != nil || got != tt.want {
+				t.Fatalf("got %s, %v, %v; want %s", got, err, verr, tt.want)
+			}
+		})
 	}
 }

@@ -31,6 +31,8 @@ type Registry struct {
 	launched     *prometheus.CounterVec
 	decisions    *prometheus.CounterVec
 	canceled     prometheus.Counter
+	interrupted  prometheus.Counter
+	sweepErrors  prometheus.Counter
 
 	temporal *TemporalHandler
 }
@@ -62,11 +64,20 @@ func New() *Registry {
 			Namespace: Namespace, Name: "campaigns_canceled_total",
 			Help: "Campaign cancellations Temporal accepted through the API.",
 		}),
+		interrupted: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "launches_interrupted_total",
+			Help: "Campaigns the launch sweep marked failed because their workflow never started (or ended before recording anything).",
+		}),
+		sweepErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "launch_sweep_errors_total",
+			Help: "Campaigns the launch sweep could not check or settle (store or Temporal unavailable); the next sweep retries them.",
+		}),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		r.httpRequests, r.httpDuration, r.launched, r.decisions, r.canceled,
+		r.interrupted, r.sweepErrors,
 	)
 	r.temporal = newTemporalHandler(reg)
 	return r
@@ -100,6 +111,12 @@ func (r *Registry) ApprovalDecided(decision, channel string) {
 
 // CampaignCanceled counts an accepted cancellation.
 func (r *Registry) CampaignCanceled() { r.canceled.Inc() }
+
+// LaunchInterrupted counts a campaign the launch sweep marked failed.
+func (r *Registry) LaunchInterrupted() { r.interrupted.Inc() }
+
+// LaunchSweepError counts a campaign the launch sweep could not settle this time.
+func (r *Registry) LaunchSweepError() { r.sweepErrors.Inc() }
 
 // Temporal is the handler to set as client.Options.MetricsHandler, so the SDK's
 // client and worker metrics land in this registry.

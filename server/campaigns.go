@@ -38,9 +38,11 @@ type launchRequest struct {
 const maxIdempotencyKey = 200
 
 // createCampaign launches a playbook. The campaign row is written before the
-// workflow starts and removed if the start fails, so nothing half-made remains.
-// With an Idempotency-Key the campaign id derives from the key, so retries, even
-// concurrent ones, land on the same row and the same workflow.
+// workflow starts and removed if the start fails, so nothing half-made remains;
+// if the process dies between the two, the launch sweep (launch_sweep.go) fails
+// the row once LaunchTimeout and a grace have passed. With an Idempotency-Key
+// the campaign id derives from the key, so retries, even concurrent ones or
+// ones after a crash, land on the same row and the same workflow.
 func (s *Server) createCampaign(c *gin.Context) {
 	ctx := c.Request.Context()
 	var req launchRequest
@@ -130,6 +132,27 @@ func (s *Server) createCampaign(c *gin.Context) {
 		camp, created = existing, false
 		c.Header("Idempotent-Replayed", "true")
 	}
+	if created && s.afterRow != nil {
+		s.afterRow(ctx, camp.ID)
+	}
+	// A retry of a launch whose workflow may never have started: this request
+	// may be the one that starts it, so it records the launch too (the audit
+	// event's dedup key keeps it to one).
+	resumed := !created && camp.Status == workflows.StatusRunning && camp.ProjectionSeq == 0
+	if resumed {
+		// Claim the row for another grace so no sweep fails it while this
+		// request starts the workflow. If a sweep failed it first, answer that.
+		if camp, err = s.renewLaunch(ctx, camp); err != nil {
+			s.internal(c, "could not read the campaign for this Idempotency-Key", err)
+			return
+		}
+	}
+	if finished(camp.Status) {
+		// A replay of a finished campaign starts nothing: its workflow may be
+		// gone from Temporal's retention, and a new one would run it again.
+		s.answerLaunch(c, status, camp)
+		return
+	}
 
 	in := workflows.CampaignInput{
 		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
@@ -138,7 +161,12 @@ func (s *Server) createCampaign(c *gin.Context) {
 		Connector:        s.connector,
 		SearchAttributes: s.searchAttrs,
 	}
-	if err := s.startCampaign(ctx, camp, in); err != nil {
+	err = s.startCampaign(ctx, camp, in)
+	if err != nil && s.workflowExists(ctx, camp.WorkflowID) {
+		// The start timed out here but Temporal had taken it: the launch stands.
+		err = nil
+	}
+	if err != nil {
 		if created {
 			if derr := s.store.DeleteCampaign(context.WithoutCancel(ctx), camp.ID); derr != nil {
 				s.log.ErrorContext(ctx, "could not roll back campaign row", "campaign", camp.ID, "error", derr)
@@ -148,14 +176,18 @@ func (s *Server) createCampaign(c *gin.Context) {
 		unavailable(c, "could not start the campaign workflow: Temporal did not accept it; try again")
 		return
 	}
-	if created {
+	if created || resumed {
 		_ = s.store.AppendAudit(ctx, store.AuditEvent{
 			DedupKey: camp.ID + "/launch", CampaignID: camp.ID, Kind: "campaign.launched",
 			Actor: actor(ctx, "", "api"), Channel: channelOf(c), At: now,
 			Detail: fmt.Sprintf(`{"playbook":%q,"version":%d}`, pb.Name, pb.Version),
 		})
 	}
-	view, err := s.campaignView(ctx, camp)
+	s.answerLaunch(c, status, camp)
+}
+
+func (s *Server) answerLaunch(c *gin.Context, status int, camp *store.Campaign) {
+	view, err := s.campaignView(c.Request.Context(), camp)
 	if err != nil {
 		s.internal(c, "could not read the campaign", err)
 		return
@@ -164,8 +196,33 @@ func (s *Server) createCampaign(c *gin.Context) {
 	c.JSON(status, view)
 }
 
-// startCampaign starts the workflow, or finds the one already started for this id.
+// renewLaunch keeps an unstarted launch from being swept while a retry starts
+// it, and returns the campaign as it now stands.
+func (s *Server) renewLaunch(ctx context.Context, camp *store.Campaign) (*store.Campaign, error) {
+	renewed, err := s.store.RenewLaunch(ctx, camp.ID, time.Now())
+	if err != nil || renewed {
+		return camp, err
+	}
+	return s.store.GetCampaign(ctx, camp.ID)
+}
+
+// workflowExists asks Temporal whether a start that failed here went through
+// anyway (a timeout after Temporal accepted it). Only a definite yes counts: on
+// any doubt the launch is rolled back, as before; a workflow that did start
+// without its row then fails at its first projection (activities.ApplyProjection).
+func (s *Server) workflowExists(ctx context.Context, workflowID string) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), describeTimeout)
+	defer cancel()
+	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
+	return err == nil
+}
+
+// startCampaign starts the workflow, or finds the one already started for this
+// id. It gives Temporal LaunchTimeout to answer: the launch sweep relies on no
+// start landing later than that after the row was written or renewed.
 func (s *Server) startCampaign(ctx context.Context, camp *store.Campaign, in workflows.CampaignInput) error {
+	ctx, cancel := context.WithTimeout(ctx, LaunchTimeout)
+	defer cancel()
 	opts := client.StartWorkflowOptions{
 		ID:                       camp.WorkflowID,
 		TaskQueue:                workflows.TaskQueue,

@@ -39,6 +39,11 @@ type Deps struct {
 	// Auth requires an API token on every /v1 route (auth.go). Off, the API is
 	// open, as unit tests that build a server without tokens expect.
 	Auth bool
+	// AfterCampaignRow, when set, is called once a launch has written its
+	// campaign row and before it starts the workflow: the one point where a
+	// crash leaves a campaign without a workflow (see launch_sweep.go). Crash
+	// tests stop the process here; a production process leaves it nil.
+	AfterCampaignRow func(ctx context.Context, campaignID string)
 }
 
 // Server holds the API's dependencies.
@@ -56,6 +61,7 @@ type Server struct {
 	searchAttrs bool
 	metrics     *metrics.Registry
 	auth        bool
+	afterRow    func(ctx context.Context, campaignID string)
 }
 
 // New builds the API and its route table.
@@ -74,6 +80,7 @@ func New(d Deps) *Server {
 	}
 	s.metrics = d.Metrics
 	s.auth = d.Auth
+	s.afterRow = d.AfterCampaignRow
 	if s.metrics == nil {
 		s.metrics = metrics.New()
 	}

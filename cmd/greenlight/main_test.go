@@ -28,6 +28,9 @@ import (
 // they can SIGKILL) without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("GREENLIGHT_TEST_MAIN") == "1" {
+		if rows := os.Getenv(envCrashAfterRows); rows != "" {
+			os.Exit(crashingDev(rows))
+		}
 		main()
 		return
 	}
@@ -44,13 +47,20 @@ type devProcess struct {
 // startDev runs `greenlight dev` and waits for its ready line.
 func startDev(t *testing.T, dataDir string, addrs [3]string) *devProcess {
 	t.Helper()
+	return startDevWith(t, dataDir, addrs, nil)
+}
+
+// startDevWith is startDev with extra environment variables and flags.
+func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, flags ...string) *devProcess {
+	t.Helper()
 	playbooksDir, err := filepath.Abs(filepath.Join("..", "..", "app", "testdata", "playbooks"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", addrs[0], "--temporal", addrs[1],
 		"--ui", addrs[2], "--playbooks", playbooksDir, "--log-level", "error")
-	cmd.Env = append(os.Environ(), "GREENLIGHT_TEST_MAIN=1")
+	cmd.Args = append(cmd.Args, flags...)
+	cmd.Env = append(append(os.Environ(), "GREENLIGHT_TEST_MAIN=1"), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

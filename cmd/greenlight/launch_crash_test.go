@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/devserver"
+	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/workflows"
+)
+
+// envCrashAfterRows makes the re-executed test binary run `greenlight dev` with
+// a hook at the point between a launch's campaign row and its workflow start:
+// launches wait there, as launches in flight do, and the one that brings the
+// count to the variable's value SIGKILLs the process.
+const envCrashAfterRows = "GREENLIGHT_TEST_CRASH_AFTER_ROWS"
+
+// crashingDev is `greenlight dev` with that hook. It reads the same
+// environment and flags as the real command (the hook is the only difference)
+// and prints the same ready line.
+func crashingDev(rows string) int {
+	n, err := strconv.Atoi(rows)
+	if err != nil || n < 1 || len(os.Args) < 2 || os.Args[1] != "dev" {
+		fmt.Fprintf(os.Stderr, "%s=%q needs a positive count and the dev command\n", envCrashAfterRows, rows)
+		return 2
+	}
+	cfg := config.Load()
+	fs := pflag.NewFlagSet("dev", pflag.ContinueOnError)
+	cfg.BindFlags(fs, config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
+		config.FlagPlaybooks, config.FlagLogLevel, config.FlagLaunchGrace)
+	if err := fs.Parse(os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var mu sync.Mutex
+	seen := 0
+	hook := func(context.Context, string) {
+		mu.Lock()
+		seen++
+		last := seen >= n
+		mu.Unlock()
+		if last {
+			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		}
+		select {} // in flight until the kill
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = app.Dev(ctx, cfg, cfg.Logger(), func(d *app.DevInstance) {
+		fmt.Printf("greenlight ready: api=%s ui=%s temporal=%s data=%s\n", d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
+	}, app.WithAfterCampaignRow(hook))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// postLaunch sends a launch and returns the status, the decoded body and the header.
+func postLaunch(api, body, key string) (int, map[string]any, http.Header, error) {
+	req, err := http.NewRequest(http.MethodPost, api+"/v1/campaigns", strings.NewReader(body))
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, nil, resp.Header, err
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out, resp.Header, nil
+}
+
+// TestLaunchInterruptedBySIGKILL kills `greenlight dev` with SIGKILL while two
+// launches sit between their campaign row and their workflow start, one
+// without an Idempotency-Key and one with. After a restart on the same data
+// dir, the keyed launch's retry lands on its campaign and starts its workflow;
+// the other is failed by the launch sweep with an error saying the launch was
+// interrupted and an audit event, and pause, resume and cancel answer 409
+// "already failed". No campaign is left running without a workflow.
+func TestLaunchInterruptedBySIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs greenlight dev twice")
+	}
+	const grace = 30 * time.Second // the shortest that leaves a slow restart time to retry
+	dataDir := t.TempDir()
+	var addrs [3]string
+	for i := range addrs {
+		a, err := devserver.FreeAddr()
+		require.NoError(t, err)
+		addrs[i] = a
+	}
+	graceFlag := []string{"--launch-grace", grace.String()}
+	first := startDevWith(t, dataDir, addrs, []string{envCrashAfterRows + "=2"}, graceFlag...)
+
+	body := `{"playbook":"e2e-quick","client":"acme","params":{"brand":"Acme"}}`
+	const key = "launch-before-the-crash"
+	answered := make(chan error, 2)
+	for _, k := range []string{"", key} {
+		go func() {
+			code, _, _, err := postLaunch(first.api, body, k)
+			if err == nil {
+				err = fmt.Errorf("answered %d", code)
+			}
+			answered <- err
+		}()
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- first.cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the dev process did not kill itself at the hook\n%s", first.output.String())
+	}
+	ws, ok := first.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL, "exit: %v\n%s", first.cmd.ProcessState, first.output.String())
+	crashed := time.Now()
+	for range 2 {
+		err := <-answered
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), "answered", "a launch answered although its process died before starting the workflow")
+	}
+
+	second := startDevWith(t, dataDir, addrs, nil, graceFlag...)
+
+	// The keyed launch is retried as its caller would: same key, same body.
+	code, retried, header, err := postLaunch(second.api, body, key)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, code, "%v", retried)
+	require.Equal(t, "true", header.Get("Idempotent-Replayed"))
+	require.Less(t, time.Since(crashed), grace, "the restart took longer than the grace; the sweep may rightly have failed the launch first")
+	keyedID, _ := retried["id"].(string)
+	require.NotEmpty(t, keyedID)
+	require.NotEqual(t, workflows.StatusFailed, retried["status"], "%v", retried)
+	waitStatus(t, second.api, keyedID, workflows.StatusWaitingApproval)
+
+	var list struct {
+		Items []workflows.CampaignView `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, getJSON(t, second.api+"/v1/campaigns", &list))
+	require.Len(t, list.Items, 2, "both launches wrote their row before the crash")
+	var keylessID string
+	for _, c := range list.Items {
+		if c.ID != keyedID {
+			keylessID = c.ID
+		}
+	}
+	failed := waitStatus(t, second.api, keylessID, workflows.StatusFailed)
+	require.Equal(t, server.InterruptedLaunchError, failed.Error)
+	require.NotNil(t, failed.FinishedAt)
+
+	for _, action := range []string{"pause", "resume", "cancel"} {
+		resp, err := http.Post(second.api+"/v1/campaigns/"+keylessID+"/"+action, "application/json", nil)
+		require.NoError(t, err)
+		var p struct {
+			Detail string `json:"detail"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
+		resp.Body.Close()
+		require.Equal(t, http.StatusConflict, resp.StatusCode, action)
+		require.Equal(t, "campaign "+keylessID+" already failed", p.Detail, action)
+	}
+
+	// Every campaign is either running with its workflow or clearly failed.
+	tc, err := client.Dial(client.Options{HostPort: addrs[1], Namespace: "default"})
+	require.NoError(t, err)
+	defer tc.Close()
+	require.Equal(t, http.StatusOK, getJSON(t, second.api+"/v1/campaigns", &list))
+	for _, c := range list.Items {
+		_, err := tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
+		var nf *serviceerror.NotFound
+		switch c.Status {
+		case workflows.StatusFailed:
+			require.True(t, errors.As(err, &nf), "%s failed; its workflow must not exist: %v", c.ID, err)
+			require.Equal(t, server.InterruptedLaunchError, c.Error)
+		default:
+			require.NoError(t, err, "%s is %s without a workflow", c.ID, c.Status)
+		}
+	}
+
+	resp, err := http.Get(second.api + "/metrics")
+	require.NoError(t, err)
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Contains(t, string(metricsText), "greenlight_launches_interrupted_total 1\n")
+
+	require.NoError(t, second.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, second.cmd.Wait(), second.output.String())
+
+	// The audit log says what happened to each.
+	st, err := store.Open(context.Background(), store.Config{SQLitePath: filepath.Join(dataDir, "greenlight.db")})
+	require.NoError(t, err)
+	defer st.Close()
+	kinds := func(id string) []string {
+		events, err := st.AuditEvents(context.Background(), id)
+		require.NoError(t, err)
+		var out []string
+		for _, e := range events {
+			out = append(out, e.Kind)
+		}
+		return out
+	}
+	require.Equal(t, []string{server.AuditLaunchInterrupted}, kinds(keylessID))
+	require.Contains(t, kinds(keyedID), "campaign.launched")
+	require.NotContains(t, kinds(keyedID), server.AuditLaunchInterrupted)
+}
