@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/config"
@@ -262,6 +263,28 @@ steps:
 	assert.True(t, strings.HasPrefix(title, "Publish for Acme\uFFFD é"), title)
 	assert.Equal(t, 300, len([]rune(title)), "cut to its column")
 	assert.NotContains(t, title, "\x00")
+
+	// A signal sent past the API, as the Temporal Web UI can, names a voter
+	// longer than its column and a comment with NUL: the decision is stored.
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: "default"})
+	require.NoError(t, err)
+	defer tc.Close()
+	voter := strings.Repeat("v", 300)
+	require.NoError(t, tc.SignalWorkflow(context.Background(), workflows.CampaignWorkflowID(c.ID), "", workflows.SignalApproval,
+		workflows.ApprovalSignal{ApprovalID: inbox.Items[0].ID, Decision: workflows.DecisionApprove, By: voter, Comment: "ok\x00"}))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var a workflows.ApprovalView
+		resp = api.do("GET", "/v1/approvals/"+url.PathEscape(inbox.Items[0].ID), nil, nil, &a)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		if a.Status == workflows.ApprovalApproved {
+			assert.Equal(t, 200, len([]rune(a.DecidedBy)), a.DecidedBy)
+			assert.True(t, strings.HasPrefix(a.DecidedBy, "vvv"), a.DecidedBy)
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the decision never reached the store; approval is %s", a.Status)
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // startDevOnPostgres runs the dev stack over a fresh PostgreSQL schema of its

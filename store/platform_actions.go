@@ -36,7 +36,7 @@ func (s *Store) RecordPlatformAction(ctx context.Context, a PlatformAction) (Pla
 
 // GetPlatformAction returns the action recorded under key, or ErrNotFound.
 func (s *Store) GetPlatformAction(ctx context.Context, key string) (*PlatformAction, error) {
-	key = storableText(key) // as RecordPlatformAction stored it
+	key = storableField(PlatformAction{}, "IdempotencyKey", key) // as RecordPlatformAction stored it
 	var a PlatformAction
 	if err := s.conn(ctx).Where("idempotency_key = ?", key).Take(&a).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to get platform action %q: %w", key, notFoundOr(err))

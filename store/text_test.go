@@ -22,6 +22,8 @@ func TestWorkflowTextNeverBlocksAWrite(t *testing.T) {
 		mustCreate(t, s, newCampaign("c-nul", "acme", "p", "running", t0))
 		long := strings.Repeat("é", 400)
 		nul, bad := "Ac\x00me", "caf\xe9 \xff"
+		// A voter named in a signal sent past the API; the column holds 200.
+		longVoter := strings.Repeat("v", 300)
 		err := s.ApplyProjection(ctx, store.Projection{
 			CampaignID: "c-nul", Seq: 1, At: t0,
 			Campaign: &store.CampaignPatch{Status: "waiting_approval", CurrentStep: ptr("approve " + nul), Error: ptr(bad)},
@@ -30,7 +32,11 @@ func TestWorkflowTextNeverBlocksAWrite(t *testing.T) {
 			Approvals: []store.Approval{{ID: "c-nul.approve", StepKey: "approve", Title: "Post for " + nul + long,
 				Preview: `{"posts":["` + bad + `"]}`, Status: "pending", OnTimeout: "approve",
 				RequestedAt: t0, DueAt: t0.Add(1e12), Quorum: 2, Approvers: `[]`, RequestedBy: nul}},
-			Votes: []store.ApprovalVote{{ApprovalID: "c-nul.approve", Voter: "dana", Decision: "approve", Comment: nul + bad, At: t0}},
+			Votes: []store.ApprovalVote{
+				{ApprovalID: "c-nul.approve", Voter: "dana", Decision: "approve", Comment: nul + bad, At: t0},
+				{ApprovalID: "c-nul.approve", Voter: longVoter + "a", Decision: "approve", At: t0},
+				{ApprovalID: "c-nul.approve", Voter: longVoter + "b", Decision: "reject", At: t0},
+			},
 			Audit: []store.AuditEvent{{DedupKey: "c-nul/requested", Kind: "approval.requested", Actor: nul, Detail: `{"title":"` + nul + `"}`, At: t0}},
 		})
 		require.NoError(t, err, "the projection is written")
@@ -56,8 +62,17 @@ func TestWorkflowTextNeverBlocksAWrite(t *testing.T) {
 		assert.Equal(t, `{"brand":"Ac`+"\uFFFD"+`me"}`, steps[0].Output)
 		votes, err := s.ApprovalVotes(ctx, "c-nul.approve")
 		require.NoError(t, err)
-		require.Len(t, votes, 1)
+		require.Len(t, votes, 3, "two long voters that differ only past the column stay two votes")
 		assert.Equal(t, "Ac\uFFFDmecaf\uFFFD \uFFFD", votes[0].Comment)
+		for _, v := range votes[1:] {
+			assert.Equal(t, 200, len([]rune(v.Voter)), "a key is cut to its column")
+			assert.True(t, strings.HasPrefix(v.Voter, strings.Repeat("v", 184)+"~"), v.Voter)
+		}
+		require.NoError(t, s.ApplyProjection(ctx, store.Projection{CampaignID: "c-nul", Seq: 2,
+			Votes: []store.ApprovalVote{{ApprovalID: "c-nul.approve", Voter: longVoter + "a", Decision: "reject", At: t0}}}))
+		votes, err = s.ApprovalVotes(ctx, "c-nul.approve")
+		require.NoError(t, err)
+		require.Len(t, votes, 3, "the same long voter again lands on its own row")
 
 		require.NoError(t, s.AppendAudit(ctx, store.AuditEvent{
 			DedupKey: "c-nul/decided\x00", CampaignID: "c-nul", Kind: "approval.decided", Actor: bad + long, Detail: nul,
@@ -69,7 +84,7 @@ func TestWorkflowTextNeverBlocksAWrite(t *testing.T) {
 		assert.Equal(t, "c-nul/decided\uFFFD", events[1].DedupKey, "keys are made storable, never cut")
 		assert.Equal(t, 200, len([]rune(events[1].Actor)))
 
-		key := "reply/" + nul
+		key := "reply/" + nul + strings.Repeat("k", 400)
 		recorded, created, err := s.RecordPlatformAction(ctx, store.PlatformAction{IdempotencyKey: key, Platform: "sandbox",
 			ClientID: "acme", CampaignID: "c-nul", Action: "reply", Target: nul + long, Output: bad})
 		require.NoError(t, err)
