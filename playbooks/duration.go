@@ -1,7 +1,10 @@
 package playbooks
 
 import (
+	"errors"
 	"fmt"
+	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +20,32 @@ const (
 	week = 7 * day
 )
 
-// ParseDuration accepts Go durations plus whole days (d) and weeks (w) in front of them.
+// ErrDurationTooLong says a duration is well-formed but does not fit a
+// time.Duration (about 292 years): it must be refused, never wrapped around
+// into a negative or a small one.
+var ErrDurationTooLong = errors.New("duration too long")
+
+// goDuration is the syntax time.ParseDuration accepts, so that its refusal of a
+// well-formed but too large value can be told from a malformed one.
+var goDuration = regexp.MustCompile(`^[+]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
+
+// ParseDuration accepts Go durations plus whole days (d) and weeks (w) in front of
+// them. A value too long for a time.Duration wraps ErrDurationTooLong.
 func ParseDuration(s string) (Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
 		return Duration{}, fmt.Errorf("empty duration")
 	}
+	malformed := fmt.Errorf("%q is not a duration (use e.g. 30m, 48h, 7d, 2w)", s)
+	tooLong := fmt.Errorf("%q is too long: a duration is at most about 292 years: %w", s, ErrDurationTooLong)
 	var total time.Duration
+	add := func(d time.Duration) bool {
+		if d > math.MaxInt64-total {
+			return false
+		}
+		total += d
+		return true
+	}
 	rest := in
 	for _, u := range []struct {
 		suffix byte
@@ -33,19 +55,28 @@ func ParseDuration(s string) (Duration, error) {
 		if i < 0 {
 			continue
 		}
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n < 0 {
-			return Duration{}, fmt.Errorf("%q is not a duration (use e.g. 30m, 48h, 7d, 2w)", s)
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		var numErr *strconv.NumError
+		switch {
+		case errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange) && !strings.HasPrefix(rest[:i], "-"):
+			return Duration{}, tooLong
+		case err != nil || n < 0:
+			return Duration{}, malformed
+		case n > int64(math.MaxInt64/u.size) || !add(time.Duration(n)*u.size):
+			return Duration{}, tooLong
 		}
-		total += time.Duration(n) * u.size
 		rest = rest[i+1:]
 	}
 	if rest != "" {
 		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
-			return Duration{}, fmt.Errorf("%q is not a duration (use e.g. 30m, 48h, 7d, 2w)", s)
+		switch {
+		case err != nil && goDuration.MatchString(rest):
+			return Duration{}, tooLong // well-formed: time refuses only values past its range
+		case err != nil || d < 0:
+			return Duration{}, malformed
+		case !add(d):
+			return Duration{}, tooLong
 		}
-		total += d
 	}
 	return Duration{total}, nil
 }

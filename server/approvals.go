@@ -38,7 +38,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 	if v := c.Query("due_before"); v != "" {
 		t, err := parseDueBefore(v, time.Now())
 		if err != nil {
-			badRequest(c, err.Error())
+			badQueryValue(c, "due_before", err)
 			return
 		}
 		f.DueBefore = t
@@ -72,11 +72,14 @@ func parseDueBefore(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	d, err := playbooks.ParseDuration(v)
+	d, err := queryDuration("due_before", v)
+	if errors.Is(err, errQueryRange) {
+		return time.Time{}, err
+	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("due_before %q is neither an RFC 3339 time (2026-03-01T12:00:00Z) nor a duration from now (24h, 2d)", v)
 	}
-	return now.Add(d.Duration), nil
+	return now.Add(d), nil
 }
 
 // getApproval answers one approval with its votes.

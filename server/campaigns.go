@@ -54,6 +54,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 		badRequest(c, fmt.Sprintf("Idempotency-Key is longer than %d characters", maxIdempotencyKey))
 		return
 	}
+	if msg := unstorable(key); msg != "" {
+		invalid(c, "the launch request has problems", playbooks.Problem{Field: "Idempotency-Key", Message: "header " + msg})
+		return
+	}
 	var probs []playbooks.Problem
 	if req.Playbook == "" {
 		probs = append(probs, playbooks.Problem{Field: "playbook", Message: "is required"})

@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
-
-// maxBody bounds every request body; playbooks are the largest legitimate one.
-const maxBody = 1 << 20
 
 // readBody reads the request body within maxBody, answering 413 past it.
 func readBody(c *gin.Context) ([]byte, bool) {
@@ -31,10 +29,25 @@ func readBody(c *gin.Context) ([]byte, bool) {
 }
 
 // decodeJSON decodes one JSON object into dst strictly: unknown fields and trailing
-// data are refused, and syntax errors name their line and column.
+// data are refused, and syntax errors name their line and column. Before
+// decoding, the body's shape is checked against the limits (limits.go); after,
+// every string and map key of dst must be text the store can hold.
 func decodeJSON(c *gin.Context, dst any) bool {
 	body, ok := readBody(c)
 	if !ok {
+		return false
+	}
+	return decodeJSONBody(c, body, dst)
+}
+
+// decodeJSONBody is decodeJSON for a body already read.
+func decodeJSONBody(c *gin.Context, body []byte, dst any) bool {
+	if p := checkJSONShape(body); p != nil {
+		if p.status == http.StatusRequestEntityTooLarge {
+			problem(c, p.status, probBadRequest, "Request too large", p.detail, p.problem)
+		} else {
+			invalid(c, p.detail, p.problem)
+		}
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -51,15 +64,24 @@ func decodeJSON(c *gin.Context, dst any) bool {
 		badRequest(c, "invalid JSON body: unexpected data after the JSON object")
 		return false
 	}
+	if probs := textProblems(dst, true); len(probs) > 0 {
+		invalid(c, "the request has values the API does not accept", probs...)
+		return false
+	}
 	return true
 }
 
+// describeJSONError says what is wrong with a JSON body and, when the error
+// has a place, its line and column.
 func describeJSONError(body []byte, err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
 		return "the body is empty; send a JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		line, col := lineCol(body, int64(len(body)))
+		return fmt.Sprintf("line %d, column %d: the body ends before the JSON does (is it cut short?)", line, col)
 	case errors.As(err, &syn):
 		line, col := lineCol(body, syn.Offset)
 		return fmt.Sprintf("line %d, column %d: %s", line, col, syn.Error())
@@ -67,7 +89,7 @@ func describeJSONError(body []byte, err error) string {
 		line, col := lineCol(body, typ.Offset)
 		return fmt.Sprintf("line %d, column %d: field %q must be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 func lineCol(b []byte, off int64) (int, int) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -341,7 +340,7 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (LinkClaims, *
 }
 
 // readLinkDecision reads the optional body of a link's POST: the landing page's
-// form, or a JSON object (unknown fields refused, as everywhere).
+// form, or a JSON object (decoded and checked as every JSON body is).
 func readLinkDecision(c *gin.Context, page bool) (linkDecision, bool) {
 	var d linkDecision
 	raw, ok := readBody(c)
@@ -354,23 +353,17 @@ func readLinkDecision(c *gin.Context, page bool) (linkDecision, bool) {
 			badRequest(c, "could not read the form: "+err.Error())
 			return d, false
 		}
+		if probs := valuesProblems("form field", form); len(probs) > 0 {
+			invalid(c, "the form has values the API does not accept", probs...)
+			return d, false
+		}
 		d.Decision, d.Comment = form.Get("decision"), strings.TrimSpace(form.Get("comment"))
 		return d, true
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return d, true
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		badRequest(c, "invalid JSON body: "+describeJSONError(raw, err))
-		return d, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		badRequest(c, "invalid JSON body: unexpected data after the JSON object")
-		return d, false
-	}
-	return d, true
+	return d, decodeJSONBody(c, raw, &d)
 }
 
 // isForm reports a browser's form post, which is answered with a page.

@@ -153,11 +153,19 @@ func (s *Server) parsePlaybookBody(c *gin.Context) (*playbooks.Playbook, []byte,
 	if !ok {
 		return nil, nil, false
 	}
+	if p := rawTextProblem("playbook", body); p != nil {
+		invalid(c, "the playbook has text the store cannot hold", *p)
+		return nil, nil, false
+	}
 	pb, err := playbooks.Parse(body)
 	if err != nil {
 		if !invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
 			s.internal(c, "could not validate playbook", err)
 		}
+		return nil, nil, false
+	}
+	if probs := textProblems(pb, false); len(probs) > 0 {
+		invalid(c, "the playbook has text the store cannot hold", probs...)
 		return nil, nil, false
 	}
 	return pb, body, true

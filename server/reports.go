@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
 
@@ -56,22 +56,27 @@ func reportBound(c *gin.Context, name string, def, now time.Time) (time.Time, bo
 	}
 	t, err := ParseReportTime(raw, now)
 	if err != nil {
-		badRequest(c, name+": "+err.Error())
+		badQueryValue(c, name, err)
 		return time.Time{}, false
 	}
 	return t, true
 }
 
 // ParseReportTime reads a report bound: an RFC 3339 time, or a duration back
-// from now in playbook notation ("30d", "2w", "48h", "1d12h"). The API and the
-// CLI share it, so both accept exactly the same values.
+// from now in playbook notation ("30d", "2w", "48h", "1d12h"), at most
+// maxQueryDuration (a longer one wraps errQueryRange). The API and the CLI
+// share it, so both accept exactly the same values.
 func ParseReportTime(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	if d, err := playbooks.ParseDuration(s); err == nil {
-		return now.Add(-d.Duration).UTC(), nil
+	d, err := queryDuration("the duration", s)
+	if errors.Is(err, errQueryRange) {
+		return time.Time{}, err
 	}
-	return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration back from now (e.g. 30d, 2w, 48h)", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration back from now (e.g. 30d, 2w, 48h)", s)
+	}
+	return now.Add(-d).UTC(), nil
 }

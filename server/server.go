@@ -98,6 +98,8 @@ func (s *Server) routes() {
 	// Outermost, so a request whose handler panicked is counted with its 500.
 	e.Use(s.requestID(), s.observe())
 	e.Use(s.recoverer(), s.accessLog())
+	// Before authentication: a query Go would misread must not reach anything.
+	e.Use(checkRequestText())
 	e.NoRoute(func(c *gin.Context) { notFound(c, "no route "+c.Request.Method+" "+c.Request.URL.Path) })
 	e.NoMethod(func(c *gin.Context) {
 		problem(c, http.StatusMethodNotAllowed, probBadRequest, "Method not allowed", c.Request.Method+" is not allowed here")

@@ -12,12 +12,14 @@ import (
 // AppendAudit records an event that happens outside a projection, such as a
 // decision taken through the API. A DedupKey seen before leaves the stored
 // event untouched, so a retried request records once. A zero At means now.
+// Its text is made storable (text.go): an event must never fail on its detail.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEvent) error {
 	if err := validateAudit(e); err != nil {
 		return fmt.Errorf("store: unable to append audit event: %w", err)
 	}
 	e.ID = 0
 	e.At = utcOr(e.At, utc(time.Now()))
+	makeStorable(&e)
 	if err := insertAudit(s.conn(ctx), []AuditEvent{e}); err != nil {
 		return fmt.Errorf("store: unable to append audit event %q: %w", e.DedupKey, err)
 	}

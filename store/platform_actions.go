@@ -19,6 +19,7 @@ func (s *Store) RecordPlatformAction(ctx context.Context, a PlatformAction) (Pla
 		return PlatformAction{}, false, fmt.Errorf("store: unable to record platform action: %w: idempotency key is required", ErrInvalid)
 	}
 	a.CreatedAt = utcOr(a.CreatedAt, utc(time.Now()))
+	makeStorable(&a) // a connector's target or output may be anything (text.go)
 	res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&a)
 	if res.Error != nil {
 		return PlatformAction{}, false, fmt.Errorf("store: unable to record platform action %q: %w", a.IdempotencyKey, res.Error)
@@ -35,6 +36,7 @@ func (s *Store) RecordPlatformAction(ctx context.Context, a PlatformAction) (Pla
 
 // GetPlatformAction returns the action recorded under key, or ErrNotFound.
 func (s *Store) GetPlatformAction(ctx context.Context, key string) (*PlatformAction, error) {
+	key = storableField(PlatformAction{}, "IdempotencyKey", key) // as RecordPlatformAction stored it
 	var a PlatformAction
 	if err := s.conn(ctx).Where("idempotency_key = ?", key).Take(&a).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to get platform action %q: %w", key, notFoundOr(err))

@@ -56,14 +56,23 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 		"updated_at":     utcOr(p.At, now),
 	}
 	if c := p.Campaign; c != nil {
-		if c.Status != "" {
-			updates["status"] = c.Status
-		}
+		// Through the model, so the patch's text is stored as a row's would be.
+		text := Campaign{Status: c.Status}
 		if c.CurrentStep != nil {
-			updates["current_step"] = *c.CurrentStep
+			text.CurrentStep = *c.CurrentStep
 		}
 		if c.Error != nil {
-			updates["error"] = *c.Error
+			text.Error = *c.Error
+		}
+		makeStorable(&text)
+		if c.Status != "" {
+			updates["status"] = text.Status
+		}
+		if c.CurrentStep != nil {
+			updates["current_step"] = text.CurrentStep
+		}
+		if c.Error != nil {
+			updates["error"] = text.Error
 		}
 		if c.FinishedAt != nil {
 			updates["finished_at"] = utc(*c.FinishedAt)
@@ -140,7 +149,7 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 }
 
 // prepareProjection copies p's rows, fills their campaign, normalises their
-// times and collapses duplicates: PostgreSQL refuses an upsert statement that
+// times, makes their text storable (text.go) and collapses duplicates: PostgreSQL refuses an upsert statement that
 // touches one row twice, and the workflow may well report a step started and
 // finished in one batch. The last step or approval wins; the first audit
 // event wins, as it would against an existing row.
@@ -156,6 +165,7 @@ func prepareProjection(p Projection) ([]StepRun, []Approval, []AuditEvent, error
 		}
 		r.StartedAt = utcPtr(r.StartedAt)
 		r.FinishedAt = utcPtr(r.FinishedAt)
+		makeStorable(&r)
 		if i, ok := stepAt[r.Key]; ok {
 			steps[i] = r
 			continue
@@ -174,6 +184,7 @@ func prepareProjection(p Projection) ([]StepRun, []Approval, []AuditEvent, error
 			return nil, nil, nil, fmt.Errorf("%w: approval %q must belong to the projected campaign and have an id", ErrInvalid, a.ID)
 		}
 		normalizeApproval(&a)
+		makeStorable(&a)
 		if i, ok := approvalAt[a.ID]; ok {
 			approvals[i] = a
 			continue
@@ -194,6 +205,7 @@ func prepareProjection(p Projection) ([]StepRun, []Approval, []AuditEvent, error
 		if err := validateAudit(e); err != nil {
 			return nil, nil, nil, err
 		}
+		makeStorable(&e)
 		if seen[e.DedupKey] {
 			continue
 		}
@@ -225,13 +237,14 @@ func overwriteOnConflict(db *gorm.DB, model any, keys ...string) (clause.OnConfl
 	return clause.OnConflict{Columns: conflict, DoUpdates: clause.AssignmentColumns(update)}, nil
 }
 
-// dedupVotes copies votes with UTC times, the last vote of a voter winning (one
+// dedupVotes copies votes with UTC times and storable text, the last vote of a voter winning (one
 // upsert statement may not touch a row twice).
 func dedupVotes(votes []ApprovalVote) []ApprovalVote {
 	out := make([]ApprovalVote, 0, len(votes))
 	at := map[string]int{}
 	for _, v := range votes {
 		v.At = utc(v.At)
+		makeStorable(&v)
 		k := v.ApprovalID + "\x00" + v.Voter
 		if i, ok := at[k]; ok {
 			out[i] = v
