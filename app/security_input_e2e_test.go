@@ -49,9 +49,9 @@ type inputAttack struct {
 
 const noToken = "none"
 
-// refuseAll sends each attack and checks it is refused with nothing changed;
+// refuseInputs sends each attack and checks it is refused with nothing changed;
 // watch lists the workflows whose histories must not grow.
-func (s *securityEnv) refuseAll(attacks []inputAttack, watch ...string) {
+func (s *securityEnv) refuseInputs(attacks []inputAttack, watch ...string) {
 	for _, a := range attacks {
 		s.t.Run(a.name, func(t *testing.T) {
 			e := *s
@@ -132,7 +132,7 @@ func TestSecurityInput(t *testing.T) {
 	t.Run("9: NUL and invalid UTF-8 are refused, naming the field", func(t *testing.T) {
 		e := *env
 		e.t, e.api.t = t, t
-		e.refuseAll([]inputAttack{
+		e.refuseInputs([]inputAttack{
 			{name: "replay: NUL in a launch param", token: operator, method: "POST", path: "/v1/campaigns",
 				body: `{"playbook":"e2e-quick","client":"acme","params":{"brand":"Ac\u0000me"}}`, status: 422, field: "params.brand"},
 			{name: "invalid UTF-8 bytes in a launch param", token: operator, method: "POST", path: "/v1/campaigns",
@@ -176,7 +176,7 @@ func TestSecurityInput(t *testing.T) {
 	t.Run("13: queries Go misreads, overflowing durations, truncated JSON", func(t *testing.T) {
 		e := *env
 		e.t, e.api.t = t, t
-		e.refuseAll([]inputAttack{
+		e.refuseInputs([]inputAttack{
 			{name: "replay: a semicolon after the client", token: viewer, method: "GET", path: "/v1/campaigns?client=x;",
 				status: 400, detail: `query parameter "client" contains ';'`},
 			{name: "a semicolon as a separator", token: viewer, method: "GET", path: "/v1/approvals?status=pending;client=globex",
@@ -202,7 +202,7 @@ func TestSecurityInput(t *testing.T) {
 		e := *env
 		e.t, e.api.t = t, t
 		brackets := strings.Repeat("[", 50_000)
-		e.refuseAll([]inputAttack{
+		e.refuseInputs([]inputAttack{
 			{name: "replay: 50,000 nested [ in params", token: operator, method: "POST", path: "/v1/campaigns",
 				body: `{"playbook":"e2e-quick","client":"acme","params":{"brand":` + brackets + `}}`, status: 413, detail: "deeper than 32"},
 			{name: "50,000 nested objects in edits", method: "POST", path: decide,
