@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -45,15 +46,46 @@ func (e *InvalidError) Error() string {
 // Parse decodes and validates a playbook. A returned error is an *InvalidError
 // listing every problem with its line, column and field path.
 func Parse(src []byte) (*Playbook, error) {
+	return ParseContext(context.Background(), src)
+}
+
+// ParseContext is Parse that stops when ctx is done, and after MaxParseTime in
+// any case. Each stage is bounded by the limits in limits.go, checked before
+// the stage runs: the raw bytes before go-yaml parses them, the tree before it
+// is decoded, the playbook's size before it is validated. When ctx ends first
+// the error wraps ctx.Err(); when MaxParseTime does, it is an *InvalidError.
+func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, MaxParseTime)
+	defer cancel()
+	refuse := func(p Problem) error { return &InvalidError{What: "playbook", Problems: []Problem{p}} }
+	stopped := func(err error) error {
+		if parent.Err() != nil {
+			return fmt.Errorf("checking the playbook stopped: %w", parent.Err())
+		}
+		return refuse(Problem{Line: 1, Column: 1, Field: "$", Message: fmt.Sprintf("checking the playbook took longer than %s; make it smaller", MaxParseTime)})
+	}
+	if p := prescan(src); p != nil {
+		return nil, refuse(*p)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, stopped(err)
+	}
 	file, err := parseYAML(src)
 	if err != nil {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{yamlProblem(err, "")}}
+		return nil, refuse(yamlProblem(err, ""))
 	}
 	if len(file.Docs) != 1 || file.Docs[0] == nil || file.Docs[0].Body == nil {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{{Line: 1, Column: 1, Field: "$", Message: "expected exactly one YAML document holding a playbook"}}}
+		return nil, refuse(Problem{Line: 1, Column: 1, Field: "$", Message: "expected exactly one YAML document holding a playbook"})
 	}
 	if _, ok := file.Docs[0].Body.(*ast.MappingNode); !ok {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{{Line: 1, Column: 1, Field: "$", Message: "a playbook is a mapping with name, version and steps"}}}
+		return nil, refuse(Problem{Line: 1, Column: 1, Field: "$", Message: "a playbook is a mapping with name, version and steps"})
+	}
+	if p := treeLimits(file.Docs[0].Body); p != nil {
+		return nil, refuse(*p)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, stopped(err)
 	}
 	var pb Playbook
 	if err := decodeYAML(file.Docs[0].Body, &pb); err != nil {
@@ -63,9 +95,13 @@ func Parse(src []byte) (*Playbook, error) {
 				p.Line, p.Column = tok.Position.Line, tok.Position.Column
 			}
 		}
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{p}}
+		return nil, refuse(p)
 	}
-	if probs := Validate(&pb); len(probs) > 0 {
+	probs, err := validate(ctx, &pb)
+	if err != nil {
+		return nil, stopped(err)
+	}
+	if len(probs) > 0 {
 		for i := range probs {
 			probs[i].Line, probs[i].Column = position(file, probs[i].Field)
 		}
