@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -55,20 +56,18 @@ func Parse(src []byte) (*Playbook, error) {
 // is decoded, the playbook's size before it is validated. When ctx ends first
 // the error wraps ctx.Err(); when MaxParseTime does, it is an *InvalidError.
 func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
-	parent := ctx
-	ctx, cancel := context.WithTimeout(ctx, MaxParseTime)
-	defer cancel()
+	st := stopper{ctx: ctx, deadline: time.Now().Add(MaxParseTime)}
 	refuse := func(p Problem) error { return &InvalidError{What: "playbook", Problems: []Problem{p}} }
 	stopped := func(err error) error {
-		if parent.Err() != nil {
-			return fmt.Errorf("checking the playbook stopped: %w", parent.Err())
+		if errors.Is(err, errParseTime) {
+			return refuse(Problem{Line: 1, Column: 1, Field: "$", Message: err.Error()})
 		}
-		return refuse(Problem{Line: 1, Column: 1, Field: "$", Message: fmt.Sprintf("checking the playbook took longer than %s; make it smaller", MaxParseTime)})
+		return fmt.Errorf("checking the playbook stopped: %w", err)
 	}
 	if p := prescan(src); p != nil {
 		return nil, refuse(*p)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := st.err(); err != nil {
 		return nil, stopped(err)
 	}
 	file, err := parseYAML(src)
@@ -84,7 +83,7 @@ func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
 	if p := treeLimits(file.Docs[0].Body); p != nil {
 		return nil, refuse(*p)
 	}
-	if err := ctx.Err(); err != nil {
+	if err := st.err(); err != nil {
 		return nil, stopped(err)
 	}
 	var pb Playbook
@@ -97,7 +96,7 @@ func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
 		}
 		return nil, refuse(p)
 	}
-	probs, err := validate(ctx, &pb)
+	probs, err := validate(st, &pb)
 	if err != nil {
 		return nil, stopped(err)
 	}
@@ -108,6 +107,26 @@ func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
 		return nil, &InvalidError{What: "playbook", Problems: probs}
 	}
 	return &pb, nil
+}
+
+// stopper says when checking a playbook must stop: its caller went away, or it
+// ran past MaxParseTime. It is polled between stages and between steps; the
+// caller's context is read directly, so its end is seen at the next poll.
+type stopper struct {
+	ctx      context.Context
+	deadline time.Time // zero: none
+}
+
+var errParseTime = fmt.Errorf("checking the playbook took longer than %s; make it smaller", MaxParseTime)
+
+func (s stopper) err() error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if !s.deadline.IsZero() && time.Now().After(s.deadline) {
+		return errParseTime
+	}
+	return nil
 }
 
 // go-yaml has panicked on malformed input that FuzzParse found ("steps: ! ", a

@@ -25,21 +25,22 @@ var campaignFacts = map[string]bool{"id": true, "client": true, "playbook": true
 // Validate returns every problem in pb, each with its field path (no positions: Parse
 // adds them). It never stops at the first, but lists at most MaxProblems.
 func Validate(pb *Playbook) []Problem {
-	probs, _ := validate(context.Background(), pb)
+	probs, _ := validate(stopper{ctx: context.Background()}, pb)
 	return probs
 }
 
-// validate is Validate that stops, returning ctx's error, once ctx is done.
-func validate(ctx context.Context, pb *Playbook) ([]Problem, error) {
+// validate is Validate that stops, returning why, once st says so.
+func validate(st stopper, pb *Playbook) ([]Problem, error) {
 	if pb == nil {
 		return []Problem{{Field: "$", Message: "there is no playbook"}}, nil
 	}
-	v := &validator{ctx: ctx, pb: pb, params: map[string]Param{}, ids: map[string]string{}, budget: newBudget()}
+	v := &validator{st: st, pb: pb, params: map[string]Param{}, ids: map[string]string{}, budget: newBudget()}
 	if v.size(); len(v.probs) > 0 {
 		// Past a size limit, checking the rest is the expensive work the limit
 		// is there to avoid.
 		return v.probs, nil
 	}
+	v.text()
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
@@ -55,7 +56,7 @@ func validate(ctx context.Context, pb *Playbook) ([]Problem, error) {
 }
 
 type validator struct {
-	ctx     context.Context
+	st      stopper
 	pb      *Playbook
 	params  map[string]Param
 	probs   []Problem
@@ -64,7 +65,7 @@ type validator struct {
 	index   stepIndex
 	budget  *budget // what evaluating the constant expressions may spend, together
 	exprs   int     // expressions checked so far
-	stopped error   // ctx's error, once it is done
+	stopped error   // why the work stopped early
 }
 
 func (v *validator) addf(field, format string, args ...any) {
@@ -79,7 +80,7 @@ func (v *validator) addf(field, format string, args ...any) {
 // for checking ran out.
 func (v *validator) stop() bool {
 	if v.stopped == nil {
-		v.stopped = v.ctx.Err()
+		v.stopped = v.st.err()
 	}
 	return v.stopped != nil
 }
