@@ -169,7 +169,7 @@ func TestSecurityInput(t *testing.T) {
 				status:      422, field: "steps[0].approval.title"},
 			{name: "raw invalid UTF-8 in a playbook", token: operator, method: "POST", path: "/v1/playbooks",
 				contentType: "application/yaml", body: "name: bad-bytes\nversion: 1\ndescription: caf\xe9\nsteps:\n  - {id: a, wait: 1s}\n",
-				status: 422, field: "playbook"},
+				status: 422, field: "$"},
 		}, watch)
 	})
 

@@ -112,7 +112,19 @@ func (d Duration) String() string {
 // MarshalText implements encoding.TextMarshaler (JSON and YAML).
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler (JSON and YAML).
+// UnmarshalYAML reads a duration from YAML. go-yaml hands a TextUnmarshaler the
+// node re-rendered from the token list of the whole file, which costs time in
+// the size of the file for every duration in it: quadratic in the number of
+// steps. Decoding the node as a string does not.
+func (d *Duration) UnmarshalYAML(unmarshal func(any) error) error {
+	var s string
+	if err := unmarshal(&s); err != nil {
+		return err
+	}
+	return d.UnmarshalText([]byte(s))
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler (JSON).
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := ParseDuration(string(b))
 	if err != nil {

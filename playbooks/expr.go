@@ -39,11 +39,17 @@ var disabledBuiltins = map[string]string{
 	"toPairs":  "the order of a map's pairs changes from run to run",
 }
 
-// exprOptions are the compile options every expression gets.
-func exprOptions(env types.Map) []expr.Option {
-	opts := []expr.Option{expr.Env(env), expr.MaxNodes(2000)}
+// exprOptions are the compile options every expression gets. A program that
+// will run (run time, and constants during validation) also charges a budget
+// for its costly operations (exprbudget.go); one compiled against the declared
+// types only checks them and never runs.
+func exprOptions(env types.Map, runs bool) []expr.Option {
+	opts := []expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}
 	for _, name := range sortedKeys(disabledBuiltins) {
 		opts = append(opts, expr.DisableBuiltin(name))
+	}
+	if runs {
+		opts = append(opts, budgetOptions()...)
 	}
 	return opts
 }
@@ -222,6 +228,9 @@ type compiled struct {
 
 // compileExpr compiles src against env, caching by source and environment shape.
 func compileExpr(src string, env types.Map, shape string) (*compiled, error) {
+	if len(src) > MaxExprBytes {
+		return nil, &LimitError{msg: fmt.Sprintf("the expression is %d bytes; the limit is %d", len(src), MaxExprBytes)}
+	}
 	key := cacheKey{src: src, shape: shape}
 	if c, ok := programs.get(key); ok {
 		return c, nil
@@ -232,7 +241,7 @@ func compileExpr(src string, env types.Map, shape string) (*compiled, error) {
 		return nil, err
 	}
 	info := analyze(tree)
-	program, err := safeCompile(rewritten, exprOptions(env))
+	program, err := safeCompile(rewritten, exprOptions(env, shape == runtimeShape))
 	if err != nil {
 		return nil, err
 	}
@@ -275,22 +284,42 @@ var runtimeEnv = types.Map{
 	varCampaign:  types.Map{types.Extra: types.Any},
 	varItem:      types.Any,
 	varIteration: types.Int,
+	budgetVar:    types.Any,
 }
 
-// evaluate runs src, bare, against s and returns its value in JSON's shapes.
-// Errors do not repeat src; callers say which expression failed.
-func evaluate(src string, s Scope) (any, error) {
+// evaluate runs src, bare, against s within b and returns its value in JSON's
+// shapes. Errors do not repeat src; callers say which expression failed. A
+// crossed limit is a *LimitError, reachable with errors.As.
+func evaluate(src string, s Scope, b *budget) (any, error) {
 	c, err := compileExpr(src, runtimeEnv, runtimeShape)
 	if err != nil {
 		return nil, &exprError{msg: "does not compile: " + exprMessage(err), err: err}
 	}
-	env, err := s.env(c.info)
+	env, err := s.env(c.info, b)
 	if err != nil {
 		return nil, err
 	}
-	out, err := runProgram(c.program, env)
+	return runBudgeted(c.program, env, b)
+}
+
+// runBudgeted runs a program compiled to charge b, and copies its value out
+// once b has paid for the copy.
+func runBudgeted(p *vm.Program, env map[string]any, b *budget) (any, error) {
+	env[budgetVar] = b
+	out, err := runProgram(p, env)
+	if b.err != nil {
+		// The limit is the cause, whatever expr made of the error on its way out.
+		return nil, &exprError{msg: b.err.Error(), err: b.err}
+	}
 	if err != nil {
+		if strings.Contains(err.Error(), "memory budget exceeded") {
+			le := &LimitError{msg: "the expression builds more list elements than its budget allows"}
+			return nil, &exprError{msg: le.Error(), err: le}
+		}
 		return nil, &exprError{msg: exprMessage(err), err: err}
+	}
+	if err := b.build(valueSize(out, b.remainingBytes()), "the value it gives"); err != nil {
+		return nil, &exprError{msg: err.Error(), err: err}
 	}
 	return jsonValue(out), nil
 }
@@ -305,24 +334,42 @@ type exprError struct {
 func (e *exprError) Error() string { return e.msg }
 func (e *exprError) Unwrap() error { return e.err }
 
+// evalMemoryBudget is expr's own count of list elements a run may allocate
+// (array and map literals, sort). Ranges are charged to the budget instead;
+// this is the backstop for literals built inside loops.
+const evalMemoryBudget = MaxEvalBytes / elemSize
+
 func runProgram(p *vm.Program, env map[string]any) (out any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("expression failed: %v", r)
 		}
 	}()
-	return expr.Run(p, env)
+	machine := vm.VM{MemoryBudget: evalMemoryBudget}
+	return machine.Run(p, env)
 }
 
 // env builds the variables an expression reads. Only the steps it names are
 // included, so a step that has not run is reported rather than read as nothing.
 // Numbers arrive from JSON as float64; whole ones are handed to expr as ints,
 // as validation typed them, so that % and integer builtins work.
-func (s Scope) env(info exprInfo) (map[string]any, error) {
+//
+// Copying is charged to b: a block of many templates that each read a large
+// output copies it each time.
+func (s Scope) env(info exprInfo, b *budget) (map[string]any, error) {
 	steps := map[string]any{}
+	copyOut := func(id string, out map[string]any) error {
+		if err := b.scan(out); err != nil {
+			return &exprError{msg: err.Error(), err: err}
+		}
+		steps[id] = map[string]any{"output": envValue(mapAny(out))}
+		return nil
+	}
 	if info.dynamicSteps {
 		for _, id := range sortedKeys(s.Steps) {
-			steps[id] = map[string]any{"output": envValue(mapAny(s.Steps[id]))}
+			if err := copyOut(id, s.Steps[id]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, r := range info.steps {
@@ -330,7 +377,14 @@ func (s Scope) env(info exprInfo) (map[string]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("step %q has not produced output yet", r.id)
 		}
-		steps[r.id] = map[string]any{"output": envValue(mapAny(out))}
+		if err := copyOut(r.id, out); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range []any{s.Params, s.Campaign, s.Item} {
+		if err := b.scan(v); err != nil {
+			return nil, &exprError{msg: err.Error(), err: err}
+		}
 	}
 	if info.item && !s.HasItem {
 		return nil, errors.New("item is only set inside a parallel for_each")

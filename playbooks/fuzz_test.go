@@ -2,11 +2,20 @@ package playbooks
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
+// Bounds on any one fuzz input, accepted or refused: twice those of a refusal,
+// since a playbook within every limit may be accepted after the full work.
+const (
+	fuzzTime  = 2 * refuseTime
+	fuzzAlloc = 2 * refuseAlloc
+)
+
 // FuzzParse feeds arbitrary YAML to the parser and validator: they must never
-// panic, and a refusal is always an *InvalidError with at least one problem.
+// panic, a refusal is always an *InvalidError with at least one problem, and
+// no input may take more than fuzzTime or allocate more than fuzzAlloc.
 func FuzzParse(f *testing.F) {
 	srcs, err := Builtins()
 	if err != nil {
@@ -35,8 +44,23 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	for _, h := range hostileSources() {
+		// Larger ones are refused on their size alone (TestHostilePlaybooks…),
+		// and would only slow the mutator down.
+		if len(h.src) <= MaxSourceBytes/8 {
+			f.Add([]byte(h.src))
+		}
+	}
+	for _, h := range hostileExpressions() {
+		f.Add([]byte(attackHeader() + "steps: [{id: a, action: notify, with: {message: '" + strings.ReplaceAll(h.src, "'", "''") + "'}}]\n"))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		pb, err := Parse(src)
+		var pb *Playbook
+		var err error
+		took, alloc := cost(func() { pb, err = Parse(src) })
+		if took > fuzzTime || alloc > fuzzAlloc {
+			t.Fatalf("%d bytes took %s and allocated %d MB: %.200q", len(src), took, alloc>>20, src)
+		}
 		if err == nil {
 			if pb == nil || len(pb.Steps) == 0 {
 				t.Fatalf("accepted a playbook without steps: %q", src)
@@ -100,7 +124,9 @@ steps:
 
 // FuzzExpression feeds arbitrary text to the template and expression paths that
 // validation and the workflow take: splitting ${…}, rewriting dashed names,
-// analysing, compiling, evaluating. None may panic, whatever the text.
+// analysing, compiling, evaluating. None may panic, whatever the text, and
+// together they stay within fuzzTime and fuzzAlloc: validation's budget and
+// each evaluation's budget are sizes and counts, whatever the expression.
 func FuzzExpression(f *testing.F) {
 	for _, seed := range []string{
 		"${params.brand}", "${steps.draft-batch.output.posts}", "Week ${iteration}: ${item}",
@@ -109,6 +135,9 @@ func FuzzExpression(f *testing.F) {
 		"${params.n % 0}", "${filter(params.l, # > 'a')}",
 	} {
 		f.Add(seed)
+	}
+	for _, h := range hostileExpressions() {
+		f.Add(h.src)
 	}
 	scope := runScope()
 	scope.Item, scope.HasItem, scope.Iteration = "x", true, 2
@@ -125,10 +154,15 @@ func FuzzExpression(f *testing.F) {
 				}}},
 			},
 		}
-		_ = Validate(pb)
-		_, _ = Resolve(src, scope)
-		_, _ = Condition(src, scope)
-		_, _ = IntValue(src, scope)
-		_, _ = ListValue(src, scope)
+		took, alloc := cost(func() {
+			_ = Validate(pb)
+			_, _ = Resolve(src, scope)
+			_, _ = Condition(src, scope)
+			_, _ = IntValue(src, scope)
+			_, _ = ListValue(src, scope)
+		})
+		if took > fuzzTime || alloc > fuzzAlloc {
+			t.Fatalf("took %s and allocated %d MB: %.200q", took, alloc>>20, src)
+		}
 	})
 }

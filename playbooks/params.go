@@ -10,7 +10,10 @@ import (
 // returns the full set with defaults filled in. Values are normalised to JSON's
 // shapes (int → float64 whole number, duration → its string, list → []any) so the
 // workflow sees the same values whether they came from a request or a default.
-// A returned error is an *InvalidError naming each bad field.
+// A returned error is an *InvalidError naming each bad field. Parameters are
+// bounded (MaxParamsBytes), and every expression that reads only parameters is
+// run with them (preflight), so a launch whose parameters would make one cross
+// an evaluation limit is refused rather than failing in the worker.
 func BindParams(pb *Playbook, given map[string]any) (map[string]any, error) {
 	out := map[string]any{}
 	var probs []Problem
@@ -42,6 +45,14 @@ func BindParams(pb *Playbook, given map[string]any) (map[string]any, error) {
 		}
 	}
 	if len(probs) > 0 {
+		return nil, &InvalidError{What: "params", Problems: probs}
+	}
+	// Parameters are copied into the workflow's input and into every
+	// expression that reads them, for the life of the campaign.
+	if n := valueSize(out, MaxParamsBytes); n > MaxParamsBytes {
+		return nil, &InvalidError{What: "params", Problems: []Problem{{Field: "params", Message: fmt.Sprintf("take more than %s together; the limit is %s", byteSize(MaxParamsBytes), byteSize(MaxParamsBytes))}}}
+	}
+	if probs := preflight(pb, out); len(probs) > 0 {
 		return nil, &InvalidError{What: "params", Problems: probs}
 	}
 	return out, nil

@@ -1,9 +1,11 @@
 package playbooks
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -45,15 +47,44 @@ func (e *InvalidError) Error() string {
 // Parse decodes and validates a playbook. A returned error is an *InvalidError
 // listing every problem with its line, column and field path.
 func Parse(src []byte) (*Playbook, error) {
+	return ParseContext(context.Background(), src)
+}
+
+// ParseContext is Parse that stops when ctx is done, and after MaxParseTime in
+// any case. Each stage is bounded by the limits in limits.go, checked before
+// the stage runs: the raw bytes before go-yaml parses them, the tree before it
+// is decoded, the playbook's size before it is validated. When ctx ends first
+// the error wraps ctx.Err(); when MaxParseTime does, it is an *InvalidError.
+func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
+	st := stopper{ctx: ctx, deadline: time.Now().Add(MaxParseTime)}
+	refuse := func(p Problem) error { return &InvalidError{What: "playbook", Problems: []Problem{p}} }
+	stopped := func(err error) error {
+		if errors.Is(err, errParseTime) {
+			return refuse(Problem{Line: 1, Column: 1, Field: "$", Message: err.Error()})
+		}
+		return fmt.Errorf("checking the playbook stopped: %w", err)
+	}
+	if p := prescan(src); p != nil {
+		return nil, refuse(*p)
+	}
+	if err := st.err(); err != nil {
+		return nil, stopped(err)
+	}
 	file, err := parseYAML(src)
 	if err != nil {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{yamlProblem(err, "")}}
+		return nil, refuse(yamlProblem(err, ""))
 	}
 	if len(file.Docs) != 1 || file.Docs[0] == nil || file.Docs[0].Body == nil {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{{Line: 1, Column: 1, Field: "$", Message: "expected exactly one YAML document holding a playbook"}}}
+		return nil, refuse(Problem{Line: 1, Column: 1, Field: "$", Message: "expected exactly one YAML document holding a playbook"})
 	}
 	if _, ok := file.Docs[0].Body.(*ast.MappingNode); !ok {
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{{Line: 1, Column: 1, Field: "$", Message: "a playbook is a mapping with name, version and steps"}}}
+		return nil, refuse(Problem{Line: 1, Column: 1, Field: "$", Message: "a playbook is a mapping with name, version and steps"})
+	}
+	if p := treeLimits(file.Docs[0].Body); p != nil {
+		return nil, refuse(*p)
+	}
+	if err := st.err(); err != nil {
+		return nil, stopped(err)
 	}
 	var pb Playbook
 	if err := decodeYAML(file.Docs[0].Body, &pb); err != nil {
@@ -63,15 +94,39 @@ func Parse(src []byte) (*Playbook, error) {
 				p.Line, p.Column = tok.Position.Line, tok.Position.Column
 			}
 		}
-		return nil, &InvalidError{What: "playbook", Problems: []Problem{p}}
+		return nil, refuse(p)
 	}
-	if probs := Validate(&pb); len(probs) > 0 {
+	probs, err := validate(st, &pb)
+	if err != nil {
+		return nil, stopped(err)
+	}
+	if len(probs) > 0 {
 		for i := range probs {
 			probs[i].Line, probs[i].Column = position(file, probs[i].Field)
 		}
 		return nil, &InvalidError{What: "playbook", Problems: probs}
 	}
 	return &pb, nil
+}
+
+// stopper says when checking a playbook must stop: its caller went away, or it
+// ran past MaxParseTime. It is polled between stages and between steps; the
+// caller's context is read directly, so its end is seen at the next poll.
+type stopper struct {
+	ctx      context.Context
+	deadline time.Time // zero: none
+}
+
+var errParseTime = fmt.Errorf("checking the playbook took longer than %s; make it smaller", MaxParseTime)
+
+func (s stopper) err() error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if !s.deadline.IsZero() && time.Now().After(s.deadline) {
+		return errParseTime
+	}
+	return nil
 }
 
 // go-yaml has panicked on malformed input that FuzzParse found ("steps: ! ", a

@@ -33,14 +33,22 @@ type Scope struct {
 // Resolve returns v with every ${…} replaced. Maps and lists are copied; values
 // produced by expressions have JSON's shapes (numbers are float64, lists []any,
 // objects map[string]any); other values are returned as they are.
+//
+// All the templates in v share one evaluation budget (limits.go); a template
+// that would cross it fails with a *LimitError naming the expression, the same
+// way on every replay.
 func Resolve(v any, s Scope) (any, error) {
+	return resolve(v, s, newBudget())
+}
+
+func resolve(v any, s Scope, b *budget) (any, error) {
 	switch t := v.(type) {
 	case string:
-		return resolveString(t, s)
+		return resolveString(t, s, b)
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for _, k := range sortedKeys(t) {
-			r, err := Resolve(t[k], s)
+			r, err := resolve(t[k], s, b)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
@@ -50,7 +58,7 @@ func Resolve(v any, s Scope) (any, error) {
 	case []any:
 		out := make([]any, len(t))
 		for i, e := range t {
-			r, err := Resolve(e, s)
+			r, err := resolve(e, s, b)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
@@ -73,7 +81,7 @@ func ResolveMap(m map[string]any, s Scope) (map[string]any, error) {
 	return r.(map[string]any), nil
 }
 
-func resolveString(str string, s Scope) (any, error) {
+func resolveString(str string, s Scope, b *budget) (any, error) {
 	if !strings.Contains(str, "${") {
 		return str, nil
 	}
@@ -82,25 +90,33 @@ func resolveString(str string, s Scope) (any, error) {
 		return nil, err
 	}
 	if len(segs) == 1 && segs[0].isExpr {
-		return evalTemplate(segs[0].text, s)
+		return evalTemplate(segs[0].text, s, b)
 	}
-	var b strings.Builder
+	var out strings.Builder
 	for _, seg := range segs {
-		if !seg.isExpr {
-			b.WriteString(seg.text)
-			continue
+		text := seg.text
+		if seg.isExpr {
+			val, err := evalTemplate(seg.text, s, b)
+			if err != nil {
+				return nil, err
+			}
+			// The value is within MaxValueBytes, so rendering it is too; the
+			// rendered text is charged like any other string built.
+			text = Text(val)
+			if err := b.build(len(text), "the text ${"+seg.text+"} renders"); err != nil {
+				return nil, fmt.Errorf("${%s}: %w", seg.text, err)
+			}
 		}
-		val, err := evalTemplate(seg.text, s)
-		if err != nil {
-			return nil, err
+		if out.Len()+len(text) > MaxValueBytes {
+			return nil, &LimitError{msg: fmt.Sprintf("the rendered text would be over %s; a template may render at most that", byteSize(MaxValueBytes))}
 		}
-		b.WriteString(Text(val))
+		out.WriteString(text)
 	}
-	return b.String(), nil
+	return out.String(), nil
 }
 
-func evalTemplate(src string, s Scope) (any, error) {
-	v, err := evaluate(src, s)
+func evalTemplate(src string, s Scope, b *budget) (any, error) {
+	v, err := evaluate(src, s, b)
 	if err != nil {
 		return nil, fmt.Errorf("${%s}: %w", src, err)
 	}
@@ -133,7 +149,7 @@ func Text(v any) string {
 // one ${…}. Anything but true or false is an error.
 func Condition(src string, s Scope) (bool, error) {
 	e, _ := exprSource(src)
-	v, err := evaluate(e, s)
+	v, err := evaluate(e, s, newBudget())
 	if err != nil {
 		return false, fmt.Errorf("%s: %w", e, err)
 	}
@@ -148,7 +164,7 @@ func Condition(src string, s Scope) (bool, error) {
 func IntValue(v any, s Scope) (int, error) {
 	if str, ok := v.(string); ok {
 		e, _ := exprSource(str)
-		r, err := evaluate(e, s)
+		r, err := evaluate(e, s, newBudget())
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", e, err)
 		}
@@ -194,6 +210,9 @@ func wholeNumber(v any) (int, error) {
 func ListValue(v any, s Scope) ([]any, error) {
 	switch t := v.(type) {
 	case []any:
+		if len(t) > MaxForEachItems {
+			return nil, tooManyItems(len(t))
+		}
 		r, err := Resolve(t, s)
 		if err != nil {
 			return nil, err
@@ -201,7 +220,7 @@ func ListValue(v any, s Scope) ([]any, error) {
 		return r.([]any), nil
 	case string:
 		e, _ := exprSource(t)
-		r, err := evaluate(e, s)
+		r, err := evaluate(e, s, newBudget())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e, err)
 		}
@@ -209,9 +228,16 @@ func ListValue(v any, s Scope) ([]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: gives %s, not a list", e, describe(r))
 		}
+		if len(l) > MaxForEachItems {
+			return nil, fmt.Errorf("%s: %w", e, tooManyItems(len(l)))
+		}
 		return l, nil
 	}
 	return nil, fmt.Errorf("must be a list or an expression giving one, not %s", describe(v))
+}
+
+func tooManyItems(n int) error {
+	return &LimitError{msg: fmt.Sprintf("gives %d items; a parallel for_each runs at most %d branches", n, MaxForEachItems)}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -22,30 +23,96 @@ var (
 var campaignFacts = map[string]bool{"id": true, "client": true, "playbook": true, "version": true}
 
 // Validate returns every problem in pb, each with its field path (no positions: Parse
-// adds them). It never stops at the first.
+// adds them). It never stops at the first, but lists at most MaxProblems.
 func Validate(pb *Playbook) []Problem {
+	probs, _ := validate(stopper{ctx: context.Background()}, pb)
+	return probs
+}
+
+// validate is Validate that stops, returning why, once st says so.
+func validate(st stopper, pb *Playbook) ([]Problem, error) {
 	if pb == nil {
-		return []Problem{{Field: "$", Message: "there is no playbook"}}
+		return []Problem{{Field: "$", Message: "there is no playbook"}}, nil
 	}
-	v := &validator{pb: pb, params: map[string]Param{}, ids: map[string]string{}}
+	v := &validator{st: st, pb: pb, params: map[string]Param{}, ids: map[string]string{}, budget: newBudget()}
+	if v.size(); len(v.probs) > 0 {
+		// Past a size limit, checking the rest is the expensive work the limit
+		// is there to avoid.
+		return v.probs, nil
+	}
+	v.text()
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
 	v.pauseRule()
 	v.steps()
-	return v.probs
+	if v.stopped != nil {
+		return nil, v.stopped
+	}
+	if v.dropped > 0 {
+		v.probs = append(v.probs, Problem{Field: "$", Message: fmt.Sprintf("and %d more problem(s) not listed", v.dropped)})
+	}
+	return v.probs, nil
 }
 
 type validator struct {
-	pb     *Playbook
-	params map[string]Param
-	probs  []Problem
-	ids    map[string]string // step id → path of the step that first used it
-	index  stepIndex
+	st      stopper
+	pb      *Playbook
+	params  map[string]Param
+	probs   []Problem
+	dropped int               // problems past MaxProblems
+	ids     map[string]string // step id → path of the step that first used it
+	index   stepIndex
+	budget  *budget // what evaluating the constant expressions may spend, together
+	exprs   int     // expressions checked so far
+	stopped error   // why the work stopped early
 }
 
 func (v *validator) addf(field, format string, args ...any) {
+	if len(v.probs) >= MaxProblems {
+		v.dropped++
+		return
+	}
 	v.probs = append(v.probs, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// stop reports whether the work should end: the caller went away or the time
+// for checking ran out.
+func (v *validator) stop() bool {
+	if v.stopped == nil {
+		v.stopped = v.st.err()
+	}
+	return v.stopped != nil
+}
+
+// size refuses a playbook larger than the limits before anything else is checked.
+func (v *validator) size() {
+	if n := len(v.pb.Params); n > MaxParams {
+		v.addf("params", "declares %d parameters; the limit is %d", n, MaxParams)
+	}
+	count := 0
+	var walk func(path string, steps []Step, depth int) bool
+	walk = func(path string, steps []Step, depth int) bool {
+		for i := range steps {
+			count++
+			if count > MaxSteps {
+				v.addf("steps", "the playbook has more than %d steps, nested steps included", MaxSteps)
+				return false
+			}
+			p := fmt.Sprintf("%s[%d]", path, i)
+			for _, b := range bodies(&steps[i]) {
+				if depth+1 > MaxStepDepth {
+					v.addf(p, "nests parallel, repeat and branch steps more than %d deep", MaxStepDepth)
+					return false
+				}
+				if !walk(p+b.suffix, b.steps, depth+1) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	walk("steps", v.pb.Steps, 1)
 }
 
 func (v *validator) header() {
@@ -139,6 +206,9 @@ func (v *validator) steps() {
 // outputs of those before it.
 func (v *validator) sequence(path string, steps []Step, fr *frame) {
 	for i := range steps {
+		if v.stop() {
+			return
+		}
 		p := fmt.Sprintf("%s[%d]", path, i)
 		v.step(p, &steps[i], fr)
 		for _, id := range exports(&steps[i]) {
@@ -484,8 +554,11 @@ func (v *validator) forEach(f string, par *Parallel, at place) {
 	var item types.Type = types.Any
 	switch fe := par.ForEach.(type) {
 	case []any:
-		if len(fe) == 0 {
+		switch {
+		case len(fe) == 0:
 			v.addf(f+".for_each", "is an empty list, so the steps never run")
+		case len(fe) > MaxForEachItems:
+			v.addf(f+".for_each", "lists %d items; a parallel for_each runs at most %d branches", len(fe), MaxForEachItems)
 		}
 		v.templates(f+".for_each", fe, at)
 		if allPlainStrings(fe) {
@@ -504,6 +577,8 @@ func (v *validator) forEach(f string, par *Parallel, at place) {
 				v.addf(f+".for_each", "%s always gives %s, not a list", shown, describe(c.value))
 			case len(l) == 0:
 				v.addf(f+".for_each", "%s is always empty, so the steps never run", shown)
+			case len(l) > MaxForEachItems:
+				v.addf(f+".for_each", "%s always gives %d items; a parallel for_each runs at most %d branches", shown, len(l), MaxForEachItems)
 			}
 		}
 	default:

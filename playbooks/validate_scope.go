@@ -245,6 +245,19 @@ func (v *validator) templates(f string, val any, at place) {
 // compiles it against the declared types and checks that it gives what w wants.
 // shown is how the author wrote it, for messages.
 func (v *validator) expression(f, shown, src string, at place, w want) checked {
+	if v.stop() {
+		return checked{}
+	}
+	if v.exprs++; v.exprs == MaxExpressions+1 {
+		v.addf(f, "the playbook has more than %d expressions; the rest are not checked", MaxExpressions)
+	}
+	if v.exprs > MaxExpressions {
+		return checked{}
+	}
+	if len(src) > MaxExprBytes {
+		v.addf(f, "an expression is %d bytes here; the limit is %d", len(src), MaxExprBytes)
+		return checked{}
+	}
 	tree, err := parseExpr(rewriteNames(src))
 	if err != nil {
 		v.addf(f, "%s does not compile: %s", shown, exprMessage(err))
@@ -268,12 +281,15 @@ func (v *validator) expression(f, shown, src string, at place, w want) checked {
 	}
 	out := checked{ok: true, info: info, constant: !info.variables}
 	if out.constant {
-		val, err := runProgram(c.program, map[string]any{})
+		// It reads nothing, so it runs now, as it will run in the workflow:
+		// compiled to charge the budget, here the one all of the playbook's
+		// constants share.
+		val, err := evaluate(src, Scope{}, v.budget)
 		if err != nil {
-			v.addf(f, "%s fails: %s", shown, exprMessage(err))
+			v.addf(f, "%s fails: %s", shown, err)
 			return checked{info: info}
 		}
-		out.value = jsonValue(val)
+		out.value = val
 	}
 	return out
 }

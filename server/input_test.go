@@ -98,7 +98,7 @@ func TestInputBoundary(t *testing.T) {
 			body:   "name: x\nversion: 1\nsteps:\n  - id: a\n    approval: {title: \"ok\\x00\", timeout: 1h, on_timeout: reject}\n",
 			status: 422, field: "steps[0].approval.title"},
 		{name: "raw invalid UTF-8 in a playbook", method: "POST", path: "/v1/playbooks/validate",
-			body: "name: x\nversion: 1\ndescription: caf\xe9\nsteps:\n  - {id: a, wait: 1d}\n", status: 422, field: "playbook", line: 3},
+			body: "name: x\nversion: 1\ndescription: caf\xe9\nsteps:\n  - {id: a, wait: 1d}\n", status: 422, field: "$", line: 3},
 
 		// Item 9 in the URL: query and path parameters.
 		{name: "NUL in a query value", method: "GET", path: "/v1/campaigns?client=acme%00", status: 422, field: "client"},

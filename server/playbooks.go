@@ -147,25 +147,33 @@ func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*s
 	return row, pb, nil
 }
 
+// statusClientClosed is recorded, never received, when the caller went away
+// before the answer: the work stopped with it.
+const statusClientClosed = 499
+
 // parsePlaybookBody reads and validates a YAML body, answering 413 or 422 itself.
+// The work is bounded by playbooks' limits and stops when the request's context
+// ends: an abandoned request does not keep a core busy.
 func (s *Server) parsePlaybookBody(c *gin.Context) (*playbooks.Playbook, []byte, bool) {
 	body, ok := readBody(c)
 	if !ok {
 		return nil, nil, false
 	}
-	if p := rawTextProblem("playbook", body); p != nil {
-		invalid(c, "the playbook has text the store cannot hold", *p)
+	if len(body) > playbooks.MaxSourceBytes {
+		problem(c, http.StatusRequestEntityTooLarge, probBadRequest, "Request too large",
+			fmt.Sprintf("the playbook is %d bytes; the limit is %d", len(body), playbooks.MaxSourceBytes))
 		return nil, nil, false
 	}
-	pb, err := playbooks.Parse(body)
+	pb, err := playbooks.ParseContext(c.Request.Context(), body)
 	if err != nil {
-		if !invalidFrom(c, "the playbook has problems; each is listed with its line", err) {
+		switch {
+		case invalidFrom(c, "the playbook has problems; each is listed with its line", err):
+		case c.Request.Context().Err() != nil:
+			s.log.InfoContext(c.Request.Context(), "playbook check abandoned by the client", "error", err)
+			c.AbortWithStatus(statusClientClosed)
+		default:
 			s.internal(c, "could not validate playbook", err)
 		}
-		return nil, nil, false
-	}
-	if probs := textProblems(pb, false); len(probs) > 0 {
-		invalid(c, "the playbook has text the store cannot hold", probs...)
 		return nil, nil, false
 	}
 	return pb, body, true

@@ -235,21 +235,3 @@ func valuesProblems(what string, values map[string][]string) []playbooks.Problem
 	return probs
 }
 
-// rawTextProblem says where a text body (a playbook's YAML, stored as sent)
-// holds a byte the store cannot hold, or nil.
-func rawTextProblem(field string, body []byte) *playbooks.Problem {
-	at, msg := -1, ""
-	if i := strings.IndexByte(string(body), 0); i >= 0 {
-		at, msg = i, "contains a NUL byte, which cannot be stored; remove it"
-	}
-	if !utf8.Valid(body) {
-		if i := firstInvalidUTF8(string(body)); at < 0 || i < at {
-			at, msg = i, fmt.Sprintf("is not valid UTF-8 (byte 0x%02x); send the text as UTF-8", body[i])
-		}
-	}
-	if at < 0 {
-		return nil
-	}
-	line, col := lineCol(body, int64(at))
-	return &playbooks.Problem{Line: line, Column: col, Field: field, Message: msg}
-}
