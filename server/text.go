@@ -234,4 +234,3 @@ func valuesProblems(what string, values map[string][]string) []playbooks.Problem
 	}
 	return probs
 }
-
