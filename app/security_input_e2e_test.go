@@ -107,13 +107,15 @@ func (s *securityEnv) send(a inputAttack) (int, string) {
 	return resp.StatusCode, string(raw)
 }
 
-// mintLink asks for a signed approve link as the admin; minting writes nothing.
+// mintLink asks for a signed approve link as dana, for dana (links are only
+// minted for the caller); minting records one audit event, before any snapshot.
 func (s *securityEnv) mintLink(approvalID string) string {
 	s.t.Helper()
 	var links struct {
 		ApproveURL string `json:"approve_url"`
 	}
-	resp := s.api.do("POST", "/v1/approvals/"+url.PathEscape(approvalID)+"/links", map[string]any{"approver": map[string]string{"id": "dana@acme"}}, nil, &links)
+	dana := s.token("dana@acme", "approver", []string{"acme"}, nil)
+	resp := s.api.do("POST", "/v1/approvals/"+url.PathEscape(approvalID)+"/links", map[string]any{}, bearer(dana), &links)
 	require.Equal(s.t, http.StatusCreated, resp.StatusCode)
 	u, err := url.Parse(links.ApproveURL)
 	require.NoError(s.t, err)
