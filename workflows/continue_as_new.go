@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 )
@@ -29,10 +30,30 @@ func (r *campaignRun) shouldContinueAsNew(ctx workflow.Context) bool {
 }
 
 // continueAsNew hands the campaign to a new run that resumes the top-level repeat
-// whose view index is idx at iteration next. Nothing may be lost on the way:
-// signals already delivered are handled, update handlers finish, and the store has
-// every projection before this run ends.
+// whose view index is idx at iteration next. Runs recorded before waits could hand
+// over take this path; newer runs unwind to run() (see suspend.go).
 func (r *campaignRun) continueAsNew(ctx workflow.Context, idx, next int) error {
+	return r.handOver(ctx, func() *ResumeState {
+		return &ResumeState{
+			StepIndex: r.topIndex, StepKey: r.view.Steps[idx].Key, Iteration: next,
+			Steps: carriedStepViews(r.view.Steps, idx),
+		}
+	})
+}
+
+// handOver continues the campaign as a new run, which resumes where the state
+// that resume makes says. Nothing may be lost on the way: signals already
+// delivered are handled, update handlers finish, and the store has every
+// projection before this run ends; resume is called after all that, so the
+// state it carries is final.
+func (r *campaignRun) handOver(ctx workflow.Context, resume func() *ResumeState) error {
+	if r.flood {
+		// A signal that arrived in this workflow task may already be handed to the
+		// receiving loop, where drainSignals cannot see it: let the loop run first.
+		if err := yieldOnce(ctx); err != nil {
+			return err
+		}
+	}
 	r.drainSignals(ctx)
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
@@ -44,22 +65,31 @@ func (r *campaignRun) continueAsNew(ctx workflow.Context, idx, next int) error {
 	if r.in.Resume != nil {
 		runs = r.in.Resume.Runs
 	}
-	in := r.in
-	in.Resume = &ResumeState{
-		StepIndex: r.topIndex,
-		StepKey:   r.view.Steps[idx].Key,
-		Iteration: next,
-		Seq:       r.proj.seq,
-		StepSeq:   r.stepSeq,
-		Outputs:   r.outputs,
-		Steps:     carriedStepViews(r.view.Steps, idx),
-		Approvals: carriedApprovalViews(r.view.Approvals),
-		Runs:      runs + 1,
-		Paused:    r.paused,
-		PausedAt:  r.pausedAt,
+	rs := resume()
+	rs.Seq, rs.StepSeq, rs.Outputs = r.proj.seq, r.stepSeq, r.outputs
+	rs.Approvals = carriedApprovalViews(r.view.Approvals)
+	rs.Runs = runs + 1
+	rs.Paused, rs.PausedAt = r.paused, r.pausedAt
+	rs.CurrentStep = r.view.CurrentStep
+	rs.Ignored = r.ignored
+	if r.others.Total > 0 || r.others.Count > 0 {
+		others := r.others
+		rs.IgnoredOthers = &others
 	}
-	workflow.GetLogger(ctx).Info("continuing as new", "campaign", r.in.CampaignID, "next_iteration", next)
+	in := r.in
+	in.Resume = rs
+	workflow.GetLogger(ctx).Info("continuing as new", "campaign", r.in.CampaignID, "step", rs.StepKey, "runs", rs.Runs)
 	return workflow.NewContinueAsNewError(ctx, CampaignWorkflowType, in)
+}
+
+// yieldOnce lets every other coroutine that can run do so before the caller goes on.
+func yieldOnce(ctx workflow.Context) error {
+	yielded := false
+	return workflow.Await(ctx, func() bool {
+		done := yielded
+		yielded = true
+		return done
+	})
 }
 
 // drainSignals handles decisions that arrived but were not received yet.
@@ -73,12 +103,15 @@ func (r *campaignRun) drainSignals(ctx workflow.Context) {
 	}
 }
 
-// carriedStepViews keeps the most recent steps and always the resumed repeat.
+// carriedStepViews keeps the most recent steps, the step at keep (-1: none) and
+// every step still under way, which a resumed run ends.
 func carriedStepViews(steps []StepView, keep int) []StepView {
 	start := max(0, len(steps)-carriedSteps)
 	out := make([]StepView, 0, carriedSteps+1)
-	if keep < start {
-		out = append(out, steps[keep])
+	for i, s := range steps[:start] {
+		if i == keep || s.Status == StepRunning || s.Status == StepWaitingApproval {
+			out = append(out, s)
+		}
 	}
 	return append(out, steps[start:]...)
 }
@@ -113,5 +146,5 @@ func (r *campaignRun) resumeRepeat(ctx workflow.Context, root *frame, rs *Resume
 	if idx < 0 || rs.StepIndex >= len(r.in.Playbook.Steps) {
 		return fmt.Errorf("resume: step %s is not in the carried state", rs.StepKey)
 	}
-	return r.runRepeat(ctx, root, idx, r.in.Playbook.Steps[rs.StepIndex], rs.Iteration)
+	return r.runRepeat(ctx, root, idx, r.in.Playbook.Steps[rs.StepIndex], rs.Iteration, nil, time.Time{})
 }
