@@ -101,8 +101,10 @@ func (r *campaignRun) ignore(ctx workflow.Context, sig ApprovalSignal, err error
 }
 
 // ignoredCount finds or makes the count of one pair. When every place is taken,
-// a pair already summarised gives its place up (it may be recorded in full again
-// if it returns); otherwise the pair joins the shared count.
+// a pair whose counts are all summarised gives its place up (it may be recorded
+// in full again if it returns, which a summary, at most one per
+// ignoredSummaryEvery signals or per settled approval, must precede); otherwise
+// the pair joins the shared count.
 func (r *campaignRun) ignoredCount(approvalID, by string) *IgnoredCount {
 	for i := range r.ignored {
 		if c := &r.ignored[i]; c.ApprovalID == approvalID && c.By == by {
@@ -111,7 +113,7 @@ func (r *campaignRun) ignoredCount(approvalID, by string) *IgnoredCount {
 	}
 	if len(r.ignored) >= ignoredPairs {
 		for i := range r.ignored {
-			if r.ignored[i].Count == 0 {
+			if c := r.ignored[i]; c.Total > 0 && c.Count == 0 {
 				r.ignored = append(r.ignored[:i], r.ignored[i+1:]...)
 				break
 			}
