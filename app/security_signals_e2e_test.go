@@ -121,7 +121,7 @@ func TestSecuritySignalFlood(t *testing.T) {
 
 			start := time.Now()
 			refused := s.flood(campaignID, v.signals, func(i int) workflows.ApprovalSignal { return v.junk(campaignID, approvalID, i) })
-			require.Zero(t, refused, "Temporal refused none of the flood: no run came near its signal limit")
+			require.Empty(t, refused, "Temporal refused none of the flood: no run came near its signal limit")
 			s.settled(campaignID)
 			t.Logf("%d signals in %s", v.signals, time.Since(start).Round(time.Millisecond))
 
@@ -136,14 +136,14 @@ func TestSecuritySignalFlood(t *testing.T) {
 			require.LessOrEqual(t, after.Rows["audit_events"]-before.Rows["audit_events"], int64(floodBudget(v.signals, v.pairs)))
 
 			// Every run stayed far from Temporal's limits.
+			s.handedOver(campaignID)
 			runs := s.runHistories(campaignID)
-			require.Greater(t, len(runs), 1, "the waiting campaign continued as new")
 			for i, n := range runs {
 				require.Less(t, n, int64(2000), "run %d of %d: %d events", i+1, len(runs), n)
 			}
 
 			v.decide(campaignID, approvalID)
-			s.api.waitFor(campaignID, "completed", func(c workflows.CampaignView) bool { return c.Status == workflows.StatusCompleted })
+			require.Zero(t, s.ended(campaignID), "the flood was over before the decision")
 			a := approvalsE2E{t: t, d: s.d}.approval(t, approvalID)
 			require.Equal(t, workflows.ApprovalApproved, a.Status)
 			require.Len(t, a.Votes, v.votes)
@@ -158,18 +158,49 @@ func TestSecuritySignalFlood(t *testing.T) {
 			inFull, counted, summaries := s.ignoredOnRecord(campaignID)
 			require.Equal(t, v.signals, inFull+counted)
 			require.LessOrEqual(t, inFull, 3*min(v.pairs, 32))
-			t.Logf("on record: %d in full, %d counted in %d summaries, %d runs", inFull, counted, summaries, len(runs))
+			t.Logf("on record: %d in full, %d counted in %d summaries; runs of %v events", inFull, counted, summaries, runs)
 		})
 	}
+
+	t.Run("the approver decides in the middle of a flood", func(t *testing.T) {
+		s.t = t
+		campaignID, approvalID := s.pending("e2e-approve", "acme")
+		const n = 3000
+		refused := make(chan map[string]int, 1)
+		go func() {
+			refused <- s.flood(campaignID, n, func(int) workflows.ApprovalSignal {
+				return workflows.ApprovalSignal{ApprovalID: approvalID, Decision: "reject", By: "mallory@elsewhere"}
+			})
+		}()
+		// Once the campaign has handed over at least once, under fire.
+		s.handedOver(campaignID)
+		code, body := s.as(dana, "POST", "/v1/approvals/"+approvalID+"/decision", `{"decision":"approve"}`)
+		require.Equal(t, http.StatusOK, code, body)
+		// Once approved the campaign publishes and ends; only then does Temporal
+		// refuse the rest of the flood.
+		late := 0
+		for msg, k := range <-refused {
+			require.Contains(t, msg, "workflow execution already completed")
+			late += k
+		}
+		afterEnd := s.ended(campaignID)
+		a := approvalsE2E{t: t, d: s.d}.approval(t, approvalID)
+		require.Equal(t, workflows.ApprovalApproved, a.Status)
+		require.Equal(t, "dana@acme", a.DecidedBy)
+		inFull, counted, summaries := s.ignoredOnRecord(campaignID)
+		require.Equal(t, n, inFull+counted+afterEnd+late, "every signal Temporal took is on record, before and after the decision, or in the result once the record was closed")
+		require.LessOrEqual(t, inFull+summaries, 3+n/1000+3, "the flood around the decision left a few rows, not one per signal")
+		t.Logf("%d in full, %d counted in %d summaries, %d after the end, %d refused once the run closed", inFull, counted, summaries, afterEnd, late)
+	})
 }
 
 // flood sends n approval signals to a campaign's workflow from several senders at
-// once, as the attack did, and reports how many Temporal refused.
-func (s *securityEnv) flood(campaignID string, n int, sig func(i int) workflows.ApprovalSignal) int {
+// once, as the attack did, and counts Temporal's refusals by message.
+func (s *securityEnv) flood(campaignID string, n int, sig func(i int) workflows.ApprovalSignal) map[string]int {
 	s.t.Helper()
 	const senders = 8
-	var refused atomic.Int64
-	var firstErr atomic.Value
+	var mu sync.Mutex
+	refused := map[string]int{}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range senders {
@@ -185,17 +216,15 @@ func (s *securityEnv) flood(campaignID string, n int, sig func(i int) workflows.
 				err := s.tc.SignalWorkflow(ctx, campaignWorkflow(campaignID), "", workflows.SignalApproval, sig(i))
 				cancel()
 				if err != nil {
-					refused.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
+					mu.Lock()
+					refused[err.Error()]++
+					mu.Unlock()
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if e := firstErr.Load(); e != nil {
-		s.t.Logf("first refusal: %v", e)
-	}
-	return int(refused.Load())
+	return refused
 }
 
 // settled waits until the campaign's current run has handled everything sent to
@@ -215,6 +244,31 @@ func (s *securityEnv) settled(campaignID string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// ended waits until the campaign's workflow has completed and returns how many
+// signals it ignored after its final record was written.
+func (s *securityEnv) ended(campaignID string) int {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var res workflows.CampaignResult
+	require.NoError(s.t, s.tc.GetWorkflow(ctx, campaignWorkflow(campaignID), "").Get(ctx, &res))
+	require.Equal(s.t, workflows.StatusCompleted, res.Status)
+	require.Equal(s.t, workflows.StatusCompleted, s.api.campaign(campaignID).Status)
+	return res.IgnoredAfterEnd
+}
+
+// handedOver waits until the campaign has continued as new at least once and its
+// current run has handled what it was sent.
+func (s *securityEnv) handedOver(campaignID string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(s.runHistories(campaignID)) < 2 {
+		require.True(s.t, time.Now().Before(deadline), "campaign %s never continued as new", campaignID)
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.settled(campaignID)
 }
 
 // runHistories lists the history length of each of a campaign's runs.
@@ -423,11 +477,10 @@ steps:
 	s.api.waitFor(id, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
 
 	ask1 := workflows.ApprovalID(id, "weekly.1.ask")
-	require.Zero(t, s.flood(id, 80, func(int) workflows.ApprovalSignal {
+	require.Empty(t, s.flood(id, 80, func(int) workflows.ApprovalSignal {
 		return workflows.ApprovalSignal{ApprovalID: ask1, Decision: "approve", By: "mallory@elsewhere"}
 	}))
-	s.settled(id)
-	require.Greater(t, len(s.runHistories(id)), 1, "continued as new while the approval waited")
+	s.handedOver(id)
 	var q workflows.CampaignView
 	val, err := s.tc.QueryWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.QueryStatus)
 	require.NoError(t, err)
@@ -441,7 +494,8 @@ steps:
 		require.NoError(t, s.tc.SignalWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.SignalApproval,
 			workflows.ApprovalSignal{ApprovalID: workflows.ApprovalID(id, step), Decision: "approve", By: "dana@acme"}))
 	}
-	done := s.api.waitFor(id, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	require.Zero(t, s.ended(id))
+	done := s.api.campaign(id)
 	published := 0
 	for _, st := range done.Steps {
 		if st.ID == "publish" {

@@ -150,6 +150,10 @@ type ResumePoint struct {
 type CampaignResult struct {
 	Status  string                    `json:"status"`
 	Outputs map[string]map[string]any `json:"outputs,omitempty"`
+	// IgnoredAfterEnd counts signals that arrived after the campaign's final
+	// record was written and before its run closed: they changed nothing and are
+	// on record only here (Temporal refuses signals once the run has closed).
+	IgnoredAfterEnd int `json:"ignored_after_end,omitempty"`
 }
 
 // ApprovalSignal is the payload of the `approval` signal and the `decide` update.

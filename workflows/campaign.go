@@ -40,9 +40,13 @@ type campaignRun struct {
 	searchStatus   bool   // keep the status search attribute current
 	searchedStatus string // the status last upserted
 	// flood: ignored signals are bounded and waits may hand over to a new run.
-	flood     bool
-	ignored   []IgnoredCount // per approval and sender, in order of first ignore
-	others    IgnoredCount   // senders past the first ignoredPairs
+	flood   bool
+	ignored []IgnoredCount // per approval and sender, in order of first ignore
+	others  IgnoredCount   // senders past the first ignoredPairs
+	// ended: the campaign's final record is written; signals still arriving are
+	// only counted in afterEnd, which the result reports.
+	ended     bool
+	afterEnd  int
 	reminders map[string]*reminderState
 }
 
@@ -168,12 +172,13 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 		r.topIndex = i
 		runErr = atIndex(r.runStep(ctx, r.in.Playbook.Steps[i], root), i)
 	}
+	if s, ok := asSuspended(runErr); ok {
+		// Canceled during the hand-over: ends below like any cancellation.
+		runErr = r.continueWaiting(ctx, s)
+	}
 	var can *workflow.ContinueAsNewError
 	if errors.As(runErr, &can) {
 		return CampaignResult{}, runErr
-	}
-	if s, ok := asSuspended(runErr); ok {
-		return CampaignResult{}, r.continueWaiting(ctx, s)
 	}
 
 	// Cancellation and failure still have to reach the store, so the last
@@ -187,7 +192,14 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 	default:
 		r.finish(dctx, StatusFailed, runErr.Error())
 	}
-	if err := r.proj.drain(dctx); err != nil {
+	if r.flood {
+		if err := r.settleSignals(dctx); err != nil {
+			return CampaignResult{}, err
+		}
+		if r.afterEnd > 0 {
+			workflow.GetLogger(ctx).Info("signals ignored after the campaign ended", "campaign", r.in.CampaignID, "count", r.afterEnd)
+		}
+	} else if err := r.proj.drain(dctx); err != nil {
 		return CampaignResult{}, err
 	}
 	switch r.view.Status {
@@ -196,7 +208,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 	case StatusFailed:
 		return CampaignResult{}, temporal.NewNonRetryableApplicationError(r.view.Error, "CampaignFailed", nil)
 	}
-	return CampaignResult{Status: r.view.Status, Outputs: r.outputs}, nil
+	return CampaignResult{Status: r.view.Status, Outputs: r.outputs, IgnoredAfterEnd: r.afterEnd}, nil
 }
 
 // finish settles the view and emits the final projection.
@@ -228,6 +240,7 @@ func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 	}
 	if r.flood {
 		r.summarizeIgnored(ctx, func(*IgnoredCount) bool { return true })
+		r.ended = true
 	}
 	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: ChannelSystem, detail: map[string]any{"reason": reason}})
 	r.emit(ctx, c)

@@ -48,18 +48,17 @@ func (r *campaignRun) continueAsNew(ctx workflow.Context, idx, next int) error {
 // state it carries is final.
 func (r *campaignRun) handOver(ctx workflow.Context, resume func() *ResumeState) error {
 	if r.flood {
-		// A signal that arrived in this workflow task may already be handed to the
-		// receiving loop, where drainSignals cannot see it: let the loop run first.
-		if err := yieldOnce(ctx); err != nil {
+		if err := r.settleSignals(ctx); err != nil {
 			return err
 		}
-	}
-	r.drainSignals(ctx)
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
-	}
-	if err := r.proj.drain(ctx); err != nil {
-		return err
+	} else {
+		r.drainSignals(ctx)
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		if err := r.proj.drain(ctx); err != nil {
+			return err
+		}
 	}
 	runs := 0
 	if r.in.Resume != nil {
@@ -80,6 +79,56 @@ func (r *campaignRun) handOver(ctx workflow.Context, resume func() *ResumeState)
 	in.Resume = rs
 	workflow.GetLogger(ctx).Info("continuing as new", "campaign", r.in.CampaignID, "step", rs.StepKey, "runs", rs.Runs)
 	return workflow.NewContinueAsNewError(ctx, CampaignWorkflowType, in)
+}
+
+// settleSignals handles every signal and update delivered so far and waits until
+// the store has what they changed, so the run can end (counts of ignored signals
+// travel in ResumeState, or, once the campaign ended, in its result). Signals keep arriving while it waits, and one delivered in
+// a workflow task may already be handed to the receiving loop, where
+// drainSignals cannot see it; so each round first lets the loop run, and it
+// returns only from a round with nothing left to wait for, before another task
+// can deliver anything.
+//
+// Temporal refuses to end a run while signals wait to be delivered, and the
+// refused task's work is done again in the next one, with those signals. Its
+// store writes cannot be taken back, and redone with more signals they would
+// carry other content under the same projection numbers, which the store drops
+// as already applied. So the run never ends in a task that wrote to the store:
+// it goes on in the next task first.
+func (r *campaignRun) settleSignals(ctx workflow.Context) error {
+	for {
+		if err := yieldOnce(ctx); err != nil {
+			return err
+		}
+		r.drainSignals(ctx)
+		if workflow.AllHandlersFinished(ctx) && r.proj.written >= r.proj.seq {
+			if !r.proj.wrote {
+				return nil
+			}
+			if err := nextTask(ctx); err != nil {
+				return err
+			}
+			r.proj.wrote = false
+			continue
+		}
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		if err := r.proj.drain(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// nextTask returns in a later workflow task than the current one: the next one
+// anything (a signal) brings, or one a moment from now. Under a flood of signals
+// a timer can take a second to fire; the next signal comes sooner.
+func nextTask(ctx workflow.Context) error {
+	started := workflow.GetInfo(ctx).GetCurrentHistoryLength()
+	_, err := workflow.AwaitWithTimeout(ctx, time.Millisecond, func() bool {
+		return workflow.GetInfo(ctx).GetCurrentHistoryLength() != started
+	})
+	return err
 }
 
 // yieldOnce lets every other coroutine that can run do so before the caller goes on.

@@ -71,6 +71,10 @@ func (r *campaignRun) ignore(ctx workflow.Context, sig ApprovalSignal, err error
 		}}})
 		return
 	}
+	if r.ended {
+		r.afterEnd++
+		return
+	}
 	approvalID := clip(sig.ApprovalID)
 	if _, known := r.approvals[sig.ApprovalID]; !known {
 		approvalID = ""
