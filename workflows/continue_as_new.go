@@ -83,11 +83,11 @@ func (r *campaignRun) handOver(ctx workflow.Context, resume func() *ResumeState)
 
 // settleSignals handles every signal and update delivered so far and waits until
 // the store has what they changed, so the run can end (counts of ignored signals
-// travel in ResumeState, or, once the campaign ended, in its result). Signals keep arriving while it waits, and one delivered in
-// a workflow task may already be handed to the receiving loop, where
-// drainSignals cannot see it; so each round first lets the loop run, and it
-// returns only from a round with nothing left to wait for, before another task
-// can deliver anything.
+// travel in ResumeState, or, once the campaign ended, in its result). Signals
+// keep arriving while it waits, and one delivered in a workflow task may already
+// be handed to the receiving loop, where drainSignals cannot see it; so each
+// round first lets the loop run, and it returns only from a round with nothing
+// left to wait for, before another task can deliver anything.
 //
 // Temporal refuses to end a run while signals wait to be delivered, and the
 // refused task's work is done again in the next one, with those signals. Its
