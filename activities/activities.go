@@ -29,6 +29,9 @@ type Activities struct {
 	// Links signs one-click approval links into reminders; nil sends reminders
 	// without links (a worker configured without the link secret).
 	Links *LinkSigner
+	// HeartbeatEvery is how often RunAction heartbeats while a connector works;
+	// 0 means a quarter of the activity's heartbeat timeout (see heartbeat.go).
+	HeartbeatEvery time.Duration
 }
 
 // LinkSigner makes the approve and reject links a reminder carries.
@@ -91,10 +94,17 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 	if spec.Outreach && len(req.Competitors) > 0 {
 		input, blocked = blockCompetitors(req.Input, req.Competitors)
 	}
+	stop := a.keepAlive(ctx)
 	res, err := conn.Perform(ctx, platforms.Action{
 		Key: req.Key, Name: req.Action, CampaignID: req.CampaignID, Client: req.Client, Input: input,
 	})
+	stop()
 	if err != nil {
+		if ctx.Err() != nil {
+			// Canceled (the campaign was) or timed out: say so, rather than blame
+			// the connector.
+			return ActionResult{}, fmt.Errorf("%s %s stopped: %w", req.Connector, req.Action, ctx.Err())
+		}
 		return ActionResult{}, fmt.Errorf("%s %s: %w", req.Connector, req.Action, err)
 	}
 	if len(blocked) > 0 {

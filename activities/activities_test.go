@@ -3,11 +3,15 @@ package activities_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/greenlight/greenlight/activities"
@@ -87,4 +91,46 @@ func TestRemindersCarrySignedLinks(t *testing.T) {
 			require.Equal(t, decision, claims.Decision)
 		}
 	}
+}
+
+// slowConnector holds each action until it has seen a heartbeat reach Temporal,
+// as a slow platform call would.
+type slowConnector struct{ beat chan struct{} }
+
+func (c *slowConnector) Name() string { return "slow" }
+
+func (c *slowConnector) Perform(ctx context.Context, a platforms.Action) (platforms.Result, error) {
+	select {
+	case <-c.beat:
+		return platforms.Result{Output: map[string]any{"done": a.Key}}, nil
+	case <-ctx.Done():
+		return platforms.Result{}, ctx.Err()
+	case <-time.After(10 * time.Second):
+		return platforms.Result{}, errors.New("no heartbeat while the connector worked")
+	}
+}
+
+func TestRunActionHeartbeatsWhileTheConnectorWorks(t *testing.T) {
+	conn := &slowConnector{beat: make(chan struct{}, 100)}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	var beats atomic.Int32
+	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) {
+		beats.Add(1)
+		conn.beat <- struct{}{}
+	})
+	env.RegisterActivity(&activities.Activities{
+		Store: storetest.SQLite(t), Connectors: map[string]platforms.Connector{"slow": conn}, HeartbeatEvery: 10 * time.Millisecond,
+	})
+	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
+		Key: "c1/post", Connector: "slow", Action: "notify", CampaignID: "c1", Client: "acme", Input: map[string]any{"message": "hi"},
+	})
+	require.NoError(t, err)
+	var res activities.ActionResult
+	require.NoError(t, val.Get(&res))
+	require.Equal(t, "c1/post", res.Output["done"])
+	require.Positive(t, beats.Load())
+	n := beats.Load()
+	time.Sleep(50 * time.Millisecond)
+	require.Equal(t, n, beats.Load(), "no heartbeat after the action returned")
 }

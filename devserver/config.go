@@ -102,10 +102,21 @@ func (l layout) serverOptions(logger temporalLogger) []temporal.ServerOption {
 	}
 }
 
+// maxSignalsPerRun is Temporal's own limit on the signals one workflow run
+// accepts. Dev keeps it: raising it would only hide, on a laptop, what a flood of
+// signals does in production. Greenlight's campaigns never come near it: a
+// waiting campaign continues as new once its history passes 1,000 events
+// (workflows/suspend.go).
+const maxSignalsPerRun = 10000
+
 // devDynamicConfig tunes the server for one developer on one machine.
 func devDynamicConfig() dynamicconfig.StaticClient {
 	const queuePollRPS = 500
 	return dynamicconfig.StaticClient{
+		// Pinned to the production default, so an upgrade cannot change it
+		// unnoticed (limits_test.go).
+		dynamicconfig.MaximumSignalsPerExecution.Key(): maxSignalsPerRun,
+
 		// Workflow Updates are how greenlight talks to running campaigns. They
 		// default to on in v1.32, pinned here so an upgrade cannot silently
 		// turn them off.

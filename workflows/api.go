@@ -117,12 +117,43 @@ type ResumeState struct {
 	Runs      int                       `json:"runs"` // runs completed before this one
 	Paused    bool                      `json:"paused,omitempty"`
 	PausedAt  time.Time                 `json:"paused_at,omitempty"`
+	// At is where the campaign stood when it continued as new while it waited (on
+	// an approval, a wait, a repeat's interval or a pause), outermost step first.
+	// Empty for a run handed over between iterations of a top-level repeat by
+	// older code: StepIndex, StepKey and Iteration say where.
+	At          []ResumePoint `json:"at,omitempty"`
+	CurrentStep string        `json:"current_step,omitempty"`
+	// Ignored counts the ignored decisions not yet summarised in the audit log;
+	// IgnoredOthers is the shared count of further senders.
+	Ignored       []IgnoredCount `json:"ignored,omitempty"`
+	IgnoredOthers *IgnoredCount  `json:"ignored_others,omitempty"`
+}
+
+// ResumePoint is where one step stood when its campaign continued as new: its
+// position in its sequence, its instance key, and what it needs to pick up.
+type ResumePoint struct {
+	Index int `json:"index"` // position in the enclosing sequence
+	// Key is the step's instance key; empty when the step had not begun (the
+	// campaign was paused before it).
+	Key       string    `json:"key,omitempty"`
+	Iteration int       `json:"iteration,omitempty"` // repeat: the iteration under way, or the next one
+	Until     time.Time `json:"until,omitzero"`      // repeat: the interval before Iteration ends then
+	Arm       string    `json:"arm,omitempty"`       // branch: then | else
+	// Reminders counts an approval's reminders on record; RemindersSent those whose
+	// notice went out. A reminder recorded but not sent is sent again under its
+	// idempotency key, so it reaches people once.
+	Reminders     int `json:"reminders,omitempty"`
+	RemindersSent int `json:"reminders_sent,omitempty"`
 }
 
 // CampaignResult is what a finished campaign returns.
 type CampaignResult struct {
 	Status  string                    `json:"status"`
 	Outputs map[string]map[string]any `json:"outputs,omitempty"`
+	// IgnoredAfterEnd counts signals that arrived after the campaign's final
+	// record was written and before its run closed: they changed nothing and are
+	// on record only here (Temporal refuses signals once the run has closed).
+	IgnoredAfterEnd int `json:"ignored_after_end,omitempty"`
 }
 
 // ApprovalSignal is the payload of the `approval` signal and the `decide` update.

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,16 +18,9 @@ func ApprovalID(campaignID, stepKey string) string { return campaignID + "." + s
 
 func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
 	cfg := step.Approval
-	sc := r.scopeFor(f)
-	title := cfg.Title
-	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
-		title = playbooks.Text(t)
-	}
 	key := r.view.Steps[idx].Key
-	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
+	title, preview, err := r.approvalContent(ctx, f, idx, step)
 	if err != nil {
-		err = fmt.Errorf("step %s: preview: %w", key, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
 		return err
 	}
 	now := workflow.Now(ctx).UTC()
@@ -50,32 +44,88 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	if cfg.CoveredBy != "" && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
 		return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
 	}
-	if len(cfg.Reminders) > 0 {
+	return r.waitApproval(ctx, f, idx, ai, cfg, title, preview, ResumePoint{Key: key})
+}
+
+// approvalContent resolves an approval's title and preview in frame f; a preview
+// that cannot be resolved fails the step.
+func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, step playbooks.Step) (string, map[string]any, error) {
+	cfg := step.Approval
+	sc := r.scopeFor(f)
+	title := cfg.Title
+	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
+		title = playbooks.Text(t)
+	}
+	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
+	if err != nil {
+		err = fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
+		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		return "", nil, err
+	}
+	return title, preview, nil
+}
+
+// resumeApproval waits again for an approval a previous run handed over while it
+// was pending: its votes, deadline, escalation tier and reminders came with it.
+func (r *campaignRun) resumeApproval(ctx workflow.Context, f *frame, idx int, step playbooks.Step, p ResumePoint) error {
+	title, preview, err := r.approvalContent(ctx, f, idx, step)
+	if err != nil {
+		return err
+	}
+	ai, ok := r.approvals[ApprovalID(r.in.CampaignID, p.Key)]
+	if !ok {
+		return fmt.Errorf("resume: approval %s is not in the carried state", ApprovalID(r.in.CampaignID, p.Key))
+	}
+	return r.waitApproval(ctx, f, idx, ai, step.Approval, title, preview, p)
+}
+
+// waitApproval waits for people, then for the escalation contact, and settles the
+// approval; p says which reminders went out before a hand-over.
+func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, preview map[string]any, p ResumePoint) error {
+	if len(cfg.Reminders) > p.RemindersSent && r.view.Approvals[ai].Status == ApprovalPending {
 		rctx, stopReminders := workflow.WithCancel(ctx)
 		defer stopReminders()
-		r.remind(rctx, ai, title, cfg.Reminders)
+		r.remind(rctx, ai, title, cfg.Reminders, p.Reminders, p.RemindersSent)
 	}
-	decided, err := r.awaitDecision(ctx, ai, cfg.Timeout, fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout))
-	if err != nil {
+	failed := func(err error) error {
+		if errors.Is(err, errHandOver) {
+			rs := reminderState{recorded: p.Reminders, sent: p.RemindersSent}
+			if cur, ok := r.reminders[r.view.Approvals[ai].ID]; ok {
+				rs = *cur
+			}
+			return suspendHere(ResumePoint{Key: p.Key, Reminders: rs.recorded, RemindersSent: rs.sent})
+		}
 		r.failStep(ctx, f, idx, err)
 		return err
 	}
-	if !decided && cfg.OnTimeout == playbooks.OnTimeoutEscalate && cfg.Escalate != nil {
-		esc := cfg.Escalate
-		if err := r.escalate(ctx, f, ai, title, esc); err != nil {
-			r.failStep(ctx, f, idx, err)
-			return err
-		}
-		decided, err = r.awaitDecision(ctx, ai, esc.Timeout, fmt.Sprintf("Escalated to %s: %s (%s, then %s)", esc.To, title, esc.Timeout, esc.OnTimeout))
+	esc := cfg.Escalate
+	escalated := r.view.Approvals[ai].Tier > 0 && esc != nil
+	decided := r.view.Approvals[ai].Status != ApprovalPending
+	var err error
+	if !escalated && !decided {
+		decided, err = r.awaitDecision(ctx, f, ai, fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout))
 		if err != nil {
-			r.failStep(ctx, f, idx, err)
-			return err
+			return failed(err)
+		}
+		switch {
+		case !decided && cfg.OnTimeout == playbooks.OnTimeoutEscalate && esc != nil:
+			if err := r.escalate(ctx, f, ai, title, esc); err != nil {
+				r.failStep(ctx, f, idx, err)
+				return err
+			}
+			escalated = true
+		case !decided:
+			r.expire(ctx, ai, cfg.OnTimeout)
+		}
+	}
+	if escalated && !decided {
+		decided, err = r.awaitDecision(ctx, f, ai, fmt.Sprintf("Escalated to %s: %s (%s, then %s)", esc.To, title, esc.Timeout, esc.OnTimeout))
+		if err != nil {
+			return failed(err)
 		}
 		if !decided {
 			r.expire(ctx, ai, esc.OnTimeout)
 		}
-	} else if !decided {
-		r.expire(ctx, ai, cfg.OnTimeout)
 	}
 	return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
 }
@@ -83,6 +133,7 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 // settleApproval ends an approval step from its approval's final state.
 func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, preview map[string]any) error {
 	a := r.view.Approvals[ai]
+	r.summarizeIgnoredFor(ctx, a.ID)
 	outcome := outcomeOf(a)
 	out := map[string]any{
 		"outcome": outcome, "status": a.Status, "decision": a.Decision,
@@ -119,25 +170,35 @@ func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int
 }
 
 // awaitDecision waits for a person's decision or the deadline; the timer's summary
-// tells the Web UI what the deadline is for.
+// tells the Web UI what the deadline is for. It answers errHandOver when the run
+// must continue as new first.
 //
 // The approval's DueAt is the deadline (set just before, so the first timer is
 // exactly the configured timeout); when a resume shifts deadlines, the wait
 // re-arms for the time that is left.
-func (r *campaignRun) awaitDecision(ctx workflow.Context, ai int, _ playbooks.Duration, summary string) (bool, error) {
+func (r *campaignRun) awaitDecision(ctx workflow.Context, f *frame, ai int, summary string) (bool, error) {
 	for {
 		moved := r.deadlinesMoved
 		remaining := r.view.Approvals[ai].DueAt.Sub(workflow.Now(ctx))
 		if remaining <= 0 {
 			return r.view.Approvals[ai].Status != ApprovalPending, nil
 		}
-		_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
-			Timeout:      remaining,
-			TimerOptions: workflow.TimerOptions{Summary: summary},
-		}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved })
+		if r.flood {
+			if _, err := r.waitOrHandOver(ctx, f, r.view.Approvals[ai].DueAt, summary, func() bool {
+				return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved
+			}); err != nil {
+				return false, err
+			}
+		} else {
+			_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+				Timeout:      remaining,
+				TimerOptions: workflow.TimerOptions{Summary: summary},
+			}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved })
+			if err != nil {
+				return false, err
+			}
+		}
 		switch {
-		case err != nil:
-			return false, err
 		case r.view.Approvals[ai].Status != ApprovalPending:
 			return true, nil
 		case r.deadlinesMoved != moved:
@@ -163,11 +224,7 @@ func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title str
 		kind: "approval.escalated", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:escalate",
 		detail: map[string]any{"to": esc.To, "due_at": a.DueAt.Format(time.RFC3339), "then": esc.OnTimeout},
 	}}})
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: defaultActionTimeout,
-		RetryPolicy:         defaultRetry(),
-		Summary:             "Escalate to " + esc.To + ": " + title,
-	})
+	actx := workflow.WithActivityOptions(ctx, noticeOptions("Escalate to "+esc.To+": "+title))
 	req := activities.ActionRequest{
 		Key: r.in.CampaignID + "/" + a.Step + "/escalation", Connector: r.in.Connector, Action: "notify",
 		CampaignID: r.in.CampaignID, Client: r.in.Client,
@@ -230,12 +287,21 @@ func approversOf(list []playbooks.Approver) []Approver {
 	return out
 }
 
-// remind sends each reminder at its offset after the request while the approval
-// is still pending; ctx is canceled once the approval settles.
-func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets []playbooks.Duration) {
+// reminderState counts one approval's reminders: recorded in the audit log, and
+// sent (the notice's action completed).
+type reminderState struct{ recorded, sent int }
+
+// remind sends each reminder from the sent-th at its offset after the request
+// while the approval is still pending; ctx is canceled once the approval settles.
+// A reminder recorded but not sent before a hand-over is sent without recording
+// it again.
+func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets []playbooks.Duration, recorded, sent int) {
 	a := r.view.Approvals[ai]
+	rs := &reminderState{recorded: recorded, sent: sent}
+	r.reminders[a.ID] = rs
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		for i, off := range offsets {
+		for i := sent; i < len(offsets); i++ {
+			off := offsets[i]
 			wait := a.RequestedAt.Add(off.Duration).Sub(workflow.Now(ctx))
 			if wait > 0 {
 				if err := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
@@ -247,16 +313,19 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 			if r.view.Approvals[ai].Status != ApprovalPending {
 				return
 			}
+			if r.flood && ctx.Err() != nil {
+				// Settled or handed over in the same moment: nothing to remind of here.
+				return
+			}
 			cur := r.view.Approvals[ai]
-			r.emit(ctx, change{audit: []auditEntry{{
-				kind: "approval.reminded", channel: ChannelSystem, approvalID: cur.ID,
-				detail: map[string]any{"n": i + 1, "after": off.String(), "due_at": cur.DueAt.Format(time.RFC3339)},
-			}}})
-			actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-				StartToCloseTimeout: defaultActionTimeout,
-				RetryPolicy:         defaultRetry(),
-				Summary:             fmt.Sprintf("Reminder %d: %s", i+1, title),
-			})
+			if i >= rs.recorded {
+				r.emit(ctx, change{audit: []auditEntry{{
+					kind: "approval.reminded", channel: ChannelSystem, approvalID: cur.ID,
+					detail: map[string]any{"n": i + 1, "after": off.String(), "due_at": cur.DueAt.Format(time.RFC3339)},
+				}}})
+				rs.recorded = i + 1
+			}
+			actx := workflow.WithActivityOptions(ctx, noticeOptions(fmt.Sprintf("Reminder %d: %s", i+1, title)))
 			req := activities.ActionRequest{
 				Key: fmt.Sprintf("%s/%s/reminder-%d", r.in.CampaignID, cur.Step, i+1), Connector: r.in.Connector, Action: "notify",
 				CampaignID: r.in.CampaignID, Client: r.in.Client,
@@ -271,6 +340,7 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 			if err := workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, nil); err != nil {
 				return
 			}
+			rs.sent = i + 1
 		}
 	})
 }

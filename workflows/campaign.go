@@ -18,6 +18,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 		return CampaignResult{}, err
 	}
 	r.initSearchStatus(ctx)
+	r.initSignalFlood(ctx)
 	r.startProjector(ctx)
 	return r.run(ctx)
 }
@@ -38,6 +39,15 @@ type campaignRun struct {
 	deadlinesMoved int
 	searchStatus   bool   // keep the status search attribute current
 	searchedStatus string // the status last upserted
+	// flood: ignored signals are bounded and waits may hand over to a new run.
+	flood   bool
+	ignored []IgnoredCount // per approval and sender, in order of first ignore
+	others  IgnoredCount   // senders past the first ignoredPairs
+	// ended: the campaign's final record is written; signals still arriving are
+	// only counted in afterEnd, which the result reports.
+	ended     bool
+	afterEnd  int
+	reminders map[string]*reminderState
 }
 
 func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
@@ -57,6 +67,7 @@ func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
 		},
 		outputs:   map[string]map[string]any{},
 		approvals: map[string]int{},
+		reminders: map[string]*reminderState{},
 		proj:      projector{campaignID: in.CampaignID},
 	}
 }
@@ -76,6 +87,11 @@ func (r *campaignRun) resume(rs *ResumeState) {
 	r.stepSeq = rs.StepSeq
 	r.paused, r.pausedAt = rs.Paused, rs.PausedAt
 	r.view.Status = r.liveStatus()
+	r.view.CurrentStep = rs.CurrentStep
+	r.ignored = rs.Ignored
+	if rs.IgnoredOthers != nil {
+		r.others = *rs.IgnoredOthers
+	}
 }
 
 func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
@@ -123,7 +139,9 @@ func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
 // onSignal applies an approval signal. A bad one is recorded, never fatal: scripts
 // retry and people double-click.
 func (r *campaignRun) onSignal(ctx workflow.Context, sig ApprovalSignal) {
-	if sig.Channel == "" {
+	if sig.Channel == "" || r.flood {
+		// Nothing in Greenlight sends this signal: whatever channel it claims, it
+		// came straight through Temporal.
 		sig.Channel = ChannelSignal
 	}
 	_, _ = r.decide(ctx, sig)
@@ -138,14 +156,25 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 		r.resume(rs)
 		first = rs.StepIndex + 1
 		r.topIndex = rs.StepIndex
-		runErr = r.resumeRepeat(ctx, root, rs)
+		switch {
+		case len(rs.At) == 0:
+			runErr = atIndex(r.resumeRepeat(ctx, root, rs), rs.StepIndex)
+		case rs.At[0].Key == "":
+			first = rs.StepIndex // paused before it: it starts now
+		default:
+			runErr = atIndex(r.resumeStep(ctx, r.in.Playbook.Steps[rs.StepIndex], root, rs.At), rs.StepIndex)
+		}
 	} else {
 		r.emit(ctx, change{status: StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: ChannelSystem,
 			detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
 	}
 	for i := first; runErr == nil && i < len(r.in.Playbook.Steps); i++ {
 		r.topIndex = i
-		runErr = r.runStep(ctx, r.in.Playbook.Steps[i], root)
+		runErr = atIndex(r.runStep(ctx, r.in.Playbook.Steps[i], root), i)
+	}
+	if s, ok := asSuspended(runErr); ok {
+		// Canceled during the hand-over: ends below like any cancellation.
+		runErr = r.continueWaiting(ctx, s)
 	}
 	var can *workflow.ContinueAsNewError
 	if errors.As(runErr, &can) {
@@ -163,7 +192,14 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 	default:
 		r.finish(dctx, StatusFailed, runErr.Error())
 	}
-	if err := r.proj.drain(dctx); err != nil {
+	if r.flood {
+		if err := r.settleSignals(dctx); err != nil {
+			return CampaignResult{}, err
+		}
+		if r.afterEnd > 0 {
+			workflow.GetLogger(ctx).Info("signals ignored after the campaign ended", "campaign", r.in.CampaignID, "count", r.afterEnd)
+		}
+	} else if err := r.proj.drain(dctx); err != nil {
 		return CampaignResult{}, err
 	}
 	switch r.view.Status {
@@ -172,7 +208,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 	case StatusFailed:
 		return CampaignResult{}, temporal.NewNonRetryableApplicationError(r.view.Error, "CampaignFailed", nil)
 	}
-	return CampaignResult{Status: r.view.Status, Outputs: r.outputs}, nil
+	return CampaignResult{Status: r.view.Status, Outputs: r.outputs, IgnoredAfterEnd: r.afterEnd}, nil
 }
 
 // finish settles the view and emits the final projection.
@@ -201,6 +237,10 @@ func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 			a.DecidedAt = &now
 			c.approvals = append(c.approvals, i)
 		}
+	}
+	if r.flood {
+		r.summarizeIgnored(ctx, func(*IgnoredCount) bool { return true })
+		r.ended = true
 	}
 	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: ChannelSystem, detail: map[string]any{"reason": reason}})
 	r.emit(ctx, c)

@@ -46,9 +46,11 @@ func newEnv(st *store.Store) *testsuite.TestWorkflowEnvironment {
 	return env
 }
 
-// continued is the next run of a campaign that continued as new.
+// continued is the next run of a campaign that continued as new; its clock
+// starts where the previous run's stopped.
 func (h *harness) continued(in workflows.CampaignInput) *harness {
 	env := newEnv(h.st)
+	env.SetStartTime(h.env.Now())
 	return &harness{t: h.t, st: h.st, env: env, in: in, startAt: env.Now()}
 }
 

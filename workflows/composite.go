@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -98,8 +100,10 @@ func outputsAsAny(m map[string]map[string]any) map[string]any {
 }
 
 // runRepeat runs the block, then waits `every`, until the condition holds after an
-// iteration or max iterations ran. from > 1 when a continued run resumes it.
-func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step playbooks.Step, from int) error {
+// iteration or max iterations ran. from > 1 when a continued run resumes it: at
+// the start of iteration from, or inside it at path, or in the interval before
+// it until `until`.
+func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step playbooks.Step, from int, path []ResumePoint, until time.Time) error {
 	rep := step.Repeat
 	key := r.view.Steps[idx].Key
 	max, err := playbooks.IntValue(rep.Max, r.scopeFor(f))
@@ -108,12 +112,26 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 		r.endStep(ctx, f, idx, StepFailed, nil, err)
 		return err
 	}
+	if !until.IsZero() {
+		if err := r.repeatInterval(ctx, f, idx, from, max, rep.Every, until); err != nil {
+			return err
+		}
+	}
 	stoppedBy := "max"
 	it := from
 	for ; it <= max; it++ {
 		itf := f.child(step.ID + "." + strconv.Itoa(it))
 		itf.iteration = it
-		if err := r.runSteps(ctx, rep.Steps, itf); err != nil {
+		var err error
+		if it == from && len(path) > 0 {
+			err = r.resumeSteps(ctx, rep.Steps, itf, path)
+		} else {
+			err = r.runSteps(ctx, rep.Steps, itf)
+		}
+		if err != nil {
+			if through(err, ResumePoint{Key: key, Iteration: it}) {
+				return err
+			}
 			r.failStep(ctx, f, idx, err)
 			return err
 		}
@@ -132,6 +150,13 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 		if it == max {
 			break
 		}
+		if r.flood {
+			next := workflow.Now(ctx).Add(rep.Every.Duration)
+			if err := r.repeatInterval(ctx, f, idx, it+1, max, rep.Every, next); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := workflow.NewTimerWithOptions(ctx, rep.Every.Duration, workflow.TimerOptions{
 			Summary: fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), it+1, max, rep.Every),
 		}).Get(ctx, nil); err != nil {
@@ -143,6 +168,24 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 		}
 	}
 	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"iterations": min(it, max), "stopped_by": stoppedBy}, nil)
+	return nil
+}
+
+// repeatInterval waits until `until` before iteration next, and hands over to a
+// new run during the wait or at its end when the history is long.
+func (r *campaignRun) repeatInterval(ctx workflow.Context, f *frame, idx, next, max int, every playbooks.Duration, until time.Time) error {
+	key := r.view.Steps[idx].Key
+	_, err := r.waitOrHandOver(ctx, f, until,
+		fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), next, max, every), func() bool { return false })
+	switch {
+	case errors.Is(err, errHandOver):
+		return suspendHere(ResumePoint{Key: key, Iteration: next, Until: until})
+	case err != nil:
+		r.failStep(ctx, f, idx, err)
+		return err
+	case r.mustHandOver(ctx, f):
+		return suspendHere(ResumePoint{Key: key, Iteration: next})
+	}
 	return nil
 }
 
@@ -159,10 +202,18 @@ func (r *campaignRun) runBranch(ctx workflow.Context, f *frame, idx int, step pl
 	if !ok {
 		arm, steps = "else", b.Else
 	}
-	if err := r.runSteps(ctx, steps, f); err != nil {
+	return r.finishBranch(ctx, f, idx, arm, r.runSteps(ctx, steps, f))
+}
+
+// finishBranch ends a branch step once its arm ran (with err).
+func (r *campaignRun) finishBranch(ctx workflow.Context, f *frame, idx int, arm string, err error) error {
+	if err != nil {
+		if through(err, ResumePoint{Key: r.view.Steps[idx].Key, Arm: arm}) {
+			return err
+		}
 		r.failStep(ctx, f, idx, err)
 		return err
 	}
-	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"condition": ok, "took": arm}, nil)
+	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"condition": arm == "then", "took": arm}, nil)
 	return nil
 }

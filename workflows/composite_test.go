@@ -296,9 +296,11 @@ func continuedInput(t *testing.T, err error) workflows.CampaignInput {
 // TestSignalAtContinueAsNewIsNotLost delivers a decision in the last second before
 // a run hands over to the next one: it is handled (here: recorded as ignored, the
 // approval having expired) and its record is in the store. The test environment
-// cannot deliver a signal inside the hand-over's own workflow task; continueAsNew
-// drains the signal channel for that case, and a signal sent after the hand-over
-// reaches the new run, since signals address the workflow ID.
+// cannot deliver a signal inside the hand-over's own workflow task; handOver lets
+// the receiving loop run and drains the signal channel for that case (the e2e
+// flood in app/security_signals_e2e_test.go counts every signal sent across
+// hand-overs), and a signal sent after the hand-over reaches the new run, since
+// signals address the workflow ID.
 func TestSignalAtContinueAsNewIsNotLost(t *testing.T) {
 	h := newHarness(t, parse(t, `
 name: weekly-ask
@@ -313,9 +315,11 @@ steps:
           approval: {title: "Week ${iteration}?", timeout: 1h, on_timeout: approve}
 `), nil)
 	h.in.ContinueAsNewAfter = 10
-	h.env.SetCurrentHistoryLength(50)
 	boundary := time.Hour + 7*24*time.Hour
+	// The history turns long in the interval, just after the late decision: the
+	// run hands over before week 2, having handled it.
 	h.at(boundary-time.Second, func() { h.signal("weekly.1.ask", workflows.DecisionReject, "late@acme") })
+	h.at(boundary-time.Second/2, func() { h.env.SetCurrentHistoryLength(50) })
 	h.run()
 	next := continuedInput(t, h.env.GetWorkflowError())
 	require.Equal(t, 2, next.Resume.Iteration)

@@ -86,7 +86,19 @@ func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseReque
 	r.emit(ctx, c)
 }
 
-// waitWhilePaused holds the caller until the campaign is resumed.
-func (r *campaignRun) waitWhilePaused(ctx workflow.Context) error {
-	return workflow.Await(ctx, func() bool { return !r.paused })
+// waitWhilePaused holds the caller until the campaign is resumed. A long pause
+// may hand over to a new run, which starts the step when resumed.
+func (r *campaignRun) waitWhilePaused(ctx workflow.Context, f *frame) error {
+	if !r.flood {
+		return workflow.Await(ctx, func() bool { return !r.paused })
+	}
+	handOver := false
+	err := workflow.Await(ctx, func() bool {
+		handOver = r.paused && r.mustHandOver(ctx, f)
+		return !r.paused || handOver
+	})
+	if err == nil && handOver {
+		return suspendHere(ResumePoint{})
+	}
+	return err
 }

@@ -26,6 +26,9 @@ type projector struct {
 	seq        int64 // last projection queued
 	written    int64 // last projection the store confirmed
 	queue      []store.Projection
+	// wrote says the store confirmed a write since the last time settleSignals
+	// made sure a workflow task had ended.
+	wrote bool
 }
 
 // change is one state transition to apply to the view and project to the store.
@@ -141,6 +144,7 @@ func (r *campaignRun) startProjector(ctx workflow.Context) {
 				continue
 			}
 			r.proj.written = batch.Seq
+			r.proj.wrote = true
 		}
 	})
 }

@@ -13,7 +13,17 @@ import (
 	"github.com/greenlight/greenlight/playbooks"
 )
 
-const defaultActionTimeout = 5 * time.Minute
+// Action timeouts. A worker that dies mid-action stops heartbeating, so Temporal
+// retries the action on another worker after actionHeartbeatTimeout, not after
+// the whole attempt's start-to-close timeout; the connector's idempotency key
+// makes the retry act at most once. The start-to-close timeout only bounds a
+// connector call that hangs while its worker lives.
+const (
+	defaultActionTimeout   = 5 * time.Minute
+	actionHeartbeatTimeout = 10 * time.Second
+	// noticeTimeout bounds one attempt to send a reminder or an escalation.
+	noticeTimeout = time.Minute
+)
 
 // defaultRetry is an action's retry policy unless its step says otherwise.
 func defaultRetry() *temporal.RetryPolicy {
@@ -22,9 +32,14 @@ func defaultRetry() *temporal.RetryPolicy {
 
 // runSteps runs steps in order in frame f; the first error ends the sequence.
 func (r *campaignRun) runSteps(ctx workflow.Context, steps []playbooks.Step, f *frame) error {
-	for _, step := range steps {
-		if err := r.runStep(ctx, step, f); err != nil {
-			return err
+	return r.runStepsFrom(ctx, steps, f, 0)
+}
+
+// runStepsFrom runs steps[from:]; a hand-over records which step it passed.
+func (r *campaignRun) runStepsFrom(ctx workflow.Context, steps []playbooks.Step, f *frame, from int) error {
+	for i := from; i < len(steps); i++ {
+		if err := r.runStep(ctx, steps[i], f); err != nil {
+			return atIndex(err, i)
 		}
 	}
 	return nil
@@ -32,7 +47,7 @@ func (r *campaignRun) runSteps(ctx workflow.Context, steps []playbooks.Step, f *
 
 // runStep runs one step; a returned error ends the enclosing sequence.
 func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *frame) error {
-	if err := r.waitWhilePaused(ctx); err != nil {
+	if err := r.waitWhilePaused(ctx, f); err != nil {
 		return err
 	}
 	idx := r.beginStep(ctx, step, f)
@@ -47,6 +62,9 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 	case playbooks.KindApproval:
 		return r.runApproval(ctx, f, idx, step)
 	case playbooks.KindWait:
+		if r.flood {
+			return r.runWait(ctx, f, idx, step)
+		}
 		err = workflow.NewTimerWithOptions(ctx, step.Wait.Duration, workflow.TimerOptions{
 			Summary: fmt.Sprintf("%s (%s)", summary(r.view.Steps[idx]), step.Wait),
 		}).Get(ctx, nil)
@@ -56,7 +74,7 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 	case playbooks.KindParallel:
 		return r.runParallel(ctx, f, idx, step)
 	case playbooks.KindRepeat:
-		return r.runRepeat(ctx, f, idx, step, 1)
+		return r.runRepeat(ctx, f, idx, step, 1, nil, time.Time{})
 	case playbooks.KindBranch:
 		return r.runBranch(ctx, f, idx, step)
 	default:
@@ -147,6 +165,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
+		HeartbeatTimeout:    min(actionHeartbeatTimeout, timeout),
 		RetryPolicy:         retry,
 		Summary:             summary(r.view.Steps[idx]),
 	})
@@ -180,6 +199,16 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 	}
 	r.endStep(ctx, f, idx, StepCompleted, out, nil)
 	return nil
+}
+
+// noticeOptions are the options of a reminder's or an escalation's notify action.
+func noticeOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: noticeTimeout,
+		HeartbeatTimeout:    actionHeartbeatTimeout,
+		RetryPolicy:         defaultRetry(),
+		Summary:             summary,
+	}
 }
 
 // summary is the one line the Web UI shows for a step's activity.
@@ -283,17 +312,14 @@ func mayDecide(approvers []Approver, by, role string) bool {
 
 // decide records a person's vote and settles the approval once its quorum of
 // approvals (or enough rejections) is reached; an invalid decision is recorded as
-// ignored.
+// ignored, or only counted once its sender has sent several (see signals.go).
 func (r *campaignRun) decide(ctx workflow.Context, sig ApprovalSignal) (ApprovalView, error) {
 	if sig.By == "" {
 		sig.By = "unknown"
 	}
 	ai, err := r.checkDecision(sig)
 	if err != nil {
-		r.emit(ctx, change{audit: []auditEntry{{
-			kind: "approval.ignored", actor: sig.By, channel: sig.Channel, approvalID: sig.ApprovalID,
-			detail: map[string]any{"decision": sig.Decision, "reason": err.Error()},
-		}}})
+		r.ignore(ctx, sig, err)
 		return ApprovalView{}, err
 	}
 	now := workflow.Now(ctx).UTC()
