@@ -343,3 +343,25 @@ func (s *securityEnv) revoke(name string) {
 	}
 	s.t.Fatalf("no token named %s", name)
 }
+
+// TestSecurityDatabaseDown replays hole 10: with the database gone, every /v1
+// call answered 500 "could not check the API token". It must be 503 with
+// Retry-After, as a problem document, for every kind of caller.
+func TestSecurityDatabaseDown(t *testing.T) {
+	s := newSecurityEnv(t)
+	viewer := s.token("vic@acme", "viewer", []string{"acme"}, nil)
+	campaignID, approvalID := s.pending("e2e-quick", "acme")
+	require.NoError(t, s.d.Store.Close())
+	for _, a := range []attempt{
+		{"the admin lists campaigns", s.d.AdminToken, "GET", "/v1/campaigns", ``, 503, "the database is not reachable"},
+		{"a viewer reads a campaign", viewer, "GET", "/v1/campaigns/" + campaignID, ``, 503, "the database is not reachable"},
+		{"the admin decides", s.d.AdminToken, "POST", "/v1/approvals/" + approvalID + "/decision", `{"decision":"approve"}`, 503, "the database is not reachable"},
+		{"an unknown token", "glt_unknown", "GET", "/v1/approvals", ``, 503, "the database is not reachable"},
+	} {
+		code, hdr, body := as(t, s.d.APIURL, a.token, a.method, a.path, a.body)
+		require.Equal(t, a.status, code, "%s: %s", a.name, body)
+		require.Equal(t, "application/problem+json", hdr.Get("Content-Type"), a.name)
+		require.NotEmpty(t, hdr.Get("Retry-After"), a.name)
+		require.Contains(t, body, a.detail, a.name)
+	}
+}
