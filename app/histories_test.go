@@ -19,10 +19,22 @@ import (
 // files are never overwritten: they prove running campaigns still replay.
 func saveHistories(t *testing.T, c client.Client, runs map[string]string) {
 	t.Helper()
+	current := make(map[string][2]string, len(runs))
+	for name, workflowID := range runs {
+		current[name] = [2]string{workflowID, ""}
+	}
+	saveRunHistories(t, c, current)
+}
+
+// saveRunHistories is saveHistories for given runs (workflow id, run id; an
+// empty run id is the current run), for campaigns that continued as new, whose
+// first run is no longer the current one.
+func saveRunHistories(t *testing.T, c client.Client, runs map[string][2]string) {
+	t.Helper()
 	if os.Getenv("GREENLIGHT_UPDATE_HISTORIES") != "1" {
 		return
 	}
-	for name, workflowID := range runs {
+	for name, run := range runs {
 		path := filepath.Join("..", "workflows", "testdata", "histories", name+".json")
 		if _, err := os.Stat(path); err == nil {
 			// A recorded history is evidence of what older code did: never replace it.
@@ -30,7 +42,7 @@ func saveHistories(t *testing.T, c client.Client, runs map[string]string) {
 			continue
 		}
 		h := &historypb.History{}
-		it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		it := c.GetWorkflowHistory(context.Background(), run[0], run[1], false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		for it.HasNext() {
 			ev, err := it.Next()
 			require.NoError(t, err)

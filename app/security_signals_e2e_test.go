@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/platforms"
@@ -515,29 +510,3 @@ steps:
 	})
 }
 
-// saveRunHistories records runs (workflow id and run id) like saveHistories, for
-// campaigns that continued as new, whose first run is no longer the current one.
-func saveRunHistories(t *testing.T, c client.Client, runs map[string][2]string) {
-	t.Helper()
-	if os.Getenv("GREENLIGHT_UPDATE_HISTORIES") != "1" {
-		return
-	}
-	for name, run := range runs {
-		path := filepath.Join("..", "workflows", "testdata", "histories", name+".json")
-		if _, err := os.Stat(path); err == nil {
-			t.Logf("%s exists; keeping it (delete it first to record it again)", path)
-			continue
-		}
-		h := &historypb.History{}
-		it := c.GetWorkflowHistory(context.Background(), run[0], run[1], false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		for it.HasNext() {
-			ev, err := it.Next()
-			require.NoError(t, err)
-			h.Events = append(h.Events, ev)
-		}
-		b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(path, b, 0o644))
-		t.Logf("wrote %s (%d events)", path, len(h.Events))
-	}
-}
