@@ -509,4 +509,3 @@ steps:
 		"signal-flood-resumed-in-repeat":  {first.GetID(), desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()},
 	})
 }
-
