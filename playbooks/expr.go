@@ -43,8 +43,8 @@ var disabledBuiltins = map[string]string{
 // will run (run time, and constants during validation) also charges a budget
 // for its costly operations (exprbudget.go); one compiled against the declared
 // types only checks them and never runs.
-func exprOptions(env types.Map, runs bool) []expr.Option {
-	opts := []expr.Option{expr.Env(env), expr.MaxNodes(MaxExprNodes)}
+func exprOptions(env types.Map, runs bool, maxNodes uint) []expr.Option {
+	opts := []expr.Option{expr.Env(env), expr.MaxNodes(maxNodes)}
 	for _, name := range sortedKeys(disabledBuiltins) {
 		opts = append(opts, expr.DisableBuiltin(name))
 	}
@@ -228,7 +228,8 @@ type compiled struct {
 
 // compileExpr compiles src against env, caching by source and environment shape.
 func compileExpr(src string, env types.Map, shape string) (*compiled, error) {
-	if len(src) > MaxExprBytes {
+	legacy := shape == legacyRuntimeShape
+	if !legacy && len(src) > MaxExprBytes {
 		return nil, &LimitError{msg: fmt.Sprintf("the expression is %d bytes; the limit is %d", len(src), MaxExprBytes)}
 	}
 	key := cacheKey{src: src, shape: shape}
@@ -241,7 +242,11 @@ func compileExpr(src string, env types.Map, shape string) (*compiled, error) {
 		return nil, err
 	}
 	info := analyze(tree)
-	program, err := safeCompile(rewritten, exprOptions(env, shape == runtimeShape))
+	nodes := uint(MaxExprNodes)
+	if legacy {
+		nodes = legacyExprNodes
+	}
+	program, err := safeCompile(rewritten, exprOptions(env, shape == runtimeShape || legacy, nodes))
 	if err != nil {
 		return nil, err
 	}
@@ -278,6 +283,10 @@ func exprMessage(err error) string {
 // variable is dynamic; expr's operators handle mixed ints and floats.
 const runtimeShape = "run"
 
+// legacyRuntimeShape is run time for a campaign started before the limits on an
+// expression's size (Scope.Legacy): its history must replay as it ran.
+const legacyRuntimeShape = "run-legacy"
+
 var runtimeEnv = types.Map{
 	varParams:    types.Map{types.Extra: types.Any},
 	varSteps:     types.Map{types.Extra: types.Any},
@@ -291,7 +300,11 @@ var runtimeEnv = types.Map{
 // shapes. Errors do not repeat src; callers say which expression failed. A
 // crossed limit is a *LimitError, reachable with errors.As.
 func evaluate(src string, s Scope, b *budget) (any, error) {
-	c, err := compileExpr(src, runtimeEnv, runtimeShape)
+	shape := runtimeShape
+	if s.Legacy {
+		shape = legacyRuntimeShape
+	}
+	c, err := compileExpr(src, runtimeEnv, shape)
 	if err != nil {
 		return nil, &exprError{msg: "does not compile: " + exprMessage(err), err: err}
 	}

@@ -45,6 +45,9 @@ const (
 	MaxExprBytes = 2_000
 	// MaxExprNodes bounds the syntax tree of one expression (expr.MaxNodes).
 	MaxExprNodes = 500
+	// legacyExprNodes is what campaigns started before these limits were
+	// compiled with; they keep it so their histories replay (Scope.Legacy).
+	legacyExprNodes = 2000
 	// MaxForEachItems bounds the branches one parallel for_each runs: its list,
 	// written out or given by an expression at run time.
 	MaxForEachItems = 100

@@ -28,6 +28,10 @@ type Scope struct {
 	HasItem bool
 	// Iteration counts a repeat's iterations from 1; 0 outside any repeat.
 	Iteration int
+	// Legacy is set for a campaign started before the limits on an expression's
+	// size and a for_each's branches (limits.go): its history was recorded
+	// without them and must replay the same way, so those two stay as they were.
+	Legacy bool
 }
 
 // Resolve returns v with every ${…} replaced. Maps and lists are copied; values
@@ -210,7 +214,7 @@ func wholeNumber(v any) (int, error) {
 func ListValue(v any, s Scope) ([]any, error) {
 	switch t := v.(type) {
 	case []any:
-		if len(t) > MaxForEachItems {
+		if len(t) > MaxForEachItems && !s.Legacy {
 			return nil, tooManyItems(len(t))
 		}
 		r, err := Resolve(t, s)
@@ -228,7 +232,7 @@ func ListValue(v any, s Scope) ([]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: gives %s, not a list", e, describe(r))
 		}
-		if len(l) > MaxForEachItems {
+		if len(l) > MaxForEachItems && !s.Legacy {
 			return nil, fmt.Errorf("%s: %w", e, tooManyItems(len(l)))
 		}
 		return l, nil

@@ -1,10 +1,12 @@
 package workflows_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/workflows"
 )
@@ -39,4 +41,53 @@ steps:
 	require.Contains(t, steps["blow"].Error, "at most 1 MB")
 	require.Zero(t, h.actionCount("notify"), "nothing ran with the input")
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(256<<20), "the run stayed within its budget (the expression asks for 600 MB)")
+}
+
+// A for_each of 150 accounts is over today's limit of 100 branches: a new
+// campaign fails that step. A campaign recorded before the limit (GetVersion
+// eval-limits at its default) ran all 150, and so must its replay.
+func TestForEachLimitKeepsOldRunsAsTheyRan(t *testing.T) {
+	const wide = `
+name: wide
+version: 1
+params:
+  - {name: accounts, type: list}
+steps:
+  - id: follow
+    parallel:
+      for_each: ${params.accounts}
+      steps:
+        - id: one
+          action: notify
+          with: {message: "${item}"}
+`
+	accounts := make([]any, 150)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("@account%d", i)
+	}
+	for _, tc := range []struct {
+		name    string
+		version workflow.Version
+		fails   bool
+	}{
+		{"a new run is held to the limit", 1, true},
+		{"a run recorded before the limit runs as it ran", workflow.DefaultVersion, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, parse(t, wide), map[string]any{"accounts": accounts})
+			h.env.OnGetVersion("eval-limits", workflow.DefaultVersion, 1).Return(tc.version)
+			h.run()
+			steps := h.steps()
+			if tc.fails {
+				require.Error(t, h.env.GetWorkflowError())
+				require.Equal(t, workflows.StepFailed, steps["follow"].Status)
+				require.Contains(t, steps["follow"].Error, "at most 100 branches")
+				require.Zero(t, h.actionCount("notify"))
+				return
+			}
+			require.NoError(t, h.env.GetWorkflowError())
+			require.Equal(t, workflows.StepCompleted, steps["follow"].Status)
+			require.Equal(t, int64(150), h.actionCount("notify"))
+		})
+	}
 }

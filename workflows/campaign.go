@@ -19,6 +19,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 	}
 	r.initSearchStatus(ctx)
 	r.initSignalFlood(ctx)
+	r.initEvalLimits(ctx)
 	r.startProjector(ctx)
 	return r.run(ctx)
 }
@@ -38,6 +39,7 @@ type campaignRun struct {
 	// deadlinesMoved counts shifts of approval deadlines, so waits re-arm.
 	deadlinesMoved int
 	searchStatus   bool   // keep the status search attribute current
+	legacyEval     bool   // evaluate as runs recorded before the limits did (eval_limits.go)
 	searchedStatus string // the status last upserted
 	// flood: ignored signals are bounded and waits may hand over to a new run.
 	flood   bool

@@ -71,6 +71,7 @@ func (r *campaignRun) scopeFor(f *frame) playbooks.Scope {
 		Item:      f.item,
 		HasItem:   f.hasItem,
 		Iteration: f.iteration,
+		Legacy:    r.legacyEval,
 	}
 }
 
