@@ -41,7 +41,7 @@ func (p *preflighter) steps(path string, steps []Step) {
 		}
 		if par := s.Parallel; par != nil {
 			if src, ok := par.ForEach.(string); ok {
-				p.bare(f+".parallel.for_each", src)
+				p.forEach(f+".parallel.for_each", src)
 			} else {
 				p.templates(f+".parallel.for_each", par.ForEach)
 			}
@@ -85,7 +85,7 @@ func (p *preflighter) templates(f string, v any) {
 	}
 }
 
-// bare runs a condition, repeat.max or for_each expression.
+// bare runs a condition or repeat.max expression.
 func (p *preflighter) bare(f, s string) {
 	if s == "" {
 		return
@@ -94,25 +94,39 @@ func (p *preflighter) bare(f, s string) {
 	p.run(f, shown, src)
 }
 
-func (p *preflighter) run(f, shown, src string) {
+// forEach runs a for_each expression and checks how many branches it gives.
+func (p *preflighter) forEach(f, s string) {
+	src, shown := exprSource(s)
+	if l, ok := p.run(f, shown, src).([]any); ok && len(l) > MaxForEachItems {
+		p.probs = append(p.probs, Problem{Field: f, Message: fmt.Sprintf("with these parameters, %s fails: %s", shown, tooManyItems(len(l)))})
+	}
+}
+
+// run evaluates an expression that reads only the parameters, recording a
+// crossed limit, and returns its value (nil when it was not run or failed).
+func (p *preflighter) run(f, shown, src string) any {
 	if p.spent > preflightOps || len(src) > MaxExprBytes {
-		return
+		return nil
 	}
 	tree, err := parseExpr(rewriteNames(src))
 	if err != nil {
-		return
+		return nil
 	}
 	info := analyze(tree)
 	if !readsOnlyParams(info) {
-		return
+		return nil
 	}
 	b := newBudget()
-	_, err = evaluate(src, p.scope, b)
+	v, err := evaluate(src, p.scope, b)
 	p.spent += b.ops
 	var le *LimitError
 	if errors.As(err, &le) {
 		p.probs = append(p.probs, Problem{Field: f, Message: fmt.Sprintf("with these parameters, %s fails: %s", shown, le)})
 	}
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // readsOnlyParams reports whether an expression's value depends on the

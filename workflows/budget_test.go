@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/workflows"
 )
 
@@ -74,7 +75,13 @@ steps:
 		{"a run recorded before the limit runs as it ran", workflow.DefaultVersion, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, parse(t, wide), map[string]any{"accounts": accounts})
+			// A launch is refused such a list now (BindParams), so the input is
+			// the one an older launch stored.
+			pb := parse(t, wide)
+			_, err := playbooks.BindParams(pb, map[string]any{"accounts": accounts})
+			require.ErrorContains(t, err, "at most 100 branches", "a launch is refused at once")
+			h := newHarness(t, pb, nil)
+			h.in.Params = map[string]any{"accounts": accounts}
 			h.env.OnGetVersion("eval-limits", workflow.DefaultVersion, 1).Return(tc.version)
 			h.run()
 			steps := h.steps()
