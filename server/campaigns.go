@@ -87,7 +87,9 @@ func (s *Server) createCampaign(c *gin.Context) {
 			invalid(c, "unknown playbook", playbooks.Problem{Field: "playbook", Message: err.Error()})
 			return
 		}
-		s.internal(c, "could not load playbook", err)
+		if !outgrown(c, row, err) {
+			s.internal(c, "could not load playbook", err)
+		}
 		return
 	}
 	params, err := playbooks.BindParams(pb, req.Params)

@@ -100,7 +100,7 @@ func detailOf(row *store.Playbook, pb *playbooks.Playbook) playbookDetail {
 func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, bool) {
 	ctx := c.Request.Context()
 	row, pb, err := s.findPlaybook(ctx, name, version)
-	if err == nil && !playbookVisible(ctx, row.Client) {
+	if row != nil && !playbookVisible(ctx, row.Client) {
 		err = store.ErrNotFound // another client's playbook is absent, as its campaigns are
 	}
 	switch {
@@ -108,8 +108,8 @@ func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.
 		notFound(c, "playbook "+name+" has no version "+strconv.Itoa(version))
 	case errors.Is(err, store.ErrNotFound):
 		notFound(c, "no playbook named "+name)
+	case outgrown(c, row, err):
 	case err != nil:
-		// Registered versions were valid when stored; this is a defect, not bad input.
 		s.internal(c, "could not load playbook", err)
 	default:
 		return row, pb, true
@@ -121,7 +121,7 @@ func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.
 // client owns is missing, as if it were never registered.
 func (s *Server) launchPlaybook(ctx context.Context, name string, version int, client string) (*store.Playbook, *playbooks.Playbook, error) {
 	row, pb, err := s.findPlaybook(ctx, name, version)
-	if err == nil && row.Client != "" && row.Client != client {
+	if row != nil && row.Client != "" && row.Client != client {
 		return nil, nil, fmt.Errorf("no playbook named %q for client %s: %w", name, client, store.ErrNotFound)
 	}
 	return row, pb, err
@@ -140,11 +140,24 @@ func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*s
 	if err != nil {
 		return nil, nil, err
 	}
-	pb, err := playbooks.Parse([]byte(row.Source))
+	pb, err := playbooks.ParseContext(ctx, []byte(row.Source))
 	if err != nil {
-		return nil, nil, fmt.Errorf("stored playbook %s v%d: %w", name, row.Version, err)
+		// The row comes back too, so callers can check who may know of it.
+		return row, nil, fmt.Errorf("stored playbook %s v%d: %w", name, row.Version, err)
 	}
 	return row, pb, nil
+}
+
+// outgrown answers a stored version that no longer passes validation: it was
+// registered under older rules (before today's limits), so it is the caller's
+// to replace, not a defect. Campaigns already running on it are unaffected.
+func outgrown(c *gin.Context, row *store.Playbook, err error) bool {
+	var ie *playbooks.InvalidError
+	if row == nil || !errors.As(err, &ie) {
+		return false
+	}
+	invalid(c, fmt.Sprintf("playbook %s v%d was registered under older rules and no longer passes validation; register a new version that does", row.Name, row.Version), ie.Problems...)
+	return true
 }
 
 // statusClientClosed is recorded, never received, when the caller went away

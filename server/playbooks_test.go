@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -8,6 +10,11 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/store/storetest"
 )
 
 var (
@@ -156,4 +163,28 @@ func findItem(t *testing.T, list map[string]any, name string) map[string]any {
 	}
 	t.Fatalf("no playbook %s in %v", name, list)
 	return nil
+}
+
+// TestOutgrownStoredPlaybook: a version registered under older rules that
+// today's limits refuse (here, more steps than allowed) is reported as the
+// caller's to replace, with its problems, never as a 500.
+func TestOutgrownStoredPlaybook(t *testing.T) {
+	st := storetest.SQLite(t)
+	h := server.New(server.Deps{Store: st, Namespace: "default"}).Handler()
+	var src strings.Builder
+	src.WriteString("name: huge\nversion: 1\nsteps:\n")
+	for i := range playbooks.MaxSteps + 1 {
+		fmt.Fprintf(&src, "  - {id: s%d, wait: 1s}\n", i)
+	}
+	_, err := st.RegisterPlaybook(context.Background(), store.Playbook{Name: "huge", Version: 1, Source: src.String()})
+	require.NoError(t, err)
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/v1/playbooks/huge", ""},
+		{"POST", "/v1/campaigns", `{"playbook":"huge","client":"acme"}`},
+	} {
+		rec, body := call(t, h, tc.method, tc.path, tc.body)
+		require.Equal(t, http.StatusUnprocessableEntity, rec.Code, "%s %s: %s", tc.method, tc.path, rec.Body.String())
+		require.Contains(t, body["detail"], "registered under older rules")
+		require.NotEmpty(t, body["errors"])
+	}
 }
