@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -53,7 +55,7 @@ func decodeJSONBody(c *gin.Context, body []byte, dst any) bool {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		badRequest(c, "invalid JSON body: "+describeJSONError(body, err))
+		badRequest(c, "invalid JSON body: "+describeJSONError(body, dst, err))
 		return false
 	}
 	if dec.More() {
@@ -71,9 +73,9 @@ func decodeJSONBody(c *gin.Context, body []byte, dst any) bool {
 	return true
 }
 
-// describeJSONError says what is wrong with a JSON body and, when the error
-// has a place, its line and column.
-func describeJSONError(body []byte, err error) string {
+// describeJSONError says what is wrong with a JSON body decoded into dst and,
+// when the error has a place, its line and column.
+func describeJSONError(body []byte, dst any, err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -89,7 +91,94 @@ func describeJSONError(body []byte, err error) string {
 		line, col := lineCol(body, typ.Offset)
 		return fmt.Sprintf("line %d, column %d: field %q must be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	// encoding/json names an unknown field but not where it is; find its key.
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		if unquoted, err := strconv.Unquote(name); err == nil {
+			if off := unknownKeyOffset(body, reflect.TypeOf(dst), unquoted); off >= 0 {
+				line, col := lineCol(body, off)
+				return fmt.Sprintf("line %d, column %d: %s (this route does not take it)", line, col, msg)
+			}
+		}
+	}
+	return msg
+}
+
+// unknownKeyOffset is where the key of the unknown field name starts in body,
+// walking it alongside dst's type so that a key of the same name inside a
+// free-form object (params, edits) is not mistaken for it; -1 when not found.
+// The body has passed checkJSONShape, so the walk is bounded.
+func unknownKeyOffset(body []byte, dst reflect.Type, name string) int64 {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	off, _ := findUnknownKey(dec, body, dst, name)
+	return off
+}
+
+// findUnknownKey reads one JSON value of type t from dec; it answers the offset
+// of a key that t does not know and that is called name, or -1.
+func findUnknownKey(dec *json.Decoder, body []byte, t reflect.Type, name string) (int64, error) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return -1, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok || d == '}' || d == ']' {
+		return -1, nil
+	}
+	for dec.More() {
+		var next reflect.Type
+		switch {
+		case d == '[' && t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+			next = t.Elem()
+		case d == '{':
+			start := dec.InputOffset()
+			key, err := dec.Token()
+			if err != nil {
+				return -1, err
+			}
+			k, _ := key.(string)
+			switch {
+			case t != nil && t.Kind() == reflect.Map:
+				next = t.Elem()
+			case t != nil && t.Kind() == reflect.Struct:
+				f, known := jsonField(t, k)
+				if !known && k == name {
+					return start + int64(bytes.IndexByte(body[start:], '"')), nil
+				}
+				next = f
+			}
+		}
+		if off, err := findUnknownKey(dec, body, next, name); off >= 0 || err != nil {
+			return off, err
+		}
+	}
+	_, err = dec.Token() // the closing delimiter
+	return -1, err
+}
+
+// jsonField is the type of struct t's field that encoding/json decodes key
+// into (it matches names without regard to case), and whether there is one.
+func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if strings.EqualFold(tag, key) {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 func lineCol(b []byte, off int64) (int, int) {
