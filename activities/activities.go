@@ -43,8 +43,8 @@ type LinkSigner struct {
 
 // ApplyProjection writes a batch of projection changes in one transaction. Run as a
 // local activity: it is short, and stale or repeated batches are ignored by Seq.
-func (a *Activities) ApplyProjection(ctx context.Context, p store.Projection) error {
-	if err := a.Store.ApplyProjection(ctx, p); err != nil {
+func (a *Activities) ApplyProjection(ctx context.Context, p Projection) error {
+	if err := a.Store.ApplyProjection(ctx, p.toStore()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			// The API writes the campaign row before starting the workflow, so a
 			// missing row means it was rolled back: retrying cannot help.

@@ -10,11 +10,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/activities"
-	"github.com/greenlight/greenlight/store"
 )
 
 // The store is a projection of the run. Every state change the workflow makes is
-// queued as a numbered store.Projection; one coroutine writes the queue in order
+// queued as a numbered activities.Projection; one coroutine writes the queue in order
 // through a local activity, batching whatever piled up meanwhile. Numbering makes
 // the writes idempotent (the store ignores a Seq it has seen), and one writer keeps
 // them in order. Local activities keep the history small: one marker per batch.
@@ -25,7 +24,7 @@ type projector struct {
 	campaignID string
 	seq        int64 // last projection queued
 	written    int64 // last projection the store confirmed
-	queue      []store.Projection
+	queue      []activities.Projection
 	// wrote says the store confirmed a write since the last time settleSignals
 	// made sure a workflow task had ended.
 	wrote bool
@@ -71,16 +70,16 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 	}
 	r.view.UpdatedAt = &now
 	r.proj.seq++
-	p := store.Projection{
+	p := activities.Projection{
 		CampaignID: r.in.CampaignID,
 		Seq:        r.proj.seq,
 		At:         now,
-		Campaign: &store.CampaignPatch{
+		Campaign: &activities.CampaignPatch{
 			Status: c.status, CurrentStep: c.current, Error: c.errText, FinishedAt: c.finishedAt,
 		},
 	}
 	for _, i := range c.steps {
-		p.Steps = append(p.Steps, stepRow(r.in.CampaignID, r.view.Steps[i]))
+		p.Steps = append(p.Steps, stepRow(r.view.Steps[i]))
 	}
 	for _, i := range c.approvals {
 		p.Approvals = append(p.Approvals, approvalRow(r.view.Approvals[i]))
@@ -88,15 +87,14 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 	for _, v := range c.votes {
 		a := r.view.Approvals[v.approval]
 		vv := a.Votes[v.vote]
-		p.Votes = append(p.Votes, store.ApprovalVote{
+		p.Votes = append(p.Votes, activities.VoteRow{
 			ApprovalID: a.ID, Voter: vv.By, Role: vv.Role, Decision: vv.Decision, Comment: vv.Comment,
 			Channel: vv.Channel, Edits: string(vv.Edits), At: vv.At,
 		})
 	}
 	for i, a := range c.audit {
-		p.Audit = append(p.Audit, store.AuditEvent{
+		p.Audit = append(p.Audit, activities.AuditRow{
 			DedupKey:   fmt.Sprintf("%s/%d/%d", r.in.CampaignID, p.Seq, i),
-			CampaignID: r.in.CampaignID,
 			ApprovalID: a.approvalID,
 			Kind:       a.kind,
 			Actor:      a.actor,
@@ -139,7 +137,7 @@ func (r *campaignRun) startProjector(ctx workflow.Context) {
 				// The store is down for longer than an hour: keep the batch and try
 				// again later rather than lose what people query.
 				logger.Error("projection failed; will retry", "seq", batch.Seq, "error", err)
-				r.proj.queue = append([]store.Projection{batch}, r.proj.queue...)
+				r.proj.queue = append([]activities.Projection{batch}, r.proj.queue...)
 				_ = workflow.Sleep(ctx, time.Minute)
 				continue
 			}
@@ -155,9 +153,9 @@ func (p *projector) drain(ctx workflow.Context) error {
 }
 
 // mergeProjections folds queued projections into one, later values winning.
-func mergeProjections(ps []store.Projection) store.Projection {
+func mergeProjections(ps []activities.Projection) activities.Projection {
 	last := ps[len(ps)-1]
-	out := store.Projection{CampaignID: last.CampaignID, Seq: last.Seq, At: last.At, Campaign: &store.CampaignPatch{}}
+	out := activities.Projection{CampaignID: last.CampaignID, Seq: last.Seq, At: last.At, Campaign: &activities.CampaignPatch{}}
 	stepAt := map[string]int{}
 	apprAt := map[string]int{}
 	for _, p := range ps {
@@ -197,17 +195,17 @@ func mergeProjections(ps []store.Projection) store.Projection {
 	return out
 }
 
-func stepRow(campaignID string, s StepView) store.StepRun {
-	return store.StepRun{
-		CampaignID: campaignID, Key: s.Key, StepID: s.ID, Kind: s.Kind, Name: s.Name,
+func stepRow(s StepView) activities.StepRow {
+	return activities.StepRow{
+		Key: s.Key, StepID: s.ID, Kind: s.Kind, Name: s.Name,
 		Status: s.Status, Seq: s.Seq, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
 		Output: string(s.Output), Error: s.Error,
 	}
 }
 
-func approvalRow(a ApprovalView) store.Approval {
-	return store.Approval{
-		ID: a.ID, CampaignID: a.CampaignID, ClientID: a.Client, StepKey: a.Step, Title: a.Title,
+func approvalRow(a ApprovalView) activities.ApprovalRow {
+	return activities.ApprovalRow{
+		ID: a.ID, ClientID: a.Client, StepKey: a.Step, Title: a.Title,
 		Preview: string(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
 		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
 		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
