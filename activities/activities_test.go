@@ -17,6 +17,7 @@ import (
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/store/storetest"
 )
 
@@ -26,7 +27,7 @@ func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{
 		Store:      st,
-		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 	})
 	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "c1/follow", Connector: "sandbox", Action: "follow_accounts", CampaignID: "c1", Client: "acme",
@@ -61,7 +62,7 @@ func TestRemindersCarrySignedLinks(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{
 		Store:      st,
-		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 		Links:      &activities.LinkSigner{Secret: secret, BaseURL: "https://greenlight.example.test/"},
 	})
 	_, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{

@@ -18,6 +18,7 @@ import (
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/worker"
@@ -97,7 +98,7 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner) (func(), error) {
 	acts := &activities.Activities{
 		Store:      st,
-		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 		Logger:     logger,
 		Links:      signer,
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/worker"
@@ -370,7 +371,7 @@ steps:
 				PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning,
 			}))
 			conn := &crashingConnector{
-				inner: &platforms.Sandbox{Store: d.Store}, actFirst: tc.actFirst,
+				inner: sandbox.New(d.Store), actFirst: tc.actFirst,
 				inFlight: make(chan struct{}), neverReturn: make(chan struct{}),
 			}
 			t.Cleanup(func() { close(conn.neverReturn) })
@@ -465,7 +466,7 @@ steps:
 	first, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.CampaignWorkflowID(id), TaskQueue: workflows.TaskQueue,
 	}, workflows.CampaignWorkflowType, workflows.CampaignInput{
-		CampaignID: id, Client: "acme", Playbook: *pb, Params: map[string]any{}, Connector: platforms.SandboxName,
+		CampaignID: id, Client: "acme", Playbook: *pb, Params: map[string]any{}, Connector: sandbox.Name,
 		ContinueAsNewAfter: 60,
 	})
 	require.NoError(t, err)

@@ -1,5 +1,7 @@
 // Package platforms holds the connector interface through which campaigns act on
-// social platforms, the catalog of actions a playbook may name, and the connectors.
+// social platforms and the catalog of actions a playbook may name. It is pure: the
+// playbook language imports it, so each connector lives in a package of its own
+// (platforms/sandbox) and only the wiring in app names them.
 package platforms
 
 import "sort"

@@ -17,6 +17,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
@@ -41,7 +42,7 @@ func newEnv(st *store.Store) *testsuite.TestWorkflowEnvironment {
 	env := suite.NewTestWorkflowEnvironment()
 	worker.Register(env, &activities.Activities{
 		Store:      st,
-		Connectors: map[string]platforms.Connector{platforms.SandboxName: &platforms.Sandbox{Store: st}},
+		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 	})
 	return env
 }
@@ -73,7 +74,7 @@ func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *ha
 		PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning, CreatedAt: now, UpdatedAt: now,
 	}))
 	return &harness{t: t, st: st, env: env, startAt: env.Now(), in: workflows.CampaignInput{
-		CampaignID: id, Client: "acme", Playbook: *pb, Params: bound, Connector: platforms.SandboxName,
+		CampaignID: id, Client: "acme", Playbook: *pb, Params: bound, Connector: sandbox.Name,
 	}}
 }
 

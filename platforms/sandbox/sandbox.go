@@ -1,4 +1,7 @@
-package platforms
+// Package sandbox is the simulated social network connector. It lives apart from
+// package platforms because it keeps its world in the store: the catalog and the
+// Connector interface must stay importable by the playbook language without GORM.
+package sandbox
 
 import (
 	"context"
@@ -11,37 +14,41 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/store"
 )
 
-// SandboxName is the connector name of the simulated network.
-const SandboxName = "sandbox"
+// Name is the connector name of the simulated network.
+const Name = "sandbox"
 
-// Sandbox is a deterministic simulated social network, so campaigns can be run,
+// Network is a deterministic simulated social network, so campaigns can be run,
 // demonstrated and tested end to end with nothing external. Its world is derived
 // from the actions recorded in the store: search rank improves as profiles are
 // optimised and posts published, followers arrive as accounts are followed and
 // engaged with, and a conversation calms down once it has been answered. Every
 // output says "simulated": true.
-type Sandbox struct {
+type Network struct {
 	Store *store.Store
-	Now   func() time.Time
+	Now   func() time.Time // defaults to time.Now
 }
 
-// Name implements Connector.
-func (s *Sandbox) Name() string { return SandboxName }
+// New returns the simulated network whose world is the action log in st.
+func New(st *store.Store) *Network { return &Network{Store: st} }
 
-// Perform implements Connector. The action log is the idempotency record: a key that
+// Name implements platforms.Connector.
+func (s *Network) Name() string { return Name }
+
+// Perform implements platforms.Connector. The action log is the idempotency record: a key that
 // is already there returns its recorded output and changes nothing.
-func (s *Sandbox) Perform(ctx context.Context, a Action) (Result, error) {
+func (s *Network) Perform(ctx context.Context, a platforms.Action) (platforms.Result, error) {
 	if prev, err := s.Store.GetPlatformAction(ctx, a.Key); err == nil {
 		return replayed(prev)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return Result{}, fmt.Errorf("sandbox: look up %s: %w", a.Key, err)
+		return platforms.Result{}, fmt.Errorf("sandbox: look up %s: %w", a.Key, err)
 	}
 	out, err := s.simulate(ctx, a)
 	if err != nil {
-		return Result{}, err
+		return platforms.Result{}, err
 	}
 	out["simulated"] = true
 	input, _ := json.Marshal(a.Input)
@@ -51,12 +58,12 @@ func (s *Sandbox) Perform(ctx context.Context, a Action) (Result, error) {
 		now = s.Now
 	}
 	stored, created, err := s.Store.RecordPlatformAction(ctx, store.PlatformAction{
-		IdempotencyKey: a.Key, Platform: SandboxName, ClientID: a.Client, CampaignID: a.CampaignID,
+		IdempotencyKey: a.Key, Platform: Name, ClientID: a.Client, CampaignID: a.CampaignID,
 		Action: a.Name, Target: str(a.Input, "brand"), Input: string(input), Output: string(output),
 		CreatedAt: now().UTC(),
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("sandbox: record %s: %w", a.Key, err)
+		return platforms.Result{}, fmt.Errorf("sandbox: record %s: %w", a.Key, err)
 	}
 	if !created {
 		// Another attempt of the same activity won the race; its result is the truth.
@@ -68,15 +75,15 @@ func (s *Sandbox) Perform(ctx context.Context, a Action) (Result, error) {
 	return res, err
 }
 
-func replayed(p *store.PlatformAction) (Result, error) {
+func replayed(p *store.PlatformAction) (platforms.Result, error) {
 	var out map[string]any
 	if err := json.Unmarshal([]byte(p.Output), &out); err != nil {
-		return Result{}, fmt.Errorf("sandbox: recorded output of %s: %w", p.IdempotencyKey, err)
+		return platforms.Result{}, fmt.Errorf("sandbox: recorded output of %s: %w", p.IdempotencyKey, err)
 	}
-	return Result{Output: out, Simulated: true, Replayed: true}, nil
+	return platforms.Result{Output: out, Simulated: true, Replayed: true}, nil
 }
 
-func (s *Sandbox) simulate(ctx context.Context, a Action) (map[string]any, error) {
+func (s *Network) simulate(ctx context.Context, a platforms.Action) (map[string]any, error) {
 	brand := str(a.Input, "brand")
 	switch a.Name {
 	case "define_audience":
@@ -182,7 +189,7 @@ var worldActions = []string{
 	"classify_followers", "classify_mention", "respond_to_mention",
 }
 
-func (s *Sandbox) world(ctx context.Context, client string) (*world, error) {
+func (s *Network) world(ctx context.Context, client string) (*world, error) {
 	// The store offers counts only; the world needs the recorded outputs, which is
 	// what Store.DB is for. Ordered so that "first touched by" is stable.
 	var rows []store.PlatformAction
@@ -321,7 +328,7 @@ func (w *world) ranks(client, brand string, platforms []string) ([]any, int) {
 	return out, best
 }
 
-func draftPosts(a Action) map[string]any {
+func draftPosts(a platforms.Action) map[string]any {
 	brand := str(a.Input, "brand")
 	count := num(a.Input, "count", 3)
 	topics := list(a.Input, "topics")
@@ -368,7 +375,7 @@ const maxAudience = 2000
 // centre of the conversation (often the competitors), and outreach to them is what
 // the competitor guardrail exists to stop. About one generated account in thirty is
 // a bot with a numbered handle, as in any real audience.
-func defineAudience(a Action) map[string]any {
+func defineAudience(a platforms.Action) map[string]any {
 	brand := str(a.Input, "brand")
 	interests := list(a.Input, "interests")
 	if len(interests) == 0 {
@@ -460,7 +467,7 @@ func pick(accounts []string, limit int, done map[string]touch) (picked []string,
 
 // follow follows only accounts named in the `accounts` input: that list is what the
 // competitor guardrail filtered, so the sandbox never invents targets of its own.
-func (w *world) follow(a Action) map[string]any {
+func (w *world) follow(a platforms.Action) map[string]any {
 	accounts := list(a.Input, "accounts")
 	limit, dailyCap, days := budget(a.Input, len(accounts))
 	picked, skipped, remaining := pick(accounts, limit, w.followed)
@@ -478,7 +485,7 @@ func (w *world) follow(a Action) map[string]any {
 }
 
 // engage likes or replies to one recent post of each picked account.
-func (w *world) engage(a Action) map[string]any {
+func (w *world) engage(a platforms.Action) map[string]any {
 	accounts := list(a.Input, "accounts")
 	limit, dailyCap, days := budget(a.Input, len(accounts))
 	picked, skipped, _ := pick(accounts, limit, w.engaged)
@@ -550,7 +557,7 @@ func isBot(k string) bool {
 	return digits >= 6
 }
 
-func (w *world) measureFollowers(a Action) map[string]any {
+func (w *world) measureFollowers(a platforms.Action) map[string]any {
 	brand := str(a.Input, "brand")
 	base := 250 + int(hash(w.client, brand, "followers")%750)
 	all := w.followers()
@@ -576,7 +583,7 @@ func (w *world) measureFollowers(a Action) map[string]any {
 // classifyFollowers answers "are we being spammed?": it classifies the followers
 // this campaign drew that no earlier check of the campaign has seen, says which
 // step drew them, and gives a one-sentence verdict.
-func (w *world) classifyFollowers(a Action) map[string]any {
+func (w *world) classifyFollowers(a platforms.Action) map[string]any {
 	seen := w.classified[a.CampaignID]
 	counts := map[string]int{}
 	byStep := map[string]any{}
@@ -659,7 +666,7 @@ func mentions(words, w string) bool {
 
 // classifyMention rates a mention by the words in it: any high signal makes it
 // high, any medium one medium, otherwise low. Every signal found is a reason.
-func classifyMention(a Action) map[string]any {
+func classifyMention(a platforms.Action) map[string]any {
 	text := strings.ToLower(strings.ReplaceAll(str(a.Input, "text"), "’", "'"))
 	words := " " + strings.Join(strings.FieldsFunc(text, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
@@ -731,7 +738,7 @@ func classifyMention(a Action) map[string]any {
 
 // respond replies to a mention. When the step named whose thread it is and the
 // guardrails removed that account, nothing is sent.
-func respond(a Action) map[string]any {
+func respond(a platforms.Action) map[string]any {
 	url := str(a.Input, "url")
 	out := map[string]any{"url": url, "platform": str(a.Input, "platform"), "private": a.Input["private"] == true}
 	if _, named := a.Input["accounts"]; named && len(list(a.Input, "accounts")) == 0 {
@@ -750,7 +757,7 @@ func respond(a Action) map[string]any {
 
 // checkConversation follows a conversation up: a reply calms it, silence on a
 // sensitive mention lets it grow.
-func (w *world) checkConversation(a Action) map[string]any {
+func (w *world) checkConversation(a platforms.Action) map[string]any {
 	url := str(a.Input, "url")
 	sensitivity := w.mentions[url]
 	if sensitivity == "" {
@@ -785,7 +792,7 @@ func (w *world) checkConversation(a Action) map[string]any {
 	}
 }
 
-func report(a Action) map[string]any {
+func report(a platforms.Action) map[string]any {
 	to := str(a.Input, "to")
 	if to == "" {
 		to = "client"

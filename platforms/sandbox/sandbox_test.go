@@ -1,4 +1,4 @@
-package platforms_test
+package sandbox_test
 
 import (
 	"context"
@@ -8,13 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
 )
 
 func TestSandboxActsOncePerKey(t *testing.T) {
 	st := storetest.SQLite(t)
-	sb := &platforms.Sandbox{Store: st}
+	sb := sandbox.New(st)
 	ctx := context.Background()
 	a := platforms.Action{Key: "c1/publish", Name: "publish_posts", CampaignID: "c1", Client: "acme",
 		Input: map[string]any{"brand": "Acme", "count": float64(3)}}
@@ -35,19 +36,19 @@ func TestSandboxActsOncePerKey(t *testing.T) {
 
 func TestSandboxRankRespondsToWork(t *testing.T) {
 	ctx := context.Background()
-	measure := func(sb *platforms.Sandbox, key string) float64 {
+	measure := func(sb *sandbox.Network, key string) float64 {
 		res, err := sb.Perform(ctx, platforms.Action{Key: key, Name: "measure_rank", Client: "acme", CampaignID: "c1",
 			Input: map[string]any{"brand": "Acme", "platforms": []any{"linkedin", "x"}}})
 		require.NoError(t, err)
 		return res.Output["best_rank"].(float64)
 	}
 	st := storetest.SQLite(t)
-	sb := &platforms.Sandbox{Store: st}
+	sb := sandbox.New(st)
 	before := measure(sb, "m1")
 	require.Greater(t, before, 10.0, "a brand in need of repair starts outside the top 10")
 
 	// The same world measured from a fresh store gives the same answer: deterministic.
-	require.Equal(t, before, measure(&platforms.Sandbox{Store: storetest.SQLite(t)}, "m1"))
+	require.Equal(t, before, measure(sandbox.New(storetest.SQLite(t)), "m1"))
 
 	for _, a := range []platforms.Action{
 		{Key: "o", Name: "optimize_profile", Input: map[string]any{"brand": "Acme", "platforms": []any{"linkedin", "x"}}},
@@ -76,7 +77,7 @@ var sampleInputs = map[string]any{
 
 func TestEveryCatalogActionIsSimulated(t *testing.T) {
 	ctx := context.Background()
-	sb := &platforms.Sandbox{Store: storetest.SQLite(t)}
+	sb := sandbox.New(storetest.SQLite(t))
 	for _, name := range platforms.ActionNames() {
 		t.Run(name, func(t *testing.T) {
 			in := map[string]any{}
@@ -94,7 +95,7 @@ func TestEveryCatalogActionIsSimulated(t *testing.T) {
 }
 
 // perform runs one action for client acme in campaign c1 and returns its output.
-func perform(t *testing.T, sb *platforms.Sandbox, key, name string, in map[string]any) map[string]any {
+func perform(t *testing.T, sb *sandbox.Network, key, name string, in map[string]any) map[string]any {
 	t.Helper()
 	res, err := sb.Perform(context.Background(), platforms.Action{Key: "c1/" + key, Name: name, CampaignID: "c1", Client: "acme", Input: in})
 	require.NoError(t, err)
@@ -105,7 +106,7 @@ func TestSandboxRankImprovesWithEveryPublishedBatch(t *testing.T) {
 	platformsIn := []any{"linkedin", "x", "facebook", "instagram"}
 	for _, brand := range []string{"Acme", "Acme Bakery", "Globex", "Initech", "Northwind Traders", "Umbrella"} {
 		t.Run(brand, func(t *testing.T) {
-			sb := &platforms.Sandbox{Store: storetest.SQLite(t)}
+			sb := sandbox.New(storetest.SQLite(t))
 			// measure returns the best rank and each property's rank.
 			measure := func(key string) (float64, map[string]float64) {
 				out := perform(t, sb, key, "measure_rank", map[string]any{"brand": brand, "platforms": platformsIn, "target_rank": float64(10)})
@@ -150,7 +151,7 @@ func TestSandboxRankImprovesWithEveryPublishedBatch(t *testing.T) {
 }
 
 func TestSandboxRankIgnoresUnpublishedBatches(t *testing.T) {
-	sb := &platforms.Sandbox{Store: storetest.SQLite(t)}
+	sb := sandbox.New(storetest.SQLite(t))
 	before := perform(t, sb, "m1", "measure_rank", map[string]any{"brand": "Acme"})["best_rank"]
 	// A batch whose approval was rejected is skipped; one that published nothing
 	// must not count either.
@@ -160,7 +161,7 @@ func TestSandboxRankIgnoresUnpublishedBatches(t *testing.T) {
 
 func TestSandboxFollowersGrowWithFollowsAndEngagement(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		sb := &platforms.Sandbox{Store: st}
+		sb := sandbox.New(st)
 		aud := perform(t, sb, "audience", "define_audience", map[string]any{
 			"brand": "Acme Bakery", "interests": []any{"sourdough", "coffee"}, "seed_accounts": []any{"@RivalBakes"},
 			"size": float64(20 * 7 * 12),
@@ -221,7 +222,7 @@ func TestSandboxFollowersGrowWithFollowsAndEngagement(t *testing.T) {
 
 func TestSandboxClassifiesEachNewFollowerOnce(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		sb := &platforms.Sandbox{Store: st}
+		sb := sandbox.New(st)
 		aud := perform(t, sb, "audience", "define_audience", map[string]any{"brand": "Acme", "interests": []any{"sourdough"}, "size": float64(400)})
 		perform(t, sb, "week/1/follow", "follow_accounts", map[string]any{"accounts": aud["accounts"], "count": float64(140)})
 
@@ -247,7 +248,7 @@ func TestSandboxClassifiesEachNewFollowerOnce(t *testing.T) {
 }
 
 func TestSandboxClassifiesMentions(t *testing.T) {
-	sb := &platforms.Sandbox{Store: storetest.SQLite(t)}
+	sb := sandbox.New(storetest.SQLite(t))
 	for i, c := range []struct{ text, want string }{
 		{"I want a refund, this is a scam", "high"},
 		{"My lawyer will hear about this", "high"},
@@ -266,7 +267,7 @@ func TestSandboxClassifiesMentions(t *testing.T) {
 
 func TestSandboxConversationCalmsOnceAnswered(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, st *store.Store) {
-		sb := &platforms.Sandbox{Store: st}
+		sb := sandbox.New(st)
 		mention := func(url string) {
 			perform(t, sb, "classify "+url, "classify_mention", map[string]any{"text": "This is a scam, refund me", "url": url})
 		}
@@ -294,7 +295,7 @@ func TestSandboxConversationCalmsOnceAnswered(t *testing.T) {
 // A world-reading action, retried after the world moved on, still returns what it
 // first recorded: the key, not the world, decides.
 func TestSandboxReplaysWorldReadingActions(t *testing.T) {
-	sb := &platforms.Sandbox{Store: storetest.SQLite(t)}
+	sb := sandbox.New(storetest.SQLite(t))
 	first := perform(t, sb, "measure", "measure_rank", map[string]any{"brand": "Acme"})
 	perform(t, sb, "publish", "publish_posts", map[string]any{"brand": "Acme", "count": float64(5)})
 	res, err := sb.Perform(context.Background(), platforms.Action{Key: "c1/measure", Name: "measure_rank", CampaignID: "c1", Client: "acme",

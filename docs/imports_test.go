@@ -1,0 +1,160 @@
+package docs_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/greenlight/greenlight"
+
+// importRules are the "never" rules of architecture.md's "Packages and their
+// allowed imports": from (a package of this module) must not reach any of never,
+// directly or through other packages. A never entry also covers the packages
+// under it, so gorm.io/gorm forbids gorm.io/gorm/clause as well. Test files do not
+// count: a test may wire a real store.
+var importRules = []struct {
+	from  string
+	never []string
+	why   string
+}{
+	{
+		from:  "playbooks",
+		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why:   "the playbook language is pure: the workflow replays it and the CLI validates with it",
+	},
+	{
+		from:  "platforms",
+		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why:   "the catalog and the Connector interface are read by the playbook language; connectors live in platforms/<name>",
+	},
+	{
+		from:  "store",
+		never: []string{module + "/workflows", module + "/server"},
+		why:   "the store is the bottom layer; the workflow contract and the API sit above it",
+	},
+}
+
+// TestImportRules enforces importRules on the real package graph.
+func TestImportRules(t *testing.T) {
+	graph := packageGraph(t, rulePackages()...)
+	for _, r := range importRules {
+		t.Run(r.from, func(t *testing.T) {
+			from := module + "/" + r.from
+			if _, ok := graph[from]; !ok {
+				t.Fatalf("go list did not report %s; does the package still exist?", from)
+			}
+			for _, forbidden := range r.never {
+				if chain := importChain(graph, from, forbidden); chain != nil {
+					t.Errorf("%s must never reach %s (%s), but reaches %s:\n\t%s",
+						r.from, forbidden, r.why, chain[len(chain)-1], strings.Join(chain, "\n\t→ "))
+				}
+			}
+		})
+	}
+}
+
+// TestImportChainFindsViolations keeps TestImportRules able to fail: on the same
+// graph, packages that do reach the store, gorm or gin must be found to.
+func TestImportChainFindsViolations(t *testing.T) {
+	cases := []struct {
+		name, from, to string
+	}{
+		{"wiring reaches the store", "app", module + "/store"},
+		{"a prefix covers gorm's subpackages", "platforms/sandbox", "gorm.io/gorm"},
+		{"the API reaches gin", "server", "github.com/gin-gonic/gin"},
+	}
+	froms := make([]string, 0, len(cases))
+	for _, c := range cases {
+		froms = append(froms, "./"+c.from)
+	}
+	graph := packageGraph(t, froms...)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			chain := importChain(graph, module+"/"+c.from, c.to)
+			if chain == nil {
+				t.Fatalf("no import chain found from %s to %s; the graph or the walk is broken", c.from, c.to)
+			}
+			if last := chain[len(chain)-1]; !under(last, c.to) {
+				t.Errorf("chain ends at %s, want %s or a package under it", last, c.to)
+			}
+		})
+	}
+}
+
+func rulePackages() []string {
+	pkgs := make([]string, 0, len(importRules))
+	for _, r := range importRules {
+		pkgs = append(pkgs, "./"+r.from)
+	}
+	return pkgs
+}
+
+// packageGraph asks the go command for the non-test imports of pkgs and of
+// everything they reach, keyed by import path.
+func packageGraph(t *testing.T, pkgs ...string) map[string][]string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("the go command is not on PATH, so the package graph cannot be listed: %v", err)
+	}
+	args := append([]string{"list", "-deps", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}"}, pkgs...)
+	cmd := exec.Command(goCmd, args...)
+	cmd.Dir = ".." // the module root; tests run in the package's directory
+	// Listing must never download: everything it needs is already in the module
+	// cache for the build that runs this test.
+	cmd.Env = append(os.Environ(), "GOPROXY=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	graph := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 0 {
+			graph[fields[0]] = fields[1:]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read go list output: %v", err)
+	}
+	return graph
+}
+
+// importChain returns a shortest chain of imports from `from` to a package at or
+// under `to`, or nil if there is none. Imports are walked in sorted order so the
+// reported chain is the same on every run.
+func importChain(graph map[string][]string, from, to string) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if under(p, to) {
+			var chain []string
+			for ; p != ""; p = prev[p] {
+				chain = append(chain, p)
+			}
+			slices.Reverse(chain)
+			return chain
+		}
+		for _, imp := range slices.Sorted(slices.Values(graph[p])) {
+			if _, seen := prev[imp]; !seen {
+				prev[imp] = p
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return nil
+}
+
+func under(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+"/")
+}
