@@ -17,15 +17,15 @@ import (
 
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
-	"github.com/greenlight/greenlight/store"
 )
 
 // Activities is registered with the worker; workflows call its methods through a
 // typed nil pointer.
 type Activities struct {
-	Store      *store.Store
-	Connectors map[string]platforms.Connector
-	Logger     *slog.Logger
+	// Projections writes projection batches to the store (worker.StoreProjections).
+	Projections ProjectionWriter
+	Connectors  map[string]platforms.Connector
+	Logger      *slog.Logger
 	// Links signs one-click approval links into reminders; nil sends reminders
 	// without links (a worker configured without the link secret).
 	Links *LinkSigner
@@ -44,8 +44,8 @@ type LinkSigner struct {
 // ApplyProjection writes a batch of projection changes in one transaction. Run as a
 // local activity: it is short, and stale or repeated batches are ignored by Seq.
 func (a *Activities) ApplyProjection(ctx context.Context, p Projection) error {
-	if err := a.Store.ApplyProjection(ctx, p.toStore()); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+	if err := a.Projections.ApplyProjection(ctx, p); err != nil {
+		if errors.Is(err, ErrCampaignMissing) {
 			// The API writes the campaign row before starting the workflow, so a
 			// missing row means it was rolled back: retrying cannot help.
 			return temporal.NewNonRetryableApplicationError("campaign row missing", "CampaignMissing", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/store/storetest"
+	"github.com/greenlight/greenlight/worker"
 )
 
 func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
@@ -26,8 +27,8 @@ func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{
-		Store:      st,
-		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
+		Projections: worker.StoreProjections(st),
+		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 	})
 	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "c1/follow", Connector: "sandbox", Action: "follow_accounts", CampaignID: "c1", Client: "acme",
@@ -48,7 +49,7 @@ func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
 func TestRunActionRefusesUnknownConnector(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&activities.Activities{Store: storetest.SQLite(t)})
+	env.RegisterActivity(&activities.Activities{Projections: worker.StoreProjections(storetest.SQLite(t))})
 	_, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "k", Connector: "myspace", Action: "notify", Input: map[string]any{"message": "hi"},
 	})
@@ -61,9 +62,9 @@ func TestRemindersCarrySignedLinks(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{
-		Store:      st,
-		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
-		Links:      &activities.LinkSigner{Secret: secret, BaseURL: "https://greenlight.example.test/"},
+		Projections: worker.StoreProjections(st),
+		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
+		Links:       &activities.LinkSigner{Secret: secret, BaseURL: "https://greenlight.example.test/"},
 	})
 	_, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "c1/ask/reminder-1", Connector: "sandbox", Action: "notify", CampaignID: "c1", Client: "acme",
@@ -121,7 +122,7 @@ func TestRunActionHeartbeatsWhileTheConnectorWorks(t *testing.T) {
 		conn.beat <- struct{}{}
 	})
 	env.RegisterActivity(&activities.Activities{
-		Store: storetest.SQLite(t), Connectors: map[string]platforms.Connector{"slow": conn}, HeartbeatEvery: 10 * time.Millisecond,
+		Projections: worker.StoreProjections(storetest.SQLite(t)), Connectors: map[string]platforms.Connector{"slow": conn}, HeartbeatEvery: 10 * time.Millisecond,
 	})
 	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "c1/post", Connector: "slow", Action: "notify", CampaignID: "c1", Client: "acme", Input: map[string]any{"message": "hi"},

@@ -1,17 +1,30 @@
 package activities
 
 import (
+	"context"
+	"errors"
 	"time"
-
-	"github.com/greenlight/greenlight/store"
 )
+
+// ProjectionWriter applies a projection batch in one transaction, at most once
+// per Seq. The store implements it through worker.StoreProjections; this
+// package only states the contract, so workflow code, which sends the batches,
+// reaches no database.
+type ProjectionWriter interface {
+	ApplyProjection(ctx context.Context, p Projection) error
+}
+
+// ErrCampaignMissing is a ProjectionWriter's answer when the campaign's row does
+// not exist: the API writes it before starting the workflow, so it was rolled
+// back, and retrying cannot help.
+var ErrCampaignMissing = errors.New("campaign row missing")
 
 // Projection is what a campaign hands to ApplyProjection: a numbered batch of
 // changes to the rows people query. It is the activity's contract, owned here
 // rather than by the store, so that workflow code knows no database and a
 // renamed store column never changes what a workflow sends; the one mapping to
-// rows is toStore. Seq, strictly increasing per campaign, tells a retry or a
-// stale batch from a new one.
+// rows is in worker/projections.go. Seq, strictly increasing per campaign,
+// tells a retry or a stale batch from a new one.
 type Projection struct {
 	CampaignID string         `json:"campaign_id"`
 	Seq        int64          `json:"seq"`
@@ -90,41 +103,4 @@ type AuditRow struct {
 	Channel    string    `json:"channel,omitempty"`
 	Detail     string    `json:"detail,omitempty"` // JSON
 	At         time.Time `json:"at"`
-}
-
-// toStore maps the batch to the store's rows: the one place the two meet.
-func (p Projection) toStore() store.Projection {
-	out := store.Projection{CampaignID: p.CampaignID, Seq: p.Seq, At: p.At}
-	if c := p.Campaign; c != nil {
-		out.Campaign = &store.CampaignPatch{Status: c.Status, CurrentStep: c.CurrentStep, Error: c.Error, FinishedAt: c.FinishedAt}
-	}
-	for _, s := range p.Steps {
-		out.Steps = append(out.Steps, store.StepRun{
-			CampaignID: p.CampaignID, Key: s.Key, StepID: s.StepID, Kind: s.Kind, Name: s.Name,
-			Status: s.Status, Seq: s.Seq, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
-			Output: s.Output, Error: s.Error,
-		})
-	}
-	for _, a := range p.Approvals {
-		out.Approvals = append(out.Approvals, store.Approval{
-			ID: a.ID, CampaignID: p.CampaignID, ClientID: a.ClientID, StepKey: a.StepKey, Title: a.Title,
-			Preview: a.Preview, Status: a.Status, OnTimeout: a.OnTimeout,
-			RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
-			DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
-			Quorum: a.Quorum, Approvers: a.Approvers, RequestedBy: a.RequestedBy, Tier: a.Tier, Edits: a.Edits,
-		})
-	}
-	for _, v := range p.Votes {
-		out.Votes = append(out.Votes, store.ApprovalVote{
-			ApprovalID: v.ApprovalID, Voter: v.Voter, Role: v.Role, Decision: v.Decision,
-			Comment: v.Comment, Channel: v.Channel, Edits: v.Edits, At: v.At,
-		})
-	}
-	for _, e := range p.Audit {
-		out.Audit = append(out.Audit, store.AuditEvent{
-			DedupKey: e.DedupKey, CampaignID: p.CampaignID, ApprovalID: e.ApprovalID, Kind: e.Kind,
-			Actor: e.Actor, Channel: e.Channel, Detail: e.Detail, At: e.At,
-		})
-	}
-	return out
 }

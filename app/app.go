@@ -97,10 +97,10 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 // startWorker runs the campaign worker on c.
 func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner) (func(), error) {
 	acts := &activities.Activities{
-		Store:      st,
-		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
-		Logger:     logger,
-		Links:      signer,
+		Projections: worker.StoreProjections(st),
+		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
+		Logger:      logger,
+		Links:       signer,
 	}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {

@@ -380,7 +380,7 @@ steps:
 				require.NoError(t, err)
 				w := sdkworker.New(c, queue, sdkworker.Options{})
 				worker.Register(w, &activities.Activities{
-					Store: d.Store, Connectors: map[string]platforms.Connector{"crashing": conn},
+					Projections: worker.StoreProjections(d.Store), Connectors: map[string]platforms.Connector{"crashing": conn},
 				})
 				require.NoError(t, w.Start())
 				return c, w

@@ -23,6 +23,16 @@ var importRules = []struct {
 	why   string
 }{
 	{
+		from:  "workflows",
+		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why:   "workflow code is deterministic and replayed: it knows the playbook language and the activities' contracts, never a database",
+	},
+	{
+		from:  "activities",
+		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why:   "activities state contracts and run connectors; the store is wired in by the worker (worker.StoreProjections)",
+	},
+	{
 		from:  "playbooks",
 		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin"},
 		why:   "the playbook language is pure: the workflow replays it and the CLI validates with it",

@@ -41,8 +41,8 @@ func newEnv(st *store.Store) *testsuite.TestWorkflowEnvironment {
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	worker.Register(env, &activities.Activities{
-		Store:      st,
-		Connectors: map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
+		Projections: worker.StoreProjections(st),
+		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 	})
 	return env
 }

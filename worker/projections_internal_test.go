@@ -1,4 +1,4 @@
-package activities
+package worker
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/activities"
 )
 
 // TestProjectionReachesEveryColumn: every field of the payload lands in the row
@@ -37,25 +39,25 @@ func TestProjectionReachesEveryColumn(t *testing.T) {
 			}
 		}
 	}
-	var patch CampaignPatch
-	var step StepRow
-	var appr ApprovalRow
-	var vote VoteRow
-	var audit AuditRow
+	var patch activities.CampaignPatch
+	var step activities.StepRow
+	var appr activities.ApprovalRow
+	var vote activities.VoteRow
+	var audit activities.AuditRow
 	for _, v := range []any{&patch, &step, &appr, &vote, &audit} {
 		filled(v)
 	}
-	p := Projection{CampaignID: "c1", Seq: 7, At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Campaign: &patch,
-		Steps: []StepRow{step}, Approvals: []ApprovalRow{appr}, Votes: []VoteRow{vote}, Audit: []AuditRow{audit}}
+	p := activities.Projection{CampaignID: "c1", Seq: 7, At: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Campaign: &patch,
+		Steps: []activities.StepRow{step}, Approvals: []activities.ApprovalRow{appr}, Votes: []activities.VoteRow{vote}, Audit: []activities.AuditRow{audit}}
 
 	// The payload crosses the wire as JSON; what arrives is what was sent.
 	raw, err := json.Marshal(p)
 	require.NoError(t, err)
-	var back Projection
+	var back activities.Projection
 	require.NoError(t, json.Unmarshal(raw, &back))
 	require.Equal(t, p, back)
 
-	s := back.toStore()
+	s := projectionRows(back)
 	require.Equal(t, "c1", s.CampaignID)
 	require.Equal(t, int64(7), s.Seq)
 	same := func(from, to any) {
