@@ -3,8 +3,10 @@ package playbooks
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -45,7 +47,7 @@ var disabledBuiltins = map[string]string{
 // types only checks them and never runs.
 func exprOptions(env types.Map, runs bool, maxNodes uint) []expr.Option {
 	opts := []expr.Option{expr.Env(env), expr.MaxNodes(maxNodes)}
-	for _, name := range sortedKeys(disabledBuiltins) {
+	for _, name := range slices.Sorted(maps.Keys(disabledBuiltins)) {
 		opts = append(opts, expr.DisableBuiltin(name))
 	}
 	if runs {
@@ -379,7 +381,7 @@ func (s Scope) env(info exprInfo, b *budget) (map[string]any, error) {
 		return nil
 	}
 	if info.dynamicSteps {
-		for _, id := range sortedKeys(s.Steps) {
+		for _, id := range slices.Sorted(maps.Keys(s.Steps)) {
 			if err := copyOut(id, s.Steps[id]); err != nil {
 				return nil, err
 			}

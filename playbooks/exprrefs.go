@@ -3,6 +3,8 @@ package playbooks
 import (
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
+	"maps"
+	"slices"
 )
 
 // exprInfo is what an expression reads, found by walking its syntax tree. The
@@ -42,7 +44,7 @@ func analyze(tree *parser.Tree) exprInfo {
 	ast.Walk(&tree.Node, pre)
 	rv := &refVisitor{shape: pre}
 	ast.Walk(&tree.Node, rv)
-	for _, name := range sortedKeys(pre.lets) {
+	for _, name := range slices.Sorted(maps.Keys(pre.lets)) {
 		if isVariable(name) || name == "$env" {
 			rv.info.shadowed = append(rv.info.shadowed, name)
 		}

@@ -2,7 +2,9 @@ package playbooks
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -39,7 +41,7 @@ func BindParams(pb *Playbook, given map[string]any) (map[string]any, error) {
 		}
 		out[p.Name] = v
 	}
-	for _, k := range sortedKeys(given) {
+	for _, k := range slices.Sorted(maps.Keys(given)) {
 		if !declared[k] {
 			probs = append(probs, Problem{Field: "params." + k, Message: fmt.Sprintf("playbook %s v%d declares no parameter %q", pb.Name, pb.Version, k)})
 		}

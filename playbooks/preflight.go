@@ -3,6 +3,8 @@ package playbooks
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // preflight runs, at launch, every expression that reads nothing but the
@@ -75,7 +77,7 @@ func (p *preflighter) templates(f string, v any) {
 			}
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			p.templates(fieldKey(f, k), t[k])
 		}
 	case []any:

@@ -3,8 +3,9 @@ package playbooks
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ func resolve(v any, s Scope, b *budget) (any, error) {
 		return resolveString(t, s, b)
 	case map[string]any:
 		out := make(map[string]any, len(t))
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			r, err := resolve(t[k], s, b)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
@@ -242,13 +243,4 @@ func ListValue(v any, s Scope) ([]any, error) {
 
 func tooManyItems(n int) error {
 	return &LimitError{msg: fmt.Sprintf("gives %d items; a parallel for_each runs at most %d branches", n, MaxForEachItems)}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,9 +3,9 @@ package playbooks
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -167,7 +167,7 @@ func (v *validator) pauseRule() {
 }
 
 func (v *validator) guardrails() {
-	for _, risk := range sortedKeys(v.pb.Guardrails.Silence) {
+	for _, risk := range slices.Sorted(maps.Keys(v.pb.Guardrails.Silence)) {
 		f := "guardrails.silence." + risk
 		if _, ok := DefaultSilence[risk]; !ok {
 			v.addf(f, "%q is not a risk level; use routine, sensitive or high", risk)
@@ -322,9 +322,9 @@ func (v *validator) action(f string, s *Step, at place) {
 		for _, o := range spec.Optional {
 			allowed[o] = true
 		}
-		for _, k := range sortedKeys(s.With) {
+		for _, k := range slices.Sorted(maps.Keys(s.With)) {
 			if !allowed[k] {
-				v.addf(fieldKey(f+".with", k), "action %s takes no input %q; it takes %s", s.Action, k, strings.Join(sortedSet(allowed), ", "))
+				v.addf(fieldKey(f+".with", k), "action %s takes no input %q; it takes %s", s.Action, k, strings.Join(slices.Sorted(maps.Keys(allowed)), ", "))
 			}
 		}
 	}
@@ -731,13 +731,4 @@ func knownType(t string) bool {
 		}
 	}
 	return false
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,7 +2,9 @@ package playbooks
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr/types"
@@ -231,7 +233,7 @@ func (v *validator) templates(f string, val any, at place) {
 			}
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			v.templates(fieldKey(f, k), t[k], at)
 		}
 	case []any:
@@ -374,7 +376,7 @@ var campaignType = types.Map{"id": types.String, "client": types.String, "playbo
 func (v *validator) typedEnv(info exprInfo, at place) (types.Map, string) {
 	var shape strings.Builder
 	params := types.Map{}
-	for _, name := range sortedKeys(v.params) {
+	for _, name := range slices.Sorted(maps.Keys(v.params)) {
 		t := v.params[name].Type
 		params[name] = paramType(t)
 		fmt.Fprintf(&shape, "%s:%s,", name, t)

@@ -2,7 +2,9 @@ package playbooks
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -53,7 +55,7 @@ func (v *validator) textValue(path string, rv reflect.Value) {
 		for _, k := range keys {
 			names = append(names, k.String())
 		}
-		for _, k := range sortedSet(toSet(names)) {
+		for _, k := range slices.Sorted(maps.Keys(toSet(names))) {
 			if msg := badText(k); msg != "" {
 				v.addf(fieldOrRoot(path), "a key %s", msg)
 				continue

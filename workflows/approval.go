@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,10 +146,10 @@ func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int
 		var edits map[string]any
 		if json.Unmarshal(a.Edits, &edits) == nil {
 			merged := map[string]any{}
-			for _, k := range sortedKeys(preview) {
+			for _, k := range slices.Sorted(maps.Keys(preview)) {
 				merged[k] = preview[k]
 			}
-			for _, k := range sortedKeys(edits) {
+			for _, k := range slices.Sorted(maps.Keys(edits)) {
 				merged[k] = edits[k]
 			}
 			out["edits"], out["preview"] = edits, merged

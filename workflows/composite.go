@@ -3,6 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -93,7 +95,7 @@ func (r *campaignRun) runParallel(ctx workflow.Context, f *frame, idx int, step 
 
 func outputsAsAny(m map[string]map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out[k] = m[k]
 	}
 	return out

@@ -1,7 +1,8 @@
 package workflows
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/greenlight/greenlight/playbooks"
 )
@@ -85,18 +86,7 @@ func (f *frame) visibleOutputs() bool {
 }
 
 func copyOutputs(dst, src map[string]map[string]any) {
-	for _, k := range sortedKeys(src) {
+	for _, k := range slices.Sorted(maps.Keys(src)) {
 		dst[k] = src[k]
 	}
-}
-
-// sortedKeys lists a map's keys in order: workflow code never depends on map order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	// determinism:ok — the keys are sorted before use.
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -298,7 +299,7 @@ func (w *world) ranks(client, brand string, platforms []string) ([]any, int) {
 	}
 	// Optimised profiles are the brand's own properties whether or not the caller
 	// named them.
-	for _, p := range sortedSet(w.optimized) {
+	for _, p := range slices.Sorted(maps.Keys(w.optimized)) {
 		if !listed[p] {
 			props = append(props, p)
 		}
@@ -800,7 +801,7 @@ func report(a platforms.Action) map[string]any {
 	sections := []any{}
 	switch inc := a.Input["include"].(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(inc) {
+		for _, k := range slices.Sorted(maps.Keys(inc)) {
 			sections = append(sections, k)
 		}
 	case []any:
@@ -866,24 +867,6 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func sortedSet(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // handleKey is how accounts compare: "@RivalCo" and "rivalco" are one account.
