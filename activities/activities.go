@@ -92,7 +92,7 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 	}
 	var blocked []map[string]any
 	if spec.Outreach && len(req.Competitors) > 0 {
-		input, blocked = blockCompetitors(req.Input, req.Competitors)
+		input, blocked = blockCompetitors(input, req.Competitors)
 	}
 	stop := a.keepAlive(ctx)
 	res, err := conn.Perform(ctx, platforms.Action{

@@ -21,7 +21,7 @@ import (
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
-	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/workflows"
 )
 
@@ -213,13 +213,13 @@ func withToken(t *testing.T, link, token string) string {
 func (e approvalsE2E) links(t *testing.T) {
 	campaignID, id := e.pending(t, "e2e-approve", "links")
 	api := apiClient{t: t, base: e.d.APIURL}
-	type links struct {
+	type linkPair struct {
 		ApproveURL string    `json:"approve_url"`
 		RejectURL  string    `json:"reject_url"`
 		ExpiresAt  time.Time `json:"expires_at"`
 	}
 	// Each person mints their own links, with their own token.
-	var dana links
+	var dana linkPair
 	danaToken := personToken(t, e.d.APIURL, "dana@acme", "client-marketing-lead")
 	resp := api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme", "role": "client-marketing-lead"}, "ttl": "72h"}, bearer(danaToken), &dana)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
@@ -231,7 +231,7 @@ func (e approvalsE2E) links(t *testing.T) {
 	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{}, bearer(personToken(t, e.d.APIURL, "eve@acme")), &p)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no link is minted for someone who may not decide")
 
-	var short links
+	var short linkPair
 	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"ttl": "1s"}, bearer(personToken(t, e.d.APIURL, "lee@agency", "agency-lead")), &short)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
@@ -254,9 +254,9 @@ func (e approvalsE2E) links(t *testing.T) {
 		}
 		return string(b)
 	}
-	wrong, err := server.SignLink(secret, server.LinkClaims{
-		ApprovalID: id, Approver: server.LinkApprover{ID: "eve@acme", Role: "intern"}, Decision: "approve",
-		ExpiresAt: time.Now().Add(time.Hour).Unix(), ID: server.NewLinkID(),
+	wrong, err := links.SignLink(secret, links.LinkClaims{
+		ApprovalID: id, Approver: links.Approver{ID: "eve@acme", Role: "intern"}, Decision: "approve",
+		ExpiresAt: time.Now().Add(time.Hour).Unix(), ID: links.NewLinkID(),
 	})
 	require.NoError(t, err)
 	time.Sleep(1100 * time.Millisecond) // let the 1s link expire

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
@@ -83,10 +84,10 @@ func (a approvalsAPI) status(id string) string {
 	return got.Status
 }
 
-func link(t *testing.T, secret []byte, c server.LinkClaims) string {
+func link(t *testing.T, secret []byte, c links.LinkClaims) string {
 	t.Helper()
 	if c.ID == "" {
-		c.ID = server.NewLinkID()
+		c.ID = links.NewLinkID()
 	}
 	if c.ExpiresAt == 0 {
 		c.ExpiresAt = time.Now().Add(time.Hour).Unix()
@@ -94,20 +95,20 @@ func link(t *testing.T, secret []byte, c server.LinkClaims) string {
 	if c.Decision == "" {
 		c.Decision = workflows.DecisionApprove
 	}
-	tok, err := server.SignLink(secret, c)
+	tok, err := links.SignLink(secret, c)
 	require.NoError(t, err)
 	return tok
 }
 
 func TestLinkTokenVerify(t *testing.T) {
 	now := time.Now()
-	claims := server.LinkClaims{
-		ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme", Role: "client-marketing-lead"},
-		Decision: workflows.DecisionApprove, ExpiresAt: now.Add(time.Hour).Unix(), ID: server.NewLinkID(),
+	claims := links.LinkClaims{
+		ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme", Role: "client-marketing-lead"},
+		Decision: workflows.DecisionApprove, ExpiresAt: now.Add(time.Hour).Unix(), ID: links.NewLinkID(),
 	}
 	tok := link(t, testSecret, claims)
 
-	got, err := server.VerifyLink(testSecret, tok, now)
+	got, err := links.VerifyLink(testSecret, tok, now)
 	require.NoError(t, err)
 	assert.Equal(t, claims, got)
 	assert.Equal(t, "dana@acme", got.Who())
@@ -122,7 +123,7 @@ func TestLinkTokenVerify(t *testing.T) {
 		}
 		return string(b)
 	}
-	forged, _ := json.Marshal(server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "mallory"},
+	forged, _ := json.Marshal(links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "mallory"},
 		Decision: workflows.DecisionApprove, ExpiresAt: claims.ExpiresAt, ID: claims.ID})
 	cases := map[string]struct {
 		token  string
@@ -130,23 +131,23 @@ func TestLinkTokenVerify(t *testing.T) {
 		at     time.Time
 		want   error
 	}{
-		"payload byte flipped":     {flip(body, 5) + "." + mac, testSecret, now, server.ErrLinkSignature},
-		"mac byte flipped":         {body + "." + flip(mac, 3), testSecret, now, server.ErrLinkSignature},
-		"payload swapped":          {base64.RawURLEncoding.EncodeToString(forged) + "." + mac, testSecret, now, server.ErrLinkSignature},
-		"wrong secret":             {tok, []byte("another-secret-another-secret-xx"), now, server.ErrLinkSignature},
-		"expired":                  {tok, testSecret, claims.Expires(), server.ErrLinkExpired},
-		"no dot":                   {body + mac, testSecret, now, server.ErrLinkMalformed},
-		"empty":                    {"", testSecret, now, server.ErrLinkMalformed},
-		"signed but not claims":    {signRaw(`{"aid":"x"}`), testSecret, now, server.ErrLinkMalformed},
-		"signed but not even JSON": {signRaw(`nope`), testSecret, now, server.ErrLinkMalformed},
+		"payload byte flipped":     {flip(body, 5) + "." + mac, testSecret, now, links.ErrLinkSignature},
+		"mac byte flipped":         {body + "." + flip(mac, 3), testSecret, now, links.ErrLinkSignature},
+		"payload swapped":          {base64.RawURLEncoding.EncodeToString(forged) + "." + mac, testSecret, now, links.ErrLinkSignature},
+		"wrong secret":             {tok, []byte("another-secret-another-secret-xx"), now, links.ErrLinkSignature},
+		"expired":                  {tok, testSecret, claims.Expires(), links.ErrLinkExpired},
+		"no dot":                   {body + mac, testSecret, now, links.ErrLinkMalformed},
+		"empty":                    {"", testSecret, now, links.ErrLinkMalformed},
+		"signed but not claims":    {signRaw(`{"aid":"x"}`), testSecret, now, links.ErrLinkMalformed},
+		"signed but not even JSON": {signRaw(`nope`), testSecret, now, links.ErrLinkMalformed},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := server.VerifyLink(tc.secret, tc.token, tc.at)
+			_, err := links.VerifyLink(tc.secret, tc.token, tc.at)
 			require.ErrorIs(t, err, tc.want)
 		})
 	}
-	assert.NotEqual(t, server.NewLinkID(), server.NewLinkID())
+	assert.NotEqual(t, links.NewLinkID(), links.NewLinkID())
 }
 
 // signRaw signs an arbitrary payload with testSecret, the way SignLink signs claims.
@@ -169,11 +170,11 @@ func TestCreateLinks(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "http://example.com/v1/approvals/c1.approve/decision", u.Scheme+"://"+u.Host+u.Path, "the request's own address")
 		assert.Equal(t, decision, u.Query().Get("decision"))
-		claims, err := server.VerifyLink(testSecret, u.Query().Get("token"), time.Now())
+		claims, err := links.VerifyLink(testSecret, u.Query().Get("token"), time.Now())
 		require.NoError(t, err)
 		assert.Equal(t, decision, claims.Decision)
 		assert.Equal(t, "c1.approve", claims.ApprovalID)
-		assert.Equal(t, server.LinkApprover{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
+		assert.Equal(t, links.Approver{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
 		assert.WithinDuration(t, time.Now().Add(48*time.Hour), claims.Expires(), 2*time.Second)
 	}
 	expires, err := time.Parse(time.RFC3339, body["expires_at"].(string))
@@ -223,8 +224,8 @@ func TestLinkRefusals(t *testing.T) {
 	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
 	api.seed("c9", pendingApproval("c9.approve", time.Hour, ""))
-	dana := server.LinkApprover{ID: "dana@acme"}
-	good := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: dana})
+	dana := links.Approver{ID: "dana@acme"}
+	good := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: dana})
 	body, mac, _ := strings.Cut(good, ".")
 	flipped := []byte(mac)
 	if flipped[0] == 'A' {
@@ -240,11 +241,11 @@ func TestLinkRefusals(t *testing.T) {
 	}{
 		{"tampered payload", base64.RawURLEncoding.EncodeToString([]byte(`{"aid":"c1.approve","sub":{"id":"eve"},"dec":"approve","exp":9999999999,"jti":"x"}`)) + "." + mac, "", 401, "/problems/link-invalid", "link signature does not match"},
 		{"tampered mac", body + "." + string(flipped), "", 401, "/problems/link-invalid", "link signature does not match"},
-		{"other secret", link(t, []byte("not-the-server-secret-not-the-server"), server.LinkClaims{ApprovalID: "c1.approve", Approver: dana}), "", 401, "/problems/link-invalid", "link signature does not match"},
+		{"other secret", link(t, []byte("not-the-server-secret-not-the-server"), links.LinkClaims{ApprovalID: "c1.approve", Approver: dana}), "", 401, "/problems/link-invalid", "link signature does not match"},
 		{"garbage", "garbage", "", 401, "/problems/link-invalid", "malformed"},
-		{"expired", link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: dana, ExpiresAt: time.Now().Add(-time.Minute).Unix()}), "", 410, "/problems/link-expired", "link expired"},
-		{"other approval", link(t, testSecret, server.LinkClaims{ApprovalID: "c9.approve", Approver: dana}), "", 403, "/problems/forbidden", "this link is for approval c9.approve"},
-		{"wrong approver", link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
+		{"expired", link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: dana, ExpiresAt: time.Now().Add(-time.Minute).Unix()}), "", 410, "/problems/link-expired", "link expired"},
+		{"other approval", link(t, testSecret, links.LinkClaims{ApprovalID: "c9.approve", Approver: dana}), "", 403, "/problems/forbidden", "this link is for approval c9.approve"},
+		{"wrong approver", link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
 		{"other decision in body", good, `{"decision":"reject"}`, 403, "/problems/forbidden", "this link can only approve"},
 		{"someone else in body", good, `{"by":"eve@acme"}`, 403, "/problems/forbidden", "this link is for dana@acme"},
 		{"unknown field", good, `{"decision":"approve","sneaky":1}`, 400, "/problems/bad-request", "sneaky"},
@@ -267,7 +268,7 @@ func TestLinkRefusals(t *testing.T) {
 	events, err := api.st.AuditEvents(context.Background(), "c1")
 	require.NoError(t, err)
 	assert.Empty(t, events)
-	claims, err := server.VerifyLink(testSecret, good, time.Now())
+	claims, err := links.VerifyLink(testSecret, good, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, api.st.UseDecisionToken(context.Background(), store.DecisionToken{
 		ID: claims.ID, ApprovalID: "c1.approve", Approver: "dana@acme", Decision: "approve", ExpiresAt: claims.Expires(),
@@ -281,7 +282,7 @@ func TestLinkOnDecidedApprovalIsNotSpent(t *testing.T) {
 	decided := pendingApproval("c1.approve", time.Hour, "")
 	decided.Status, decided.Decision, decided.DecidedBy = workflows.ApprovalRejected, workflows.DecisionReject, "sam@agency"
 	api.seed("c1", decided)
-	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme"}})
+	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}})
 	for range 2 {
 		rec, got := api.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "", "")
 		require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
@@ -292,7 +293,7 @@ func TestLinkOnDecidedApprovalIsNotSpent(t *testing.T) {
 func TestLinkPage(t *testing.T) {
 	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"}]`))
-	tok := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme"}, Decision: workflows.DecisionReject})
+	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}, Decision: workflows.DecisionReject})
 
 	rec, _ := api.call("GET", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(tok), "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/server"
 )
 
@@ -30,7 +31,7 @@ func problemField(t *testing.T, body map[string]any) (string, float64) {
 func TestInputBoundary(t *testing.T) {
 	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	api.seed("c1", pendingApproval("c1.approve", time.Hour, ""))
-	token := link(t, testSecret, server.LinkClaims{ApprovalID: "c1.approve", Approver: server.LinkApprover{ID: "dana@acme"}})
+	token := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}})
 	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 	manyValues := `[` + strings.Repeat(`1,`, 10_000) + `1]`
 

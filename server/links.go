@@ -295,13 +295,13 @@ func (s *Server) decideWithLink(c *gin.Context) {
 
 // checkLink verifies the token and that it may decide approval id now; it reads
 // the store but changes nothing.
-func (s *Server) checkLink(ctx context.Context, id, token string) (LinkClaims, *refusal) {
-	claims, err := VerifyLink(s.linkKey, token, time.Now())
+func (s *Server) checkLink(ctx context.Context, id, token string) (links.LinkClaims, *refusal) {
+	claims, err := links.VerifyLink(s.linkKey, token, time.Now())
 	switch {
-	case errors.Is(err, ErrLinkExpired):
+	case errors.Is(err, links.ErrLinkExpired):
 		return claims, refuse(http.StatusGone, probLinkExpired, "Link expired",
 			"link expired at %s; ask for a new one", claims.Expires().Format(time.RFC3339))
-	case errors.Is(err, ErrLinkSignature):
+	case errors.Is(err, links.ErrLinkSignature):
 		return claims, refuse(http.StatusUnauthorized, probLinkInvalid, "Link not valid", "link signature does not match")
 	case err != nil:
 		return claims, refuse(http.StatusUnauthorized, probLinkInvalid, "Link not valid", "the link is incomplete or malformed; copy the whole link")

@@ -84,7 +84,6 @@ func (r *campaignRun) resume(rs *ResumeState) {
 	for i, a := range r.view.Approvals {
 		r.approvals[a.ID] = i
 	}
-	r.view.Status = r.liveStatus()
 	r.proj.seq, r.proj.written = rs.Seq, rs.Seq
 	r.stepSeq = rs.StepSeq
 	r.paused, r.pausedAt = rs.Paused, rs.PausedAt

@@ -108,20 +108,20 @@ func outputsAsAny(m map[string]map[string]any) map[string]any {
 func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step playbooks.Step, from int, path []ResumePoint, until time.Time) error {
 	rep := step.Repeat
 	key := r.view.Steps[idx].Key
-	max, err := playbooks.IntValue(rep.Max, r.scopeFor(f))
+	maxIter, err := playbooks.IntValue(rep.Max, r.scopeFor(f))
 	if err != nil {
 		err = fmt.Errorf("step %s: max: %w", key, err)
 		r.endStep(ctx, f, idx, StepFailed, nil, err)
 		return err
 	}
 	if !until.IsZero() {
-		if err := r.repeatInterval(ctx, f, idx, from, max, rep.Every, until); err != nil {
+		if err := r.repeatInterval(ctx, f, idx, from, maxIter, rep.Every, until); err != nil {
 			return err
 		}
 	}
 	stoppedBy := "max"
 	it := from
-	for ; it <= max; it++ {
+	for ; it <= maxIter; it++ {
 		itf := f.child(step.ID + "." + strconv.Itoa(it))
 		itf.iteration = it
 		var err error
@@ -149,18 +149,18 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 				break
 			}
 		}
-		if it == max {
+		if it == maxIter {
 			break
 		}
 		if r.flood {
 			next := workflow.Now(ctx).Add(rep.Every.Duration)
-			if err := r.repeatInterval(ctx, f, idx, it+1, max, rep.Every, next); err != nil {
+			if err := r.repeatInterval(ctx, f, idx, it+1, maxIter, rep.Every, next); err != nil {
 				return err
 			}
 			continue
 		}
 		if err := workflow.NewTimerWithOptions(ctx, rep.Every.Duration, workflow.TimerOptions{
-			Summary: fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), it+1, max, rep.Every),
+			Summary: fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), it+1, maxIter, rep.Every),
 		}).Get(ctx, nil); err != nil {
 			r.failStep(ctx, f, idx, err)
 			return err
@@ -169,16 +169,16 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 			return r.continueAsNew(ctx, idx, it+1)
 		}
 	}
-	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"iterations": min(it, max), "stopped_by": stoppedBy}, nil)
+	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"iterations": min(it, maxIter), "stopped_by": stoppedBy}, nil)
 	return nil
 }
 
 // repeatInterval waits until `until` before iteration next, and hands over to a
 // new run during the wait or at its end when the history is long.
-func (r *campaignRun) repeatInterval(ctx workflow.Context, f *frame, idx, next, max int, every playbooks.Duration, until time.Time) error {
+func (r *campaignRun) repeatInterval(ctx workflow.Context, f *frame, idx, next, maxIter int, every playbooks.Duration, until time.Time) error {
 	key := r.view.Steps[idx].Key
 	_, err := r.waitOrHandOver(ctx, f, until,
-		fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), next, max, every), func() bool { return false })
+		fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), next, maxIter, every), func() bool { return false })
 	switch {
 	case errors.Is(err, errHandOver):
 		return suspendHere(ResumePoint{Key: key, Iteration: next, Until: until})
