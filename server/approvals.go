@@ -281,7 +281,6 @@ func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approva
 // decisionRefusal maps the workflow's refusal, or Temporal's failure, to an answer.
 func (s *Server) decisionRefusal(ctx context.Context, a *store.Approval, err error) *refusal {
 	var appErr *temporal.ApplicationError
-	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &appErr):
 		switch appErr.Type() {
@@ -294,7 +293,7 @@ func (s *Server) decisionRefusal(ctx context.Context, a *store.Approval, err err
 		case workflows.ErrTypeNotAnApprover, workflows.ErrTypeRequesterMayNotApprove:
 			return refuseForbidden("%s", appErr.Message())
 		}
-	case errors.As(err, &nf):
+	case workflowGone(err):
 		return refuseConflict("campaign %s is no longer running, so approval %s can no longer be decided", a.CampaignID, a.ID)
 	}
 	// Other processes' decisions may have filled the workflow's Update slots (the

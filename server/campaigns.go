@@ -58,20 +58,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		invalid(c, "the launch request has problems", playbooks.Problem{Field: "Idempotency-Key", Message: "header " + msg})
 		return
 	}
-	var probs []playbooks.Problem
-	if req.Playbook == "" {
-		probs = append(probs, playbooks.Problem{Field: "playbook", Message: "is required"})
-	}
-	if req.Version < 0 {
-		probs = append(probs, playbooks.Problem{Field: "version", Message: "must be 1 or more (or omitted for the latest)"})
-	}
-	switch {
-	case req.Client == "":
-		probs = append(probs, playbooks.Problem{Field: "client", Message: "is required"})
-	case !clientPattern.MatchString(req.Client):
-		probs = append(probs, playbooks.Problem{Field: "client", Message: "must be 1-64 lower-case letters, digits, dots, dashes or underscores"})
-	}
-	if len(probs) > 0 {
+	if probs := req.problems(); len(probs) > 0 {
 		invalid(c, "the launch request has problems", probs...)
 		return
 	}
@@ -101,42 +88,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 	req.Version = row.Version
-	digest := requestDigest(req)
-
-	id := newCampaignID()
-	var keyPtr *string
-	if key != "" {
-		key = scopedIdempotencyKey(ctx, key)
-		id = campaignIDFromKey(key)
-		keyPtr = &key
-	}
-	paramsJSON, _ := json.Marshal(params)
 	now := time.Now().UTC()
-	camp := &store.Campaign{
-		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: req.Client,
-		Playbook: pb.Name, PlaybookVersion: pb.Version, Params: string(paramsJSON),
-		Status: workflows.StatusRunning, IdempotencyKey: keyPtr, RequestDigest: digest,
-		CreatedAt: now, UpdatedAt: now,
-	}
-	status := http.StatusCreated
-	created := true
-	if err := s.store.CreateCampaign(ctx, camp); err != nil {
-		if !errors.Is(err, store.ErrConflict) || keyPtr == nil {
-			s.internal(c, "could not record the campaign", err)
-			return
-		}
-		existing, gerr := s.store.CampaignByIdempotencyKey(ctx, key)
-		if gerr != nil {
-			s.internal(c, "could not read the campaign for this Idempotency-Key", gerr)
-			return
-		}
-		if existing.RequestDigest != digest {
-			invalid(c, "this Idempotency-Key was used for a different launch request",
-				playbooks.Problem{Field: "Idempotency-Key", Message: "already used with another body; use a new key"})
-			return
-		}
-		camp, created = existing, false
-		c.Header("Idempotent-Replayed", "true")
+	camp, created, ok := s.recordLaunch(c, campaignRow(ctx, req, pb, params, key, now))
+	if !ok {
+		return
 	}
 	if created && s.afterRow != nil {
 		s.afterRow(ctx, camp.ID)
@@ -156,7 +111,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	if finished(camp.Status) {
 		// A replay of a finished campaign starts nothing: its workflow may be
 		// gone from Temporal's retention, and a new one would run it again.
-		s.answerLaunch(c, status, camp)
+		s.answerLaunch(c, http.StatusCreated, camp)
 		return
 	}
 
@@ -167,17 +122,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		Connector:        s.connector,
 		SearchAttributes: s.searchAttrs,
 	}
-	err = s.startCampaign(ctx, camp, in)
-	if err != nil && s.workflowExists(ctx, camp.WorkflowID) {
-		// The start timed out here but Temporal had taken it: the launch stands.
-		err = nil
-	}
-	if err != nil {
-		if created {
-			if derr := s.store.DeleteCampaign(context.WithoutCancel(ctx), camp.ID); derr != nil {
-				s.log.ErrorContext(ctx, "could not roll back campaign row", "campaign", camp.ID, "error", derr)
-			}
-		}
+	if err := s.startOrRollback(ctx, camp, in, created); err != nil {
 		s.log.ErrorContext(ctx, "could not start campaign workflow", "campaign", camp.ID, "error", err)
 		unavailable(c, "could not start the campaign workflow: Temporal did not accept it; try again")
 		return
@@ -189,7 +134,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 			Detail: fmt.Sprintf(`{"playbook":%q,"version":%d}`, pb.Name, pb.Version),
 		})
 	}
-	s.answerLaunch(c, status, camp)
+	s.answerLaunch(c, http.StatusCreated, camp)
 }
 
 func (s *Server) answerLaunch(c *gin.Context, status int, camp *store.Campaign) {
@@ -221,6 +166,88 @@ func (s *Server) workflowExists(ctx context.Context, workflowID string) bool {
 	defer cancel()
 	_, err := s.temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	return err == nil
+}
+
+// problems lists every mistake in the launch request's own fields.
+func (req launchRequest) problems() []playbooks.Problem {
+	var probs []playbooks.Problem
+	if req.Playbook == "" {
+		probs = append(probs, playbooks.Problem{Field: "playbook", Message: "is required"})
+	}
+	if req.Version < 0 {
+		probs = append(probs, playbooks.Problem{Field: "version", Message: "must be 1 or more (or omitted for the latest)"})
+	}
+	switch {
+	case req.Client == "":
+		probs = append(probs, playbooks.Problem{Field: "client", Message: "is required"})
+	case !clientPattern.MatchString(req.Client):
+		probs = append(probs, playbooks.Problem{Field: "client", Message: "must be 1-64 lower-case letters, digits, dots, dashes or underscores"})
+	}
+	return probs
+}
+
+// campaignRow is the row a launch writes. With an Idempotency-Key (scoped to
+// the caller) the id derives from the key, so every retry names the same
+// campaign and workflow; the request's digest tells a retry from a reuse.
+func campaignRow(ctx context.Context, req launchRequest, pb *playbooks.Playbook, params map[string]any, key string, now time.Time) *store.Campaign {
+	id := newCampaignID()
+	var keyPtr *string
+	if key != "" {
+		key = scopedIdempotencyKey(ctx, key)
+		id = campaignIDFromKey(key)
+		keyPtr = &key
+	}
+	paramsJSON, _ := json.Marshal(params)
+	return &store.Campaign{
+		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: req.Client,
+		Playbook: pb.Name, PlaybookVersion: pb.Version, Params: string(paramsJSON),
+		Status: workflows.StatusRunning, IdempotencyKey: keyPtr, RequestDigest: requestDigest(req),
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// recordLaunch writes camp's row, or, when its Idempotency-Key was used before
+// with the same request, finds that launch's row (created false). It answers
+// the request itself when it cannot go on.
+func (s *Server) recordLaunch(c *gin.Context, camp *store.Campaign) (*store.Campaign, bool, bool) {
+	ctx := c.Request.Context()
+	err := s.store.CreateCampaign(ctx, camp)
+	if err == nil {
+		return camp, true, true
+	}
+	if !errors.Is(err, store.ErrConflict) || camp.IdempotencyKey == nil {
+		s.internal(c, "could not record the campaign", err)
+		return nil, false, false
+	}
+	existing, err := s.store.CampaignByIdempotencyKey(ctx, *camp.IdempotencyKey)
+	if err != nil {
+		s.internal(c, "could not read the campaign for this Idempotency-Key", err)
+		return nil, false, false
+	}
+	if existing.RequestDigest != camp.RequestDigest {
+		invalid(c, "this Idempotency-Key was used for a different launch request",
+			playbooks.Problem{Field: "Idempotency-Key", Message: "already used with another body; use a new key"})
+		return nil, false, false
+	}
+	c.Header("Idempotent-Replayed", "true")
+	return existing, false, true
+}
+
+// startOrRollback starts camp's workflow; if Temporal refuses and the row was
+// written by this request, the row is removed again, so no launch leaves a
+// campaign without a workflow (a crash in between is the launch sweep's).
+func (s *Server) startOrRollback(ctx context.Context, camp *store.Campaign, in workflows.CampaignInput, created bool) error {
+	err := s.startCampaign(ctx, camp, in)
+	if err != nil && s.workflowExists(ctx, camp.WorkflowID) {
+		// The start timed out here but Temporal had taken it: the launch stands.
+		return nil
+	}
+	if err != nil && created {
+		if derr := s.store.DeleteCampaign(context.WithoutCancel(ctx), camp.ID); derr != nil {
+			s.log.ErrorContext(ctx, "could not roll back campaign row", "campaign", camp.ID, "error", derr)
+		}
+	}
+	return err
 }
 
 // startCampaign starts the workflow, or finds the one already started for this
@@ -315,8 +342,7 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	err := s.temporal.CancelWorkflow(ctx, camp.WorkflowID, "")
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
+	if workflowGone(err) {
 		conflict(c, fmt.Sprintf("campaign %s is no longer running", camp.ID))
 		return
 	}
@@ -374,13 +400,12 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 		err = handle.Get(ctx, nil)
 	}
 	var appErr *temporal.ApplicationError
-	var nf *serviceerror.NotFound
 	switch {
 	case err == nil:
 	case errors.As(err, &appErr) && (appErr.Type() == workflows.ErrTypeAlreadyPaused || appErr.Type() == workflows.ErrTypeNotPaused):
 		conflict(c, appErr.Message())
 		return
-	case errors.As(err, &nf):
+	case workflowGone(err):
 		conflict(c, fmt.Sprintf("campaign %s is no longer running", camp.ID))
 		return
 	default:
@@ -390,6 +415,13 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 	}
 	// The update returned once the store had the change: answer from the store.
 	s.getCampaign(c)
+}
+
+// workflowGone reports Temporal's answer that a campaign's workflow is no longer
+// running (ended, or past retention), which the API answers as 409.
+func workflowGone(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
 }
 
 func finished(status string) bool {

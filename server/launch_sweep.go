@@ -3,13 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/greenlight/greenlight/metrics"
@@ -166,9 +164,8 @@ func (w *LaunchSweep) settle(ctx context.Context, c *store.Campaign, cutoff, now
 	cancel()
 	detail := map[string]string{"workflow_id": c.WorkflowID, "grace": w.Grace.String()}
 	reason := InterruptedLaunchError
-	var nf *serviceerror.NotFound
 	switch {
-	case errors.As(err, &nf):
+	case workflowGone(err):
 		detail["workflow"] = "not_found"
 	case err != nil:
 		// Unknown is not absent: never fail a campaign on a guess.

@@ -113,7 +113,7 @@ func (s *Server) createLinks(c *gin.Context) {
 func linkApprover(ctx context.Context, a *store.Approval, allowed []workflows.Approver, req workflows.Approver) (workflows.Approver, *refusal) {
 	caller := callerOf(ctx)
 	if caller == nil {
-		if !mayDecide(allowed, req) {
+		if !workflows.MayDecide(allowed, req) {
 			return req, refuseInvalid("%s may not decide approval %s; its approvers are %s", describeApprover(req), a.ID, describeApprovers(allowed))
 		}
 		return req, nil
@@ -127,7 +127,7 @@ func linkApprover(ctx context.Context, a *store.Approval, allowed []workflows.Ap
 		return req, ref
 	}
 	who := workflows.Approver{ID: caller.name, Role: role}
-	if !mayDecide(allowed, who) {
+	if !workflows.MayDecide(allowed, who) {
 		return who, refuseForbidden("%s may not decide approval %s; its approvers are %s", describeApprover(who), a.ID, describeApprovers(allowed))
 	}
 	if a.RequestedBy != "" && a.RequestedBy == caller.name {
@@ -181,20 +181,6 @@ func (s *Server) baseURL(c *gin.Context) string {
 }
 
 func approvalPath(id string) string { return "/v1/approvals/" + url.PathEscape(id) }
-
-// mayDecide reports whether the approver is among those allowed, the way the
-// workflow judges it: the same id, or the same role; an empty list allows anyone.
-func mayDecide(allowed []workflows.Approver, who workflows.Approver) bool {
-	if len(allowed) == 0 {
-		return true
-	}
-	for _, ap := range allowed {
-		if ap.ID != "" && ap.ID == who.ID || ap.Role != "" && ap.Role == who.Role {
-			return true
-		}
-	}
-	return false
-}
 
 func describeApprover(a workflows.Approver) string {
 	switch {
@@ -322,7 +308,7 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (links.LinkCla
 		s.log.ErrorContext(ctx, "could not read the approval's approvers", "approval", id, "error", err)
 		return claims, refuseInternal("could not read who may decide the approval")
 	}
-	if !mayDecide(allowed, workflows.Approver(claims.Approver)) {
+	if !workflows.MayDecide(allowed, workflows.Approver(claims.Approver)) {
 		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(workflows.Approver(claims.Approver)))
 	}
 	if claims.Token != "" {

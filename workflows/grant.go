@@ -84,7 +84,7 @@ func (r *campaignRun) grantDeciders(grantID string, covered ApprovalView) []stri
 		switch {
 		case covered.RequestedBy != "" && v.By == covered.RequestedBy:
 			reasons = append(reasons, fmt.Sprintf("%s approved the grant but requested this step", v.By))
-		case !mayDecide(covered.Approvers, v.By, v.Role):
+		case !MayDecide(covered.Approvers, Approver{ID: v.By, Role: v.Role}):
 			reasons = append(reasons, fmt.Sprintf("%s approved the grant but may not decide this approval", v.By))
 		default:
 			counted++

@@ -282,7 +282,7 @@ func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
 	default:
 		return ai, decisionError(fmt.Sprintf("approval %s already %s by %s", a.ID, a.Status, a.DecidedBy), ErrTypeAlreadyDecided, ErrAlreadyDecided)
 	}
-	if !mayDecide(a.Approvers, sig.By, sig.Role) {
+	if !MayDecide(a.Approvers, Approver{ID: sig.By, Role: sig.Role}) {
 		return ai, decisionError(fmt.Sprintf("%s (role %q) is %v %s", sig.By, sig.Role, ErrNotAnApprover, a.ID), ErrTypeNotAnApprover, ErrNotAnApprover)
 	}
 	if sig.Decision == DecisionApprove && a.RequestedBy != "" && sig.By == a.RequestedBy {
@@ -296,14 +296,15 @@ func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
 	return ai, nil
 }
 
-// mayDecide reports whether a person (by id, or through a role) is among the
-// approvers; no approvers means anyone may decide.
-func mayDecide(approvers []Approver, by, role string) bool {
+// MayDecide reports whether who (a person by id, or through a role) is among
+// the approvers; no approvers means anyone may decide. The API asks the same
+// question before minting a link, so both ask it here.
+func MayDecide(approvers []Approver, who Approver) bool {
 	if len(approvers) == 0 {
 		return true
 	}
 	for _, ap := range approvers {
-		if ap.ID != "" && ap.ID == by || ap.Role != "" && ap.Role == role {
+		if ap.ID != "" && ap.ID == who.ID || ap.Role != "" && ap.Role == who.Role {
 			return true
 		}
 	}
