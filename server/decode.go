@@ -66,7 +66,7 @@ func decodeJSONBody(c *gin.Context, body []byte, dst any) bool {
 		badRequest(c, "invalid JSON body: unexpected data after the JSON object")
 		return false
 	}
-	if probs := textProblems(dst, true); len(probs) > 0 {
+	if probs := textProblems(dst); len(probs) > 0 {
 		invalid(c, "the request has values the API does not accept", probs...)
 		return false
 	}

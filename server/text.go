@@ -13,8 +13,7 @@ import (
 )
 
 // Text the store cannot hold is refused where it enters, as a class: every
-// string and map key of a decoded request (decodeJSON), of a parsed playbook,
-// of a form post, every query parameter and path parameter, and the headers
+// string and map key of a decoded request (decodeJSON), of a form post, every query parameter and path parameter, and the headers
 // that are stored. PostgreSQL text cannot hold NUL, and invalid UTF-8 is not
 // text; either, accepted, fails later where nobody sees it (an approval that
 // never reaches the inbox while its silence policy runs).
@@ -45,13 +44,12 @@ func firstInvalidUTF8(s string) int {
 	return 0
 }
 
-// textWalk collects the problems of one value. With freeform set, each
-// free-form (interface-typed) field is also held to maxFreeformValues and
-// maxFreeformText.
+// textWalk collects the problems of one value. Each free-form
+// (interface-typed) field is also held to maxFreeformValues and
+// maxFreeformText. (A playbook's own text is checked by package playbooks.)
 type textWalk struct {
-	probs    []playbooks.Problem
-	freeform bool
-	budget   *freeformBudget // the free-form field being walked, if any
+	probs  []playbooks.Problem
+	budget *freeformBudget // the free-form field being walked, if any
 }
 
 type freeformBudget struct{ values, text int }
@@ -60,12 +58,12 @@ type freeformBudget struct{ values, text int }
 // requests are bounded far below it by maxJSONDepth.
 const maxWalkDepth = 1000
 
-// textProblems walks v (a pointer to a decoded request, or a parsed playbook)
-// and lists every string and map key the store cannot hold, each with its
-// path ("params.brand", "decisions[2].comment", `edits["a\x00"]`), named by
-// the fields' json tags.
-func textProblems(v any, freeform bool) []playbooks.Problem {
-	w := textWalk{freeform: freeform}
+// textProblems walks v (a pointer to a decoded request) and lists every
+// string and map key the store cannot hold, and every free-form field past its
+// budget, each with its path ("params.brand", "decisions[2].comment",
+// `edits["a\x00"]`), named by the fields' json tags.
+func textProblems(v any) []playbooks.Problem {
+	w := textWalk{}
 	w.walk("", reflect.ValueOf(v), 0)
 	return w.probs
 }
@@ -148,7 +146,7 @@ func (w *textWalk) walk(path string, v reflect.Value, depth int) {
 // field walks one struct field; a free-form one (any, map[string]any, []any)
 // of a request is also measured against its budget.
 func (w *textWalk) field(path string, v reflect.Value, depth int) {
-	if !w.freeform || w.budget != nil || !isFreeform(v.Type()) {
+	if w.budget != nil || !isFreeform(v.Type()) {
 		w.walk(path, v, depth)
 		return
 	}
