@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
 )
@@ -173,7 +174,7 @@ func (a *Activities) withLinks(in map[string]any) map[string]any {
 	var out []any
 	for _, raw := range list {
 		m, _ := raw.(map[string]any)
-		who := links.Approver{}
+		who := api.Approver{}
 		who.ID, _ = m["id"].(string)
 		who.Role, _ = m["role"].(string)
 		if who.ID == "" && who.Role == "" {

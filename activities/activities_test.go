@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
@@ -82,7 +83,7 @@ func TestRemindersCarrySignedLinks(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(rec.Input), &in))
 	require.Len(t, in.Links, 2, "one pair of links per approver")
-	for i, who := range []links.Approver{{ID: "dana@acme"}, {Role: "agency-lead"}} {
+	for i, who := range []api.Approver{{ID: "dana@acme"}, {Role: "agency-lead"}} {
 		for decision, raw := range map[string]string{"approve": in.Links[i].ApproveURL, "reject": in.Links[i].RejectURL} {
 			u, err := url.Parse(raw)
 			require.NoError(t, err)

@@ -18,11 +18,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/links"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // TestApprovalsEndToEnd drives decisions through the real stack: bursts on one
@@ -33,7 +33,7 @@ func TestApprovalsEndToEnd(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, cfg := startDev(t)
-	e := approvalsE2E{t: t, d: d, cfg: cfg, api: apiClient{t: t, base: d.APIURL}}
+	e := approvalsE2E{t: t, d: d, cfg: cfg, gl: apiClient{t: t, base: d.APIURL}}
 
 	t.Run("burst of 50 on one approval: one 200, 49 clean 409s", e.burst)
 	t.Run("quorum votes arriving together", e.quorum)
@@ -46,18 +46,18 @@ type approvalsE2E struct {
 	t   *testing.T
 	d   *app.DevInstance
 	cfg config.Config
-	api apiClient
+	gl  apiClient
 }
 
 // pending launches playbook for client and returns its approval's id once it waits.
 func (e approvalsE2E) pending(t *testing.T, playbook, client string) (campaignID, approvalID string) {
 	t.Helper()
-	api := apiClient{t: t, base: e.d.APIURL}
-	var c workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": client, "params": map[string]any{"brand": "Acme"}}, nil, &c)
+	gl := apiClient{t: t, base: e.d.APIURL}
+	var c api.CampaignView
+	resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": client, "params": map[string]any{"brand": "Acme"}}, nil, &c)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
-	return c.ID, workflows.ApprovalID(c.ID, "approve")
+	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+	return c.ID, api.ApprovalID(c.ID, "approve")
 }
 
 // audit counts a campaign's audit events of one kind.
@@ -74,9 +74,9 @@ func (e approvalsE2E) audit(t *testing.T, campaignID, kind string) int {
 	return n
 }
 
-func (e approvalsE2E) approval(t *testing.T, id string) workflows.ApprovalView {
+func (e approvalsE2E) approval(t *testing.T, id string) api.ApprovalView {
 	t.Helper()
-	var v workflows.ApprovalView
+	var v api.ApprovalView
 	resp := apiClient{t: t, base: e.d.APIURL}.do("GET", "/v1/approvals/"+url.PathEscape(id), nil, nil, &v)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	return v
@@ -162,7 +162,7 @@ func (e approvalsE2E) burst(t *testing.T) {
 	// Temporal's 10 in-flight Updates and callers sit in the SDK's retries.
 	assert.Less(t, time.Since(start), 15*time.Second, "the burst is answered promptly")
 	v := e.approval(t, id)
-	assert.NotEqual(t, workflows.ApprovalPending, v.Status)
+	assert.NotEqual(t, api.ApprovalPending, v.Status)
 	assert.Len(t, v.Votes, 1, "one vote took effect")
 	assert.Equal(t, 1, e.audit(t, campaignID, "approval.decided"), "the audit log has one decision")
 }
@@ -179,7 +179,7 @@ func (e approvalsE2E) quorum(t *testing.T) {
 	counts := concurrently(t, e.d.APIURL, "/v1/approvals/"+id+"/decision", calls)
 	assert.Equal(t, map[int]int{http.StatusOK: 2, http.StatusConflict: 18}, counts, "each approver's first vote counts, once")
 	v := e.approval(t, id)
-	assert.Equal(t, workflows.ApprovalApproved, v.Status)
+	assert.Equal(t, api.ApprovalApproved, v.Status)
 	require.Len(t, v.Votes, 2)
 	assert.ElementsMatch(t, []string{"dana@acme", "sam@acme"}, []string{v.Votes[0].By, v.Votes[1].By})
 	assert.Equal(t, 1, e.audit(t, campaignID, "approval.decided"))
@@ -212,7 +212,7 @@ func withToken(t *testing.T, link, token string) string {
 
 func (e approvalsE2E) links(t *testing.T) {
 	campaignID, id := e.pending(t, "e2e-approve", "links")
-	api := apiClient{t: t, base: e.d.APIURL}
+	gl := apiClient{t: t, base: e.d.APIURL}
 	type linkPair struct {
 		ApproveURL string    `json:"approve_url"`
 		RejectURL  string    `json:"reject_url"`
@@ -221,18 +221,18 @@ func (e approvalsE2E) links(t *testing.T) {
 	// Each person mints their own links, with their own token.
 	var dana linkPair
 	danaToken := personToken(t, e.d.APIURL, "dana@acme", "client-marketing-lead")
-	resp := api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme", "role": "client-marketing-lead"}, "ttl": "72h"}, bearer(danaToken), &dana)
+	resp := gl.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "dana@acme", "role": "client-marketing-lead"}, "ttl": "72h"}, bearer(danaToken), &dana)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.True(t, strings.HasPrefix(dana.ApproveURL, e.d.APIURL+"/v1/approvals/"+id+"/decision?"), dana.ApproveURL)
 
 	var p problemBody
-	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "eve@acme"}}, nil, &p)
+	resp = gl.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"approver": map[string]any{"id": "eve@acme"}}, nil, &p)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no link is minted for anyone but the caller")
-	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{}, bearer(personToken(t, e.d.APIURL, "eve@acme")), &p)
+	resp = gl.do("POST", "/v1/approvals/"+id+"/links", map[string]any{}, bearer(personToken(t, e.d.APIURL, "eve@acme")), &p)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode, "no link is minted for someone who may not decide")
 
 	var short linkPair
-	resp = api.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"ttl": "1s"}, bearer(personToken(t, e.d.APIURL, "lee@agency", "agency-lead")), &short)
+	resp = gl.do("POST", "/v1/approvals/"+id+"/links", map[string]any{"ttl": "1s"}, bearer(personToken(t, e.d.APIURL, "lee@agency", "agency-lead")), &short)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
 	secret, err := app.DevLinkSecret(e.cfg)
@@ -255,7 +255,7 @@ func (e approvalsE2E) links(t *testing.T) {
 		return string(b)
 	}
 	wrong, err := links.SignLink(secret, links.LinkClaims{
-		ApprovalID: id, Approver: links.Approver{ID: "eve@acme", Role: "intern"}, Decision: "approve",
+		ApprovalID: id, Approver: api.Approver{ID: "eve@acme", Role: "intern"}, Decision: "approve",
 		ExpiresAt: time.Now().Add(time.Hour).Unix(), ID: links.NewLinkID(),
 	})
 	require.NoError(t, err)
@@ -275,7 +275,7 @@ func (e approvalsE2E) links(t *testing.T) {
 		status, p := problemAt(t, r.link, "", "")
 		assert.Equal(t, r.status, status, "%s: %+v", r.name, p)
 		assert.Contains(t, p.Detail, r.detail, r.name)
-		assert.Equal(t, workflows.ApprovalPending, e.approval(t, id).Status, "%s changed nothing", r.name)
+		assert.Equal(t, api.ApprovalPending, e.approval(t, id).Status, "%s changed nothing", r.name)
 	}
 	assert.Zero(t, e.audit(t, campaignID, "approval.decided"))
 	assert.Zero(t, e.audit(t, campaignID, "approval.voted"))
@@ -288,18 +288,18 @@ func (e approvalsE2E) links(t *testing.T) {
 	require.Equal(t, http.StatusOK, page.StatusCode)
 	assert.Contains(t, string(html), "Publish one post for Acme?")
 	assert.Contains(t, string(html), `<form method="post">`)
-	assert.Equal(t, workflows.ApprovalPending, e.approval(t, id).Status)
+	assert.Equal(t, api.ApprovalPending, e.approval(t, id).Status)
 
 	// The valid link decides, once, as dana, through the link channel.
 	resp, err = http.Post(dana.ApproveURL, "", nil)
 	require.NoError(t, err)
-	var decided workflows.ApprovalView
+	var decided api.ApprovalView
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&decided))
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, workflows.ApprovalApproved, decided.Status)
+	assert.Equal(t, api.ApprovalApproved, decided.Status)
 	assert.Equal(t, "dana@acme", decided.DecidedBy)
-	assert.Equal(t, workflows.ChannelLink, decided.Channel)
+	assert.Equal(t, api.ChannelLink, decided.Channel)
 	require.Len(t, decided.Votes, 1)
 	assert.Equal(t, "client-marketing-lead", decided.Votes[0].Role)
 
@@ -314,17 +314,17 @@ func (e approvalsE2E) links(t *testing.T) {
 func (e approvalsE2E) bulk(t *testing.T) {
 	_, first := e.pending(t, "e2e-approve", "bulk")
 	_, second := e.pending(t, "e2e-approve", "bulk")
-	api := apiClient{t: t, base: e.d.APIURL}
+	gl := apiClient{t: t, base: e.d.APIURL}
 	var out struct {
 		Results []struct {
-			ApprovalID string                  `json:"approval_id"`
-			Status     int                     `json:"status"`
-			Approval   *workflows.ApprovalView `json:"approval"`
-			Error      *problemBody            `json:"error"`
+			ApprovalID string            `json:"approval_id"`
+			Status     int               `json:"status"`
+			Approval   *api.ApprovalView `json:"approval"`
+			Error      *problemBody      `json:"error"`
 		} `json:"results"`
 	}
 	dana := personToken(t, e.d.APIURL, "dana@acme")
-	resp := api.do("POST", "/v1/approvals/decisions", map[string]any{
+	resp := gl.do("POST", "/v1/approvals/decisions", map[string]any{
 		"decisions": []map[string]any{
 			{"approval_id": first, "decision": "approve", "comment": "ok"},
 			{"approval_id": "nope", "decision": "approve"},
@@ -334,35 +334,35 @@ func (e approvalsE2E) bulk(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Len(t, out.Results, 3)
 	assert.Equal(t, http.StatusOK, out.Results[0].Status)
-	assert.Equal(t, workflows.ApprovalApproved, out.Results[0].Approval.Status)
+	assert.Equal(t, api.ApprovalApproved, out.Results[0].Approval.Status)
 	assert.Equal(t, "nope", out.Results[1].ApprovalID)
 	assert.Equal(t, http.StatusNotFound, out.Results[1].Status)
 	assert.Contains(t, out.Results[1].Error.Detail, "no approval nope")
 	assert.Equal(t, http.StatusOK, out.Results[2].Status)
-	assert.Equal(t, workflows.ApprovalRejected, out.Results[2].Approval.Status)
+	assert.Equal(t, api.ApprovalRejected, out.Results[2].Approval.Status)
 
 	// `greenlight approve --all --client` decides what is pending and shows each outcome.
 	_, third := e.pending(t, "e2e-approve", "bulkcli")
 	_, fourth := e.pending(t, "e2e-approve", "bulkcli")
 	var stdout, stderr bytes.Buffer
 	t.Setenv("GREENLIGHT_TOKEN", dana)
-	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approve", "--all", "--client", "bulkcli", "--comment", "all good"}, &stdout, &stderr)
+	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approve", "--all", "--client", "bulkcli", "--comment", "all good"}, &stdout, &stderr, cli.Local{})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
 	for _, want := range []string{third, fourth, "approved", "dana@acme via cli"} {
 		assert.Contains(t, stdout.String(), want)
 	}
 	stdout.Reset()
-	code = cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "reject", "--all", "--client", "bulkcli"}, &stdout, &stderr)
+	code = cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "reject", "--all", "--client", "bulkcli"}, &stdout, &stderr, cli.Local{})
 	require.Equal(t, 0, code, stderr.String())
 	assert.Equal(t, "No pending approvals for client bulkcli.\n", stdout.String())
 }
 
 func (e approvalsE2E) dueBefore(t *testing.T) {
 	_, id := e.pending(t, "e2e-approve", "due")
-	api := apiClient{t: t, base: e.d.APIURL}
+	gl := apiClient{t: t, base: e.d.APIURL}
 	ids := func(q string) []string {
-		var inbox struct{ Items []workflows.ApprovalView }
-		resp := api.do("GET", "/v1/approvals?client=due&status=pending&"+q, nil, nil, &inbox)
+		var inbox struct{ Items []api.ApprovalView }
+		resp := gl.do("GET", "/v1/approvals?client=due&status=pending&"+q, nil, nil, &inbox)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		out := []string{}
 		for _, a := range inbox.Items {
@@ -375,7 +375,7 @@ func (e approvalsE2E) dueBefore(t *testing.T) {
 	assert.Equal(t, []string{id}, ids("due_before="+url.QueryEscape(time.Now().Add(61*time.Minute).Format(time.RFC3339))))
 
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approvals", "list", "--client", "due", "--due", "24h"}, &stdout, &stderr)
+	code := cli.Execute(context.Background(), []string{"--api", e.d.APIURL, "approvals", "list", "--client", "due", "--due", "24h"}, &stdout, &stderr, cli.Local{})
 	require.Equal(t, 0, code, stderr.String())
 	assert.Contains(t, stdout.String(), id)
 }

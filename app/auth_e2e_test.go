@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // devTokens maps each dev API's host to its admin token (startDev records it).
@@ -163,7 +163,7 @@ func TestAuthEndToEnd(t *testing.T) {
 	code, _, body = as(t, d.APIURL, dana, "POST", "/v1/approvals/"+url.PathEscape(acmeApproval)+"/decision", `{"decision":"approve","by":"dana@acme"}`)
 	require.Equal(t, http.StatusOK, code, body)
 	require.Equal(t, "dana@acme", e.approval(t, acmeApproval).DecidedBy)
-	apiClient{t: t, base: d.APIURL}.waitFor(acmeCampaign, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	apiClient{t: t, base: d.APIURL}.waitFor(acmeCampaign, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 
 	// Stored hashed: the table holds no secret.
 	var hashes []string
@@ -224,7 +224,7 @@ func TestIdempotencyKeysArePerCaller(t *testing.T) {
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
-		var v workflows.CampaignView
+		var v api.CampaignView
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
 		return v.ID
 	}

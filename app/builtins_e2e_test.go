@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // TestBuiltinPlaybooksOnRealServer drives each built-in playbook on the embedded
@@ -20,64 +20,64 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, cfg := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
-	launch := func(playbook string, params map[string]any) workflows.CampaignView {
-		var v workflows.CampaignView
-		resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": "acme", "params": params}, nil, &v)
+	gl := apiClient{t: t, base: d.APIURL}
+	launch := func(playbook string, params map[string]any) api.CampaignView {
+		var v api.CampaignView
+		resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": "acme", "params": params}, nil, &v)
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
 		return v
 	}
 	decide := func(approvalID string) {
-		var a workflows.ApprovalView
-		resp := api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, api.base, "dana@acme")), &a)
+		var a api.ApprovalView
+		resp := gl.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, gl.base, "dana@acme")), &a)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 	}
-	stepDone := func(key string) func(workflows.CampaignView) bool {
-		return func(v workflows.CampaignView) bool {
+	stepDone := func(key string) func(api.CampaignView) bool {
+		return func(v api.CampaignView) bool {
 			for _, s := range v.Steps {
-				if s.Key == key && s.Status == workflows.StepCompleted {
+				if s.Key == key && s.Status == api.StepCompleted {
 					return true
 				}
 			}
 			return false
 		}
 	}
-	cancel := func(v workflows.CampaignView) {
-		resp := api.do("POST", "/v1/campaigns/"+v.ID+"/cancel", nil, nil, nil)
+	cancel := func(v api.CampaignView) {
+		resp := gl.do("POST", "/v1/campaigns/"+v.ID+"/cancel", nil, nil, nil)
 		require.Equal(t, http.StatusAccepted, resp.StatusCode)
-		api.waitFor(v.ID, "canceled", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCanceled })
+		gl.waitFor(v.ID, "canceled", func(v api.CampaignView) bool { return v.Status == api.StatusCanceled })
 	}
 
 	// reputation-repair: plan approved, profiles optimised in parallel, blog up,
 	// the first weekly cycle through its approval and measurement.
 	rr := launch("reputation-repair", map[string]any{"brand": "Acme Bakery"})
 	require.Equal(t, 2, rr.PlaybookVersion)
-	api.waitFor(rr.ID, "plan approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
-	decide(workflows.ApprovalID(rr.ID, "approve_plan"))
-	api.waitFor(rr.ID, "the first batch approval", func(v workflows.CampaignView) bool {
-		return v.Status == workflows.StatusWaitingApproval && v.CurrentStep == "weekly.1.approve_batch"
+	gl.waitFor(rr.ID, "plan approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+	decide(api.ApprovalID(rr.ID, "approve_plan"))
+	gl.waitFor(rr.ID, "the first batch approval", func(v api.CampaignView) bool {
+		return v.Status == api.StatusWaitingApproval && v.CurrentStep == "weekly.1.approve_batch"
 	})
-	decide(workflows.ApprovalID(rr.ID, "weekly.1.approve_batch"))
-	v := api.waitFor(rr.ID, "the first measurement", stepDone("weekly.1.measure"))
+	decide(api.ApprovalID(rr.ID, "weekly.1.approve_batch"))
+	v := gl.waitFor(rr.ID, "the first measurement", stepDone("weekly.1.measure"))
 	require.True(t, stepDone("profiles")(v), "parallel profile optimisation completed")
 	cancel(rr)
 
 	// audience-expansion: the first weekly cycle, up to its report.
 	ae := launch("audience-expansion", map[string]any{"brand": "Acme Bakery", "audience": []any{"sourdough"}, "competitors": []any{"@rivalbakery"}})
-	api.waitFor(ae.ID, "the first weekly report", stepDone("weekly.1.weekly_report"))
+	gl.waitFor(ae.ID, "the first weekly report", stepDone("weekly.1.weekly_report"))
 	cancel(ae)
 
 	// crisis-triage: a sensitive mention, approved by a person, answered.
 	ct := launch("crisis-triage", map[string]any{"brand": "Acme", "text": "This is a scam, I want a refund", "author": "@dana", "url": "https://x.invalid/dana/1"})
-	api.waitFor(ct.ID, "the human decision", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
-	decide(workflows.ApprovalID(ct.ID, "decide"))
-	api.waitFor(ct.ID, "the reply", stepDone("respond"))
+	gl.waitFor(ct.ID, "the human decision", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+	decide(api.ApprovalID(ct.ID, "decide"))
+	gl.waitFor(ct.ID, "the reply", stepDone("respond"))
 	cancel(ct)
 
 	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
 	require.NoError(t, err)
 	defer tc.Close()
-	for _, c := range []workflows.CampaignView{rr, ae, ct} {
+	for _, c := range []api.CampaignView{rr, ae, ct} {
 		desc, err := tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
 		require.NoError(t, err)
 		t.Logf("%s: %d history events", c.Playbook, desc.WorkflowExecutionInfo.HistoryLength)

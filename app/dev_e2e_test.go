@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
@@ -81,16 +82,16 @@ func (a apiClient) do(method, path string, body any, header map[string]string, o
 	return resp
 }
 
-func (a apiClient) campaign(id string) workflows.CampaignView {
+func (a apiClient) campaign(id string) api.CampaignView {
 	a.t.Helper()
-	var v workflows.CampaignView
+	var v api.CampaignView
 	resp := a.do("GET", "/v1/campaigns/"+id, nil, nil, &v)
 	require.Equal(a.t, http.StatusOK, resp.StatusCode)
 	return v
 }
 
 // waitFor polls the campaign until cond holds, failing with the last view seen.
-func (a apiClient) waitFor(id string, what string, cond func(workflows.CampaignView) bool) workflows.CampaignView {
+func (a apiClient) waitFor(id string, what string, cond func(api.CampaignView) bool) api.CampaignView {
 	a.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -121,40 +122,40 @@ func TestDevEndToEnd(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, cfg := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
+	gl := apiClient{t: t, base: d.APIURL}
 
 	var ready map[string]any
-	require.Equal(t, http.StatusOK, api.do("GET", "/readyz", nil, nil, &ready).StatusCode, "%v", ready)
+	require.Equal(t, http.StatusOK, gl.do("GET", "/readyz", nil, nil, &ready).StatusCode, "%v", ready)
 
 	// Launch over HTTP, idempotently.
 	launch := map[string]any{"playbook": "reputation-repair", "client": "acme", "params": map[string]any{"brand": "Acme Bakery"}}
-	var created workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &created)
+	var created api.CampaignView
+	resp := gl.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &created)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.NotEmpty(t, created.ID)
-	require.Equal(t, workflows.CampaignWorkflowID(created.ID), created.WorkflowID)
+	require.Equal(t, api.CampaignWorkflowID(created.ID), created.WorkflowID)
 	require.Equal(t, 2, created.PlaybookVersion, "the latest version by default")
 	require.Equal(t, d.UIURL+"/namespaces/default/workflows/"+created.WorkflowID, created.UIURL)
 
-	var again workflows.CampaignView
-	api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &again)
+	var again api.CampaignView
+	gl.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &again)
 	require.Equal(t, created.ID, again.ID, "the same key names the same campaign")
 	var reused problemBody
 	launch["client"] = "other"
-	resp = api.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &reused)
+	resp = gl.do("POST", "/v1/campaigns", launch, map[string]string{"Idempotency-Key": "launch-1"}, &reused)
 	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
 	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 
 	// It reaches its first approval, which shows in the inbox.
-	v := api.waitFor(created.ID, "waiting_approval", func(v workflows.CampaignView) bool {
-		return v.Status == workflows.StatusWaitingApproval
+	v := gl.waitFor(created.ID, "waiting_approval", func(v api.CampaignView) bool {
+		return v.Status == api.StatusWaitingApproval
 	})
 	require.Equal(t, "approve_plan", v.CurrentStep)
-	require.Equal(t, workflows.StepCompleted, v.Steps[0].Status)
+	require.Equal(t, api.StepCompleted, v.Steps[0].Status)
 	require.Contains(t, string(v.Steps[0].Output), `"simulated":true`)
-	planID := workflows.ApprovalID(created.ID, "approve_plan")
-	var inbox struct{ Items []workflows.ApprovalView }
-	api.do("GET", "/v1/approvals?status=pending&client=acme", nil, nil, &inbox)
+	planID := api.ApprovalID(created.ID, "approve_plan")
+	var inbox struct{ Items []api.ApprovalView }
+	gl.do("GET", "/v1/approvals?status=pending&client=acme", nil, nil, &inbox)
 	require.Len(t, inbox.Items, 1)
 	require.Equal(t, planID, inbox.Items[0].ID)
 	require.Equal(t, "approve", inbox.Items[0].OnTimeout)
@@ -163,31 +164,31 @@ func TestDevEndToEnd(t *testing.T) {
 	var out, errOut bytes.Buffer
 	dana := personToken(t, d.APIURL, "dana@acme")
 	t.Setenv("GREENLIGHT_TOKEN", dana) // the CLI decides as the token's holder
-	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--comment", "go"}, &out, &errOut)
+	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", planID, "--comment", "go"}, &out, &errOut, cli.Local{})
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", out.String(), errOut.String())
-	v = api.waitFor(created.ID, "the first batch approval", func(v workflows.CampaignView) bool {
-		return v.CurrentStep == "weekly.1.approve_batch" && v.Status == workflows.StatusWaitingApproval
+	v = gl.waitFor(created.ID, "the first batch approval", func(v api.CampaignView) bool {
+		return v.CurrentStep == "weekly.1.approve_batch" && v.Status == api.StatusWaitingApproval
 	})
-	require.Equal(t, workflows.ApprovalApproved, v.Approvals[0].Status)
+	require.Equal(t, api.ApprovalApproved, v.Approvals[0].Status)
 	require.Equal(t, "dana@acme", v.Approvals[0].DecidedBy)
-	require.Equal(t, workflows.ChannelCLI, v.Approvals[0].Channel)
+	require.Equal(t, api.ChannelCLI, v.Approvals[0].Channel)
 
 	// A second decision on it is a clean 409; an unknown approval is a 404.
 	var p problemBody
-	resp = api.do("POST", "/v1/approvals/"+planID+"/decision", map[string]any{"decision": "reject"}, nil, &p)
+	resp = gl.do("POST", "/v1/approvals/"+planID+"/decision", map[string]any{"decision": "reject"}, nil, &p)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
 	require.Contains(t, p.Detail, "already approved by dana@acme")
-	resp = api.do("POST", "/v1/approvals/nope/decision", map[string]any{"decision": "approve"}, nil, &p)
+	resp = gl.do("POST", "/v1/approvals/nope/decision", map[string]any{"decision": "approve"}, nil, &p)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 
 	// Deciding over HTTP answers with the updated approval.
-	var decided workflows.ApprovalView
-	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(created.ID, "weekly.1.approve_batch")+"/decision",
+	var decided api.ApprovalView
+	resp = gl.do("POST", "/v1/approvals/"+api.ApprovalID(created.ID, "weekly.1.approve_batch")+"/decision",
 		map[string]any{"decision": "approve"}, bearer(dana), &decided)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, workflows.ApprovalApproved, decided.Status)
-	api.waitFor(created.ID, "the first measurement", func(v workflows.CampaignView) bool {
-		return v.CurrentStep == "weekly.1.measure" && v.Status == workflows.StatusRunning
+	require.Equal(t, api.ApprovalApproved, decided.Status)
+	gl.waitFor(created.ID, "the first measurement", func(v api.CampaignView) bool {
+		return v.CurrentStep == "weekly.1.measure" && v.Status == api.StatusRunning
 	})
 
 	// The Web UI answers and lists the campaign's workflow.
@@ -199,40 +200,40 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Contains(t, string(body), created.WorkflowID)
 
 	// Cancel: the store records it and the approval inbox is empty.
-	resp = api.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, nil)
+	resp = gl.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, nil)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
-	api.waitFor(created.ID, "canceled", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCanceled })
-	resp = api.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, &p)
+	gl.waitFor(created.ID, "canceled", func(v api.CampaignView) bool { return v.Status == api.StatusCanceled })
+	resp = gl.do("POST", "/v1/campaigns/"+created.ID+"/cancel", nil, nil, &p)
 	require.Equal(t, http.StatusConflict, resp.StatusCode)
 
 	// A raw Temporal signal, as a script would send it, decides a campaign that then
 	// runs to completion.
-	var quick workflows.CampaignView
-	resp = api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &quick)
+	var quick api.CampaignView
+	resp = gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &quick)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	api.waitFor(quick.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl.waitFor(quick.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
 	require.NoError(t, err)
 	defer tc.Close()
 	require.NoError(t, tc.SignalWorkflow(context.Background(), quick.WorkflowID, "", workflows.SignalApproval,
-		workflows.ApprovalSignal{ApprovalID: workflows.ApprovalID(quick.ID, "approve"), Decision: "approve", By: "script"}))
-	done := api.waitFor(quick.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+		workflows.ApprovalSignal{ApprovalID: api.ApprovalID(quick.ID, "approve"), Decision: "approve", By: "script"}))
+	done := gl.waitFor(quick.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 	require.Len(t, done.Steps, 4)
 	for _, s := range done.Steps {
-		require.Equal(t, workflows.StepCompleted, s.Status, s.ID)
+		require.Equal(t, api.StepCompleted, s.Status, s.ID)
 	}
-	require.Equal(t, workflows.ChannelSignal, done.Approvals[0].Channel)
-	var q workflows.CampaignView
+	require.Equal(t, api.ChannelSignal, done.Approvals[0].Channel)
+	var q api.CampaignView
 	val, err := tc.QueryWorkflow(context.Background(), quick.WorkflowID, "", workflows.QueryStatus)
 	require.NoError(t, err)
 	require.NoError(t, val.Get(&q))
-	require.Equal(t, workflows.StatusCompleted, q.Status, "the status query agrees with the store")
+	require.Equal(t, api.StatusCompleted, q.Status, "the status query agrees with the store")
 
 	var list struct {
-		Items         []workflows.CampaignView `json:"items"`
-		NextPageToken string                   `json:"next_page_token"`
+		Items         []api.CampaignView `json:"items"`
+		NextPageToken string             `json:"next_page_token"`
 	}
-	api.do("GET", "/v1/campaigns?client=acme&limit=1", nil, nil, &list)
+	gl.do("GET", "/v1/campaigns?client=acme&limit=1", nil, nil, &list)
 	require.Len(t, list.Items, 1)
 	require.NotEmpty(t, list.NextPageToken)
 
@@ -244,7 +245,7 @@ func TestLaunchValidation(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, _ := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
+	gl := apiClient{t: t, base: d.APIURL}
 	cases := []struct {
 		name   string
 		body   any
@@ -264,7 +265,7 @@ func TestLaunchValidation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var p problemBody
-			resp := api.do("POST", "/v1/campaigns", tc.body, nil, &p)
+			resp := gl.do("POST", "/v1/campaigns", tc.body, nil, &p)
 			require.Equal(t, tc.status, resp.StatusCode, "%+v", p)
 			require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 			var fields []string
@@ -275,8 +276,8 @@ func TestLaunchValidation(t *testing.T) {
 			require.Contains(t, p.Detail, tc.detail)
 		})
 	}
-	var list struct{ Items []workflows.CampaignView }
-	api.do("GET", "/v1/campaigns", nil, nil, &list)
+	var list struct{ Items []api.CampaignView }
+	gl.do("GET", "/v1/campaigns", nil, nil, &list)
 	require.Empty(t, list.Items, "refused launches leave nothing behind")
 }
 
@@ -287,13 +288,13 @@ func TestLaunchPinsThePlaybookVersion(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, _ := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
+	gl := apiClient{t: t, base: d.APIURL}
 	params := map[string]any{"brand": "Acme"}
-	var running workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &running)
+	var running api.CampaignView
+	resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &running)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.Equal(t, 1, running.PlaybookVersion)
-	api.waitFor(running.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl.waitFor(running.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 
 	// Version 2 drops the approval and adds a step.
 	v2 := `name: e2e-quick
@@ -316,10 +317,10 @@ steps:
 	r2.Body.Close()
 	require.Equal(t, http.StatusCreated, r2.StatusCode)
 
-	var decided workflows.ApprovalView
-	resp = api.do("POST", "/v1/approvals/"+workflows.ApprovalID(running.ID, "approve")+"/decision", map[string]any{"decision": "approve"}, nil, &decided)
+	var decided api.ApprovalView
+	resp = gl.do("POST", "/v1/approvals/"+api.ApprovalID(running.ID, "approve")+"/decision", map[string]any{"decision": "approve"}, nil, &decided)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	done := api.waitFor(running.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	done := gl.waitFor(running.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 	require.Equal(t, 1, done.PlaybookVersion)
 	var ids []string
 	for _, s := range done.Steps {
@@ -327,13 +328,13 @@ steps:
 	}
 	require.Equal(t, []string{"approve", "publish", "settle", "measure"}, ids, "the running campaign kept version 1's steps")
 
-	var fresh workflows.CampaignView
-	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &fresh)
+	var fresh api.CampaignView
+	gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": params}, nil, &fresh)
 	require.Equal(t, 2, fresh.PlaybookVersion)
-	done = api.waitFor(fresh.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	done = gl.waitFor(fresh.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 	require.Len(t, done.Steps, 2)
-	var pinned workflows.CampaignView
-	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "version": 1, "client": "acme", "params": params}, nil, &pinned)
+	var pinned api.CampaignView
+	gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "version": 1, "client": "acme", "params": params}, nil, &pinned)
 	require.Equal(t, 1, pinned.PlaybookVersion, "an explicit version is honoured")
 }
 
@@ -344,30 +345,30 @@ func TestPauseAndResumeOverHTTP(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, _ := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
-	var c workflows.CampaignView
-	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &c)
-	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl := apiClient{t: t, base: d.APIURL}
+	var c api.CampaignView
+	gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &c)
+	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 
-	var paused workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns/"+c.ID+"/pause", map[string]any{"reason": "client review"}, nil, &paused)
+	var paused api.CampaignView
+	resp := gl.do("POST", "/v1/campaigns/"+c.ID+"/pause", map[string]any{"reason": "client review"}, nil, &paused)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, workflows.StatusPaused, paused.Status)
+	require.Equal(t, api.StatusPaused, paused.Status)
 	var p problemBody
-	resp = api.do("POST", "/v1/campaigns/"+c.ID+"/pause", nil, nil, &p)
+	resp = gl.do("POST", "/v1/campaigns/"+c.ID+"/pause", nil, nil, &p)
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "%+v", p)
 
 	var out, errOut bytes.Buffer
-	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", workflows.ApprovalID(c.ID, "approve")}, &out, &errOut)
+	code := cli.Execute(context.Background(), []string{"--api", d.APIURL, "approve", api.ApprovalID(c.ID, "approve")}, &out, &errOut, cli.Local{})
 	require.Equal(t, 0, code, errOut.String())
 	time.Sleep(time.Second)
-	v := api.campaign(c.ID)
-	require.Equal(t, workflows.StatusPaused, v.Status)
+	v := gl.campaign(c.ID)
+	require.Equal(t, api.StatusPaused, v.Status)
 	require.Len(t, v.Steps, 1, "no step starts while paused")
 
-	code = cli.Execute(context.Background(), []string{"--api", d.APIURL, "campaigns", "resume", c.ID}, &out, &errOut)
+	code = cli.Execute(context.Background(), []string{"--api", d.APIURL, "campaigns", "resume", c.ID}, &out, &errOut, cli.Local{})
 	require.Equal(t, 0, code, errOut.String())
-	done := api.waitFor(c.ID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	done := gl.waitFor(c.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 	require.Len(t, done.Steps, 4)
 }
 
@@ -379,10 +380,10 @@ func TestCampaignsAreSearchableInTheWebUI(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, cfg := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
-	var c workflows.CampaignView
-	api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "globex", "params": map[string]any{"brand": "Globex"}}, nil, &c)
-	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl := apiClient{t: t, base: d.APIURL}
+	var c api.CampaignView
+	gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "globex", "params": map[string]any{"brand": "Globex"}}, nil, &c)
+	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
 	require.NoError(t, err)
 	defer tc.Close()
@@ -435,7 +436,7 @@ func TestConcurrentLaunchesWithOneKey(t *testing.T) {
 				return
 			}
 			defer resp.Body.Close()
-			var v workflows.CampaignView
+			var v api.CampaignView
 			_ = json.NewDecoder(resp.Body).Decode(&v)
 			ids[i], codes[i] = v.ID, resp.StatusCode
 		}()
@@ -445,7 +446,7 @@ func TestConcurrentLaunchesWithOneKey(t *testing.T) {
 		require.Equal(t, http.StatusCreated, codes[i], "launch %d", i)
 		require.Equal(t, ids[0], ids[i], "launch %d names another campaign", i)
 	}
-	var list struct{ Items []workflows.CampaignView }
+	var list struct{ Items []api.CampaignView }
 	apiClient{t: t, base: d.APIURL}.do("GET", "/v1/campaigns", nil, nil, &list)
 	require.Len(t, list.Items, 1, "one database row")
 	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: cfg.Namespace})
@@ -458,7 +459,7 @@ func TestConcurrentLaunchesWithOneKey(t *testing.T) {
 		require.NoError(t, err)
 		runs = 0
 		for _, e := range resp.Executions {
-			if e.Execution.WorkflowId == workflows.CampaignWorkflowID(ids[0]) {
+			if e.Execution.WorkflowId == api.CampaignWorkflowID(ids[0]) {
 				runs++
 			}
 		}

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // TestNinetyDayReputationRepairHistoryBudget runs the built-in reputation-repair
@@ -38,19 +38,19 @@ func TestNinetyDayReputationRepairHistoryBudget(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	api := apiClient{t: t, base: d.APIURL}
-	var c workflows.CampaignView
-	resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": "rr-fast", "client": "acme",
+	gl := apiClient{t: t, base: d.APIURL}
+	var c api.CampaignView
+	resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "rr-fast", "client": "acme",
 		"params": map[string]any{"brand": "Acme Bakery", "target_rank": 0, "max_weeks": 13}}, nil, &c)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		v := api.campaign(c.ID)
-		if v.Status == workflows.StatusCompleted {
+		v := gl.campaign(c.ID)
+		if v.Status == api.StatusCompleted {
 			break
 		}
-		require.NotEqual(t, workflows.StatusFailed, v.Status, v.Error)
+		require.NotEqual(t, api.StatusFailed, v.Status, v.Error)
 		require.True(t, time.Now().Before(deadline), "still %s at %s", v.Status, v.CurrentStep)
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -62,7 +62,7 @@ func TestNinetyDayReputationRepairHistoryBudget(t *testing.T) {
 	events := desc.WorkflowExecutionInfo.HistoryLength
 	t.Logf("13 weekly cycles: %d history events in the last run", events)
 	require.Less(t, events, int64(2000))
-	v := api.campaign(c.ID)
+	v := gl.campaign(c.ID)
 	n := 0
 	for _, s := range v.Steps {
 		if s.ID == "measure" {

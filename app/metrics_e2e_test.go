@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // TestMetricsAfterALaunchAndADecision: /metrics counts what the API did and shows
@@ -20,19 +20,19 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d, _ := startDev(t)
-	api := apiClient{t: t, base: d.APIURL}
+	gl := apiClient{t: t, base: d.APIURL}
 
 	launch := map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}
 	key := map[string]string{"Idempotency-Key": "metrics-1"}
-	var c workflows.CampaignView
-	require.Equal(t, http.StatusCreated, api.do("POST", "/v1/campaigns", launch, key, &c).StatusCode)
+	var c api.CampaignView
+	require.Equal(t, http.StatusCreated, gl.do("POST", "/v1/campaigns", launch, key, &c).StatusCode)
 	// A replay answers 201 again but launches nothing, so it must not count.
-	resp := api.do("POST", "/v1/campaigns", launch, key, nil)
+	resp := gl.do("POST", "/v1/campaigns", launch, key, nil)
 	require.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
-	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 
-	approvalID := workflows.ApprovalID(c.ID, "approve")
-	resp = api.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, api.base, "ann")), nil)
+	approvalID := api.ApprovalID(c.ID, "approve")
+	resp = gl.do("POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve"}, bearer(personToken(t, gl.base, "ann")), nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	m := scrape(t, d.APIURL)
@@ -44,7 +44,7 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	require.Contains(t, m, "go_goroutines")
 
 	// Route patterns, not raw paths, label requests, and unknown routes share one label.
-	api.do("GET", "/no/such/"+c.ID, nil, nil, nil)
+	gl.do("GET", "/no/such/"+c.ID, nil, nil, nil)
 	m = scrape(t, d.APIURL)
 	require.Equal(t, 1.0, m[`greenlight_http_requests_total{code="404",method="GET",route="unmatched"}`])
 	for series := range m {
@@ -54,11 +54,11 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	// Decisions through the bulk and signed-link paths count too, by channel, and
 	// so do cancellations.
 	pending := func(client string) (campaignID, approvalID string) {
-		var c workflows.CampaignView
-		resp := api.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": client, "params": map[string]any{"brand": "Acme"}}, nil, &c)
+		var c api.CampaignView
+		resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": client, "params": map[string]any{"brand": "Acme"}}, nil, &c)
 		require.Equal(t, http.StatusCreated, resp.StatusCode)
-		api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
-		return c.ID, workflows.ApprovalID(c.ID, "approve")
+		gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+		return c.ID, api.ApprovalID(c.ID, "approve")
 	}
 	_, bulkID := pending("bulk")
 	_, linkID := pending("link")
@@ -66,7 +66,7 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	var bulk struct {
 		Results []struct{ Status int } `json:"results"`
 	}
-	resp = api.do("POST", "/v1/approvals/decisions", map[string]any{"decisions": []map[string]any{
+	resp = gl.do("POST", "/v1/approvals/decisions", map[string]any{"decisions": []map[string]any{
 		{"approval_id": bulkID, "decision": "reject"},
 		{"approval_id": "nope", "decision": "reject"}, // 404 inside a 200: not a decision
 	}}, nil, &bulk)
@@ -75,11 +75,11 @@ func TestMetricsAfterALaunchAndADecision(t *testing.T) {
 	var link struct {
 		ApproveURL string `json:"approve_url"`
 	}
-	resp = api.do("POST", "/v1/approvals/"+linkID+"/links", map[string]any{}, bearer(personToken(t, api.base, "dana@acme")), &link)
+	resp = gl.do("POST", "/v1/approvals/"+linkID+"/links", map[string]any{}, bearer(personToken(t, gl.base, "dana@acme")), &link)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	resp = api.do("POST", strings.TrimPrefix(link.ApproveURL, d.APIURL), nil, nil, nil)
+	resp = gl.do("POST", strings.TrimPrefix(link.ApproveURL, d.APIURL), nil, nil, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	resp = api.do("POST", "/v1/campaigns/"+cancelID+"/cancel", nil, nil, nil)
+	resp = gl.do("POST", "/v1/campaigns/"+cancelID+"/cancel", nil, nil, nil)
 	require.Equal(t, http.StatusAccepted, resp.StatusCode)
 
 	m = scrape(t, d.APIURL)

@@ -17,8 +17,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/server"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // loadOpenAPI loads the embedded document and checks it is valid OpenAPI 3.
@@ -192,7 +192,7 @@ func (c *conformance) pendingApproval(campaignID string) string {
 	c.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var list struct{ Items []workflows.ApprovalView }
+		var list struct{ Items []api.ApprovalView }
 		c.expect(c.jsonCall(true, "GET", "/v1/approvals?status=pending&campaign_id="+campaignID, nil, nil), 200).json(c.t, &list)
 		if len(list.Items) > 0 {
 			return list.Items[0].ID
@@ -206,7 +206,7 @@ func (c *conformance) pendingApproval(campaignID string) string {
 
 func (c *conformance) launch(playbook string) string {
 	c.t.Helper()
-	var v workflows.CampaignView
+	var v api.CampaignView
 	c.expect(c.jsonCall(true, "POST", "/v1/campaigns",
 		map[string]any{"playbook": playbook, "client": "acme", "params": map[string]any{"brand": "Acme Bakery"}}, nil), 201).json(c.t, &v)
 	require.NotEmpty(c.t, v.ID)

@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // The security end-to-end tests replay, against the real dev stack, each hole an
@@ -138,7 +138,7 @@ func (s *securityEnv) unchanged(before securitySnapshot, what string) {
 }
 
 // campaignWorkflow is the workflow id of a campaign, for snapshot watch lists.
-func campaignWorkflow(campaignID string) string { return workflows.CampaignWorkflowID(campaignID) }
+func campaignWorkflow(campaignID string) string { return api.CampaignWorkflowID(campaignID) }
 
 // TestSecurityAuthorization replays the authorization holes (issue 8, 1–4): who
 // may decide, through which channel and in which role, and who may change the
@@ -180,10 +180,10 @@ func (s *securityEnv) linkHoles(t *testing.T) {
 	ops := s.token("ops@agency", "operator", []string{"acme"}, map[string]any{"approval_roles": []string{"agency-lead"}})
 	code, body := s.as(ops, "POST", "/v1/campaigns", `{"playbook":"e2e-approve","client":"acme","params":{"brand":"Acme"}}`)
 	require.Equal(t, http.StatusCreated, code, body)
-	var c workflows.CampaignView
+	var c api.CampaignView
 	require.NoError(t, json.Unmarshal([]byte(body), &c))
-	s.api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
-	id := workflows.ApprovalID(c.ID, "approve")
+	s.api.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+	id := api.ApprovalID(c.ID, "approve")
 	links := "/v1/approvals/" + id + "/links"
 
 	eve := s.token("eve@acme", "approver", []string{"acme"}, nil)
@@ -243,13 +243,13 @@ func (s *securityEnv) roleHoles(t *testing.T) {
 	lee := s.token("lee@agency", "approver", []string{"roles"}, map[string]any{"approval_roles": []string{"agency-lead"}})
 	code, body = s.as(lee, "POST", decision, `{"decision":"approve"}`)
 	require.Equal(t, http.StatusOK, code, body)
-	var v workflows.ApprovalView
+	var v api.ApprovalView
 	require.NoError(t, json.Unmarshal([]byte(body), &v))
 	require.Equal(t, "lee@agency", v.DecidedBy)
 	require.Len(t, v.Votes, 1)
 	require.Equal(t, "agency-lead", v.Votes[0].Role)
 	// Let it finish, so its publishing does not show in the next snapshot.
-	s.api.waitFor(campaignID, "completed", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusCompleted })
+	s.api.waitFor(campaignID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 }
 
 func (s *securityEnv) playbookHoles(t *testing.T) {

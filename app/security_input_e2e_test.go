@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
@@ -235,7 +236,7 @@ func TestWorkflowTextReachesTheInboxOnPostgres(t *testing.T) {
 		t.Skip("starts a Temporal server")
 	}
 	d := startDevOnPostgres(t)
-	api := apiClient{t: t, base: d.APIURL}
+	gl := apiClient{t: t, base: d.APIURL}
 	playbook := `name: nul-title
 version: 1
 params:
@@ -248,17 +249,17 @@ steps:
       timeout: 1h
       on_timeout: reject
 `
-	resp := api.do("POST", "/v1/playbooks", playbook, nil, nil)
+	resp := gl.do("POST", "/v1/playbooks", playbook, nil, nil)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	var c workflows.CampaignView
-	resp = api.do("POST", "/v1/campaigns", map[string]any{"playbook": "nul-title", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &c)
+	var c api.CampaignView
+	resp = gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "nul-title", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &c)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 
 	var inbox struct {
-		Items []workflows.ApprovalView `json:"items"`
+		Items []api.ApprovalView `json:"items"`
 	}
-	resp = api.do("GET", "/v1/approvals?status=pending&campaign_id="+c.ID, nil, nil, &inbox)
+	resp = gl.do("GET", "/v1/approvals?status=pending&campaign_id="+c.ID, nil, nil, &inbox)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Len(t, inbox.Items, 1, "the approval is in the inbox")
 	title := inbox.Items[0].Title
@@ -272,14 +273,14 @@ steps:
 	require.NoError(t, err)
 	defer tc.Close()
 	voter := strings.Repeat("v", 300)
-	require.NoError(t, tc.SignalWorkflow(context.Background(), workflows.CampaignWorkflowID(c.ID), "", workflows.SignalApproval,
-		workflows.ApprovalSignal{ApprovalID: inbox.Items[0].ID, Decision: workflows.DecisionApprove, By: voter, Comment: "ok\x00"}))
+	require.NoError(t, tc.SignalWorkflow(context.Background(), api.CampaignWorkflowID(c.ID), "", workflows.SignalApproval,
+		workflows.ApprovalSignal{ApprovalID: inbox.Items[0].ID, Decision: api.DecisionApprove, By: voter, Comment: "ok\x00"}))
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var a workflows.ApprovalView
-		resp = api.do("GET", "/v1/approvals/"+url.PathEscape(inbox.Items[0].ID), nil, nil, &a)
+		var a api.ApprovalView
+		resp = gl.do("GET", "/v1/approvals/"+url.PathEscape(inbox.Items[0].ID), nil, nil, &a)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
-		if a.Status == workflows.ApprovalApproved {
+		if a.Status == api.ApprovalApproved {
 			assert.Equal(t, 200, len([]rune(a.DecidedBy)), a.DecidedBy)
 			assert.True(t, strings.HasPrefix(a.DecidedBy, "vvv"), a.DecidedBy)
 			break

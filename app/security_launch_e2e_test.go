@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/workflows"
@@ -66,7 +67,7 @@ func (e launchCrashE2E) on(t *testing.T) *securityEnv {
 }
 
 // launch posts a launch of e2e-quick for client as token, with key if not "".
-func (e launchCrashE2E) launch(t *testing.T, token, client, key string) (int, http.Header, workflows.CampaignView) {
+func (e launchCrashE2E) launch(t *testing.T, token, client, key string) (int, http.Header, api.CampaignView) {
 	t.Helper()
 	req, err := http.NewRequest("POST", e.env.d.APIURL+"/v1/campaigns",
 		strings.NewReader(`{"playbook":"e2e-quick","client":"`+client+`","params":{"brand":"Acme"}}`))
@@ -81,26 +82,26 @@ func (e launchCrashE2E) launch(t *testing.T, token, client, key string) (int, ht
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	var v workflows.CampaignView
+	var v api.CampaignView
 	_ = json.Unmarshal(raw, &v)
 	return resp.StatusCode, resp.Header, v
 }
 
 // crashLaunch launches for client with the process "dying" after the row, and
 // returns the campaign the row left behind, as the list shows it.
-func (e launchCrashE2E) crashLaunch(t *testing.T, client, key string) workflows.CampaignView {
+func (e launchCrashE2E) crashLaunch(t *testing.T, client, key string) api.CampaignView {
 	t.Helper()
 	e.crash.Store(true)
 	code, _, _ := e.launch(t, e.operator, client, key)
 	e.crash.Store(false)
 	require.Equal(t, http.StatusInternalServerError, code, "the launch must stop at the hook")
 	var list struct {
-		Items []workflows.CampaignView `json:"items"`
+		Items []api.CampaignView `json:"items"`
 	}
 	require.Equal(t, http.StatusOK, e.on(t).api.do("GET", "/v1/campaigns?client="+client, nil, nil, &list).StatusCode)
 	require.Len(t, list.Items, 1)
 	c := list.Items[0]
-	require.Equal(t, workflows.StatusRunning, c.Status, "the row a crash leaves says running")
+	require.Equal(t, api.StatusRunning, c.Status, "the row a crash leaves says running")
 	require.True(t, e.workflowMissing(t, c.WorkflowID), "and has no workflow")
 	return c
 }
@@ -144,17 +145,17 @@ func (e launchCrashE2E) keyless(t *testing.T) {
 	c := e.crashLaunch(t, "cut-a", "")
 
 	require.Zero(t, e.sweep(t, 0), "within the grace a launch may still be under way elsewhere")
-	require.Equal(t, workflows.StatusRunning, env.api.campaign(c.ID).Status)
+	require.Equal(t, api.StatusRunning, env.api.campaign(c.ID).Status)
 
 	require.Equal(t, 1, e.sweep(t, sweepGrace+time.Second))
 	v := env.api.campaign(c.ID)
-	require.Equal(t, workflows.StatusFailed, v.Status)
+	require.Equal(t, api.StatusFailed, v.Status)
 	require.Equal(t, server.InterruptedLaunchError, v.Error)
 	require.NotNil(t, v.FinishedAt)
 	require.Equal(t, []string{server.AuditLaunchInterrupted}, e.auditKinds(t, c.ID))
 	events, err := env.d.Store.AuditEvents(context.Background(), c.ID)
 	require.NoError(t, err)
-	require.Equal(t, workflows.ChannelSystem, events[0].Channel)
+	require.Equal(t, api.ChannelSystem, events[0].Channel)
 	require.Contains(t, events[0].Detail, `"workflow":"not_found"`)
 
 	for _, action := range []string{"pause", "resume", "cancel"} {
@@ -176,16 +177,16 @@ func (e launchCrashE2E) keyedRetry(t *testing.T) {
 	require.Equal(t, http.StatusCreated, code)
 	require.Equal(t, "true", header.Get("Idempotent-Replayed"))
 	require.Equal(t, c.ID, v.ID, "the retry lands on the campaign the crash left")
-	env.api.waitFor(c.ID, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	env.api.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 	require.False(t, e.workflowMissing(t, c.WorkflowID))
 	require.Contains(t, e.auditKinds(t, c.ID), "campaign.launched")
 
 	e.sweep(t, sweepGrace+time.Second)
-	require.Equal(t, workflows.StatusWaitingApproval, env.api.campaign(c.ID).Status, "a sweep leaves a campaign with its workflow alone")
+	require.Equal(t, api.StatusWaitingApproval, env.api.campaign(c.ID).Status, "a sweep leaves a campaign with its workflow alone")
 
 	// The workflow was started by the retrying caller, so the rule that a
 	// requester may not approve their own step still holds.
-	code, body := env.as(e.operator, "POST", "/v1/approvals/"+workflows.ApprovalID(c.ID, "approve")+"/decision", `{"decision":"approve"}`)
+	code, body := env.as(e.operator, "POST", "/v1/approvals/"+api.ApprovalID(c.ID, "approve")+"/decision", `{"decision":"approve"}`)
 	require.Equal(t, http.StatusForbidden, code, body)
 	require.Contains(t, body, "may not approve")
 
@@ -207,7 +208,7 @@ func (e launchCrashE2E) retryAfterSweep(t *testing.T) {
 	require.Equal(t, http.StatusCreated, code)
 	require.Equal(t, "true", header.Get("Idempotent-Replayed"))
 	require.Equal(t, c.ID, v.ID)
-	require.Equal(t, workflows.StatusFailed, v.Status, "the retry answers what became of the launch")
+	require.Equal(t, api.StatusFailed, v.Status, "the retry answers what became of the launch")
 	require.Equal(t, server.InterruptedLaunchError, v.Error)
 	env.unchanged(before, "a retry of a launch the sweep failed")
 	require.True(t, e.workflowMissing(t, c.WorkflowID), "no workflow runs a campaign that shows failed")
@@ -223,14 +224,14 @@ func (e launchCrashE2E) workflowExists(t *testing.T) {
 	}, workflows.CampaignWorkflowType, workflows.CampaignInput{CampaignID: c.ID, Client: "cut-d"})
 	require.NoError(t, err)
 	e.sweep(t, time.Hour)
-	require.Equal(t, workflows.StatusRunning, env.api.campaign(c.ID).Status)
+	require.Equal(t, api.StatusRunning, env.api.campaign(c.ID).Status)
 	require.Empty(t, e.auditKinds(t, c.ID))
 
 	// Terminated before it wrote anything, nothing will ever update the row.
 	require.NoError(t, env.tc.TerminateWorkflow(context.Background(), c.WorkflowID, "", "test"))
 	require.Equal(t, 1, e.sweep(t, time.Hour))
 	v := env.api.campaign(c.ID)
-	require.Equal(t, workflows.StatusFailed, v.Status)
+	require.Equal(t, api.StatusFailed, v.Status)
 	require.Contains(t, v.Error, "ended (Terminated) before it recorded anything")
 	require.Equal(t, []string{server.AuditLaunchInterrupted}, e.auditKinds(t, c.ID))
 }

@@ -16,6 +16,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/playbooks"
@@ -141,13 +142,13 @@ func TestSecuritySignalFlood(t *testing.T) {
 			v.decide(campaignID, approvalID)
 			require.Zero(t, s.ended(campaignID), "the flood was over before the decision")
 			a := approvalsE2E{t: t, d: s.d}.approval(t, approvalID)
-			require.Equal(t, workflows.ApprovalApproved, a.Status)
+			require.Equal(t, api.ApprovalApproved, a.Status)
 			require.Len(t, a.Votes, v.votes)
 			for _, vote := range a.Votes {
 				require.Contains(t, []string{"dana@acme", "sam@acme"}, vote.By)
 			}
 			if v.name == "junk for approval ids that name none, then a raw signal from the approver" {
-				require.Equal(t, workflows.ChannelSignal, a.Channel, "a raw signal is recorded as one, whatever it claims")
+				require.Equal(t, api.ChannelSignal, a.Channel, "a raw signal is recorded as one, whatever it claims")
 			}
 
 			// Every signal of the flood is on record, in full or in a count.
@@ -181,7 +182,7 @@ func TestSecuritySignalFlood(t *testing.T) {
 		}
 		afterEnd := s.ended(campaignID)
 		a := approvalsE2E{t: t, d: s.d}.approval(t, approvalID)
-		require.Equal(t, workflows.ApprovalApproved, a.Status)
+		require.Equal(t, api.ApprovalApproved, a.Status)
 		require.Equal(t, "dana@acme", a.DecidedBy)
 		inFull, counted, summaries := s.ignoredOnRecord(campaignID)
 		require.Equal(t, n, inFull+counted+afterEnd+late, "every signal Temporal took is on record, before and after the decision, or in the result once the record was closed")
@@ -250,8 +251,8 @@ func (s *securityEnv) ended(campaignID string) int {
 	defer cancel()
 	var res workflows.CampaignResult
 	require.NoError(s.t, s.tc.GetWorkflow(ctx, campaignWorkflow(campaignID), "").Get(ctx, &res))
-	require.Equal(s.t, workflows.StatusCompleted, res.Status)
-	require.Equal(s.t, workflows.StatusCompleted, s.api.campaign(campaignID).Status)
+	require.Equal(s.t, api.StatusCompleted, res.Status)
+	require.Equal(s.t, api.StatusCompleted, s.api.campaign(campaignID).Status)
 	return res.IgnoredAfterEnd
 }
 
@@ -367,8 +368,8 @@ steps:
 			queue := fmt.Sprintf("crash-%d", time.Now().UnixNano())
 			id := fmt.Sprintf("crash%d", time.Now().UnixNano())
 			require.NoError(t, d.Store.CreateCampaign(ctx, &store.Campaign{
-				ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: "crashco", Playbook: pb.Name,
-				PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning,
+				ID: id, WorkflowID: api.CampaignWorkflowID(id), ClientID: "crashco", Playbook: pb.Name,
+				PlaybookVersion: pb.Version, Params: "{}", Status: api.StatusRunning,
 			}))
 			conn := &crashingConnector{
 				inner: sandbox.New(d.Store), actFirst: tc.actFirst,
@@ -387,7 +388,7 @@ steps:
 			}
 			c1, w1 := startWorker()
 			run, err := c1.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: workflows.CampaignWorkflowID(id), TaskQueue: queue,
+				ID: api.CampaignWorkflowID(id), TaskQueue: queue,
 			}, workflows.CampaignWorkflowType, workflows.CampaignInput{
 				CampaignID: id, Client: "crashco", Playbook: *pb, Params: map[string]any{}, Connector: "crashing",
 			})
@@ -413,7 +414,7 @@ steps:
 			require.NoError(t, c2.GetWorkflow(wctx, run.GetID(), "").Get(wctx, &res))
 			took := time.Since(died)
 			t.Logf("completed %s after the worker died", took.Round(100*time.Millisecond))
-			require.Equal(t, workflows.StatusCompleted, res.Status)
+			require.Equal(t, api.StatusCompleted, res.Status)
 			require.Less(t, took, 30*time.Second, "recovery takes seconds, not the 5-minute attempt timeout")
 			require.Equal(t, int32(2), conn.calls.Load(), "the new worker retried the action once")
 			var n int64
@@ -460,35 +461,35 @@ steps:
 	require.NoError(t, err)
 	id := fmt.Sprintf("handover%d", time.Now().UnixNano())
 	require.NoError(t, s.d.Store.CreateCampaign(ctx, &store.Campaign{
-		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: "acme", Playbook: pb.Name,
-		PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning,
+		ID: id, WorkflowID: api.CampaignWorkflowID(id), ClientID: "acme", Playbook: pb.Name,
+		PlaybookVersion: pb.Version, Params: "{}", Status: api.StatusRunning,
 	}))
 	first, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.CampaignWorkflowID(id), TaskQueue: workflows.TaskQueue,
+		ID: api.CampaignWorkflowID(id), TaskQueue: workflows.TaskQueue,
 	}, workflows.CampaignWorkflowType, workflows.CampaignInput{
 		CampaignID: id, Client: "acme", Playbook: *pb, Params: map[string]any{}, Connector: sandbox.Name,
 		ContinueAsNewAfter: 60,
 	})
 	require.NoError(t, err)
-	s.api.waitFor(id, "waiting_approval", func(v workflows.CampaignView) bool { return v.Status == workflows.StatusWaitingApproval })
+	s.api.waitFor(id, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 
-	ask1 := workflows.ApprovalID(id, "weekly.1.ask")
+	ask1 := api.ApprovalID(id, "weekly.1.ask")
 	require.Empty(t, s.flood(id, 80, func(int) workflows.ApprovalSignal {
 		return workflows.ApprovalSignal{ApprovalID: ask1, Decision: "approve", By: "mallory@elsewhere"}
 	}))
 	s.handedOver(id)
-	var q workflows.CampaignView
-	val, err := s.tc.QueryWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.QueryStatus)
+	var q api.CampaignView
+	val, err := s.tc.QueryWorkflow(ctx, api.CampaignWorkflowID(id), "", workflows.QueryStatus)
 	require.NoError(t, err)
 	require.NoError(t, val.Get(&q))
 	require.Equal(t, "weekly.1.ask", q.CurrentStep, "the new run waits where the old one did")
 
 	for _, step := range []string{"weekly.1.ask", "weekly.2.ask"} {
-		s.api.waitFor(id, step, func(v workflows.CampaignView) bool {
-			return v.CurrentStep == step && v.Status == workflows.StatusWaitingApproval
+		s.api.waitFor(id, step, func(v api.CampaignView) bool {
+			return v.CurrentStep == step && v.Status == api.StatusWaitingApproval
 		})
-		require.NoError(t, s.tc.SignalWorkflow(ctx, workflows.CampaignWorkflowID(id), "", workflows.SignalApproval,
-			workflows.ApprovalSignal{ApprovalID: workflows.ApprovalID(id, step), Decision: "approve", By: "dana@acme"}))
+		require.NoError(t, s.tc.SignalWorkflow(ctx, api.CampaignWorkflowID(id), "", workflows.SignalApproval,
+			workflows.ApprovalSignal{ApprovalID: api.ApprovalID(id, step), Decision: "approve", By: "dana@acme"}))
 	}
 	require.Zero(t, s.ended(id))
 	done := s.api.campaign(id)
@@ -496,14 +497,14 @@ steps:
 	for _, st := range done.Steps {
 		if st.ID == "publish" {
 			published++
-			require.Equal(t, workflows.StepCompleted, st.Status)
+			require.Equal(t, api.StepCompleted, st.Status)
 		}
 	}
 	require.Equal(t, 2, published, "each iteration published once")
 	inFull, counted, _ := s.ignoredOnRecord(id)
 	require.Equal(t, 80, inFull+counted)
 
-	desc, err := s.tc.DescribeWorkflowExecution(ctx, workflows.CampaignWorkflowID(id), "")
+	desc, err := s.tc.DescribeWorkflowExecution(ctx, api.CampaignWorkflowID(id), "")
 	require.NoError(t, err)
 	saveRunHistories(t, s.tc, map[string][2]string{
 		"signal-flood-handover-in-repeat": {first.GetID(), first.GetRunID()},

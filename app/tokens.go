@@ -9,19 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/greenlight/greenlight/server"
+	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/store"
 )
-
-// AdminTokenFile holds dev mode's admin token, under the data dir; the CLI
-// reads it when GREENLIGHT_TOKEN is unset.
-const AdminTokenFile = "admin-token"
 
 // devAdminToken returns dev mode's admin token, creating it on first start. The
 // file is the only copy of the secret (the store keeps a hash), so it is made
 // 0600 and kept across restarts.
 func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string, error) {
-	path := filepath.Join(dataDir, AdminTokenFile)
+	path := filepath.Join(dataDir, config.AdminTokenFile)
 	if b, err := os.ReadFile(path); err == nil {
 		if secret := strings.TrimSpace(string(b)); secret != "" {
 			return secret, nil
@@ -29,7 +26,7 @@ func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read admin token %s: %w", path, err)
 	}
-	_, secret, err := st.CreateToken(ctx, "dev-admin", server.RoleAdmin, nil, nil)
+	_, secret, err := st.CreateToken(ctx, "dev-admin", api.RoleAdmin, nil, nil)
 	if err != nil {
 		return "", fmt.Errorf("create the dev admin token: %w", err)
 	}
@@ -44,14 +41,14 @@ func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string
 // with. It refuses once an admin token exists: from then on, tokens are made
 // through the API, by an admin.
 func BootstrapAdminToken(ctx context.Context, st *store.Store, name string) (string, error) {
-	has, err := st.HasAdminToken(ctx, server.RoleAdmin)
+	has, err := st.HasAdminToken(ctx, api.RoleAdmin)
 	if err != nil {
 		return "", err
 	}
 	if has {
 		return "", errors.New("an admin token already exists: create more with `greenlight tokens create` using it")
 	}
-	_, secret, err := st.CreateToken(ctx, name, server.RoleAdmin, nil, nil)
+	_, secret, err := st.CreateToken(ctx, name, api.RoleAdmin, nil, nil)
 	if err != nil {
 		return "", fmt.Errorf("create the admin token: %w", err)
 	}

@@ -8,12 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // approvalList is the answer of GET /v1/approvals.
 type approvalList struct {
-	Items []workflows.ApprovalView `json:"items"`
+	Items []api.ApprovalView `json:"items"`
 }
 
 func approvalPath(id string) string { return "/v1/approvals/" + url.PathEscape(id) }
@@ -48,7 +48,7 @@ func newApprovalsListCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&status, "status", workflows.ApprovalPending, "pending, approved, rejected, expired, or all")
+	f.StringVar(&status, "status", api.ApprovalPending, "pending, approved, rejected, expired, or all")
 	f.StringVar(&client, "client", "", "only this client's approvals")
 	f.StringVar(&campaign, "campaign", "", "only approvals of this campaign ID")
 	f.StringVar(&due, "due", "", "only approvals due within this long (24h, 2d) or before this RFC 3339 time")
@@ -73,8 +73,8 @@ func printApprovals(g *globals, l approvalList, status string, now time.Time) er
 
 // dueCell shows the deadline relative to now while it still matters: once decided,
 // the approval's due time is history.
-func dueCell(a workflows.ApprovalView, now time.Time) string {
-	if a.Status != workflows.ApprovalPending {
+func dueCell(a api.ApprovalView, now time.Time) string {
+	if a.Status != api.ApprovalPending {
 		return ""
 	}
 	return relTime(a.DueAt, now)
@@ -82,7 +82,7 @@ func dueCell(a workflows.ApprovalView, now time.Time) string {
 
 // decidedBy says who or what decided: a person and the channel they used, or the
 // timeout policy that fired.
-func decidedBy(a workflows.ApprovalView) string {
+func decidedBy(a api.ApprovalView) string {
 	switch {
 	case a.DecidedBy != "" && a.Channel != "":
 		return a.DecidedBy + " via " + a.Channel

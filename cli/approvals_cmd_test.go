@@ -14,11 +14,11 @@ import (
 
 func TestApprovalsListDefaultsToPendingAndShowsDueRelative(t *testing.T) {
 	due := time.Now().Add(47*time.Hour + 30*time.Minute).UTC().Format(time.RFC3339)
-	api, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"items":[{"id":"apr_1","campaign_id":"c_1",
+	base, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"items":[{"id":"apr_1","campaign_id":"c_1",
 		"client":"acme","step":"approve-posts","title":"Approve 3 posts","status":"pending",
 		"on_timeout":"reject","requested_at":"2026-03-01T10:00:00Z","due_at":%q}]}`, due))
 
-	stdout, stderr, code := runCLI(t, api, "approvals", "list", "--client", "acme")
+	stdout, stderr, code := runCLI(t, base, "approvals", "list", "--client", "acme")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "/v1/approvals", got.path)
@@ -30,9 +30,9 @@ func TestApprovalsListDefaultsToPendingAndShowsDueRelative(t *testing.T) {
 }
 
 func TestApprovalsListStatusAllSendsNoStatus(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
 
-	stdout, stderr, code := runCLI(t, api, "approvals", "list", "--status", "all", "--campaign", "c_1")
+	stdout, stderr, code := runCLI(t, base, "approvals", "list", "--status", "all", "--campaign", "c_1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, url.Values{"campaign_id": {"c_1"}}, got.query)
@@ -40,9 +40,9 @@ func TestApprovalsListStatusAllSendsNoStatus(t *testing.T) {
 }
 
 func TestApprovalsListDueSendsDueBefore(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
 
-	_, stderr, code := runCLI(t, api, "approvals", "list", "--due", "24h", "--client", "acme")
+	_, stderr, code := runCLI(t, base, "approvals", "list", "--due", "24h", "--client", "acme")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, url.Values{"status": {"pending"}, "client": {"acme"}, "due_before": {"24h"}}, got.query)

@@ -13,13 +13,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // campaignList is the answer of GET /v1/campaigns.
 type campaignList struct {
-	Items         []workflows.CampaignView `json:"items"`
-	NextPageToken string                   `json:"next_page_token"`
+	Items         []api.CampaignView `json:"items"`
+	NextPageToken string             `json:"next_page_token"`
 }
 
 func campaignPath(id string) string { return "/v1/campaigns/" + url.PathEscape(id) }
@@ -96,14 +96,14 @@ func newCampaignsShowCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := request{method: http.MethodGet, path: campaignPath(args[0])}
-			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
+			return call(cmd.Context(), g, r, func(c api.CampaignView) error {
 				return printCampaign(g, c, time.Now())
 			})
 		},
 	}
 }
 
-func printCampaign(g *globals, c workflows.CampaignView, now time.Time) error {
+func printCampaign(g *globals, c api.CampaignView, now time.Time) error {
 	t := newTable(g.stdout)
 	t.row("Campaign", c.ID)
 	t.field("Workflow", c.WorkflowID)
@@ -199,7 +199,7 @@ func newCampaignsPauseCmd(g *globals, verb string) *cobra.Command {
 			// Who paused is the token's holder: the API records its name.
 			body := map[string]string{"reason": reason}
 			r := request{method: http.MethodPost, path: campaignPath(args[0]) + "/" + verb, body: body}
-			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
+			return call(cmd.Context(), g, r, func(c api.CampaignView) error {
 				_, err := fmt.Fprintf(g.stdout, "Campaign %s is %s\n", c.ID, c.Status)
 				return err
 			})

@@ -14,14 +14,14 @@ import (
 
 func TestCampaignsListPrintsTableAndNextPageHint(t *testing.T) {
 	created := time.Now().Add(-3*time.Hour - time.Minute).UTC().Format(time.RFC3339)
-	api, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"items":[
+	base, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"items":[
 		{"id":"c_1","client":"acme","playbook":"reputation-repair","playbook_version":2,
 		 "status":"waiting_approval","current_step":"approve-posts","created_at":%q},
 		{"id":"c_2","client":"globex","playbook":"crisis-triage","playbook_version":1,
 		 "status":"completed","created_at":%q}],
 		"next_page_token":"tok-2"}`, created, created))
 
-	stdout, stderr, code := runCLI(t, api, "campaigns", "list", "--status", "waiting_approval", "--client", "acme", "--limit", "2")
+	stdout, stderr, code := runCLI(t, base, "campaigns", "list", "--status", "waiting_approval", "--client", "acme", "--limit", "2")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodGet, got.method)
@@ -40,7 +40,7 @@ func TestCampaignsListPrintsTableAndNextPageHint(t *testing.T) {
 
 func TestCampaignsShowPrintsHeaderStepsAndApprovals(t *testing.T) {
 	due := time.Now().Add(47*time.Hour + 30*time.Minute).UTC().Format(time.RFC3339)
-	api, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"id":"c 1","workflow_id":"campaign-c 1",
+	base, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"id":"c 1","workflow_id":"campaign-c 1",
 		"playbook":"reputation-repair","playbook_version":1,"client":"acme",
 		"status":"waiting_approval","current_step":"approve-posts","params":{"brand":"Acme","weeks":4},
 		"steps":[{"id":"s1","key":"audit","kind":"action","status":"completed","started_at":"2026-03-01T10:00:00Z","finished_at":"2026-03-01T10:01:00Z"},
@@ -49,7 +49,7 @@ func TestCampaignsShowPrintsHeaderStepsAndApprovals(t *testing.T) {
 		  "title":"Approve 3 posts","status":"pending","on_timeout":"reject",
 		  "requested_at":"2026-03-01T10:01:00Z","due_at":%q}]}`, due))
 
-	stdout, stderr, code := runCLI(t, api, "campaigns", "show", "c 1")
+	stdout, stderr, code := runCLI(t, base, "campaigns", "show", "c 1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "/v1/campaigns/c 1", got.path) // sent escaped, decoded by the server
@@ -63,9 +63,9 @@ func TestCampaignsShowPrintsHeaderStepsAndApprovals(t *testing.T) {
 }
 
 func TestCampaignsCancelPostsAndAcceptsEmpty202(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusAccepted, ``)
+	base, got := fakeAPI(t, http.StatusAccepted, ``)
 
-	stdout, stderr, code := runCLI(t, api, "campaigns", "cancel", "c_1")
+	stdout, stderr, code := runCLI(t, base, "campaigns", "cancel", "c_1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodPost, got.method)

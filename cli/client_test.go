@@ -48,36 +48,36 @@ func fakeAPI(t *testing.T, status int, body string) (string, *seen) {
 
 // runCLI runs greenlight against api the way main does, through Execute (which
 // builds newRootCmd and sets the args), and returns what it printed and its exit code.
-func runCLI(t *testing.T, api string, args ...string) (stdout, stderr string, code int) {
+func runCLI(t *testing.T, base string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	t.Setenv("GREENLIGHT_API", api)
+	t.Setenv("GREENLIGHT_API", base)
 	var out, errb bytes.Buffer
-	code = Execute(context.Background(), args, &out, &errb)
+	code = Execute(context.Background(), args, &out, &errb, Local{})
 	return out.String(), errb.String(), code
 }
 
 func TestClientSendsBearerTokenOnlyWhenSet(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
 	// No dev admin token to fall back on.
 	t.Setenv("GREENLIGHT_DATA_DIR", t.TempDir())
 
 	t.Setenv("GREENLIGHT_TOKEN", "s3cret")
-	_, _, code := runCLI(t, api, "playbooks", "list")
+	_, _, code := runCLI(t, base, "playbooks", "list")
 	require.Equal(t, 0, code)
 	assert.Equal(t, "Bearer s3cret", got.header.Get("Authorization"))
 
 	t.Setenv("GREENLIGHT_TOKEN", "")
-	_, _, code = runCLI(t, api, "playbooks", "list")
+	_, _, code = runCLI(t, base, "playbooks", "list")
 	require.Equal(t, 0, code)
 	assert.Empty(t, got.header.Values("Authorization"))
 }
 
 func TestProblemBecomesErrorWithDetailAndEachError(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusConflict, `{"type":"about:blank","title":"Conflict","status":409,
+	base, _ := fakeAPI(t, http.StatusConflict, `{"type":"about:blank","title":"Conflict","status":409,
 		"detail":"approval apr_1 is already approved",
 		"errors":[{"field":"decision","message":"already decided"}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "apr_1")
+	stdout, stderr, code := runCLI(t, base, "approve", "apr_1")
 
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
@@ -85,9 +85,9 @@ func TestProblemBecomesErrorWithDetailAndEachError(t *testing.T) {
 }
 
 func TestNonProblemErrorSaysTheStatus(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusBadGateway, `<html>bad gateway</html>`)
+	base, _ := fakeAPI(t, http.StatusBadGateway, `<html>bad gateway</html>`)
 
-	_, stderr, code := runCLI(t, api, "campaigns", "show", "c1")
+	_, stderr, code := runCLI(t, base, "campaigns", "show", "c1")
 
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "greenlight: the API answered 502 Bad Gateway\n", stderr)
@@ -95,9 +95,9 @@ func TestNonProblemErrorSaysTheStatus(t *testing.T) {
 
 func TestUnauthorizedWithoutTokenSaysHowToSendOne(t *testing.T) {
 	t.Setenv("GREENLIGHT_TOKEN", "")
-	api, _ := fakeAPI(t, http.StatusUnauthorized, `{"title":"Unauthorized","status":401}`)
+	base, _ := fakeAPI(t, http.StatusUnauthorized, `{"title":"Unauthorized","status":401}`)
 
-	_, stderr, code := runCLI(t, api, "campaigns", "list")
+	_, stderr, code := runCLI(t, base, "campaigns", "list")
 
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "GREENLIGHT_TOKEN")
@@ -105,20 +105,20 @@ func TestUnauthorizedWithoutTokenSaysHowToSendOne(t *testing.T) {
 
 func TestConnectionRefusedSuggestsDev(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
-	api := srv.URL
+	base := srv.URL
 	srv.Close() // nothing listens there any more
 
-	_, stderr, code := runCLI(t, api, "campaigns", "list")
+	_, stderr, code := runCLI(t, base, "campaigns", "list")
 
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "the Greenlight API at "+api+" is not reachable")
+	assert.Contains(t, stderr, "the Greenlight API at "+base+" is not reachable")
 	assert.Contains(t, stderr, "greenlight dev")
 }
 
 func TestJSONFlagPrintsTheResponsePrettyPrinted(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusOK, `{"items":[{"id":"c1","status":"running"}],"next_page_token":""}`)
+	base, _ := fakeAPI(t, http.StatusOK, `{"items":[{"id":"c1","status":"running"}],"next_page_token":""}`)
 
-	stdout, stderr, code := runCLI(t, api, "--json", "campaigns", "list")
+	stdout, stderr, code := runCLI(t, base, "--json", "campaigns", "list")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, `{
@@ -134,9 +134,9 @@ func TestJSONFlagPrintsTheResponsePrettyPrinted(t *testing.T) {
 }
 
 func TestJSONFlagOnFailurePrintsTheProblemAndExitsNonZero(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusNotFound, `{"title":"Not Found","status":404,"detail":"no campaign c9"}`)
+	base, _ := fakeAPI(t, http.StatusNotFound, `{"title":"Not Found","status":404,"detail":"no campaign c9"}`)
 
-	stdout, stderr, code := runCLI(t, api, "--json", "campaigns", "show", "c9")
+	stdout, stderr, code := runCLI(t, base, "--json", "campaigns", "show", "c9")
 
 	assert.Equal(t, 1, code)
 	assert.JSONEq(t, `{"title":"Not Found","status":404,"detail":"no campaign c9"}`, stdout)
@@ -166,7 +166,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestUsageMistakesExitTwo(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{}`)
+	base, got := fakeAPI(t, http.StatusOK, `{}`)
 	tests := []struct {
 		name string
 		args []string
@@ -183,7 +183,7 @@ func TestUsageMistakesExitTwo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			*got = seen{}
-			_, stderr, code := runCLI(t, api, tt.args...)
+			_, stderr, code := runCLI(t, base, tt.args...)
 			assert.Equal(t, 2, code, stderr)
 			assert.Empty(t, got.method, "a usage mistake must not reach the API")
 		})

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // decisionRequest is the body of POST /v1/approvals/{id}/decision.
@@ -17,8 +17,8 @@ type decisionRequest struct {
 	Role     string `json:"role,omitempty"`
 }
 
-// newDecisionCmd builds `approve` or `reject`; verb is workflows.DecisionApprove or
-// workflows.DecisionReject, and is sent as the decision. With --all it decides every
+// newDecisionCmd builds `approve` or `reject`; verb is api.DecisionApprove or
+// api.DecisionReject, and is sent as the decision. With --all it decides every
 // pending approval of one client (bulk.go).
 func newDecisionCmd(g *globals, verb string) *cobra.Command {
 	var req decisionRequest
@@ -45,9 +45,9 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 				method: http.MethodPost,
 				path:   approvalPath(args[0]) + "/decision",
 				body:   req,
-				header: http.Header{channelHeader: {workflows.ChannelCLI}},
+				header: http.Header{channelHeader: {api.ChannelCLI}},
 			}
-			return call(cmd.Context(), g, r, func(a workflows.ApprovalView) error {
+			return call(cmd.Context(), g, r, func(a api.ApprovalView) error {
 				return printApproval(g, a, time.Now())
 			})
 		},
@@ -62,7 +62,7 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 }
 
 // printApproval shows one approval as a key/value block.
-func printApproval(g *globals, a workflows.ApprovalView, now time.Time) error {
+func printApproval(g *globals, a api.ApprovalView, now time.Time) error {
 	t := newTable(g.stdout)
 	t.row("Approval", a.ID)
 	t.field("Campaign", a.CampaignID)
@@ -74,17 +74,17 @@ func printApproval(g *globals, a workflows.ApprovalView, now time.Time) error {
 	t.field("Decided by", decidedBy(a))
 	t.field("Decided at", absTime(a.DecidedAt))
 	t.field("Comment", a.Comment)
-	if a.Status == workflows.ApprovalPending && len(a.Votes) > 0 {
+	if a.Status == api.ApprovalPending && len(a.Votes) > 0 {
 		t.field("Votes", votesCell(a))
 	}
 	return t.flush()
 }
 
 // votesCell summarises the votes of an approval that waits for more of them.
-func votesCell(a workflows.ApprovalView) string {
+func votesCell(a api.ApprovalView) string {
 	approvals := 0
 	for _, v := range a.Votes {
-		if v.Decision == workflows.DecisionApprove {
+		if v.Decision == api.DecisionApprove {
 			approvals++
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // maxBulkDecisions is the most POST /v1/approvals/decisions takes at once.
@@ -50,10 +50,10 @@ type bulkAnswer struct {
 }
 
 type bulkResult struct {
-	ApprovalID string                  `json:"approval_id"`
-	Status     int                     `json:"status"`
-	Approval   *workflows.ApprovalView `json:"approval"`
-	Error      *problem                `json:"error"`
+	ApprovalID string            `json:"approval_id"`
+	Status     int               `json:"status"`
+	Approval   *api.ApprovalView `json:"approval"`
+	Error      *problem          `json:"error"`
 }
 
 // decideAll lists the client's pending approvals, decides them in one bulk request
@@ -62,7 +62,7 @@ type bulkResult struct {
 func decideAll(cmd *cobra.Command, g *globals, f allFilter, req decisionRequest) error {
 	ctx := cmd.Context()
 	c := newClient(g)
-	q := url.Values{"status": {workflows.ApprovalPending}, "client": {f.client}, "limit": {strconv.Itoa(maxBulkDecisions)}}
+	q := url.Values{"status": {api.ApprovalPending}, "client": {f.client}, "limit": {strconv.Itoa(maxBulkDecisions)}}
 	setQuery(q, "campaign_id", f.campaign)
 	raw, err := c.do(ctx, request{method: http.MethodGet, path: "/v1/approvals", query: q})
 	if err != nil {
@@ -87,7 +87,7 @@ func decideAll(cmd *cobra.Command, g *globals, f allFilter, req decisionRequest)
 	}
 	raw, err = c.do(ctx, request{
 		method: http.MethodPost, path: "/v1/approvals/decisions", body: body,
-		header: http.Header{channelHeader: {workflows.ChannelCLI}},
+		header: http.Header{channelHeader: {api.ChannelCLI}},
 	})
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func printBulk(g *globals, ans bulkAnswer, titles map[string]string) error {
 		switch {
 		case r.Approval != nil:
 			detail := decidedBy(*r.Approval)
-			if r.Approval.Status == workflows.ApprovalPending {
+			if r.Approval.Status == api.ApprovalPending {
 				detail = "vote recorded, " + votesCell(*r.Approval)
 			}
 			t.row(r.ApprovalID, titles[r.ApprovalID], r.Approval.Status, detail)

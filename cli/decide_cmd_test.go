@@ -19,9 +19,9 @@ const decidedApproval = `{"id":"apr_1","campaign_id":"c_1","client":"acme","step
 	"decided_by":"alice","comment":"looks good","channel":"cli"}`
 
 func TestApproveSendsDecisionAndChannelHeader(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
+	base, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "apr_1", "--comment", "looks good")
+	stdout, stderr, code := runCLI(t, base, "approve", "apr_1", "--comment", "looks good")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodPost, got.method)
@@ -39,20 +39,20 @@ func TestApproveSendsDecisionAndChannelHeader(t *testing.T) {
 func TestDecisionNamesNobody(t *testing.T) {
 	t.Setenv("GREENLIGHT_USER", "gina")
 	t.Setenv("USER", "unix")
-	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
+	base, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-	_, stderr, code := runCLI(t, api, "reject", "apr_1")
+	_, stderr, code := runCLI(t, base, "reject", "apr_1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.JSONEq(t, `{"decision":"reject"}`, string(got.body))
-	_, _, code = runCLI(t, api, "reject", "apr_1", "--by", "gina")
+	_, _, code = runCLI(t, base, "reject", "apr_1", "--by", "gina")
 	assert.NotEqual(t, 0, code, "--by is gone: identity comes from the token")
 }
 
 func TestDecideSendsRole(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, decidedApproval)
+	base, got := fakeAPI(t, http.StatusOK, decidedApproval)
 
-	_, stderr, code := runCLI(t, api, "approve", "apr_1", "--role", "client-lead")
+	_, stderr, code := runCLI(t, base, "approve", "apr_1", "--role", "client-lead")
 
 	require.Equal(t, 0, code, stderr)
 	assert.JSONEq(t, `{"decision":"approve","role":"client-lead"}`, string(got.body))
@@ -88,11 +88,11 @@ const twoPending = `{"items":[
 	{"id":"apr_2","campaign_id":"c_2","client":"acme","title":"Second post","status":"pending","due_at":"2026-03-04T10:00:00Z"}]}`
 
 func TestApproveAllDecidesTheClientsPendingApprovals(t *testing.T) {
-	api, got := bulkAPI(t, twoPending, `{"results":[
+	base, got := bulkAPI(t, twoPending, `{"results":[
 		{"approval_id":"apr_1","status":200,"approval":{"id":"apr_1","status":"approved","decided_by":"alice","channel":"cli"}},
 		{"approval_id":"apr_2","status":200,"approval":{"id":"apr_2","status":"pending","quorum":2,"votes":[{"by":"alice","decision":"approve"}]}}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme", "--campaign", "c_1", "--comment", "fine")
+	stdout, stderr, code := runCLI(t, base, "approve", "--all", "--client", "acme", "--campaign", "c_1", "--comment", "fine")
 
 	require.Equal(t, 0, code, stderr)
 	require.Len(t, *got, 2)
@@ -110,11 +110,11 @@ func TestApproveAllDecidesTheClientsPendingApprovals(t *testing.T) {
 }
 
 func TestRejectAllFailsWhenAnyDecisionFailed(t *testing.T) {
-	api, got := bulkAPI(t, twoPending, `{"results":[
+	base, got := bulkAPI(t, twoPending, `{"results":[
 		{"approval_id":"apr_1","status":200,"approval":{"id":"apr_1","status":"rejected","decided_by":"alice","channel":"cli"}},
 		{"approval_id":"apr_2","status":409,"error":{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"approval apr_2 was already approved by sam"}}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "reject", "--all", "--client", "acme")
+	stdout, stderr, code := runCLI(t, base, "reject", "--all", "--client", "acme")
 
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "1 of 2 decisions failed")
@@ -124,9 +124,9 @@ func TestRejectAllFailsWhenAnyDecisionFailed(t *testing.T) {
 }
 
 func TestApproveAllWithNothingPending(t *testing.T) {
-	api, got := bulkAPI(t, `{"items":[]}`, `{}`)
+	base, got := bulkAPI(t, `{"items":[]}`, `{}`)
 
-	stdout, stderr, code := runCLI(t, api, "approve", "--all", "--client", "acme")
+	stdout, stderr, code := runCLI(t, base, "approve", "--all", "--client", "acme")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "No pending approvals for client acme.\n", stdout)
@@ -134,7 +134,7 @@ func TestApproveAllWithNothingPending(t *testing.T) {
 }
 
 func TestDecideUsageErrors(t *testing.T) {
-	api, got := bulkAPI(t, twoPending, `{}`)
+	base, got := bulkAPI(t, twoPending, `{}`)
 	for _, args := range [][]string{
 		{"approve"},
 		{"approve", "--all"},
@@ -142,7 +142,7 @@ func TestDecideUsageErrors(t *testing.T) {
 		{"reject", "apr_1", "--client", "acme"},
 		{"approve", "apr_1", "apr_2"},
 	} {
-		_, stderr, code := runCLI(t, api, args...)
+		_, stderr, code := runCLI(t, base, args...)
 		assert.Equal(t, 2, code, "%v: %s", args, stderr)
 	}
 	assert.Empty(t, *got, "a mistyped command sends nothing")

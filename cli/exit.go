@@ -34,6 +34,10 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// UsageError marks err as a mistake in how greenlight was called (exit 2), for
+// the subcommands package main adds.
+func UsageError(err error) error { return usageError{err} }
+
 func usageErrorf(format string, a ...any) error {
 	return usageError{fmt.Errorf(format, a...)}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/workflows"
+	"github.com/greenlight/greenlight/api"
 )
 
 // launchRequest is the body of POST /v1/campaigns.
@@ -47,7 +47,7 @@ func newLaunchCmd(g *globals) *cobra.Command {
 			if idempotencyKey != "" {
 				r.header = http.Header{"Idempotency-Key": {idempotencyKey}}
 			}
-			return call(cmd.Context(), g, r, func(c workflows.CampaignView) error {
+			return call(cmd.Context(), g, r, func(c api.CampaignView) error {
 				t := newTable(g.stdout)
 				t.row("Campaign", c.ID)
 				t.row("Status", c.Status)

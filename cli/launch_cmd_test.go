@@ -11,12 +11,12 @@ import (
 )
 
 func TestLaunchSendsPlaybookClientAndParsedParams(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusCreated,
+	base, got := fakeAPI(t, http.StatusCreated,
 		`{"id":"c_42","workflow_id":"campaign-c_42","status":"running","ui_url":"http://127.0.0.1:8233/namespaces/default/workflows/campaign-c_42"}`)
 	file := filepath.Join(t.TempDir(), "params.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"brand":"Old","budget":100}`), 0o600))
 
-	stdout, stderr, code := runCLI(t, api, "launch", "reputation-repair",
+	stdout, stderr, code := runCLI(t, base, "launch", "reputation-repair",
 		"--client", "acme", "--version", "2",
 		"--params-file", file,
 		"--param", "brand=Acme", // overrides the file
@@ -42,9 +42,9 @@ func TestLaunchSendsPlaybookClientAndParsedParams(t *testing.T) {
 }
 
 func TestLaunchOmitsVersionAndIdempotencyKeyWhenNotGiven(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusCreated, `{"id":"c_1","status":"running"}`)
+	base, got := fakeAPI(t, http.StatusCreated, `{"id":"c_1","status":"running"}`)
 
-	_, stderr, code := runCLI(t, api, "launch", "crisis-triage", "--client", "acme")
+	_, stderr, code := runCLI(t, base, "launch", "crisis-triage", "--client", "acme")
 
 	require.Equal(t, 0, code, stderr)
 	assert.JSONEq(t, `{"playbook":"crisis-triage","client":"acme"}`, string(got.body))

@@ -29,13 +29,13 @@ func writePlaybook(t *testing.T, src string) string {
 func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 	src := "name: bad\nversion: 0\nsteps:\n  - id: a\n    wait: soon\n"
 	file := writePlaybook(t, src)
-	api, got := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"about:blank","title":"Invalid playbook",
+	base, got := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"about:blank","title":"Invalid playbook",
 		"status":422,"errors":[
 		{"line":2,"column":10,"field":"version","message":"must be at least 1"},
 		{"line":5,"column":11,"field":"steps[0].wait","message":"invalid duration \"soon\""},
 		{"field":"steps","message":"needs an action step"}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
 
 	assert.Equal(t, 1, code)
 	assert.Equal(t, http.MethodPost, got.method)
@@ -52,9 +52,9 @@ func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 
 func TestValidateValidFileExitsZero(t *testing.T) {
 	file := writePlaybook(t, "name: ok\n")
-	api, _ := fakeAPI(t, http.StatusOK, `{"valid":true,"name":"ok","version":1}`)
+	base, _ := fakeAPI(t, http.StatusOK, `{"valid":true,"name":"ok","version":1}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, file+": valid (ok v1)\n", stdout)
@@ -63,19 +63,19 @@ func TestValidateValidFileExitsZero(t *testing.T) {
 func TestValidateJSONPrintsProblemAndExitsOne(t *testing.T) {
 	file := writePlaybook(t, "name: bad\n")
 	problem := `{"title":"Invalid playbook","status":422,"errors":[{"line":1,"column":1,"field":"version","message":"required"}]}`
-	api, _ := fakeAPI(t, http.StatusUnprocessableEntity, problem)
+	base, _ := fakeAPI(t, http.StatusUnprocessableEntity, problem)
 
-	stdout, _, code := runCLI(t, api, "--json", "playbooks", "validate", file)
+	stdout, _, code := runCLI(t, base, "--json", "playbooks", "validate", file)
 
 	assert.Equal(t, 1, code)
 	assert.JSONEq(t, problem, stdout)
 }
 
 func TestPlaybooksList(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"items":[{"name":"reputation-repair","version":2,
+	base, got := fakeAPI(t, http.StatusOK, `{"items":[{"name":"reputation-repair","version":2,
 		"description":"Recover search presence","builtin":true,"versions":[1,2]}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "list")
+	stdout, stderr, code := runCLI(t, base, "playbooks", "list")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "/v1/playbooks", got.path)
@@ -86,9 +86,9 @@ func TestPlaybooksList(t *testing.T) {
 }
 
 func TestPlaybooksShowPrintsSource(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"name":"crisis-triage","version":1,"source":"name: crisis-triage\nversion: 1\n"}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"name":"crisis-triage","version":1,"source":"name: crisis-triage\nversion: 1\n"}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "show", "crisis-triage", "--version", "1")
+	stdout, stderr, code := runCLI(t, base, "playbooks", "show", "crisis-triage", "--version", "1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "/v1/playbooks/crisis-triage", got.path)
@@ -99,9 +99,9 @@ func TestPlaybooksShowPrintsSource(t *testing.T) {
 func TestRegisterPostsFileAndSaysCreated(t *testing.T) {
 	src := "name: outreach\nversion: 2\n"
 	file := writePlaybook(t, src)
-	api, got := fakeAPI(t, http.StatusCreated, `{"name":"outreach","version":2,"digest":"ab12","builtin":false,"created":true}`)
+	base, got := fakeAPI(t, http.StatusCreated, `{"name":"outreach","version":2,"digest":"ab12","builtin":false,"created":true}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "register", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodPost, got.method)
@@ -113,9 +113,9 @@ func TestRegisterPostsFileAndSaysCreated(t *testing.T) {
 
 func TestRegisterSameFileAgainSaysAlreadyRegistered(t *testing.T) {
 	file := writePlaybook(t, "name: outreach\nversion: 2\n")
-	api, _ := fakeAPI(t, http.StatusOK, `{"name":"outreach","version":2,"digest":"ab12","created":false}`)
+	base, _ := fakeAPI(t, http.StatusOK, `{"name":"outreach","version":2,"digest":"ab12","created":false}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "register", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, file+": outreach v2 already registered with this content; nothing changed\n", stdout)
@@ -123,10 +123,10 @@ func TestRegisterSameFileAgainSaysAlreadyRegistered(t *testing.T) {
 
 func TestRegisterInvalidPrintsFileLineColumnAndExitsOne(t *testing.T) {
 	file := writePlaybook(t, "name: bad\nversion: 0\n")
-	api, _ := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"/problems/validation","title":"Validation failed",
+	base, _ := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"/problems/validation","title":"Validation failed",
 		"status":422,"errors":[{"line":2,"column":10,"field":"version","message":"must be a whole number of at least 1"}]}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "register", file)
 
 	assert.Equal(t, 1, code)
 	assert.Equal(t, file+":2:10: version: must be a whole number of at least 1\n", stdout)
@@ -137,9 +137,9 @@ func TestRegisterInvalidPrintsFileLineColumnAndExitsOne(t *testing.T) {
 func TestRegisterChangedVersionExitsOneWithDetail(t *testing.T) {
 	file := writePlaybook(t, "name: outreach\nversion: 2\n# changed\n")
 	detail := "playbook outreach version 2 is already registered with a different body; versions are immutable because campaigns stay pinned to theirs, so bump `version` to register a change (the latest is 2; use 3)"
-	api, _ := fakeAPI(t, http.StatusConflict, `{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"`+detail+`"}`)
+	base, _ := fakeAPI(t, http.StatusConflict, `{"type":"/problems/conflict","title":"Conflict","status":409,"detail":"`+detail+`"}`)
 
-	stdout, stderr, code := runCLI(t, api, "playbooks", "register", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "register", file)
 
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
@@ -150,16 +150,16 @@ func TestRegisterChangedVersionExitsOneWithDetail(t *testing.T) {
 func TestRegisterJSONPrintsTheAnswer(t *testing.T) {
 	file := writePlaybook(t, "name: outreach\nversion: 2\n")
 	answer := `{"name":"outreach","version":2,"digest":"ab12","created":true}`
-	api, _ := fakeAPI(t, http.StatusCreated, answer)
+	base, _ := fakeAPI(t, http.StatusCreated, answer)
 
-	stdout, stderr, code := runCLI(t, api, "--json", "playbooks", "register", file)
+	stdout, stderr, code := runCLI(t, base, "--json", "playbooks", "register", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.JSONEq(t, answer, stdout)
 
 	problem := `{"type":"/problems/validation","status":422,"errors":[{"line":1,"column":1,"field":"version","message":"is required"}]}`
-	api, _ = fakeAPI(t, http.StatusUnprocessableEntity, problem)
-	stdout, _, code = runCLI(t, api, "--json", "playbooks", "register", file)
+	base, _ = fakeAPI(t, http.StatusUnprocessableEntity, problem)
+	stdout, _, code = runCLI(t, base, "--json", "playbooks", "register", file)
 	assert.Equal(t, 1, code)
 	assert.JSONEq(t, problem, stdout)
 }

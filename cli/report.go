@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/server"
-	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/playbooks"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -41,7 +41,7 @@ decisions. --since and --until take an RFC 3339 time or a duration back from now
 				if b.value == "" {
 					continue
 				}
-				if _, err := server.ParseReportTime(b.value, now); err != nil {
+				if _, _, err := playbooks.ParseTimeAgo(b.value, now); err != nil {
 					return usageErrorf("--%s: %v", b.flag, err)
 				}
 			}
@@ -50,7 +50,7 @@ decisions. --since and --until take an RFC 3339 time or a duration back from now
 			setQuery(q, "since", since)
 			setQuery(q, "until", until)
 			r := request{method: http.MethodGet, path: "/v1/reports/approvals", query: q}
-			return call(cmd.Context(), g, r, func(rep store.ApprovalReport) error {
+			return call(cmd.Context(), g, r, func(rep api.ApprovalReport) error {
 				return printApprovalsReport(g, rep, client)
 			})
 		},
@@ -64,7 +64,7 @@ decisions. --since and --until take an RFC 3339 time or a duration back from now
 
 // printApprovalsReport prints one block per client: a line with the client's
 // figures, then a table of its approvers.
-func printApprovalsReport(g *globals, rep store.ApprovalReport, client string) error {
+func printApprovalsReport(g *globals, rep api.ApprovalReport, client string) error {
 	w := g.stdout
 	window := fmt.Sprintf("%s and %s", absTime(&rep.Since), absTime(&rep.Until))
 	if len(rep.Clients) == 0 {
@@ -101,7 +101,7 @@ func printApprovalsReport(g *globals, rep store.ApprovalReport, client string) e
 }
 
 // clientFigures is the one-line summary that heads a client's block.
-func clientFigures(c store.ClientApprovalReport) string {
+func clientFigures(c api.ClientApprovalReport) string {
 	parts := []string{
 		fmt.Sprintf("%s: %d %s", c.Client, c.Approvals, reportNoun(c.Approvals, "approval", "approvals")),
 		fmt.Sprintf("%d by a person, %d by silence%s, %d abandoned, %d pending",

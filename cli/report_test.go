@@ -23,9 +23,9 @@ const reportBody = `{"since":"2026-02-01T00:00:00Z","until":"2026-03-03T00:00:00
   "waiting_hours":50,"posts_delayed":0,"approvers":[]}]}`
 
 func TestReportApprovalsPrintsABlockPerClient(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, reportBody)
+	base, got := fakeAPI(t, http.StatusOK, reportBody)
 
-	stdout, stderr, code := runCLI(t, api, "report", "approvals", "--client", "acme", "--since", "30d", "--until", "2026-03-03T00:00:00Z")
+	stdout, stderr, code := runCLI(t, base, "report", "approvals", "--client", "acme", "--since", "30d", "--until", "2026-03-03T00:00:00Z")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, http.MethodGet, got.method)
@@ -49,9 +49,9 @@ func TestReportApprovalsPrintsABlockPerClient(t *testing.T) {
 }
 
 func TestReportApprovalsJSONIsTheAPIAnswer(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, reportBody)
+	base, got := fakeAPI(t, http.StatusOK, reportBody)
 
-	stdout, stderr, code := runCLI(t, api, "report", "approvals", "--json")
+	stdout, stderr, code := runCLI(t, base, "report", "approvals", "--json")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Empty(t, got.query, "no flags, no parameters: the API applies its defaults")
@@ -62,18 +62,18 @@ func TestReportApprovalsJSONIsTheAPIAnswer(t *testing.T) {
 }
 
 func TestReportApprovalsEmpty(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusOK, `{"since":"2026-02-01T00:00:00Z","until":"2026-03-03T00:00:00Z","clients":[]}`)
+	base, _ := fakeAPI(t, http.StatusOK, `{"since":"2026-02-01T00:00:00Z","until":"2026-03-03T00:00:00Z","clients":[]}`)
 
-	stdout, stderr, code := runCLI(t, api, "report", "approvals", "--client", "nobody")
+	stdout, stderr, code := runCLI(t, base, "report", "approvals", "--client", "nobody")
 
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, strings.HasPrefix(stdout, "No approvals for nobody requested between "), stdout)
 }
 
 func TestReportApprovalsBadBoundIsAUsageError(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, reportBody)
+	base, got := fakeAPI(t, http.StatusOK, reportBody)
 
-	_, stderr, code := runCLI(t, api, "report", "approvals", "--since", "last week")
+	_, stderr, code := runCLI(t, base, "report", "approvals", "--since", "last week")
 
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "--since")
@@ -82,10 +82,10 @@ func TestReportApprovalsBadBoundIsAUsageError(t *testing.T) {
 }
 
 func TestReportApprovalsAPIRefusalFails(t *testing.T) {
-	api, _ := fakeAPI(t, http.StatusBadRequest, `{"type":"/problems/bad-request","title":"Bad request","status":400,
+	base, _ := fakeAPI(t, http.StatusBadRequest, `{"type":"/problems/bad-request","title":"Bad request","status":400,
 		"detail":"since (2026-03-05T00:00:00Z) must be before until (2026-03-03T00:00:00Z)"}`)
 
-	_, stderr, code := runCLI(t, api, "report", "approvals", "--since", "2026-03-05T00:00:00Z", "--until", "2026-03-03T00:00:00Z")
+	_, stderr, code := runCLI(t, base, "report", "approvals", "--since", "2026-03-05T00:00:00Z", "--until", "2026-03-03T00:00:00Z")
 
 	assert.Equal(t, exitFailure, code)
 	assert.Contains(t, stderr, "must be before until")

@@ -1,5 +1,7 @@
-// Package cli is the greenlight command: process subcommands (dev, server, worker,
-// migrate) and client subcommands that talk to the HTTP API.
+// Package cli is the greenlight command's client side: the subcommands that talk
+// to the HTTP API. What runs without the API (the processes and the first admin
+// token) comes in as Local from package main, so this package never links the
+// server, the store or Temporal's server.
 package cli
 
 import (
@@ -9,6 +11,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/greenlight/greenlight/config"
 )
 
 // globals are the settings every client subcommand shares.
@@ -18,11 +22,24 @@ type globals struct {
 	json   bool   // --json: machine-readable output
 	stdout io.Writer
 	stderr io.Writer
+	// bootstrapAdmin is Local.BootstrapAdmin; nil in a build without it.
+	bootstrapAdmin func(ctx context.Context, cfg config.Config, name string) (string, error)
 }
 
-// Execute runs the greenlight command with args and returns the process exit code.
-func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+// Local is what the greenlight command does without the API.
+type Local struct {
+	// Commands are the process subcommands (dev, server, worker, migrate),
+	// writing their own output to stdout.
+	Commands func(stdout io.Writer) []*cobra.Command
+	// BootstrapAdmin writes the first admin token, named name, straight to the
+	// database cfg names, and returns its secret (tokens create --admin-bootstrap).
+	BootstrapAdmin func(ctx context.Context, cfg config.Config, name string) (secret string, err error)
+}
+
+// Execute runs the greenlight command with args and returns the process exit
+// code. Tests that need only the client subcommands pass a zero Local.
+func Execute(ctx context.Context, args []string, stdout, stderr io.Writer, local Local) int {
+	root := newRootCmd(stdout, stderr, local)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "greenlight:", err)
@@ -31,8 +48,8 @@ func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+func newRootCmd(stdout, stderr io.Writer, local Local) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr, bootstrapAdmin: local.BootstrapAdmin}
 	root := &cobra.Command{
 		Use:           "greenlight",
 		Short:         "Run social-media campaign playbooks as durable Temporal workflows",
@@ -41,19 +58,18 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	api := os.Getenv("GREENLIGHT_API")
-	if api == "" {
-		api = "http://127.0.0.1:8080"
+	apiURL := os.Getenv("GREENLIGHT_API")
+	if apiURL == "" {
+		apiURL = "http://127.0.0.1:8080"
 	}
-	root.PersistentFlags().StringVar(&g.api, "api", api, "Greenlight API base URL (GREENLIGHT_API)")
+	root.PersistentFlags().StringVar(&g.api, "api", apiURL, "Greenlight API base URL (GREENLIGHT_API)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print JSON instead of tables")
 	g.token = defaultToken()
 
+	if local.Commands != nil {
+		root.AddCommand(local.Commands(stdout)...)
+	}
 	root.AddCommand(
-		newDevCmd(g),
-		newServerCmd(g),
-		newWorkerCmd(g),
-		newMigrateCmd(g),
 		newLaunchCmd(g),
 		newCampaignsCmd(g),
 		newApprovalsCmd(g),

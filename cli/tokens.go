@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,14 +13,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/config"
-	"github.com/greenlight/greenlight/server"
 )
 
 // tokenList is the answer of GET /v1/tokens.
 type tokenList struct {
-	Items []server.TokenView `json:"items"`
+	Items []api.TokenView `json:"items"`
 }
 
 func newTokensCmd(g *globals) *cobra.Command {
@@ -49,12 +49,10 @@ no admin token exists yet.`,
 				if err := cfg.Validate(); err != nil {
 					return usageError{err}
 				}
-				st, err := app.OpenStore(cmd.Context(), cfg, cfg.Logger())
-				if err != nil {
-					return err
+				if g.bootstrapAdmin == nil {
+					return errors.New("this build of greenlight cannot write to the database; run the greenlight binary")
 				}
-				defer st.Close()
-				secret, err := app.BootstrapAdminToken(cmd.Context(), st, cmp.Or(name, "admin"))
+				secret, err := g.bootstrapAdmin(cmd.Context(), cfg, cmp.Or(name, "admin"))
 				if err != nil {
 					return err
 				}
@@ -62,12 +60,12 @@ no admin token exists yet.`,
 				return nil
 			}
 			if name == "" || role == "" {
-				return usageError{fmt.Errorf("--name and --role are required (role: %s)", strings.Join(server.Roles, ", "))}
+				return usageError{fmt.Errorf("--name and --role are required (role: %s)", strings.Join(api.Roles, ", "))}
 			}
 			body := map[string]any{"name": name, "role": role, "clients": append([]string{}, clients...),
 				"approval_roles": append([]string{}, approvalRoles...)}
 			r := request{method: http.MethodPost, path: "/v1/tokens", body: body}
-			return call(cmd.Context(), g, r, func(t server.TokenView) error {
+			return call(cmd.Context(), g, r, func(t api.TokenView) error {
 				fmt.Fprintf(g.stderr, "token %s (%s, %s) created; its secret is shown only this once:\n", t.ID, t.Name, t.Role)
 				fmt.Fprintln(g.stdout, t.Token)
 				return nil
@@ -114,7 +112,7 @@ func newTokensRevokeCmd(g *globals) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := request{method: http.MethodPost, path: "/v1/tokens/" + url.PathEscape(args[0]) + "/revoke"}
-			return call(cmd.Context(), g, r, func(t server.TokenView) error {
+			return call(cmd.Context(), g, r, func(t api.TokenView) error {
 				fmt.Fprintf(g.stdout, "token %s (%s) revoked\n", t.ID, t.Name)
 				return nil
 			})
@@ -133,7 +131,7 @@ func defaultToken() string {
 	if dir == "" {
 		dir = config.Defaults().DataDir
 	}
-	b, err := os.ReadFile(filepath.Join(dir, app.AdminTokenFile))
+	b, err := os.ReadFile(filepath.Join(dir, config.AdminTokenFile))
 	if err != nil {
 		return ""
 	}

@@ -12,10 +12,10 @@ import (
 )
 
 func TestTokensCreatePrintsTheSecretOnce(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusCreated, `{"id":"tok_1","name":"dana@acme","role":"approver","clients":["acme"],
+	base, got := fakeAPI(t, http.StatusCreated, `{"id":"tok_1","name":"dana@acme","role":"approver","clients":["acme"],
 		"created_at":"2026-03-01T10:00:00Z","token":"glt_secret"}`)
 
-	stdout, stderr, code := runCLI(t, api, "tokens", "create", "--name", "dana@acme", "--role", "approver", "--client", "acme", "--approval-role", "client-lead")
+	stdout, stderr, code := runCLI(t, base, "tokens", "create", "--name", "dana@acme", "--role", "approver", "--client", "acme", "--approval-role", "client-lead")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "POST /v1/tokens", got.method+" "+got.path)
@@ -27,9 +27,9 @@ func TestTokensCreatePrintsTheSecretOnce(t *testing.T) {
 }
 
 func TestTokensRevokePostsToTheToken(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"id":"tok_1","name":"vic","role":"viewer","clients":[],"created_at":"2026-03-01T10:00:00Z"}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"id":"tok_1","name":"vic","role":"viewer","clients":[],"created_at":"2026-03-01T10:00:00Z"}`)
 
-	stdout, stderr, code := runCLI(t, api, "tokens", "revoke", "tok_1")
+	stdout, stderr, code := runCLI(t, base, "tokens", "revoke", "tok_1")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "POST /v1/tokens/tok_1/revoke", got.method+" "+got.path)
@@ -37,13 +37,13 @@ func TestTokensRevokePostsToTheToken(t *testing.T) {
 }
 
 func TestClientReadsTheDevAdminTokenWhenNoneIsSet(t *testing.T) {
-	api, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
+	base, got := fakeAPI(t, http.StatusOK, `{"items":[]}`)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "admin-token"), []byte("glt_dev\n"), 0o600))
 	t.Setenv("GREENLIGHT_TOKEN", "")
 	t.Setenv("GREENLIGHT_DATA_DIR", dir)
 
-	_, stderr, code := runCLI(t, api, "playbooks", "list")
+	_, stderr, code := runCLI(t, base, "playbooks", "list")
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "Bearer glt_dev", got.header.Get("Authorization"))

@@ -16,6 +16,10 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// AdminTokenFile holds dev mode's admin token, under the data dir; the CLI
+// reads it when GREENLIGHT_TOKEN is unset.
+const AdminTokenFile = "admin-token"
+
 // Config is read once at start and passed down; nothing reads the environment later.
 type Config struct {
 	DataDir      string // dev mode: where both SQLite databases live

@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // A signed one-click link carries its own authority: whoever holds it may take the
@@ -21,27 +23,13 @@ import (
 // The token is base64url(JSON claims) "." base64url(HMAC-SHA256(secret, first part)),
 // so it needs no lookup to verify and any change to either part breaks the MAC.
 
-// Approver is who a link is for: a person by id, or a role. It mirrors
-// Approver, which this package cannot import (workflows depends on the
-// activities that sign links).
-type Approver struct {
-	ID   string `json:"id,omitempty"`
-	Role string `json:"role,omitempty"`
-}
-
-// Decisions a link can carry.
-const (
-	DecisionApprove = "approve"
-	DecisionReject  = "reject"
-)
-
 // LinkClaims is what a signed link grants.
 type LinkClaims struct {
-	ApprovalID string   `json:"aid"`
-	Approver   Approver `json:"sub"`
-	Decision   string   `json:"dec"`
-	ExpiresAt  int64    `json:"exp"` // Unix seconds
-	ID         string   `json:"jti"` // random; the single-use record's key
+	ApprovalID string       `json:"aid"`
+	Approver   api.Approver `json:"sub"`
+	Decision   string       `json:"dec"`
+	ExpiresAt  int64        `json:"exp"` // Unix seconds
+	ID         string       `json:"jti"` // random; the single-use record's key
 	// Token is the id of the API token that minted the link for its own holder:
 	// the link stops working when that token is revoked. Links the worker signs
 	// for reminders have none.
@@ -107,7 +95,7 @@ func VerifyLink(secret []byte, token string, now time.Time) (LinkClaims, error) 
 		return LinkClaims{}, fmt.Errorf("%w: %w", ErrLinkMalformed, err)
 	}
 	if c.ApprovalID == "" || c.ID == "" || (c.Approver.ID == "" && c.Approver.Role == "") ||
-		(c.Decision != DecisionApprove && c.Decision != DecisionReject) {
+		(c.Decision != api.DecisionApprove && c.Decision != api.DecisionReject) {
 		return LinkClaims{}, ErrLinkMalformed
 	}
 	if !now.Before(c.Expires()) {
@@ -129,7 +117,7 @@ func URLs(secret []byte, base string, claims LinkClaims, ttl time.Duration, now 
 	expires = now.Add(ttl).Truncate(time.Second).UTC()
 	approvalID := claims.ApprovalID
 	out := map[string]string{}
-	for _, d := range []string{DecisionApprove, DecisionReject} {
+	for _, d := range []string{api.DecisionApprove, api.DecisionReject} {
 		c := claims
 		c.Decision, c.ExpiresAt, c.ID = d, expires.Unix(), NewLinkID()
 		tok, err := SignLink(secret, c)
@@ -139,5 +127,5 @@ func URLs(secret []byte, base string, claims LinkClaims, ttl time.Duration, now 
 		q := url.Values{"token": {tok}, "decision": {d}}
 		out[d] = strings.TrimRight(base, "/") + "/v1/approvals/" + url.PathEscape(approvalID) + "/decision?" + q.Encode()
 	}
-	return out[DecisionApprove], out[DecisionReject], expires, nil
+	return out[api.DecisionApprove], out[api.DecisionReject], expires, nil
 }

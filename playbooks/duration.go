@@ -133,3 +133,23 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// ParseTimeAgo reads a point in time written as an RFC 3339 time or as a
+// duration back from now in this notation ("30d", "2w", "48h", "1d12h"). ago
+// is that duration, zero when a time was given, so a caller can bound it. The
+// API and the CLI both read report windows with it, so both accept exactly the
+// same values.
+func ParseTimeAgo(s string, now time.Time) (t time.Time, ago Duration, err error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), Duration{}, nil
+	}
+	d, err := ParseDuration(s)
+	if errors.Is(err, ErrDurationTooLong) {
+		return time.Time{}, Duration{}, err
+	}
+	if err != nil {
+		return time.Time{}, Duration{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration back from now (e.g. 30d, 2w, 48h)", s)
+	}
+	return now.Add(-d.Duration).UTC(), d, nil
+}

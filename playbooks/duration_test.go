@@ -49,3 +49,33 @@ func TestDurationOverflow(t *testing.T) {
 		})
 	}
 }
+
+// TestParseTimeAgo: a report bound is an RFC 3339 time or a duration back from
+// now; the API bounds the duration, so it must come back as given.
+func TestParseTimeAgo(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, in string
+		want     time.Time
+		ago      time.Duration
+		err      string
+	}{
+		{"a time", "2026-03-01T00:00:00+01:00", time.Date(2026, 2, 28, 23, 0, 0, 0, time.UTC), 0, ""},
+		{"days back", "30d", now.Add(-30 * day), 30 * day, ""},
+		{"mixed, with spaces", " 1d12h ", now.Add(-36 * time.Hour), 36 * time.Hour, ""},
+		{"words", "last week", time.Time{}, 0, "neither an RFC 3339 time nor a duration back from now"},
+		{"negative", "-2d", time.Time{}, 0, "neither an RFC 3339 time nor a duration back from now"},
+		{"too long", "10000000000w", time.Time{}, 0, "too long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ago, err := ParseTimeAgo(tc.in, now)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.True(t, tc.want.Equal(got), "got %s, want %s", got, tc.want)
+			require.Equal(t, tc.ago, ago.Duration)
+		})
+	}
+}

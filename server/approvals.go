@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/workflows"
@@ -30,7 +31,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
 	}
 	switch f.Status {
-	case "", workflows.ApprovalPending, workflows.ApprovalApproved, workflows.ApprovalRejected, workflows.ApprovalExpired:
+	case "", api.ApprovalPending, api.ApprovalApproved, api.ApprovalRejected, api.ApprovalExpired:
 	default:
 		badRequest(c, fmt.Sprintf("status %q is not one of pending, approved, rejected, expired", f.Status))
 		return
@@ -56,7 +57,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		s.internal(c, "could not list approvals", err)
 		return
 	}
-	items := make([]workflows.ApprovalView, 0, len(rows))
+	items := make([]api.ApprovalView, 0, len(rows))
 	for i := range rows {
 		items = append(items, approvalView(&rows[i]))
 	}
@@ -159,7 +160,7 @@ func (s *Server) decideApproval(c *gin.Context) {
 }
 
 func validDecision(c *gin.Context, d string) bool {
-	if d == workflows.DecisionApprove || d == workflows.DecisionReject {
+	if d == api.DecisionApprove || d == api.DecisionReject {
 		return true
 	}
 	invalid(c, "the decision request has problems", playbooks.Problem{Field: "decision", Message: fmt.Sprintf("must be approve or reject, not %q", d)})
@@ -175,8 +176,8 @@ func validDecision(c *gin.Context, d string) bool {
 //
 // onTurn, if set, runs once the turn is taken and before anything else; a refusal
 // from it ends the decision (a signed link records its single use there).
-func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTurn func(context.Context) *refusal) (workflows.ApprovalView, *refusal) {
-	var none workflows.ApprovalView
+func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTurn func(context.Context) *refusal) (api.ApprovalView, *refusal) {
+	var none api.ApprovalView
 	lctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
 	unlock, err := s.decisions.lock(lctx, sig.ApprovalID)
@@ -236,13 +237,13 @@ func (s *Server) sendDecision(ctx context.Context, a *store.Approval, sig workfl
 	wait := 250 * time.Millisecond
 	for {
 		handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID:   workflows.CampaignWorkflowID(a.CampaignID),
+			WorkflowID:   api.CampaignWorkflowID(a.CampaignID),
 			UpdateName:   workflows.UpdateDecide,
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 			Args:         []any{sig},
 		})
 		if err == nil {
-			var out workflows.ApprovalView
+			var out api.ApprovalView
 			err = handle.Get(ctx, &out)
 		}
 		var appErr *temporal.ApplicationError
@@ -272,7 +273,7 @@ func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approva
 	if !visible(ctx, a.ClientID) {
 		return nil, refuseNotFound("no approval %s", id)
 	}
-	if a.Status != workflows.ApprovalPending {
+	if a.Status != api.ApprovalPending {
 		return a, refuseConflict("%s", alreadyMessage(a))
 	}
 	return a, nil
@@ -299,7 +300,7 @@ func (s *Server) decisionRefusal(ctx context.Context, a *store.Approval, err err
 	// Other processes' decisions may have filled the workflow's Update slots (the
 	// SDK retries that until the deadline). If one of them settled the approval,
 	// that is this caller's answer; else the caller may try again.
-	if now, rerr := s.store.GetApproval(ctx, a.ID); rerr == nil && now.Status != workflows.ApprovalPending {
+	if now, rerr := s.store.GetApproval(ctx, a.ID); rerr == nil && now.Status != api.ApprovalPending {
 		return refuseConflict("%s", alreadyMessage(now))
 	}
 	if isBusy(err) {
@@ -323,7 +324,7 @@ func isBusy(err error) bool {
 }
 
 func alreadyMessage(a *store.Approval) string {
-	if a.Status == workflows.ApprovalExpired {
+	if a.Status == api.ApprovalExpired {
 		return fmt.Sprintf("approval %s expired: its timeout policy %q decided it", a.ID, a.Policy)
 	}
 	return fmt.Sprintf("approval %s was already %s by %s", a.ID, a.Status, a.DecidedBy)

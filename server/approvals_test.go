@@ -17,11 +17,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // These tests cover approvals up to the point where a decision would reach
@@ -49,8 +49,8 @@ func (a approvalsAPI) seed(campaignID string, approvals ...store.Approval) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	require.NoError(a.t, a.st.CreateCampaign(ctx, &store.Campaign{
-		ID: campaignID, WorkflowID: workflows.CampaignWorkflowID(campaignID), ClientID: "acme",
-		Playbook: "e2e-quick", PlaybookVersion: 1, Status: workflows.StatusWaitingApproval, CreatedAt: now, UpdatedAt: now,
+		ID: campaignID, WorkflowID: api.CampaignWorkflowID(campaignID), ClientID: "acme",
+		Playbook: "e2e-quick", PlaybookVersion: 1, Status: api.StatusWaitingApproval, CreatedAt: now, UpdatedAt: now,
 	}))
 	require.NoError(a.t, a.st.ApplyProjection(ctx, store.Projection{CampaignID: campaignID, Seq: 1, Approvals: approvals}))
 }
@@ -59,7 +59,7 @@ func pendingApproval(id string, due time.Duration, approvers string) store.Appro
 	now := time.Now().UTC()
 	return store.Approval{
 		ID: id, StepKey: "approve", Title: "Publish <b>one</b> post?", Preview: `{"posts":["<script>alert(1)</script>"]}`,
-		Status: workflows.ApprovalPending, OnTimeout: "reject", RequestedAt: now, DueAt: now.Add(due),
+		Status: api.ApprovalPending, OnTimeout: "reject", RequestedAt: now, DueAt: now.Add(due),
 		Quorum: 1, Approvers: approvers,
 	}
 }
@@ -93,7 +93,7 @@ func link(t *testing.T, secret []byte, c links.LinkClaims) string {
 		c.ExpiresAt = time.Now().Add(time.Hour).Unix()
 	}
 	if c.Decision == "" {
-		c.Decision = workflows.DecisionApprove
+		c.Decision = api.DecisionApprove
 	}
 	tok, err := links.SignLink(secret, c)
 	require.NoError(t, err)
@@ -103,8 +103,8 @@ func link(t *testing.T, secret []byte, c links.LinkClaims) string {
 func TestLinkTokenVerify(t *testing.T) {
 	now := time.Now()
 	claims := links.LinkClaims{
-		ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme", Role: "client-marketing-lead"},
-		Decision: workflows.DecisionApprove, ExpiresAt: now.Add(time.Hour).Unix(), ID: links.NewLinkID(),
+		ApprovalID: "c1.approve", Approver: api.Approver{ID: "dana@acme", Role: "client-marketing-lead"},
+		Decision: api.DecisionApprove, ExpiresAt: now.Add(time.Hour).Unix(), ID: links.NewLinkID(),
 	}
 	tok := link(t, testSecret, claims)
 
@@ -123,8 +123,8 @@ func TestLinkTokenVerify(t *testing.T) {
 		}
 		return string(b)
 	}
-	forged, _ := json.Marshal(links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "mallory"},
-		Decision: workflows.DecisionApprove, ExpiresAt: claims.ExpiresAt, ID: claims.ID})
+	forged, _ := json.Marshal(links.LinkClaims{ApprovalID: "c1.approve", Approver: api.Approver{ID: "mallory"},
+		Decision: api.DecisionApprove, ExpiresAt: claims.ExpiresAt, ID: claims.ID})
 	cases := map[string]struct {
 		token  string
 		secret []byte
@@ -159,10 +159,10 @@ func signRaw(payload string) string {
 }
 
 func TestCreateLinks(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
-	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
 
-	rec, body := api.call("POST", "/v1/approvals/c1.approve/links", "application/json",
+	rec, body := srv.call("POST", "/v1/approvals/c1.approve/links", "application/json",
 		`{"approver":{"id":"dana@acme","role":"client-marketing-lead"},"ttl":"2d"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	for decision, key := range map[string]string{"approve": "approve_url", "reject": "reject_url"} {
@@ -174,7 +174,7 @@ func TestCreateLinks(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, decision, claims.Decision)
 		assert.Equal(t, "c1.approve", claims.ApprovalID)
-		assert.Equal(t, links.Approver{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
+		assert.Equal(t, api.Approver{ID: "dana@acme", Role: "client-marketing-lead"}, claims.Approver)
 		assert.WithinDuration(t, time.Now().Add(48*time.Hour), claims.Expires(), 2*time.Second)
 	}
 	expires, err := time.Parse(time.RFC3339, body["expires_at"].(string))
@@ -189,8 +189,8 @@ func TestCreateLinks(t *testing.T) {
 	assert.True(t, strings.HasPrefix(body["approve_url"].(string), "https://approve.example.test/v1/approvals/c1.approve/decision?"), body["approve_url"])
 
 	decided := pendingApproval("c2.approve", time.Hour, "")
-	decided.Status, decided.Decision, decided.DecidedBy = workflows.ApprovalApproved, workflows.DecisionApprove, "dana@acme"
-	api.seed("c2", decided)
+	decided.Status, decided.Decision, decided.DecidedBy = api.ApprovalApproved, api.DecisionApprove, "dana@acme"
+	srv.seed("c2", decided)
 	for name, tc := range map[string]struct {
 		path, body string
 		status     int
@@ -204,7 +204,7 @@ func TestCreateLinks(t *testing.T) {
 		"not an approver":  {"/v1/approvals/c1.approve/links", `{"approver":{"id":"eve@acme"}}`, 422, "eve@acme may not decide approval c1.approve"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rec, body := api.call("POST", tc.path, "application/json", tc.body)
+			rec, body := srv.call("POST", tc.path, "application/json", tc.body)
 			require.Equal(t, tc.status, rec.Code, rec.Body.String())
 			assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
 			assert.Contains(t, body["detail"], tc.detail)
@@ -221,10 +221,10 @@ func TestCreateLinks(t *testing.T) {
 // Every refused link answers a problem and changes nothing: the approval stays
 // pending, nothing is written to the audit log, and the good link is not spent.
 func TestLinkRefusals(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
-	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
-	api.seed("c9", pendingApproval("c9.approve", time.Hour, ""))
-	dana := links.Approver{ID: "dana@acme"}
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"},{"role":"agency-lead"}]`))
+	srv.seed("c9", pendingApproval("c9.approve", time.Hour, ""))
+	dana := api.Approver{ID: "dana@acme"}
 	good := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: dana})
 	body, mac, _ := strings.Cut(good, ".")
 	flipped := []byte(mac)
@@ -245,32 +245,32 @@ func TestLinkRefusals(t *testing.T) {
 		{"garbage", "garbage", "", 401, "/problems/link-invalid", "malformed"},
 		{"expired", link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: dana, ExpiresAt: time.Now().Add(-time.Minute).Unix()}), "", 410, "/problems/link-expired", "link expired"},
 		{"other approval", link(t, testSecret, links.LinkClaims{ApprovalID: "c9.approve", Approver: dana}), "", 403, "/problems/forbidden", "this link is for approval c9.approve"},
-		{"wrong approver", link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
+		{"wrong approver", link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: api.Approver{ID: "eve@acme", Role: "intern"}}), "", 403, "/problems/forbidden", "this link is for eve@acme (intern), who may not decide this approval"},
 		{"other decision in body", good, `{"decision":"reject"}`, 403, "/problems/forbidden", "this link can only approve"},
 		{"someone else in body", good, `{"by":"eve@acme"}`, 403, "/problems/forbidden", "this link is for dana@acme"},
 		{"unknown field", good, `{"decision":"approve","sneaky":1}`, 400, "/problems/bad-request", "sneaky"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, got := api.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tc.token), "application/json", tc.body)
+			rec, got := srv.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tc.token), "application/json", tc.body)
 			require.Equal(t, tc.status, rec.Code, rec.Body.String())
 			assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
 			assert.Equal(t, tc.typ, got["type"])
 			assert.Contains(t, got["detail"], tc.detail)
-			assert.Equal(t, workflows.ApprovalPending, api.status("c1.approve"))
+			assert.Equal(t, api.ApprovalPending, srv.status("c1.approve"))
 		})
 	}
 	// The decision in the query must agree with the token too.
-	rec, got := api.call("POST", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(good), "", "")
+	rec, got := srv.call("POST", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(good), "", "")
 	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	assert.Contains(t, got["detail"], "this link can only approve")
 
-	events, err := api.st.AuditEvents(context.Background(), "c1")
+	events, err := srv.st.AuditEvents(context.Background(), "c1")
 	require.NoError(t, err)
 	assert.Empty(t, events)
 	claims, err := links.VerifyLink(testSecret, good, time.Now())
 	require.NoError(t, err)
-	require.NoError(t, api.st.UseDecisionToken(context.Background(), store.DecisionToken{
+	require.NoError(t, srv.st.UseDecisionToken(context.Background(), store.DecisionToken{
 		ID: claims.ID, ApprovalID: "c1.approve", Approver: "dana@acme", Decision: "approve", ExpiresAt: claims.Expires(),
 	}), "no refusal spent the good link")
 }
@@ -278,24 +278,24 @@ func TestLinkRefusals(t *testing.T) {
 // A link whose decision is refused after its use was recorded is released, so the
 // answer stays about the approval and not about a spent link.
 func TestLinkOnDecidedApprovalIsNotSpent(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
 	decided := pendingApproval("c1.approve", time.Hour, "")
-	decided.Status, decided.Decision, decided.DecidedBy = workflows.ApprovalRejected, workflows.DecisionReject, "sam@agency"
-	api.seed("c1", decided)
-	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}})
+	decided.Status, decided.Decision, decided.DecidedBy = api.ApprovalRejected, api.DecisionReject, "sam@agency"
+	srv.seed("c1", decided)
+	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: api.Approver{ID: "dana@acme"}})
 	for range 2 {
-		rec, got := api.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "", "")
+		rec, got := srv.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "", "")
 		require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
 		assert.Contains(t, got["detail"], "already rejected by sam@agency")
 	}
 }
 
 func TestLinkPage(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
-	api.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"}]`))
-	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}, Decision: workflows.DecisionReject})
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv.seed("c1", pendingApproval("c1.approve", time.Hour, `[{"id":"dana@acme"}]`))
+	tok := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: api.Approver{ID: "dana@acme"}, Decision: api.DecisionReject})
 
-	rec, _ := api.call("GET", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(tok), "", "")
+	rec, _ := srv.call("GET", "/v1/approvals/c1.approve/decision?decision=reject&token="+url.QueryEscape(tok), "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	page := rec.Body.String()
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
@@ -307,29 +307,29 @@ func TestLinkPage(t *testing.T) {
 	assert.Contains(t, page, "Publish &lt;b&gt;one&lt;/b&gt; post?")
 	assert.NotContains(t, page, "<script>alert(1)</script>")
 	assert.Contains(t, page, "&lt;script&gt;alert(1)&lt;/script&gt;")
-	assert.Equal(t, workflows.ApprovalPending, api.status("c1.approve"), "opening the page decides nothing")
+	assert.Equal(t, api.ApprovalPending, srv.status("c1.approve"), "opening the page decides nothing")
 
-	rec, _ = api.call("GET", "/v1/approvals/c1.approve/decision?token=forged.token", "", "")
+	rec, _ = srv.call("GET", "/v1/approvals/c1.approve/decision?token=forged.token", "", "")
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
 	assert.Contains(t, rec.Body.String(), "link signature does not match")
 	assert.NotContains(t, rec.Body.String(), "<form")
 
 	// The form posts back with form encoding; a refusal then is a page, not JSON.
-	rec, _ = api.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "application/x-www-form-urlencoded", "decision=approve&comment=hi")
+	rec, _ = srv.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "application/x-www-form-urlencoded", "decision=approve&comment=hi")
 	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
 	assert.Contains(t, rec.Body.String(), "this link can only reject")
 }
 
 func TestListApprovalsDueBefore(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{})
-	api.seed("c1",
+	srv := newApprovalsAPI(t, server.Deps{})
+	srv.seed("c1",
 		pendingApproval("c1.soon", 2*time.Hour, ""),
 		pendingApproval("c1.later", 48*time.Hour, ""),
 		pendingApproval("c1.now", time.Minute, `[{"id":"dana@acme"},{"role":"agency-lead"}]`),
 	)
 	ids := func(q string) []string {
-		rec, body := api.call("GET", "/v1/approvals?"+q, "", "")
+		rec, body := srv.call("GET", "/v1/approvals?"+q, "", "")
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		out := []string{}
 		for _, it := range body["items"].([]any) {
@@ -344,47 +344,47 @@ func TestListApprovalsDueBefore(t *testing.T) {
 	assert.Equal(t, []string{"c1.now"}, ids("limit=1"))
 
 	for _, q := range []string{"due_before=tomorrow", "limit=0", "limit=501"} {
-		rec, _ := api.call("GET", "/v1/approvals?"+q, "", "")
+		rec, _ := srv.call("GET", "/v1/approvals?"+q, "", "")
 		assert.Equal(t, http.StatusBadRequest, rec.Code, q)
 	}
 
 	// The inbox shows who may decide; votes are only in the single approval.
-	_, body := api.call("GET", "/v1/approvals?campaign_id=c1", "", "")
+	_, body := srv.call("GET", "/v1/approvals?campaign_id=c1", "", "")
 	first := body["items"].([]any)[0].(map[string]any)
 	assert.Equal(t, []any{map[string]any{"id": "dana@acme"}, map[string]any{"role": "agency-lead"}}, first["approvers"])
 }
 
 func TestGetApprovalHasVotes(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{})
+	srv := newApprovalsAPI(t, server.Deps{})
 	a := pendingApproval("c1.approve", time.Hour, `[{"role":"client-lead"}]`)
 	a.Quorum, a.Tier, a.RequestedBy = 2, 1, "sam@agency"
-	api.seed("c1", a)
-	require.NoError(t, api.st.ApplyProjection(context.Background(), store.Projection{CampaignID: "c1", Seq: 2,
+	srv.seed("c1", a)
+	require.NoError(t, srv.st.ApplyProjection(context.Background(), store.Projection{CampaignID: "c1", Seq: 2,
 		Votes: []store.ApprovalVote{{ApprovalID: "c1.approve", Voter: "dana@acme", Role: "client-lead", Decision: "approve",
-			Channel: workflows.ChannelLink, At: time.Now(), Edits: `{"posts":["better"]}`}}}))
+			Channel: api.ChannelLink, At: time.Now(), Edits: `{"posts":["better"]}`}}}))
 
-	rec, body := api.call("GET", "/v1/approvals/c1.approve", "", "")
+	rec, body := srv.call("GET", "/v1/approvals/c1.approve", "", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var v workflows.ApprovalView
+	var v api.ApprovalView
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &v))
 	assert.Equal(t, 2, v.Quorum)
 	assert.Equal(t, 1, v.Tier)
 	assert.Equal(t, "sam@agency", v.RequestedBy)
-	assert.Equal(t, []workflows.Approver{{Role: "client-lead"}}, v.Approvers)
+	assert.Equal(t, []api.Approver{{Role: "client-lead"}}, v.Approvers)
 	require.Len(t, v.Votes, 1, "%v", body)
 	assert.Equal(t, "dana@acme", v.Votes[0].By)
-	assert.Equal(t, workflows.ChannelLink, v.Votes[0].Channel)
+	assert.Equal(t, api.ChannelLink, v.Votes[0].Channel)
 	assert.JSONEq(t, `{"posts":["better"]}`, string(v.Votes[0].Edits))
 
-	rec, _ = api.call("GET", "/v1/approvals/nope", "", "")
+	rec, _ = srv.call("GET", "/v1/approvals/nope", "", "")
 	assert.Equal(t, http.StatusNotFound, rec.Code)
 }
 
 func TestBulkDecisionsValidateAndReportEach(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{})
+	srv := newApprovalsAPI(t, server.Deps{})
 	decided := pendingApproval("c1.approve", time.Hour, "")
-	decided.Status, decided.Decision, decided.DecidedBy = workflows.ApprovalApproved, workflows.DecisionApprove, "dana@acme"
-	api.seed("c1", decided)
+	decided.Status, decided.Decision, decided.DecidedBy = api.ApprovalApproved, api.DecisionApprove, "dana@acme"
+	srv.seed("c1", decided)
 
 	many := make([]string, 201)
 	for i := range many {
@@ -397,14 +397,14 @@ func TestBulkDecisionsValidateAndReportEach(t *testing.T) {
 		"no id":        {`{"decisions":[{"decision":"reject"}]}`, "decisions[0].approval_id"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rec, body := api.call("POST", "/v1/approvals/decisions", "application/json", tc.body)
+			rec, body := srv.call("POST", "/v1/approvals/decisions", "application/json", tc.body)
 			require.Equal(t, http.StatusUnprocessableEntity, rec.Code, rec.Body.String())
 			assert.Equal(t, tc.field, body["errors"].([]any)[0].(map[string]any)["field"])
 		})
 	}
 
 	// Outcomes that need no Temporal: unknown and already decided.
-	rec, body := api.call("POST", "/v1/approvals/decisions", "application/json",
+	rec, body := srv.call("POST", "/v1/approvals/decisions", "application/json",
 		`{"by":"dana@acme","decisions":[{"approval_id":"nope","decision":"approve"},{"approval_id":"c1.approve","decision":"reject"}]}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	results := body["results"].([]any)

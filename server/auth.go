@@ -9,20 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
-	"github.com/greenlight/greenlight/workflows"
 )
-
-// Roles an API token can have, from most to least powerful.
-const (
-	RoleAdmin    = "admin"
-	RoleOperator = "operator"
-	RoleApprover = "approver"
-	RoleViewer   = "viewer"
-)
-
-// Roles lists the valid roles, for validation and messages.
-var Roles = []string{RoleAdmin, RoleOperator, RoleApprover, RoleViewer}
 
 // right is one thing a route does; a role is the set of rights it grants.
 type right string
@@ -42,10 +31,10 @@ const (
 // once. What a right reaches is narrowed further by the token's clients, and who a
 // decision is recorded as (and in which approver role) comes from the token alone.
 var roleRights = map[string][]right{
-	RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens},
-	RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports},
-	RoleApprover: {rightRead, rightDecide, rightReports},
-	RoleViewer:   {rightRead, rightReports},
+	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens},
+	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports},
+	api.RoleApprover: {rightRead, rightDecide, rightReports},
+	api.RoleViewer:   {rightRead, rightReports},
 }
 
 // ValidRole says whether role is one of Roles.
@@ -62,7 +51,7 @@ type caller struct {
 	approvalRoles []string // approver roles the holder decides in
 }
 
-func (c *caller) admin() bool { return c.role == RoleAdmin }
+func (c *caller) admin() bool { return c.role == api.RoleAdmin }
 
 func (c *caller) may(r right) bool { return slices.Contains(roleRights[c.role], r) }
 
@@ -131,7 +120,7 @@ func notSomeoneElse(ctx context.Context, given string) *refusal {
 // first role among the approvers that the token holds, else none (the caller may
 // still be named by id). Roles come from the token, never from the request.
 // Without auth the requested role stands, as before tokens existed.
-func approvalRole(ctx context.Context, allowed []workflows.Approver, requested string) (string, *refusal) {
+func approvalRole(ctx context.Context, allowed []api.Approver, requested string) (string, *refusal) {
 	requested = strings.TrimSpace(requested)
 	c := callerOf(ctx)
 	if c == nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/workflows"
 )
@@ -35,10 +36,10 @@ type bulkDecision struct {
 
 // bulkResult is one decision's outcome: the approval, or the problem that refused it.
 type bulkResult struct {
-	ApprovalID string                  `json:"approval_id"`
-	Status     int                     `json:"status"`
-	Approval   *workflows.ApprovalView `json:"approval,omitempty"`
-	Error      *Problem                `json:"error,omitempty"`
+	ApprovalID string            `json:"approval_id"`
+	Status     int               `json:"status"`
+	Approval   *api.ApprovalView `json:"approval,omitempty"`
+	Error      *Problem          `json:"error,omitempty"`
 }
 
 // decideMany takes many decisions, one after another, each exactly as a single
@@ -96,7 +97,7 @@ func (req bulkDecisionRequest) problems() []playbooks.Problem {
 		if d.ApprovalID == "" {
 			probs = append(probs, playbooks.Problem{Field: fmt.Sprintf("decisions[%d].approval_id", i), Message: "is required"})
 		}
-		if d.Decision != workflows.DecisionApprove && d.Decision != workflows.DecisionReject {
+		if d.Decision != api.DecisionApprove && d.Decision != api.DecisionReject {
 			probs = append(probs, playbooks.Problem{Field: fmt.Sprintf("decisions[%d].decision", i), Message: fmt.Sprintf("must be approve or reject, not %q", d.Decision)})
 		}
 	}

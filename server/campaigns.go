@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/workflows"
@@ -99,7 +100,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	// A retry of a launch whose workflow may never have started: this request
 	// may be the one that starts it, so it records the launch too (the audit
 	// event's dedup key keeps it to one).
-	resumed := !created && camp.Status == workflows.StatusRunning && camp.ProjectionSeq == 0
+	resumed := !created && camp.Status == api.StatusRunning && camp.ProjectionSeq == 0
 	if resumed {
 		// Claim the row for another grace so no sweep fails it while this
 		// request starts the workflow. If a sweep failed it first, answer that.
@@ -199,9 +200,9 @@ func campaignRow(ctx context.Context, req launchRequest, pb *playbooks.Playbook,
 	}
 	paramsJSON, _ := json.Marshal(params)
 	return &store.Campaign{
-		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: req.Client,
+		ID: id, WorkflowID: api.CampaignWorkflowID(id), ClientID: req.Client,
 		Playbook: pb.Name, PlaybookVersion: pb.Version, Params: string(paramsJSON),
-		Status: workflows.StatusRunning, IdempotencyKey: keyPtr, RequestDigest: requestDigest(req),
+		Status: api.StatusRunning, IdempotencyKey: keyPtr, RequestDigest: requestDigest(req),
 		CreatedAt: now, UpdatedAt: now,
 	}
 }
@@ -310,7 +311,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 		s.internal(c, "could not list campaigns", err)
 		return
 	}
-	items := make([]workflows.CampaignView, 0, len(page.Items))
+	items := make([]api.CampaignView, 0, len(page.Items))
 	for i := range page.Items {
 		items = append(items, s.campaignSummary(&page.Items[i]))
 	}
@@ -426,7 +427,7 @@ func workflowGone(err error) bool {
 
 func finished(status string) bool {
 	switch status {
-	case workflows.StatusCompleted, workflows.StatusFailed, workflows.StatusCanceled:
+	case api.StatusCompleted, api.StatusFailed, api.StatusCanceled:
 		return true
 	}
 	return false
@@ -453,8 +454,8 @@ func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 
 func validCampaignStatus(s string) bool {
 	switch s {
-	case workflows.StatusRunning, workflows.StatusWaitingApproval, workflows.StatusPaused, workflows.StatusCompleted,
-		workflows.StatusFailed, workflows.StatusCanceled:
+	case api.StatusRunning, api.StatusWaitingApproval, api.StatusPaused, api.StatusCompleted,
+		api.StatusFailed, api.StatusCanceled:
 		return true
 	}
 	return false
@@ -494,8 +495,8 @@ func requestDigest(r launchRequest) string {
 
 // channelOf says through which channel a request came: the CLI marks itself.
 func channelOf(c *gin.Context) string {
-	if c.GetHeader("Greenlight-Channel") == workflows.ChannelCLI {
-		return workflows.ChannelCLI
+	if c.GetHeader("Greenlight-Channel") == api.ChannelCLI {
+		return api.ChannelCLI
 	}
-	return workflows.ChannelAPI
+	return api.ChannelAPI
 }

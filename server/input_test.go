@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/server"
 )
@@ -29,9 +30,9 @@ func problemField(t *testing.T, body map[string]any) (string, float64) {
 }
 
 func TestInputBoundary(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
-	api.seed("c1", pendingApproval("c1.approve", time.Hour, ""))
-	token := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: links.Approver{ID: "dana@acme"}})
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv.seed("c1", pendingApproval("c1.approve", time.Hour, ""))
+	token := link(t, testSecret, links.LinkClaims{ApprovalID: "c1.approve", Approver: api.Approver{ID: "dana@acme"}})
 	deep := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 	manyValues := `[` + strings.Repeat(`1,`, 10_000) + `1]`
 
@@ -129,7 +130,7 @@ func TestInputBoundary(t *testing.T) {
 				contentType = "application/json"
 			}
 			start := time.Now()
-			rec, body := api.call(tc.method, tc.path, contentType, tc.body)
+			rec, body := srv.call(tc.method, tc.path, contentType, tc.body)
 			require.Less(t, time.Since(start), 2*time.Second, "refused cheaply")
 			require.Equal(t, tc.status, rec.Code, rec.Body.String())
 			require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
@@ -145,13 +146,13 @@ func TestInputBoundary(t *testing.T) {
 			}
 		})
 	}
-	require.Equal(t, "pending", api.status("c1.approve"), "nothing was decided")
+	require.Equal(t, "pending", srv.status("c1.approve"), "nothing was decided")
 }
 
 // TestInputBoundaryAcceptsGoodInput: the checks refuse only what they should.
 func TestInputBoundaryAcceptsGoodInput(t *testing.T) {
-	api := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
-	api.seed("c1", pendingApproval("c1.approve", time.Hour, ""))
+	srv := newApprovalsAPI(t, server.Deps{LinkSecret: testSecret})
+	srv.seed("c1", pendingApproval("c1.approve", time.Hour, ""))
 	for _, tc := range []struct{ name, path string }{
 		{"unicode in a query value", "/v1/approvals?client=caf%C3%A9"},
 		{"escaped semicolon", "/v1/approvals?client=x%3B"},
@@ -159,11 +160,11 @@ func TestInputBoundaryAcceptsGoodInput(t *testing.T) {
 		{"due_before in days", "/v1/approvals?due_before=2d"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, _ := api.call("GET", tc.path, "", "")
+			rec, _ := srv.call("GET", tc.path, "", "")
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		})
 	}
-	rec, _ := api.call("POST", "/v1/approvals/c1.approve/links", "application/json",
+	rec, _ := srv.call("POST", "/v1/approvals/c1.approve/links", "application/json",
 		`{"approver":{"id":"dana@acme","role":"café ☕"},"ttl":"2d"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, "unicode is text: %s", rec.Body.String())
 }

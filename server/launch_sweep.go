@@ -10,9 +10,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/store"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // A launch is two writes to two systems: the campaign row, then the workflow
@@ -183,7 +183,7 @@ func (w *LaunchSweep) settle(ctx context.Context, c *store.Campaign, cutoff, now
 	raw, _ := json.Marshal(detail) // sorted keys: stable
 	ok, err := w.Store.FailLaunch(ctx, c.ID, cutoff, now, reason, store.AuditEvent{
 		DedupKey: c.ID + "/launch-interrupted", Kind: AuditLaunchInterrupted,
-		Actor: "greenlight", Channel: workflows.ChannelSystem, Detail: string(raw),
+		Actor: "greenlight", Channel: api.ChannelSystem, Detail: string(raw),
 	})
 	if err != nil {
 		return false, err

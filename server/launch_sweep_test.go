@@ -16,12 +16,12 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // fakeTemporal answers DescribeWorkflowExecution from a table: a missing
@@ -76,8 +76,8 @@ var sweepT0 = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 func launchRow(t *testing.T, st *store.Store, id string, at time.Time) {
 	t.Helper()
 	require.NoError(t, st.CreateCampaign(context.Background(), &store.Campaign{
-		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: "acme", Playbook: "p", PlaybookVersion: 1,
-		Status: workflows.StatusRunning, CreatedAt: at,
+		ID: id, WorkflowID: api.CampaignWorkflowID(id), ClientID: "acme", Playbook: "p", PlaybookVersion: 1,
+		Status: api.StatusRunning, CreatedAt: at,
 	}))
 }
 
@@ -118,17 +118,17 @@ func TestLaunchSweepSettlesOnlyOrphans(t *testing.T) {
 			errText string
 			asked   bool
 		}{
-			{id: "orphan", at: old, want: workflows.StatusFailed, errText: server.InterruptedLaunchError, asked: true},
-			{id: "queued", at: old, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, want: workflows.StatusRunning, asked: true},
-			{id: "killed", at: old, status: enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, want: workflows.StatusFailed, errText: "ended (Terminated) before it recorded anything", asked: true},
-			{id: "unknown", at: old, fail: serviceerror.NewUnavailable("temporal is down"), want: workflows.StatusRunning, asked: true},
-			{id: "young", at: young, want: workflows.StatusRunning},
-			{id: "started", at: old, started: true, want: workflows.StatusRunning},
+			{id: "orphan", at: old, want: api.StatusFailed, errText: server.InterruptedLaunchError, asked: true},
+			{id: "queued", at: old, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, want: api.StatusRunning, asked: true},
+			{id: "killed", at: old, status: enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED, want: api.StatusFailed, errText: "ended (Terminated) before it recorded anything", asked: true},
+			{id: "unknown", at: old, fail: serviceerror.NewUnavailable("temporal is down"), want: api.StatusRunning, asked: true},
+			{id: "young", at: young, want: api.StatusRunning},
+			{id: "started", at: old, started: true, want: api.StatusRunning},
 		}
 		tc := &fakeTemporal{status: map[string]enumspb.WorkflowExecutionStatus{}, fail: map[string]error{}}
 		for _, r := range rows {
 			launchRow(t, st, r.id, r.at)
-			wf := workflows.CampaignWorkflowID(r.id)
+			wf := api.CampaignWorkflowID(r.id)
 			if r.status != 0 {
 				tc.status[wf] = r.status
 			}
@@ -151,7 +151,7 @@ func TestLaunchSweepSettlesOnlyOrphans(t *testing.T) {
 			assert.Equal(t, r.asked, tc.questions(c.WorkflowID) > 0, "%s: asked Temporal", r.id)
 			events, err := st.AuditEvents(ctx, r.id)
 			require.NoError(t, err)
-			if r.want != workflows.StatusFailed {
+			if r.want != api.StatusFailed {
 				assert.Empty(t, c.Error, r.id)
 				assert.Empty(t, events, r.id)
 				continue
@@ -160,14 +160,14 @@ func TestLaunchSweepSettlesOnlyOrphans(t *testing.T) {
 			assert.NotNil(t, c.FinishedAt, r.id)
 			require.Len(t, events, 1, r.id)
 			assert.Equal(t, server.AuditLaunchInterrupted, events[0].Kind)
-			assert.Equal(t, workflows.ChannelSystem, events[0].Channel)
+			assert.Equal(t, api.ChannelSystem, events[0].Channel)
 			assert.Contains(t, events[0].Detail, c.WorkflowID)
 		}
 		assert.Equal(t, 2.0, counter(t, reg, "greenlight_launches_interrupted_total"))
 		assert.Equal(t, 1.0, counter(t, reg, "greenlight_launch_sweep_errors_total"), "the row Temporal could not answer for")
 
 		// Once Temporal answers, the next sweep settles the row it skipped.
-		delete(tc.fail, workflows.CampaignWorkflowID("unknown"))
+		delete(tc.fail, api.CampaignWorkflowID("unknown"))
 		failed, err = newSweep(st, tc, reg).Sweep(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, 1, failed)
@@ -204,7 +204,7 @@ func TestLaunchSweepPagesAndRacesSafely(t *testing.T) {
 		require.NoError(t, st.DB().Model(&store.AuditEvent{}).Where("kind = ?", server.AuditLaunchInterrupted).Count(&events).Error)
 		assert.Equal(t, int64(orphans), events)
 		var left int64
-		require.NoError(t, st.DB().Model(&store.Campaign{}).Where("status = ?", workflows.StatusRunning).Count(&left).Error)
+		require.NoError(t, st.DB().Model(&store.Campaign{}).Where("status = ?", api.StatusRunning).Count(&left).Error)
 		assert.Zero(t, left)
 	})
 }
@@ -227,7 +227,7 @@ func TestLaunchSweepStopsWhenCanceled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 2, failed, "the rows before the cancellation")
 	var left int64
-	require.NoError(t, st.DB().Model(&store.Campaign{}).Where("status = ?", workflows.StatusRunning).Count(&left).Error)
+	require.NoError(t, st.DB().Model(&store.Campaign{}).Where("status = ?", api.StatusRunning).Count(&left).Error)
 	assert.Equal(t, int64(18), left)
 }
 

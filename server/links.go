@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/playbooks"
@@ -43,15 +44,15 @@ type linkRequest struct {
 	// Approver may repeat the caller (its id, or one of its token's approver
 	// roles); anyone else is refused. Omitted, the link is for the caller in the
 	// first of its roles the approval accepts.
-	Approver workflows.Approver `json:"approver"`
-	TTL      string             `json:"ttl,omitempty"` // e.g. "72h", "3d"; default 72h
+	Approver api.Approver `json:"approver"`
+	TTL      string       `json:"ttl,omitempty"` // e.g. "72h", "3d"; default 72h
 }
 
 type linkResponse struct {
-	ApproveURL string             `json:"approve_url"`
-	RejectURL  string             `json:"reject_url"`
-	ExpiresAt  time.Time          `json:"expires_at"`
-	Approver   workflows.Approver `json:"approver"`
+	ApproveURL string       `json:"approve_url"`
+	RejectURL  string       `json:"reject_url"`
+	ExpiresAt  time.Time    `json:"expires_at"`
+	Approver   api.Approver `json:"approver"`
 }
 
 // createLinks mints an approve link and a reject link for the caller.
@@ -85,7 +86,7 @@ func (s *Server) createLinks(c *gin.Context) {
 		ref.write(c)
 		return
 	}
-	claims := links.LinkClaims{ApprovalID: a.ID, Approver: links.Approver(who)}
+	claims := links.LinkClaims{ApprovalID: a.ID, Approver: who}
 	if caller := callerOf(ctx); caller != nil {
 		claims.Token = caller.tokenID
 	}
@@ -110,7 +111,7 @@ func (s *Server) createLinks(c *gin.Context) {
 // token holds. It refuses, before anything is signed, whatever a direct decision
 // by the caller would be refused for. Without auth (tests of the open API) the
 // requested approver stands if the approval accepts it.
-func linkApprover(ctx context.Context, a *store.Approval, allowed []workflows.Approver, req workflows.Approver) (workflows.Approver, *refusal) {
+func linkApprover(ctx context.Context, a *store.Approval, allowed []api.Approver, req api.Approver) (api.Approver, *refusal) {
 	caller := callerOf(ctx)
 	if caller == nil {
 		if !workflows.MayDecide(allowed, req) {
@@ -126,7 +127,7 @@ func linkApprover(ctx context.Context, a *store.Approval, allowed []workflows.Ap
 	if ref != nil {
 		return req, ref
 	}
-	who := workflows.Approver{ID: caller.name, Role: role}
+	who := api.Approver{ID: caller.name, Role: role}
 	if !workflows.MayDecide(allowed, who) {
 		return who, refuseForbidden("%s may not decide approval %s; its approvers are %s", describeApprover(who), a.ID, describeApprovers(allowed))
 	}
@@ -182,7 +183,7 @@ func (s *Server) baseURL(c *gin.Context) string {
 
 func approvalPath(id string) string { return "/v1/approvals/" + url.PathEscape(id) }
 
-func describeApprover(a workflows.Approver) string {
+func describeApprover(a api.Approver) string {
 	switch {
 	case a.ID != "" && a.Role != "":
 		return fmt.Sprintf("%s (%s)", a.ID, a.Role)
@@ -192,7 +193,7 @@ func describeApprover(a workflows.Approver) string {
 	return "role " + a.Role
 }
 
-func describeApprovers(list []workflows.Approver) string {
+func describeApprovers(list []api.Approver) string {
 	names := make([]string, 0, len(list))
 	for _, a := range list {
 		names = append(names, describeApprover(a))
@@ -238,7 +239,7 @@ func (s *Server) decideWithLink(c *gin.Context) {
 		}
 	}
 	if (body.By != "" && body.By != claims.Who()) || (body.Role != "" && body.Role != claims.Approver.Role) {
-		refused(refuseForbidden("this link is for %s; it cannot decide as anyone else", describeApprover(workflows.Approver(claims.Approver))))
+		refused(refuseForbidden("this link is for %s; it cannot decide as anyone else", describeApprover(claims.Approver)))
 		return
 	}
 	used := false
@@ -259,7 +260,7 @@ func (s *Server) decideWithLink(c *gin.Context) {
 	}
 	sig := workflows.ApprovalSignal{
 		ApprovalID: claims.ApprovalID, Decision: claims.Decision, By: claims.Who(), Role: claims.Approver.Role,
-		Comment: body.Comment, Channel: workflows.ChannelLink, Edits: body.Edits,
+		Comment: body.Comment, Channel: api.ChannelLink, Edits: body.Edits,
 	}
 	v, ref := s.decide(ctx, sig, useOnce)
 	if ref != nil {
@@ -308,8 +309,8 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (links.LinkCla
 		s.log.ErrorContext(ctx, "could not read the approval's approvers", "approval", id, "error", err)
 		return claims, refuseInternal("could not read who may decide the approval")
 	}
-	if !workflows.MayDecide(allowed, workflows.Approver(claims.Approver)) {
-		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(workflows.Approver(claims.Approver)))
+	if !workflows.MayDecide(allowed, claims.Approver) {
+		return claims, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(claims.Approver))
 	}
 	if claims.Token != "" {
 		// A link minted through the API lives no longer than the token that minted it.
@@ -386,8 +387,8 @@ func (s *Server) linkPage(c *gin.Context) {
 		return
 	}
 	v := approvalView(a)
-	d := pageData{Heading: a.Title, Approval: &v, Approver: describeApprover(workflows.Approver(claims.Approver)), Decision: claims.Decision}
-	if a.Status != workflows.ApprovalPending {
+	d := pageData{Heading: a.Title, Approval: &v, Approver: describeApprover(claims.Approver), Decision: claims.Decision}
+	if a.Status != api.ApprovalPending {
 		d.Done = alreadyMessage(a)
 		s.renderPage(c, http.StatusConflict, d)
 		return
@@ -396,14 +397,14 @@ func (s *Server) linkPage(c *gin.Context) {
 	s.renderPage(c, http.StatusOK, d)
 }
 
-func decidedText(v workflows.ApprovalView) string {
-	if v.Status == workflows.ApprovalPending {
+func decidedText(v api.ApprovalView) string {
+	if v.Status == api.ApprovalPending {
 		return fmt.Sprintf("Your vote (%s) is recorded; the approval waits for more approvers.", votedOf(v))
 	}
 	return fmt.Sprintf("The approval is %s.", v.Status)
 }
 
-func votedOf(v workflows.ApprovalView) string {
+func votedOf(v api.ApprovalView) string {
 	if n := len(v.Votes); n > 0 {
 		return v.Votes[n-1].Decision
 	}
@@ -425,7 +426,7 @@ type pageData struct {
 	Heading  string
 	Problem  string
 	Done     string
-	Approval *workflows.ApprovalView
+	Approval *api.ApprovalView
 	Approver string
 	Decision string // approve | reject: the form's button
 	Preview  string

@@ -9,9 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/metrics"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // Routes whose answers the domain counters read.
@@ -82,7 +82,7 @@ func (s *Server) countOutcome(c *gin.Context, route string, code int, reqBody, r
 			// The handler verified the link; its claims say what was decided. A
 			// zero time skips the expiry check, which the handler already made.
 			if claims, err := links.VerifyLink(s.linkKey, token, time.Time{}); err == nil {
-				s.metrics.ApprovalDecided(claims.Decision, workflows.ChannelLink)
+				s.metrics.ApprovalDecided(claims.Decision, api.ChannelLink)
 			}
 			return
 		}
@@ -113,7 +113,7 @@ func (s *Server) countOutcome(c *gin.Context, route string, code int, reqBody, r
 
 // knownDecision bounds the decision label to the two values the API accepts.
 func knownDecision(d string) bool {
-	return d == workflows.DecisionApprove || d == workflows.DecisionReject
+	return d == api.DecisionApprove || d == api.DecisionReject
 }
 
 type teeBody struct {

@@ -88,12 +88,17 @@ func queryDuration(name, v string) (time.Duration, error) {
 	d, err := playbooks.ParseDuration(v)
 	switch {
 	case errors.Is(err, playbooks.ErrDurationTooLong) || err == nil && d.Duration > maxQueryDuration:
-		return 0, fmt.Errorf("%s %q is longer than %s, the longest duration accepted here (give an RFC 3339 time instead): %w",
-			name, v, playbooks.Duration{Duration: maxQueryDuration}, errQueryRange)
+		return 0, tooLongForQuery(name, v)
 	case err != nil:
 		return 0, err
 	}
 	return d.Duration, nil
+}
+
+// tooLongForQuery is the error of a duration in a query beyond maxQueryDuration.
+func tooLongForQuery(name, v string) error {
+	return fmt.Errorf("%s %q is longer than %s, the longest duration accepted here (give an RFC 3339 time instead): %w",
+		name, v, playbooks.Duration{Duration: maxQueryDuration}, errQueryRange)
 }
 
 // badQueryValue answers a query parameter's error: 422 naming it when the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
 
@@ -18,7 +19,7 @@ const DefaultReportWindow = 30 * 24 * time.Hour
 
 // approvalsReport is the "let go" report: per client and approver, how long
 // decisions took, how often silence decided, and what the waiting cost. The
-// figures and their definitions are store.ApprovalReport's.
+// figures and their definitions are api.ApprovalReport's.
 func (s *Server) approvalsReport(c *gin.Context) {
 	if !onlyQuery(c, "client", "since", "until") {
 		return
@@ -54,7 +55,7 @@ func reportBound(c *gin.Context, name string, def, now time.Time) (time.Time, bo
 	if !present || strings.TrimSpace(raw) == "" {
 		return def, true
 	}
-	t, err := ParseReportTime(raw, now)
+	t, err := parseReportTime(raw, now)
 	if err != nil {
 		badQueryValue(c, name, err)
 		return time.Time{}, false
@@ -62,21 +63,13 @@ func reportBound(c *gin.Context, name string, def, now time.Time) (time.Time, bo
 	return t, true
 }
 
-// ParseReportTime reads a report bound: an RFC 3339 time, or a duration back
-// from now in playbook notation ("30d", "2w", "48h", "1d12h"), at most
-// maxQueryDuration (a longer one wraps errQueryRange). The API and the CLI
-// share it, so both accept exactly the same values.
-func ParseReportTime(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+// parseReportTime reads a report bound (see playbooks.ParseTimeAgo); a
+// duration back from now is at most maxQueryDuration (a longer one wraps
+// errQueryRange).
+func parseReportTime(s string, now time.Time) (time.Time, error) {
+	t, ago, err := playbooks.ParseTimeAgo(s, now)
+	if errors.Is(err, playbooks.ErrDurationTooLong) || err == nil && ago.Duration > maxQueryDuration {
+		return time.Time{}, tooLongForQuery("the duration", strings.TrimSpace(s))
 	}
-	d, err := queryDuration("the duration", s)
-	if errors.Is(err, errQueryRange) {
-		return time.Time{}, err
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a duration back from now (e.g. 30d, 2w, 48h)", s)
-	}
-	return now.Add(-d).UTC(), nil
+	return t, err
 }

@@ -5,30 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
 
-// TokenView is an API token as the API shows it: never its secret or hash.
-type TokenView struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Role    string   `json:"role"`
-	Clients []string `json:"clients"`
-	// ApprovalRoles are the approver roles the holder decides in.
-	ApprovalRoles []string   `json:"approval_roles"`
-	CreatedAt     time.Time  `json:"created_at"`
-	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
-	// Token is the secret, present only in the answer that created it.
-	Token string `json:"token,omitempty"`
-}
-
-func tokenView(t *store.APIToken) TokenView {
+func tokenView(t *store.APIToken) api.TokenView {
 	clients, roles := t.ClientList(), t.ApprovalRoleList()
 	if clients == nil {
 		clients = []string{}
@@ -36,7 +21,7 @@ func tokenView(t *store.APIToken) TokenView {
 	if roles == nil {
 		roles = []string{}
 	}
-	return TokenView{
+	return api.TokenView{
 		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients, ApprovalRoles: roles,
 		CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
 	}
@@ -55,7 +40,7 @@ func (req tokenRequest) problems() []playbooks.Problem {
 		probs = append(probs, playbooks.Problem{Field: "name", Message: "is required, at most 200 characters"})
 	}
 	if !ValidRole(req.Role) {
-		probs = append(probs, playbooks.Problem{Field: "role", Message: "must be one of " + strings.Join(Roles, ", ")})
+		probs = append(probs, playbooks.Problem{Field: "role", Message: "must be one of " + strings.Join(api.Roles, ", ")})
 	}
 	for _, c := range req.Clients {
 		if !clientPattern.MatchString(c) {
@@ -101,7 +86,7 @@ func (s *Server) listTokens(c *gin.Context) {
 		s.internal(c, "could not list the tokens", err)
 		return
 	}
-	items := make([]TokenView, 0, len(list))
+	items := make([]api.TokenView, 0, len(list))
 	for i := range list {
 		items = append(items, tokenView(&list[i]))
 	}

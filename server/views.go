@@ -6,20 +6,20 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // The API answers in the same shapes as the workflow's status query
-// (workflows.CampaignView), built here from the store's rows.
+// (api.CampaignView), built here from the store's rows.
 
-func (s *Server) campaignSummary(c *store.Campaign) workflows.CampaignView {
+func (s *Server) campaignSummary(c *store.Campaign) api.CampaignView {
 	created, updated := c.CreatedAt, c.UpdatedAt
-	v := workflows.CampaignView{
+	v := api.CampaignView{
 		ID: c.ID, WorkflowID: c.WorkflowID, Playbook: c.Playbook, PlaybookVersion: c.PlaybookVersion,
 		Client: c.ClientID, Status: c.Status, CurrentStep: c.CurrentStep, Error: c.Error,
 		CreatedAt: &created, UpdatedAt: &updated, FinishedAt: c.FinishedAt,
-		Steps: []workflows.StepView{}, Approvals: []workflows.ApprovalView{},
+		Steps: []api.StepView{}, Approvals: []api.ApprovalView{},
 		UIURL: s.workflowURL(c.WorkflowID),
 	}
 	if c.Params != "" {
@@ -28,14 +28,14 @@ func (s *Server) campaignSummary(c *store.Campaign) workflows.CampaignView {
 	return v
 }
 
-func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (workflows.CampaignView, error) {
+func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (api.CampaignView, error) {
 	v := s.campaignSummary(c)
 	steps, err := s.store.StepRuns(ctx, c.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, r := range steps {
-		v.Steps = append(v.Steps, workflows.StepView{
+		v.Steps = append(v.Steps, api.StepView{
 			ID: r.StepID, Key: r.Key, Kind: r.Kind, Seq: r.Seq, Name: r.Name, Status: r.Status,
 			StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Output: rawJSON(r.Output), Error: r.Error,
 		})
@@ -52,8 +52,8 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (workflows
 
 // approvalView maps an approval row without its votes: lists (the inbox, a
 // campaign's approvals) show many and would need a query each.
-func approvalView(a *store.Approval) workflows.ApprovalView {
-	return workflows.ApprovalView{
+func approvalView(a *store.Approval) api.ApprovalView {
+	return api.ApprovalView{
 		ID: a.ID, CampaignID: a.CampaignID, Client: a.ClientID, Step: a.StepKey, Title: a.Title,
 		Preview: rawJSON(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
 		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
@@ -64,14 +64,14 @@ func approvalView(a *store.Approval) workflows.ApprovalView {
 }
 
 // approvalDetail is one approval with its votes, for the single-approval answers.
-func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (workflows.ApprovalView, error) {
+func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (api.ApprovalView, error) {
 	v := approvalView(a)
 	votes, err := s.store.ApprovalVotes(ctx, a.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, vt := range votes {
-		v.Votes = append(v.Votes, workflows.VoteView{
+		v.Votes = append(v.Votes, api.VoteView{
 			By: vt.Voter, Role: vt.Role, Decision: vt.Decision, Comment: vt.Comment,
 			Channel: vt.Channel, At: vt.At, Edits: rawJSON(vt.Edits),
 		})
@@ -81,17 +81,17 @@ func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (workflo
 
 // approversOf reads who may decide an approval now, for showing. An unreadable list
 // shows as empty rather than failing the whole answer; deciding reads it strictly.
-func approversOf(a *store.Approval) []workflows.Approver {
+func approversOf(a *store.Approval) []api.Approver {
 	list, _ := parseApprovers(a)
 	return list
 }
 
 // parseApprovers reads the approval's JSON list of approvers; empty means anyone.
-func parseApprovers(a *store.Approval) ([]workflows.Approver, error) {
+func parseApprovers(a *store.Approval) ([]api.Approver, error) {
 	if a.Approvers == "" {
 		return nil, nil
 	}
-	var list []workflows.Approver
+	var list []api.Approver
 	if err := json.Unmarshal([]byte(a.Approvers), &list); err != nil {
 		return nil, fmt.Errorf("approvers of %s: %w", a.ID, err)
 	}

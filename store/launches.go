@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // A launch writes the campaign row (status running, projection_seq 0) and then
@@ -15,14 +17,6 @@ import (
 // works on it and let the sweep fail the ones nobody finished. Every write is
 // guarded by the same three conditions, so a launch, its retry and any number of
 // concurrent sweeps on other replicas settle each row exactly once.
-
-// The two campaign statuses the launch protocol writes; they mirror
-// workflows.StatusRunning and workflows.StatusFailed (the store does not import
-// workflows; a test checks they agree).
-const (
-	launchRunning = "running"
-	launchFailed  = "failed"
-)
 
 // UnstartedFilter selects campaigns whose launch has not been heard of since
 // Before, one page at a time in (UpdatedAt, ID) order.
@@ -83,7 +77,7 @@ func (s *Store) FailLaunch(ctx context.Context, id string, before, at time.Time,
 		at := utc(at)
 		res := unstarted(tx.Model(&Campaign{})).
 			Where("id = ? AND updated_at < ?", id, utc(before)).
-			Updates(map[string]any{"status": launchFailed, "error": reason, "finished_at": at, "updated_at": at})
+			Updates(map[string]any{"status": api.StatusFailed, "error": reason, "finished_at": at, "updated_at": at})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -101,5 +95,5 @@ func (s *Store) FailLaunch(ctx context.Context, id string, before, at time.Time,
 
 // unstarted narrows q to campaigns whose workflow has not written to them.
 func unstarted(q *gorm.DB) *gorm.DB {
-	return q.Where("status = ? AND projection_seq = 0", launchRunning)
+	return q.Where("status = ? AND projection_seq = 0", api.StatusRunning)
 }

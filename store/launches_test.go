@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 func interruptedEvent() store.AuditEvent {
@@ -33,12 +33,12 @@ func TestUnstartedCampaigns(t *testing.T) {
 		old, fresh := t0, t0.Add(10*time.Minute)
 		cutoff := t0.Add(5 * time.Minute)
 		// Three candidates, two with the same timestamp so the id breaks the tie.
-		mustCreate(t, s, newCampaign("a2", "acme", "p", workflows.StatusRunning, old))
-		mustCreate(t, s, newCampaign("a1", "acme", "p", workflows.StatusRunning, old))
-		mustCreate(t, s, newCampaign("a3", "acme", "p", workflows.StatusRunning, old.Add(time.Second)))
-		mustCreate(t, s, newCampaign("young", "acme", "p", workflows.StatusRunning, fresh))
-		mustCreate(t, s, newCampaign("done", "acme", "p", workflows.StatusCompleted, old))
-		mustCreate(t, s, newCampaign("started", "acme", "p", workflows.StatusRunning, old))
+		mustCreate(t, s, newCampaign("a2", "acme", "p", api.StatusRunning, old))
+		mustCreate(t, s, newCampaign("a1", "acme", "p", api.StatusRunning, old))
+		mustCreate(t, s, newCampaign("a3", "acme", "p", api.StatusRunning, old.Add(time.Second)))
+		mustCreate(t, s, newCampaign("young", "acme", "p", api.StatusRunning, fresh))
+		mustCreate(t, s, newCampaign("done", "acme", "p", api.StatusCompleted, old))
+		mustCreate(t, s, newCampaign("started", "acme", "p", api.StatusRunning, old))
 		require.NoError(t, s.ApplyProjection(ctx, store.Projection{CampaignID: "started", Seq: 1, At: old}))
 
 		var seen []string
@@ -72,15 +72,15 @@ func TestFailLaunchIsGuarded(t *testing.T) {
 		ctx := ctxT(t)
 		cutoff := t0.Add(5 * time.Minute)
 		now := t0.Add(time.Hour)
-		mustCreate(t, s, newCampaign("orphan", "acme", "p", workflows.StatusRunning, t0))
-		mustCreate(t, s, newCampaign("young", "acme", "p", workflows.StatusRunning, cutoff.Add(time.Second)))
-		mustCreate(t, s, newCampaign("started", "acme", "p", workflows.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("orphan", "acme", "p", api.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("young", "acme", "p", api.StatusRunning, cutoff.Add(time.Second)))
+		mustCreate(t, s, newCampaign("started", "acme", "p", api.StatusRunning, t0))
 		require.NoError(t, s.ApplyProjection(ctx, store.Projection{CampaignID: "started", Seq: 1, At: t0}))
-		mustCreate(t, s, newCampaign("renewed", "acme", "p", workflows.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("renewed", "acme", "p", api.StatusRunning, t0))
 		renewed, err := s.RenewLaunch(ctx, "renewed", now)
 		require.NoError(t, err)
 		require.True(t, renewed)
-		mustCreate(t, s, newCampaign("canceled", "acme", "p", workflows.StatusCanceled, t0))
+		mustCreate(t, s, newCampaign("canceled", "acme", "p", api.StatusCanceled, t0))
 
 		tests := []struct {
 			id   string
@@ -104,7 +104,7 @@ func TestFailLaunchIsGuarded(t *testing.T) {
 
 		c, err := s.GetCampaign(ctx, "orphan")
 		require.NoError(t, err)
-		assert.Equal(t, workflows.StatusFailed, c.Status)
+		assert.Equal(t, api.StatusFailed, c.Status)
 		assert.Equal(t, "launch interrupted", c.Error)
 		require.NotNil(t, c.FinishedAt)
 		assert.True(t, c.FinishedAt.Equal(now.Truncate(time.Microsecond)))
@@ -116,7 +116,7 @@ func TestFailLaunchIsGuarded(t *testing.T) {
 		for _, id := range []string{"young", "started", "renewed"} {
 			c, err := s.GetCampaign(ctx, id)
 			require.NoError(t, err)
-			assert.Equal(t, workflows.StatusRunning, c.Status, id)
+			assert.Equal(t, api.StatusRunning, c.Status, id)
 			events, err := s.AuditEvents(ctx, id)
 			require.NoError(t, err)
 			assert.Empty(t, events, id)
@@ -132,9 +132,9 @@ func TestRenewLaunch(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
 		now := t0.Add(time.Hour)
-		mustCreate(t, s, newCampaign("orphan", "acme", "p", workflows.StatusRunning, t0))
-		mustCreate(t, s, newCampaign("failed", "acme", "p", workflows.StatusFailed, t0))
-		mustCreate(t, s, newCampaign("started", "acme", "p", workflows.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("orphan", "acme", "p", api.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("failed", "acme", "p", api.StatusFailed, t0))
+		mustCreate(t, s, newCampaign("started", "acme", "p", api.StatusRunning, t0))
 		require.NoError(t, s.ApplyProjection(ctx, store.Projection{CampaignID: "started", Seq: 1, At: t0}))
 
 		for _, tt := range []struct {
@@ -158,7 +158,7 @@ func TestRenewLaunch(t *testing.T) {
 func TestConcurrentFailLaunch(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
-		mustCreate(t, s, newCampaign("orphan", "acme", "p", workflows.StatusRunning, t0))
+		mustCreate(t, s, newCampaign("orphan", "acme", "p", api.StatusRunning, t0))
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		wins := 0

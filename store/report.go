@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // The "let go" report shows a client what insisting on approving everything
@@ -40,14 +42,9 @@ import (
 //   - Posts delayed is the number of entries of the "posts" array in each
 //     approval's preview (0 without one).
 
-// Approval statuses and the policy prefix of approvals closed with their
-// campaign, as the workflows write them (workflows.Approval* and
-// campaignRun.finish); the store does not import the workflows package.
+// The policy prefix of approvals closed with their campaign, as the workflow
+// writes them (campaignRun.finish).
 const (
-	reportPending  = "pending"
-	reportApproved = "approved"
-	reportRejected = "rejected"
-	reportExpired  = "expired"
 	// abandonedPolicyPrefix marks an approval expired because its campaign
 	// finished ("campaign_canceled", "campaign_failed", "campaign_completed").
 	abandonedPolicyPrefix = "campaign_"
@@ -64,55 +61,9 @@ type ApprovalReportFilter struct {
 	Until     time.Time // exclusive, on RequestedAt; also where waiting stops counting
 }
 
-// ApprovalReport is the "let go" report, in the shape the API returns.
-type ApprovalReport struct {
-	Since   time.Time              `json:"since"`
-	Until   time.Time              `json:"until"`
-	Clients []ClientApprovalReport `json:"clients"`
-}
-
-// ClientApprovalReport is one client's figures. The decision times and the
-// silence share are null when nothing was decided: a zero would read as
-// "instant" or "never silent".
-type ClientApprovalReport struct {
-	Client          string `json:"client"`
-	Approvals       int    `json:"approvals"`
-	DecidedByPerson int    `json:"decided_by_person"`
-	// DecidedByGrant counts approvals passed by an earlier approval's grant
-	// ("approve the plan, not each post"): nobody waited for them.
-	DecidedByGrant   int `json:"decided_by_grant"`
-	DecidedBySilence int `json:"decided_by_silence"`
-	Abandoned        int `json:"abandoned"`
-	Pending          int `json:"pending"`
-	// SilenceShare is silence / (person + silence), rounded to 4 decimals.
-	SilenceShare *float64 `json:"silence_share"`
-	DecisionTimes
-	WaitingHours float64          `json:"waiting_hours"`
-	PostsDelayed int              `json:"posts_delayed"`
-	Approvers    []ApproverReport `json:"approvers"`
-}
-
-// ApproverReport is one person's decisions for one client.
-type ApproverReport struct {
-	Approver string `json:"approver"`
-	Decided  int    `json:"decided"`
-	Approved int    `json:"approved"`
-	Rejected int    `json:"rejected"`
-	DecisionTimes
-}
-
-// DecisionTimes are the nearest-rank median and 90th percentile of times to
-// decide, in seconds for programs and as text (e.g. "3h12m") for people.
-type DecisionTimes struct {
-	MedianDecisionSeconds *float64 `json:"median_decision_seconds"`
-	P90DecisionSeconds    *float64 `json:"p90_decision_seconds"`
-	MedianDecision        string   `json:"median_decision,omitempty"`
-	P90Decision           string   `json:"p90_decision,omitempty"`
-}
-
 // ApprovalReport computes the "let go" report from every approval requested
 // in the window (and their votes). Since must be before Until.
-func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*ApprovalReport, error) {
+func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*api.ApprovalReport, error) {
 	if f.Since.IsZero() || f.Until.IsZero() || !f.Since.Before(f.Until) {
 		return nil, fmt.Errorf("store: unable to build the approvals report: %w: since (%s) must be before until (%s)",
 			ErrInvalid, f.Since.Format(time.RFC3339), f.Until.Format(time.RFC3339))
@@ -165,14 +116,14 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*Ap
 
 // clientTally accumulates one client's figures before they are summarised.
 type clientTally struct {
-	report    ClientApprovalReport
+	report    api.ClientApprovalReport
 	decisions []time.Duration
 	waiting   time.Duration
 	approvers map[string]*approverTally
 }
 
 type approverTally struct {
-	report    ApproverReport
+	report    api.ApproverReport
 	decisions []time.Duration
 }
 
@@ -182,7 +133,7 @@ func (c *clientTally) approver(name string) *approverTally {
 	}
 	a := c.approvers[name]
 	if a == nil {
-		a = &approverTally{report: ApproverReport{Approver: name}}
+		a = &approverTally{report: api.ApproverReport{Approver: name}}
 		c.approvers[name] = a
 	}
 	return a
@@ -191,40 +142,40 @@ func (c *clientTally) approver(name string) *approverTally {
 func (a *approverTally) add(decision string, took time.Duration) {
 	a.report.Decided++
 	switch decision {
-	case "approve", reportApproved:
+	case api.DecisionApprove, api.ApprovalApproved:
 		a.report.Approved++
-	case "reject", reportRejected:
+	case api.DecisionReject, api.ApprovalRejected:
 		a.report.Rejected++
 	}
 	a.decisions = append(a.decisions, took)
 }
 
-func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf map[string][]ApprovalVote) *ApprovalReport {
+func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf map[string][]ApprovalVote) *api.ApprovalReport {
 	tallies := map[string]*clientTally{}
 	for _, a := range approvals {
 		c := tallies[a.ClientID]
 		if c == nil {
-			c = &clientTally{report: ClientApprovalReport{Client: a.ClientID}, approvers: map[string]*approverTally{}}
+			c = &clientTally{report: api.ClientApprovalReport{Client: a.ClientID}, approvers: map[string]*approverTally{}}
 			tallies[a.ClientID] = c
 		}
 		r := &c.report
 		r.Approvals++
 		r.PostsDelayed += previewPosts(a.Preview)
 
-		decided := a.DecidedAt != nil && a.Status != reportPending
+		decided := a.DecidedAt != nil && a.Status != api.ApprovalPending
 		switch {
-		case a.Status == reportPending:
+		case a.Status == api.ApprovalPending:
 			r.Pending++
 		case a.Channel == "grant":
 			r.DecidedByGrant++
-		case a.Status == reportApproved || a.Status == reportRejected:
+		case a.Status == api.ApprovalApproved || a.Status == api.ApprovalRejected:
 			r.DecidedByPerson++
 			if decided {
 				c.decisions = append(c.decisions, since0(a.DecidedAt.Sub(a.RequestedAt)))
 			}
-		case a.Status == reportExpired && strings.HasPrefix(a.Policy, abandonedPolicyPrefix):
+		case a.Status == api.ApprovalExpired && strings.HasPrefix(a.Policy, abandonedPolicyPrefix):
 			r.Abandoned++
-		case a.Status == reportExpired:
+		case a.Status == api.ApprovalExpired:
 			r.DecidedBySilence++
 			if decided {
 				c.decisions = append(c.decisions, since0(a.DecidedAt.Sub(a.RequestedAt)))
@@ -243,12 +194,12 @@ func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf m
 			for _, v := range vs {
 				c.approver(v.Voter).add(v.Decision, since0(v.At.Sub(a.RequestedAt)))
 			}
-		} else if decided && a.Channel != "grant" && (a.Status == reportApproved || a.Status == reportRejected) {
+		} else if decided && a.Channel != api.ChannelGrant && (a.Status == api.ApprovalApproved || a.Status == api.ApprovalRejected) {
 			c.approver(a.DecidedBy).add(a.Status, since0(a.DecidedAt.Sub(a.RequestedAt)))
 		}
 	}
 
-	rep := &ApprovalReport{Since: since, Until: until, Clients: []ClientApprovalReport{}}
+	rep := &api.ApprovalReport{Since: since, Until: until, Clients: []api.ClientApprovalReport{}}
 	for _, c := range tallies {
 		r := c.report
 		if n := r.DecidedByPerson + r.DecidedBySilence; n > 0 {
@@ -257,16 +208,16 @@ func buildApprovalReport(since, until time.Time, approvals []Approval, votesOf m
 		}
 		r.DecisionTimes = decisionTimes(c.decisions)
 		r.WaitingHours = math.Round(c.waiting.Hours()*100) / 100
-		r.Approvers = make([]ApproverReport, 0, len(c.approvers))
+		r.Approvers = make([]api.ApproverReport, 0, len(c.approvers))
 		for _, a := range c.approvers {
 			ar := a.report
 			ar.DecisionTimes = decisionTimes(a.decisions)
 			r.Approvers = append(r.Approvers, ar)
 		}
-		slices.SortFunc(r.Approvers, func(x, y ApproverReport) int { return strings.Compare(x.Approver, y.Approver) })
+		slices.SortFunc(r.Approvers, func(x, y api.ApproverReport) int { return strings.Compare(x.Approver, y.Approver) })
 		rep.Clients = append(rep.Clients, r)
 	}
-	slices.SortFunc(rep.Clients, func(x, y ClientApprovalReport) int { return strings.Compare(x.Client, y.Client) })
+	slices.SortFunc(rep.Clients, func(x, y api.ClientApprovalReport) int { return strings.Compare(x.Client, y.Client) })
 	return rep
 }
 
@@ -289,14 +240,14 @@ func previewPosts(preview string) int {
 	return len(p.Posts)
 }
 
-func decisionTimes(ds []time.Duration) DecisionTimes {
+func decisionTimes(ds []time.Duration) api.DecisionTimes {
 	if len(ds) == 0 {
-		return DecisionTimes{}
+		return api.DecisionTimes{}
 	}
 	slices.Sort(ds)
 	med, p90 := NearestRank(ds, 50), NearestRank(ds, 90)
 	ms, ps := med.Seconds(), p90.Seconds()
-	return DecisionTimes{
+	return api.DecisionTimes{
 		MedianDecisionSeconds: &ms, P90DecisionSeconds: &ps,
 		MedianDecision: HumanDuration(med), P90Decision: HumanDuration(p90),
 	}

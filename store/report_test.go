@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
 )
@@ -122,7 +123,7 @@ func TestApprovalReportMatchesHandComputedFigures(t *testing.T) {
 		assert.Equal(t, since, got.Since)
 		assert.Equal(t, until, got.Until)
 
-		acme := store.ClientApprovalReport{
+		acme := api.ClientApprovalReport{
 			Client: "acme",
 			// a1…a9; a0 was requested before since, a10 exactly at until.
 			Approvals: 9,
@@ -136,7 +137,7 @@ func TestApprovalReportMatchesHandComputedFigures(t *testing.T) {
 			Pending: 1,
 			// 2 / (5 + 2) = 0.285714… → 0.2857.
 			SilenceShare: ptr(0.2857),
-			DecisionTimes: store.DecisionTimes{
+			DecisionTimes: api.DecisionTimes{
 				// Person and silence: a1 1h, a2 2h, a3 4h, a4 10h, a5 30h, a6 6h,
 				// a9 12h → sorted 1, 2, 4, 6, 10, 12, 30 (n = 7).
 				// Median: rank ceil(0.5 × 7) = 4 → 6h.
@@ -152,27 +153,27 @@ func TestApprovalReportMatchesHandComputedFigures(t *testing.T) {
 			// a1 3 + a2 5 + a3 0 (no preview) + a4 3 + a5 0 (posts is not a
 			// list) + a6 5 + a7 3 + a8 5 + a9 0 (no posts) = 24.
 			PostsDelayed: 24,
-			Approvers: []store.ApproverReport{
+			Approvers: []api.ApproverReport{
 				// dana: a1 1h, a3 4h, and her vote on a6 after 6h; all approvals.
 				// Sorted 1, 4, 6: median rank ceil(1.5) = 2 → 4h; p90 rank
 				// ceil(2.7) = 3 → 6h.
-				{Approver: "dana", Decided: 3, Approved: 3, Rejected: 0, DecisionTimes: store.DecisionTimes{
+				{Approver: "dana", Decided: 3, Approved: 3, Rejected: 0, DecisionTimes: api.DecisionTimes{
 					MedianDecisionSeconds: secs(4), MedianDecision: "4h", P90DecisionSeconds: secs(6), P90Decision: "6h"}},
 				// lee: only the vote on a6, after 2h.
-				{Approver: "lee", Decided: 1, Approved: 1, Rejected: 0, DecisionTimes: store.DecisionTimes{
+				{Approver: "lee", Decided: 1, Approved: 1, Rejected: 0, DecisionTimes: api.DecisionTimes{
 					MedianDecisionSeconds: secs(2), MedianDecision: "2h", P90DecisionSeconds: secs(2), P90Decision: "2h"}},
 				// sam: a2 rejected after 2h, a5 approved after 30h. Median rank
 				// ceil(1.0) = 1 → 2h; p90 rank ceil(1.8) = 2 → 30h.
-				{Approver: "sam", Decided: 2, Approved: 1, Rejected: 1, DecisionTimes: store.DecisionTimes{
+				{Approver: "sam", Decided: 2, Approved: 1, Rejected: 1, DecisionTimes: api.DecisionTimes{
 					MedianDecisionSeconds: secs(2), MedianDecision: "2h", P90DecisionSeconds: secs(30), P90Decision: "30h"}},
 			},
 		}
-		globex := store.ClientApprovalReport{
+		globex := api.ClientApprovalReport{
 			Client:    "globex",
 			Approvals: 3, DecidedByPerson: 1 /* g1 */, DecidedBySilence: 1 /* g3 */, Abandoned: 1 /* g2 */, Pending: 0,
 			// 1 / (1 + 1).
 			SilenceShare: ptr(0.5),
-			DecisionTimes: store.DecisionTimes{
+			DecisionTimes: api.DecisionTimes{
 				// g1 3h, g3 24h: median rank ceil(1.0) = 1 → 3h; p90 rank ceil(1.8) = 2 → 24h.
 				MedianDecisionSeconds: secs(3), MedianDecision: "3h",
 				P90DecisionSeconds: secs(24), P90Decision: "24h",
@@ -180,25 +181,25 @@ func TestApprovalReportMatchesHandComputedFigures(t *testing.T) {
 			// g1 3 + g2 2 + g3 24 = 29.
 			WaitingHours: 29,
 			PostsDelayed: 3,
-			Approvers: []store.ApproverReport{
-				{Approver: "kim", Decided: 1, Approved: 1, DecisionTimes: store.DecisionTimes{
+			Approvers: []api.ApproverReport{
+				{Approver: "kim", Decided: 1, Approved: 1, DecisionTimes: api.DecisionTimes{
 					MedianDecisionSeconds: secs(3), MedianDecision: "3h", P90DecisionSeconds: secs(3), P90Decision: "3h"}},
 			},
 		}
-		umbrella := store.ClientApprovalReport{
+		umbrella := api.ClientApprovalReport{
 			Client:    "umbrella",
 			Approvals: 1, Pending: 1,
 			// Nothing decided: no share, no times (null, not zero).
 			// u1 waits from 50h to until at 100h.
 			WaitingHours: 50,
-			Approvers:    []store.ApproverReport{},
+			Approvers:    []api.ApproverReport{},
 		}
 		// initech has no approval requested in the window and is not listed.
-		assert.Equal(t, []store.ClientApprovalReport{acme, globex, umbrella}, got.Clients)
+		assert.Equal(t, []api.ClientApprovalReport{acme, globex, umbrella}, got.Clients)
 
 		only, err := s.ApprovalReport(ctx, store.ApprovalReportFilter{ClientID: "globex", Since: since, Until: until})
 		require.NoError(t, err)
-		assert.Equal(t, []store.ClientApprovalReport{globex}, only.Clients)
+		assert.Equal(t, []api.ClientApprovalReport{globex}, only.Clients)
 
 		// A narrower window moves the clamp: [5h, 12h) holds a6 and a7 only.
 		// Waiting: a6 decided at 11 → 6; a7 decided at 14, clamped to 12 → 6.

@@ -1,12 +1,15 @@
-// Package workflows holds the campaign workflow and its contract: task queue, signal,
-// query and update names, payloads and statuses. The API, the CLI and scripts import
-// these; nothing else spells the strings.
+// Package workflows holds the campaign workflow and its Temporal contract, in this
+// file: task queue, workflow type, signal, query and update names, the input and
+// payloads, and the error types of update failures. The API and scripts import
+// these; nothing else spells the strings. The words the store and the CLI share
+// with it (statuses, decisions, channels, ids, the views) are in package api.
 package workflows
 
 import (
-	"encoding/json"
+	"errors"
 	"time"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -37,53 +40,6 @@ type PauseRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// CampaignWorkflowID is the one place a campaign's workflow ID is derived.
-func CampaignWorkflowID(campaignID string) string { return "campaign-" + campaignID }
-
-// Campaign statuses.
-const (
-	StatusRunning         = "running"
-	StatusWaitingApproval = "waiting_approval"
-	StatusPaused          = "paused" // no new step starts; deadlines keep running
-	StatusCompleted       = "completed"
-	StatusFailed          = "failed"
-	StatusCanceled        = "canceled"
-)
-
-// Step statuses.
-const (
-	StepRunning         = "running"
-	StepWaitingApproval = "waiting_approval"
-	StepCompleted       = "completed"
-	StepSkipped         = "skipped"
-	StepFailed          = "failed"
-	StepCanceled        = "canceled"
-)
-
-// Approval statuses. Expired means the timeout policy decided; Policy says which.
-const (
-	ApprovalPending  = "pending"
-	ApprovalApproved = "approved"
-	ApprovalRejected = "rejected"
-	ApprovalExpired  = "expired"
-)
-
-// Decisions a person can take.
-const (
-	DecisionApprove = "approve"
-	DecisionReject  = "reject"
-)
-
-// Channels through which a decision or launch arrived, for the audit log.
-const (
-	ChannelAPI    = "api"
-	ChannelCLI    = "cli"
-	ChannelSignal = "signal"
-	ChannelLink   = "link"
-	ChannelPolicy = "policy"
-	ChannelSystem = "system"
-)
-
 // CampaignInput is everything a campaign needs; the playbook travels inside it so
 // the run keeps the definition it started with.
 type CampaignInput struct {
@@ -112,8 +68,8 @@ type ResumeState struct {
 	Seq       int64                     `json:"seq"`        // last projection written
 	StepSeq   int                       `json:"step_seq"`   // last step sequence number given
 	Outputs   map[string]map[string]any `json:"outputs"`
-	Steps     []StepView                `json:"steps"`
-	Approvals []ApprovalView            `json:"approvals"`
+	Steps     []api.StepView            `json:"steps"`
+	Approvals []api.ApprovalView        `json:"approvals"`
 	Runs      int                       `json:"runs"` // runs completed before this one
 	Paused    bool                      `json:"paused,omitempty"`
 	PausedAt  time.Time                 `json:"paused_at,omitempty"`
@@ -173,80 +129,34 @@ type ApprovalSignal struct {
 	Edits map[string]any `json:"edits,omitempty"`
 }
 
-// Approver names who may decide: a person by id, or anyone holding a role.
-type Approver struct {
-	ID   string `json:"id,omitempty"`
-	Role string `json:"role,omitempty"`
-}
+// Errors a decision can meet; the API maps them to 404, 409 and 403.
+var (
+	ErrUnknownApproval        = errors.New("unknown approval")
+	ErrAlreadyDecided         = errors.New("approval already decided")
+	ErrExpired                = errors.New("approval expired")
+	ErrBadDecision            = errors.New("decision must be approve or reject")
+	ErrNotAnApprover          = errors.New("not an approver of this approval")
+	ErrRequesterMayNotApprove = errors.New("the requester of a step may not approve it")
+)
 
-// VoteView is one person's decision on an approval.
-type VoteView struct {
-	By       string          `json:"by"`
-	Role     string          `json:"role,omitempty"`
-	Decision string          `json:"decision"`
-	Comment  string          `json:"comment,omitempty"`
-	Channel  string          `json:"channel,omitempty"`
-	At       time.Time       `json:"at"`
-	Edits    json.RawMessage `json:"edits,omitempty"`
-}
+// Error types carried by update failures, for callers across the wire.
+const (
+	ErrTypeUnknownApproval        = "UnknownApproval"
+	ErrTypeAlreadyDecided         = "AlreadyDecided"
+	ErrTypeExpired                = "ApprovalExpired"
+	ErrTypeBadDecision            = "BadDecision"
+	ErrTypeNotAnApprover          = "NotAnApprover"
+	ErrTypeRequesterMayNotApprove = "RequesterMayNotApprove"
+)
 
-// CampaignView is the shape of GET /v1/campaigns/{id} and of the status query.
-type CampaignView struct {
-	ID              string         `json:"id"`
-	WorkflowID      string         `json:"workflow_id"`
-	Playbook        string         `json:"playbook"`
-	PlaybookVersion int            `json:"playbook_version"`
-	Client          string         `json:"client"`
-	Status          string         `json:"status"`
-	CurrentStep     string         `json:"current_step"`
-	Error           string         `json:"error,omitempty"`
-	Params          map[string]any `json:"params,omitempty"`
-	Steps           []StepView     `json:"steps"`
-	Approvals       []ApprovalView `json:"approvals"`
-	CreatedAt       *time.Time     `json:"created_at,omitempty"`
-	UpdatedAt       *time.Time     `json:"updated_at,omitempty"`
-	FinishedAt      *time.Time     `json:"finished_at,omitempty"`
-	UIURL           string         `json:"ui_url,omitempty"`
-}
+// Errors pause and resume can meet; the API maps them to 409.
+var (
+	ErrAlreadyPaused = errors.New("campaign already paused")
+	ErrNotPaused     = errors.New("campaign is not paused")
+)
 
-// StepView is one step run.
-type StepView struct {
-	ID         string          `json:"id"`
-	Key        string          `json:"key"`
-	Kind       string          `json:"kind"`
-	Seq        int             `json:"seq"` // order in which the campaign reached the step
-	Name       string          `json:"name,omitempty"`
-	Status     string          `json:"status"`
-	StartedAt  *time.Time      `json:"started_at,omitempty"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
-	Output     json.RawMessage `json:"output,omitempty"`
-	Error      string          `json:"error,omitempty"`
-}
-
-// ApprovalView is one approval as the inbox and the campaign show it.
-type ApprovalView struct {
-	ID          string          `json:"id"`
-	CampaignID  string          `json:"campaign_id"`
-	Client      string          `json:"client"`
-	Step        string          `json:"step"`
-	Title       string          `json:"title"`
-	Preview     json.RawMessage `json:"preview,omitempty"`
-	Status      string          `json:"status"`
-	OnTimeout   string          `json:"on_timeout"`
-	RequestedAt time.Time       `json:"requested_at"`
-	DueAt       time.Time       `json:"due_at"`
-	DecidedAt   *time.Time      `json:"decided_at,omitempty"`
-	Decision    string          `json:"decision,omitempty"`
-	DecidedBy   string          `json:"decided_by,omitempty"`
-	Comment     string          `json:"comment,omitempty"`
-	Channel     string          `json:"channel,omitempty"`
-	Policy      string          `json:"policy,omitempty"`       // the on_timeout policy that fired
-	Quorum      int             `json:"quorum,omitempty"`       // approvals needed (1 when 0)
-	Approvers   []Approver      `json:"approvers,omitempty"`    // who may decide now; empty: anyone
-	RequestedBy string          `json:"requested_by,omitempty"` // may not approve
-	Tier        int             `json:"tier,omitempty"`         // escalation tier, 0 first
-	Votes       []VoteView      `json:"votes,omitempty"`
-	// RejectionsNeeded is how many rejections reject it (1 when 0: any rejection).
-	RejectionsNeeded int             `json:"rejections_needed,omitempty"`
-	Edits            json.RawMessage `json:"edits,omitempty"` // content an approver edited
-}
+// Error types of pause and resume update failures.
+const (
+	ErrTypeAlreadyPaused = "AlreadyPaused"
+	ErrTypeNotPaused     = "NotPaused"
+)

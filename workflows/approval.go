@@ -12,11 +12,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
-
-// ApprovalID is the deterministic id of a campaign's approval for a step key.
-func ApprovalID(campaignID, stepKey string) string { return campaignID + "." + stepKey }
 
 func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
 	cfg := step.Approval
@@ -26,9 +24,9 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 		return err
 	}
 	now := workflow.Now(ctx).UTC()
-	av := ApprovalView{
-		ID: ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
-		Step: key, Title: title, Preview: json.RawMessage(jsonText(preview)), Status: ApprovalPending,
+	av := api.ApprovalView{
+		ID: api.ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
+		Step: key, Title: title, Preview: json.RawMessage(jsonText(preview)), Status: api.ApprovalPending,
 		OnTimeout: cfg.OnTimeout, RequestedAt: now, DueAt: now.Add(cfg.Timeout.Duration),
 		Quorum: max(cfg.Quorum, 1), Approvers: approversOf(cfg.Approvers), RequestedBy: r.in.RequestedBy,
 		RejectionsNeeded: max(cfg.Rejections, 1),
@@ -36,10 +34,10 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	r.view.Approvals = append(r.view.Approvals, av)
 	ai := len(r.view.Approvals) - 1
 	r.approvals[av.ID] = ai
-	r.view.Steps[idx].Status = StepWaitingApproval
+	r.view.Steps[idx].Status = api.StepWaitingApproval
 	r.emit(ctx, change{
-		status: StatusWaitingApproval, steps: []int{idx}, approvals: []int{ai},
-		audit: []auditEntry{{kind: "approval.requested", channel: ChannelSystem, approvalID: av.ID,
+		status: api.StatusWaitingApproval, steps: []int{idx}, approvals: []int{ai},
+		audit: []auditEntry{{kind: "approval.requested", channel: api.ChannelSystem, approvalID: av.ID,
 			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
 	})
 
@@ -61,7 +59,7 @@ func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, s
 	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
 	if err != nil {
 		err = fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 		return "", nil, err
 	}
 	return title, preview, nil
@@ -74,9 +72,9 @@ func (r *campaignRun) resumeApproval(ctx workflow.Context, f *frame, idx int, st
 	if err != nil {
 		return err
 	}
-	ai, ok := r.approvals[ApprovalID(r.in.CampaignID, p.Key)]
+	ai, ok := r.approvals[api.ApprovalID(r.in.CampaignID, p.Key)]
 	if !ok {
-		return fmt.Errorf("resume: approval %s is not in the carried state", ApprovalID(r.in.CampaignID, p.Key))
+		return fmt.Errorf("resume: approval %s is not in the carried state", api.ApprovalID(r.in.CampaignID, p.Key))
 	}
 	return r.waitApproval(ctx, f, idx, ai, step.Approval, title, preview, p)
 }
@@ -84,7 +82,7 @@ func (r *campaignRun) resumeApproval(ctx workflow.Context, f *frame, idx int, st
 // waitApproval waits for people, then for the escalation contact, and settles the
 // approval; p says which reminders went out before a hand-over.
 func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, preview map[string]any, p ResumePoint) error {
-	if len(cfg.Reminders) > p.RemindersSent && r.view.Approvals[ai].Status == ApprovalPending {
+	if len(cfg.Reminders) > p.RemindersSent && r.view.Approvals[ai].Status == api.ApprovalPending {
 		rctx, stopReminders := workflow.WithCancel(ctx)
 		defer stopReminders()
 		r.remind(rctx, ai, title, cfg.Reminders, p.Reminders, p.RemindersSent)
@@ -102,7 +100,7 @@ func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, 
 	}
 	esc := cfg.Escalate
 	escalated := r.view.Approvals[ai].Tier > 0 && esc != nil
-	decided := r.view.Approvals[ai].Status != ApprovalPending
+	decided := r.view.Approvals[ai].Status != api.ApprovalPending
 	var err error
 	if !escalated && !decided {
 		decided, err = r.awaitDecision(ctx, f, ai, fmt.Sprintf("Deadline: %s (%s, then %s)", title, cfg.Timeout, cfg.OnTimeout))
@@ -111,7 +109,7 @@ func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, 
 		}
 		switch {
 		case !decided && cfg.OnTimeout == playbooks.OnTimeoutEscalate && esc != nil:
-			if err := r.escalate(ctx, f, ai, title, esc); err != nil {
+			if err := r.escalate(ctx, ai, title, esc); err != nil {
 				r.failStep(ctx, f, idx, err)
 				return err
 			}
@@ -158,16 +156,16 @@ func (r *campaignRun) settleApproval(ctx workflow.Context, f *frame, idx, ai int
 		out["preview"] = preview
 	}
 	switch {
-	case a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutFail:
+	case a.Status == api.ApprovalExpired && a.Policy == playbooks.OnTimeoutFail:
 		err := fmt.Errorf("approval %q got no decision in time (on_timeout: fail)", title)
-		r.endStep(ctx, f, idx, StepFailed, out, err)
+		r.endStep(ctx, f, idx, api.StepFailed, out, err)
 		return err
-	case outcome == ApprovalRejected && cfg.OnReject != playbooks.OnRejectContinue:
+	case outcome == api.ApprovalRejected && cfg.OnReject != playbooks.OnRejectContinue:
 		err := fmt.Errorf("approval %q rejected%s", title, rejectedBy(a))
-		r.endStep(ctx, f, idx, StepFailed, out, err)
+		r.endStep(ctx, f, idx, api.StepFailed, out, err)
 		return err
 	}
-	r.endStep(ctx, f, idx, StepCompleted, out, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, out, nil)
 	return nil
 }
 
@@ -183,11 +181,11 @@ func (r *campaignRun) awaitDecision(ctx workflow.Context, f *frame, ai int, summ
 		moved := r.deadlinesMoved
 		remaining := r.view.Approvals[ai].DueAt.Sub(workflow.Now(ctx))
 		if remaining <= 0 {
-			return r.view.Approvals[ai].Status != ApprovalPending, nil
+			return r.view.Approvals[ai].Status != api.ApprovalPending, nil
 		}
 		if r.flood {
 			if _, err := r.waitOrHandOver(ctx, f, r.view.Approvals[ai].DueAt, summary, func() bool {
-				return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved
+				return r.view.Approvals[ai].Status != api.ApprovalPending || r.deadlinesMoved != moved
 			}); err != nil {
 				return false, err
 			}
@@ -195,13 +193,13 @@ func (r *campaignRun) awaitDecision(ctx workflow.Context, f *frame, ai int, summ
 			_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 				Timeout:      remaining,
 				TimerOptions: workflow.TimerOptions{Summary: summary},
-			}, func() bool { return r.view.Approvals[ai].Status != ApprovalPending || r.deadlinesMoved != moved })
+			}, func() bool { return r.view.Approvals[ai].Status != api.ApprovalPending || r.deadlinesMoved != moved })
 			if err != nil {
 				return false, err
 			}
 		}
 		switch {
-		case r.view.Approvals[ai].Status != ApprovalPending:
+		case r.view.Approvals[ai].Status != api.ApprovalPending:
 			return true, nil
 		case r.deadlinesMoved != moved:
 			continue
@@ -212,7 +210,7 @@ func (r *campaignRun) awaitDecision(ctx workflow.Context, f *frame, ai int, summ
 
 // escalate hands a silent approval to the next person: it stays pending with a
 // fresh deadline, and the escalation contact is notified.
-func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title string, esc *playbooks.Escalation) error {
+func (r *campaignRun) escalate(ctx workflow.Context, ai int, title string, esc *playbooks.Escalation) error {
 	now := workflow.Now(ctx).UTC()
 	a := &r.view.Approvals[ai]
 	a.DueAt = now.Add(esc.Timeout.Duration)
@@ -220,10 +218,10 @@ func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title str
 	a.Tier++
 	if len(a.Approvers) > 0 {
 		// The next tier decides too; those named before still may.
-		a.Approvers = append(append([]Approver{}, a.Approvers...), Approver{Role: esc.To})
+		a.Approvers = append(append([]api.Approver{}, a.Approvers...), api.Approver{Role: esc.To})
 	}
 	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
-		kind: "approval.escalated", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:escalate",
+		kind: "approval.escalated", channel: api.ChannelPolicy, approvalID: a.ID, actor: "policy:escalate",
 		detail: map[string]any{"to": esc.To, "due_at": a.DueAt.Format(time.RFC3339), "then": esc.OnTimeout},
 	}}})
 	actx := workflow.WithActivityOptions(ctx, noticeOptions("Escalate to "+esc.To+": "+title))
@@ -239,18 +237,18 @@ func (r *campaignRun) escalate(ctx workflow.Context, f *frame, ai int, title str
 }
 
 // outcomeOf folds a human decision and a timeout policy into what the playbook acts on.
-func outcomeOf(a ApprovalView) string {
+func outcomeOf(a api.ApprovalView) string {
 	switch {
-	case a.Status == ApprovalApproved, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutApprove:
-		return ApprovalApproved
-	case a.Status == ApprovalRejected, a.Status == ApprovalExpired && a.Policy == playbooks.OnTimeoutReject:
-		return ApprovalRejected
+	case a.Status == api.ApprovalApproved, a.Status == api.ApprovalExpired && a.Policy == playbooks.OnTimeoutApprove:
+		return api.ApprovalApproved
+	case a.Status == api.ApprovalRejected, a.Status == api.ApprovalExpired && a.Policy == playbooks.OnTimeoutReject:
+		return api.ApprovalRejected
 	}
-	return StepSkipped
+	return api.StepSkipped
 }
 
-func rejectedBy(a ApprovalView) string {
-	if a.Status == ApprovalExpired {
+func rejectedBy(a api.ApprovalView) string {
+	if a.Status == api.ApprovalExpired {
 		return " by its timeout policy"
 	}
 	s := " by " + a.DecidedBy
@@ -265,26 +263,26 @@ func rejectedBy(a ApprovalView) string {
 func (r *campaignRun) expire(ctx workflow.Context, ai int, policy string) {
 	now := workflow.Now(ctx).UTC()
 	a := &r.view.Approvals[ai]
-	a.Status = ApprovalExpired
+	a.Status = api.ApprovalExpired
 	a.Policy = policy
-	a.Channel = ChannelPolicy
+	a.Channel = api.ChannelPolicy
 	a.DecidedAt = &now
 	switch policy {
 	case playbooks.OnTimeoutApprove:
-		a.Decision = DecisionApprove
+		a.Decision = api.DecisionApprove
 	case playbooks.OnTimeoutReject:
-		a.Decision = DecisionReject
+		a.Decision = api.DecisionReject
 	}
 	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
-		kind: "approval.expired", channel: ChannelPolicy, approvalID: a.ID, actor: "policy:" + policy,
+		kind: "approval.expired", channel: api.ChannelPolicy, approvalID: a.ID, actor: "policy:" + policy,
 		detail: map[string]any{"policy": policy},
 	}}})
 }
 
-func approversOf(list []playbooks.Approver) []Approver {
-	out := make([]Approver, 0, len(list))
+func approversOf(list []playbooks.Approver) []api.Approver {
+	out := make([]api.Approver, 0, len(list))
 	for _, a := range list {
-		out = append(out, Approver{ID: a.ID, Role: a.Role})
+		out = append(out, api.Approver{ID: a.ID, Role: a.Role})
 	}
 	return out
 }
@@ -312,7 +310,7 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 					return
 				}
 			}
-			if r.view.Approvals[ai].Status != ApprovalPending {
+			if r.view.Approvals[ai].Status != api.ApprovalPending {
 				return
 			}
 			if r.flood && ctx.Err() != nil {
@@ -322,7 +320,7 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 			cur := r.view.Approvals[ai]
 			if i >= rs.recorded {
 				r.emit(ctx, change{audit: []auditEntry{{
-					kind: "approval.reminded", channel: ChannelSystem, approvalID: cur.ID,
+					kind: "approval.reminded", channel: api.ChannelSystem, approvalID: cur.ID,
 					detail: map[string]any{"n": i + 1, "after": off.String(), "due_at": cur.DueAt.Format(time.RFC3339)},
 				}}})
 				rs.recorded = i + 1
@@ -347,7 +345,7 @@ func (r *campaignRun) remind(ctx workflow.Context, ai int, title string, offsets
 	})
 }
 
-func approversLabel(list []Approver) string {
+func approversLabel(list []api.Approver) string {
 	if len(list) == 0 {
 		return "approvers"
 	}
@@ -362,7 +360,7 @@ func approversLabel(list []Approver) string {
 	return strings.Join(names, ", ")
 }
 
-func approverInputs(list []Approver) []any {
+func approverInputs(list []api.Approver) []any {
 	out := make([]any, 0, len(list))
 	for _, a := range list {
 		m := map[string]any{}

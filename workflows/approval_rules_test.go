@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/workflows"
 )
 
@@ -42,7 +43,7 @@ steps:
 
 func (h *harness) vote(step, decision, by, role string) {
 	h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
-		ApprovalID: workflows.ApprovalID(h.in.CampaignID, step), Decision: decision, By: by, Role: role,
+		ApprovalID: api.ApprovalID(h.in.CampaignID, step), Decision: decision, By: by, Role: role,
 	})
 }
 
@@ -51,14 +52,14 @@ func TestQuorumTwoOfThree(t *testing.T) {
 	h.at(time.Hour, func() { h.vote("ask", "approve", "dana@acme", "") })
 	h.at(2*time.Hour, func() {
 		v := h.status()
-		require.Equal(t, workflows.ApprovalPending, v.Approvals[0].Status, "one approval of two is not enough")
+		require.Equal(t, api.ApprovalPending, v.Approvals[0].Status, "one approval of two is not enough")
 		require.Len(t, v.Approvals[0].Votes, 1)
 		h.vote("ask", "approve", "sam@agency", "agency-lead")
 	})
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	require.Equal(t, api.ApprovalApproved, a.Status)
 	require.Equal(t, "sam@agency", a.DecidedBy, "the vote that met the quorum")
 	require.Equal(t, 2, a.Quorum)
 	votes, err := h.st.ApprovalVotes(context.Background(), a.ID)
@@ -74,7 +75,7 @@ func TestOneRejectionRejects(t *testing.T) {
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalRejected, a.Status)
+	require.Equal(t, api.ApprovalRejected, a.Status)
 	require.Equal(t, "lee@acme", a.DecidedBy)
 	require.Zero(t, h.actionCount("publish_posts"))
 }
@@ -89,7 +90,7 @@ func TestStrangersAndDoubleVotesAreRefused(t *testing.T) {
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalExpired, a.Status, "one valid approval never met the quorum of two")
+	require.Equal(t, api.ApprovalExpired, a.Status, "one valid approval never met the quorum of two")
 	evs, err := h.st.AuditEvents(context.Background(), h.in.CampaignID)
 	require.NoError(t, err)
 	var reasons []string
@@ -129,7 +130,7 @@ func TestRemindersAtTheirTimes(t *testing.T) {
 	notes := h.actionInputs("notify")
 	require.Len(t, notes, 2)
 	require.Equal(t, "dana@acme, lee@acme, role:agency-lead", notes[0]["to"])
-	require.Equal(t, workflows.ApprovalID(h.in.CampaignID, "ask"), notes[0]["approval_id"])
+	require.Equal(t, api.ApprovalID(h.in.CampaignID, "ask"), notes[0]["approval_id"])
 }
 
 func TestEscalateThenSecondTierApproves(t *testing.T) {
@@ -154,7 +155,7 @@ steps:
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	require.Equal(t, api.ApprovalApproved, a.Status)
 	require.Equal(t, "sam@agency", a.DecidedBy)
 	require.Equal(t, 1, a.Tier)
 	require.Contains(t, h.auditKinds(), "approval.escalated")
@@ -165,7 +166,7 @@ func TestApproveWithEditsReplacesThePreview(t *testing.T) {
 	h.at(time.Hour, func() { h.vote("ask", "approve", "dana@acme", "") })
 	h.at(2*time.Hour, func() {
 		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
-			ApprovalID: workflows.ApprovalID(h.in.CampaignID, "ask"), Decision: "approve", By: "lee@acme",
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "ask"), Decision: "approve", By: "lee@acme",
 			Edits: map[string]any{"posts": []any{"draft one, reworded", "draft two"}},
 		})
 	})
@@ -184,14 +185,14 @@ func TestUpdateAfterExpiryIsRefused(t *testing.T) {
 	h.at(72*time.Hour, func() {
 		h.env.UpdateWorkflow(workflows.UpdateDecide, "late", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { lateErr = err }, OnAccept: func() {}, OnComplete: func(any, error) {},
-		}, workflows.ApprovalSignal{ApprovalID: workflows.ApprovalID(h.in.CampaignID, "ask"), Decision: "approve", By: "late@acme"})
+		}, workflows.ApprovalSignal{ApprovalID: api.ApprovalID(h.in.CampaignID, "ask"), Decision: "approve", By: "late@acme"})
 	})
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(lateErr, &appErr), "late decision: %v", lateErr)
 	require.Equal(t, workflows.ErrTypeExpired, appErr.Type())
-	require.Equal(t, workflows.ApprovalExpired, h.approval("ask").Status)
+	require.Equal(t, api.ApprovalExpired, h.approval("ask").Status)
 }
 
 func TestGrantLetsCoveredApprovalsPassAndStopsTheRest(t *testing.T) {
@@ -230,12 +231,12 @@ steps:
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	week1 := h.approval("weekly.1.batch")
-	require.Equal(t, workflows.ApprovalApproved, week1.Status, "inside the grant: no waiting")
-	require.Equal(t, workflows.ChannelGrant, week1.Channel)
-	require.Equal(t, "grant:"+workflows.ApprovalID(h.in.CampaignID, "plan"), week1.DecidedBy)
+	require.Equal(t, api.ApprovalApproved, week1.Status, "inside the grant: no waiting")
+	require.Equal(t, api.ChannelGrant, week1.Channel)
+	require.Equal(t, "grant:"+api.ApprovalID(h.in.CampaignID, "plan"), week1.DecidedBy)
 	require.Equal(t, week1.RequestedAt, *week1.DecidedAt)
 	week2 := h.approval("weekly.2.batch")
-	require.Equal(t, workflows.ApprovalExpired, week2.Status, "outside the grant it waited for a person, who stayed silent")
+	require.Equal(t, api.ApprovalExpired, week2.Status, "outside the grant it waited for a person, who stayed silent")
 	require.Equal(t, int64(1), h.actionCount("publish_posts"))
 	kinds := h.auditKinds()
 	require.Contains(t, kinds, "approval.granted")
@@ -253,7 +254,7 @@ func TestRequesterMayNotApproveTheirOwnStep(t *testing.T) {
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	require.Equal(t, api.ApprovalApproved, a.Status)
 	votes, err := h.st.ApprovalVotes(context.Background(), a.ID)
 	require.NoError(t, err)
 	for _, v := range votes {
@@ -322,8 +323,8 @@ func TestGrantDoesNotWidenWhoDecides(t *testing.T) {
 			h.run()
 			require.NoError(t, h.env.GetWorkflowError())
 			batch := h.approval("batch")
-			require.Equal(t, workflows.ApprovalExpired, batch.Status, "the covered approval waited for dana, who stayed silent")
-			require.NotEqual(t, workflows.ChannelGrant, batch.Channel)
+			require.Equal(t, api.ApprovalExpired, batch.Status, "the covered approval waited for dana, who stayed silent")
+			require.NotEqual(t, api.ChannelGrant, batch.Channel)
 			require.Contains(t, h.auditKinds(), "approval.outside_grant")
 			require.Contains(t, auditDetails(t, h, "approval.outside_grant"), tc.reason)
 		})
@@ -334,7 +335,7 @@ func TestGrantDoesNotWidenWhoDecides(t *testing.T) {
 	h.at(time.Hour, func() { h.vote("plan", "approve", "dana@acme", "") })
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
-	require.Equal(t, workflows.ChannelGrant, h.approval("batch").Channel)
+	require.Equal(t, api.ChannelGrant, h.approval("batch").Channel)
 }
 
 // auditDetails joins the details of every audit event of kind.

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // An expression that reads a step's output cannot be run before the campaign
@@ -36,8 +36,8 @@ steps:
 	runtime.ReadMemStats(&after)
 	require.Error(t, h.env.GetWorkflowError())
 	steps := h.steps()
-	require.Equal(t, workflows.StepCompleted, steps["audit"].Status)
-	require.Equal(t, workflows.StepFailed, steps["blow"].Status)
+	require.Equal(t, api.StepCompleted, steps["audit"].Status)
+	require.Equal(t, api.StepFailed, steps["blow"].Status)
 	require.Contains(t, steps["blow"].Error, `let a = repeat("x", 999999)`, "the failure names the expression")
 	require.Contains(t, steps["blow"].Error, "at most 1 MB")
 	require.Zero(t, h.actionCount("notify"), "nothing ran with the input")
@@ -87,13 +87,13 @@ steps:
 			steps := h.steps()
 			if tc.fails {
 				require.Error(t, h.env.GetWorkflowError())
-				require.Equal(t, workflows.StepFailed, steps["follow"].Status)
+				require.Equal(t, api.StepFailed, steps["follow"].Status)
 				require.Contains(t, steps["follow"].Error, "at most 100 branches")
 				require.Zero(t, h.actionCount("notify"))
 				return
 			}
 			require.NoError(t, h.env.GetWorkflowError())
-			require.Equal(t, workflows.StepCompleted, steps["follow"].Status)
+			require.Equal(t, api.StepCompleted, steps["follow"].Status)
 			require.Equal(t, int64(150), h.actionCount("notify"))
 		})
 	}

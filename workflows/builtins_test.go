@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/workflows"
 )
@@ -17,9 +18,9 @@ func (h *harness) requireFinishedCleanly() {
 	h.t.Helper()
 	require.True(h.t, h.env.IsWorkflowCompleted())
 	require.NoError(h.t, h.env.GetWorkflowError())
-	require.Equal(h.t, workflows.StatusCompleted, h.campaign().Status)
+	require.Equal(h.t, api.StatusCompleted, h.campaign().Status)
 	for key, s := range h.steps() {
-		require.Contains(h.t, []string{workflows.StepCompleted, workflows.StepSkipped}, s.Status, "step %s: %s", key, s.Error)
+		require.Contains(h.t, []string{api.StepCompleted, api.StepSkipped}, s.Status, "step %s: %s", key, s.Error)
 	}
 }
 
@@ -79,7 +80,7 @@ func TestBuiltinCrisisTriageSensitiveSilenceEscalatesThenHolds(t *testing.T) {
 	h.requireFinishedCleanly()
 	id := findApproval(t, h)
 	a := h.approval(id)
-	require.Equal(t, workflows.ApprovalExpired, a.Status, "silence never approves a sensitive reply")
+	require.Equal(t, api.ApprovalExpired, a.Status, "silence never approves a sensitive reply")
 	require.Equal(t, playbooks.OnTimeoutReject, a.Policy)
 	require.Contains(t, h.auditKinds(), "approval.escalated")
 	require.Zero(t, h.actionCount("respond_to_mention"), "nothing is said in public without a person")

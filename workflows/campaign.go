@@ -7,6 +7,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // CampaignWorkflow runs one campaign: the playbook's steps in order, each approval
@@ -27,7 +29,7 @@ func CampaignWorkflow(ctx workflow.Context, in CampaignInput) (CampaignResult, e
 // campaignRun is the state of one run. Handlers only change it; run() drives it.
 type campaignRun struct {
 	in        CampaignInput
-	view      CampaignView
+	view      api.CampaignView
 	outputs   map[string]map[string]any // step id → output, for ${steps.…}
 	approvals map[string]int            // approval id → index in view.Approvals
 	proj      projector
@@ -56,16 +58,16 @@ func newCampaignRun(ctx workflow.Context, in CampaignInput) *campaignRun {
 	info := workflow.GetInfo(ctx)
 	return &campaignRun{
 		in: in,
-		view: CampaignView{
+		view: api.CampaignView{
 			ID:              in.CampaignID,
 			WorkflowID:      info.WorkflowExecution.ID,
 			Playbook:        in.Playbook.Name,
 			PlaybookVersion: in.Playbook.Version,
 			Client:          in.Client,
-			Status:          StatusRunning,
+			Status:          api.StatusRunning,
 			Params:          in.Params,
-			Steps:           []StepView{},
-			Approvals:       []ApprovalView{},
+			Steps:           []api.StepView{},
+			Approvals:       []api.ApprovalView{},
 		},
 		outputs:   map[string]map[string]any{},
 		approvals: map[string]int{},
@@ -96,21 +98,21 @@ func (r *campaignRun) resume(rs *ResumeState) {
 }
 
 func (r *campaignRun) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (CampaignView, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (api.CampaignView, error) {
 		return r.view, nil
 	}); err != nil {
 		return fmt.Errorf("register query %s: %w", QueryStatus, err)
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide,
-		func(ctx workflow.Context, sig ApprovalSignal) (ApprovalView, error) {
+		func(ctx workflow.Context, sig ApprovalSignal) (api.ApprovalView, error) {
 			av, err := r.decide(ctx, sig)
 			if err != nil {
-				return ApprovalView{}, err
+				return api.ApprovalView{}, err
 			}
 			// Answer once the store shows the decision, so the caller's next read agrees.
 			seq := r.proj.seq
 			if err := workflow.Await(ctx, func() bool { return r.proj.written >= seq }); err != nil {
-				return ApprovalView{}, err
+				return api.ApprovalView{}, err
 			}
 			return av, nil
 		},
@@ -143,7 +145,7 @@ func (r *campaignRun) onSignal(ctx workflow.Context, sig ApprovalSignal) {
 	if sig.Channel == "" || r.flood {
 		// Nothing in Greenlight sends this signal: whatever channel it claims, it
 		// came straight through Temporal.
-		sig.Channel = ChannelSignal
+		sig.Channel = api.ChannelSignal
 	}
 	_, _ = r.decide(ctx, sig)
 }
@@ -166,7 +168,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 			runErr = atIndex(r.resumeStep(ctx, r.in.Playbook.Steps[rs.StepIndex], root, rs.At), rs.StepIndex)
 		}
 	} else {
-		r.emit(ctx, change{status: StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: ChannelSystem,
+		r.emit(ctx, change{status: api.StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: api.ChannelSystem,
 			detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
 	}
 	for i := first; runErr == nil && i < len(r.in.Playbook.Steps); i++ {
@@ -187,11 +189,11 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	switch {
 	case runErr == nil:
-		r.finish(dctx, StatusCompleted, "")
+		r.finish(dctx, api.StatusCompleted, "")
 	case errors.Is(ctx.Err(), workflow.ErrCanceled) || temporal.IsCanceledError(runErr):
-		r.finish(dctx, StatusCanceled, "canceled")
+		r.finish(dctx, api.StatusCanceled, "canceled")
 	default:
-		r.finish(dctx, StatusFailed, runErr.Error())
+		r.finish(dctx, api.StatusFailed, runErr.Error())
 	}
 	if r.flood {
 		if err := r.settleSignals(dctx); err != nil {
@@ -204,9 +206,9 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 		return CampaignResult{}, err
 	}
 	switch r.view.Status {
-	case StatusCanceled:
+	case api.StatusCanceled:
 		return CampaignResult{}, temporal.NewCanceledError("campaign canceled")
-	case StatusFailed:
+	case api.StatusFailed:
 		return CampaignResult{}, temporal.NewNonRetryableApplicationError(r.view.Error, "CampaignFailed", nil)
 	}
 	return CampaignResult{Status: r.view.Status, Outputs: r.outputs, IgnoredAfterEnd: r.afterEnd}, nil
@@ -216,25 +218,25 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 	now := workflow.Now(ctx).UTC()
 	c := change{status: status, finishedAt: &now, errText: &reason}
-	if status == StatusCompleted {
+	if status == api.StatusCompleted {
 		empty := ""
 		c.errText = &empty
 	}
 	for i := range r.view.Steps {
 		s := &r.view.Steps[i]
-		if s.Status == StepRunning || s.Status == StepWaitingApproval {
-			s.Status = StepCanceled
+		if s.Status == api.StepRunning || s.Status == api.StepWaitingApproval {
+			s.Status = api.StepCanceled
 			s.FinishedAt = &now
 			c.steps = append(c.steps, i)
 		}
 	}
 	for i := range r.view.Approvals {
 		a := &r.view.Approvals[i]
-		if a.Status == ApprovalPending {
+		if a.Status == api.ApprovalPending {
 			// Nobody can decide it any more; take it out of the inbox, saying why.
-			a.Status = ApprovalExpired
+			a.Status = api.ApprovalExpired
 			a.Policy = "campaign_" + status
-			a.Channel = ChannelSystem
+			a.Channel = api.ChannelSystem
 			a.DecidedAt = &now
 			c.approvals = append(c.approvals, i)
 		}
@@ -243,6 +245,6 @@ func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 		r.summarizeIgnored(ctx, func(*IgnoredCount) bool { return true })
 		r.ended = true
 	}
-	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: ChannelSystem, detail: map[string]any{"reason": reason}})
+	c.audit = append(c.audit, auditEntry{kind: "campaign." + status, channel: api.ChannelSystem, detail: map[string]any{"reason": reason}})
 	r.emit(ctx, c)
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/playbooks"
@@ -70,8 +71,8 @@ func newHarness(t *testing.T, pb *playbooks.Playbook, params map[string]any) *ha
 	}
 	now := time.Now().UTC()
 	require.NoError(t, st.CreateCampaign(context.Background(), &store.Campaign{
-		ID: id, WorkflowID: workflows.CampaignWorkflowID(id), ClientID: "acme", Playbook: pb.Name,
-		PlaybookVersion: pb.Version, Params: "{}", Status: workflows.StatusRunning, CreatedAt: now, UpdatedAt: now,
+		ID: id, WorkflowID: api.CampaignWorkflowID(id), ClientID: "acme", Playbook: pb.Name,
+		PlaybookVersion: pb.Version, Params: "{}", Status: api.StatusRunning, CreatedAt: now, UpdatedAt: now,
 	}))
 	return &harness{t: t, st: st, env: env, startAt: env.Now(), in: workflows.CampaignInput{
 		CampaignID: id, Client: "acme", Playbook: *pb, Params: bound, Connector: sandbox.Name,
@@ -83,18 +84,18 @@ func (h *harness) run() { h.env.ExecuteWorkflow(workflows.CampaignWorkflow, h.in
 // at schedules fn at d of workflow time after start.
 func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
 
-func (h *harness) status() workflows.CampaignView {
+func (h *harness) status() api.CampaignView {
 	h.t.Helper()
 	v, err := h.env.QueryWorkflow(workflows.QueryStatus)
 	require.NoError(h.t, err)
-	var view workflows.CampaignView
+	var view api.CampaignView
 	require.NoError(h.t, v.Get(&view))
 	return view
 }
 
 func (h *harness) signal(approvalStep, decision, by string) {
 	h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
-		ApprovalID: workflows.ApprovalID(h.in.CampaignID, approvalStep), Decision: decision, By: by,
+		ApprovalID: api.ApprovalID(h.in.CampaignID, approvalStep), Decision: decision, By: by,
 	})
 }
 
@@ -107,7 +108,7 @@ func (h *harness) campaign() *store.Campaign {
 
 func (h *harness) approval(step string) *store.Approval {
 	h.t.Helper()
-	a, err := h.st.GetApproval(context.Background(), workflows.ApprovalID(h.in.CampaignID, step))
+	a, err := h.st.GetApproval(context.Background(), api.ApprovalID(h.in.CampaignID, step))
 	require.NoError(h.t, err)
 	return a
 }
@@ -160,17 +161,17 @@ func TestReputationRepairApprovedRunsEveryStep(t *testing.T) {
 	h := newHarness(t, v1(t), map[string]any{"brand": "Acme Bakery"})
 	h.at(time.Hour, func() {
 		v := h.status()
-		require.Equal(t, workflows.StatusWaitingApproval, v.Status)
+		require.Equal(t, api.StatusWaitingApproval, v.Status)
 		require.Equal(t, "approve-plan", v.CurrentStep)
 		require.Len(t, v.Approvals, 1)
-		require.Equal(t, workflows.ApprovalPending, v.Approvals[0].Status)
+		require.Equal(t, api.ApprovalPending, v.Approvals[0].Status)
 		require.Contains(t, v.Approvals[0].Title, "Acme Bakery")
 		require.Contains(t, string(v.Approvals[0].Preview), "best own property ranks")
-		h.signal("approve-plan", workflows.DecisionApprove, "dana@acme")
+		h.signal("approve-plan", api.DecisionApprove, "dana@acme")
 	})
 	h.at(2*time.Hour, func() {
 		require.Equal(t, "approve-batch", h.status().CurrentStep)
-		h.signal("approve-batch", workflows.DecisionApprove, "dana@acme")
+		h.signal("approve-batch", api.DecisionApprove, "dana@acme")
 	})
 	h.run()
 
@@ -178,23 +179,23 @@ func TestReputationRepairApprovedRunsEveryStep(t *testing.T) {
 	require.NoError(t, h.env.GetWorkflowError())
 	var res workflows.CampaignResult
 	require.NoError(t, h.env.GetWorkflowResult(&res))
-	require.Equal(t, workflows.StatusCompleted, res.Status)
+	require.Equal(t, api.StatusCompleted, res.Status)
 	require.Equal(t, true, res.Outputs["measure"]["simulated"])
 	require.Equal(t, float64(5), res.Outputs["publish-batch"]["published"])
 
 	c := h.campaign()
-	require.Equal(t, workflows.StatusCompleted, c.Status)
+	require.Equal(t, api.StatusCompleted, c.Status)
 	require.NotNil(t, c.FinishedAt)
 	steps, err := h.st.StepRuns(context.Background(), c.ID)
 	require.NoError(t, err)
 	require.Len(t, steps, 9)
 	for _, s := range steps {
-		require.Equal(t, workflows.StepCompleted, s.Status, "step %s", s.Key)
+		require.Equal(t, api.StepCompleted, s.Status, "step %s", s.Key)
 	}
 	a := h.approval("approve-plan")
-	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	require.Equal(t, api.ApprovalApproved, a.Status)
 	require.Equal(t, "dana@acme", a.DecidedBy)
-	require.Equal(t, workflows.ChannelSignal, a.Channel)
+	require.Equal(t, api.ChannelSignal, a.Channel)
 	require.Equal(t, int64(1), h.actionCount("publish_posts"))
 	require.Contains(t, h.auditKinds(), "approval.decided")
 	require.Contains(t, h.auditKinds(), "campaign.completed")
@@ -204,7 +205,7 @@ func TestRejectedPlanStopsTheCampaign(t *testing.T) {
 	h := newHarness(t, v1(t), map[string]any{"brand": "Acme"})
 	h.at(time.Hour, func() {
 		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
-			ApprovalID: workflows.ApprovalID(h.in.CampaignID, "approve-plan"), Decision: workflows.DecisionReject,
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "approve-plan"), Decision: api.DecisionReject,
 			By: "owner@acme", Comment: "not before the launch",
 		})
 	})
@@ -217,9 +218,9 @@ func TestRejectedPlanStopsTheCampaign(t *testing.T) {
 	require.Contains(t, appErr.Error(), "not before the launch")
 
 	c := h.campaign()
-	require.Equal(t, workflows.StatusFailed, c.Status)
+	require.Equal(t, api.StatusFailed, c.Status)
 	require.Contains(t, c.Error, "rejected by owner@acme")
-	require.Equal(t, workflows.ApprovalRejected, h.approval("approve-plan").Status)
+	require.Equal(t, api.ApprovalRejected, h.approval("approve-plan").Status)
 	require.Zero(t, h.actionCount("optimize_profile"), "nothing after a rejected plan may act")
 }
 
@@ -255,10 +256,10 @@ func TestSilencePolicies(t *testing.T) {
 		wantPublished int64
 		wantOutcome   string
 	}{
-		{playbooks.OnTimeoutApprove, false, 1, workflows.ApprovalApproved},
-		{playbooks.OnTimeoutReject, false, 0, workflows.ApprovalRejected},
-		{playbooks.OnTimeoutSkip, false, 0, workflows.StepSkipped},
-		{playbooks.OnTimeoutFail, true, 0, workflows.StepSkipped},
+		{playbooks.OnTimeoutApprove, false, 1, api.ApprovalApproved},
+		{playbooks.OnTimeoutReject, false, 0, api.ApprovalRejected},
+		{playbooks.OnTimeoutSkip, false, 0, api.StepSkipped},
+		{playbooks.OnTimeoutFail, true, 0, api.StepSkipped},
 	}
 	for _, tc := range cases {
 		t.Run(tc.policy, func(t *testing.T) {
@@ -274,7 +275,7 @@ func TestSilencePolicies(t *testing.T) {
 			require.Less(t, wall, 5*time.Second)
 			if tc.wantErr {
 				require.Error(t, h.env.GetWorkflowError())
-				require.Equal(t, workflows.StatusFailed, h.campaign().Status)
+				require.Equal(t, api.StatusFailed, h.campaign().Status)
 				require.Contains(t, h.campaign().Error, "on_timeout: fail")
 			} else {
 				require.NoError(t, h.env.GetWorkflowError())
@@ -283,9 +284,9 @@ func TestSilencePolicies(t *testing.T) {
 				require.Equal(t, tc.wantOutcome, res.Outputs["ask"]["outcome"])
 			}
 			a := h.approval("ask")
-			require.Equal(t, workflows.ApprovalExpired, a.Status, "silence is never shown as a person's decision")
+			require.Equal(t, api.ApprovalExpired, a.Status, "silence is never shown as a person's decision")
 			require.Equal(t, tc.policy, a.Policy)
-			require.Equal(t, workflows.ChannelPolicy, a.Channel)
+			require.Equal(t, api.ChannelPolicy, a.Channel)
 			require.Empty(t, a.DecidedBy)
 			require.Equal(t, tc.wantPublished, h.actionCount("publish_posts"))
 			require.Contains(t, h.auditKinds(), "approval.expired")
@@ -296,14 +297,14 @@ func TestSilencePolicies(t *testing.T) {
 func TestDuplicateAndLateDecisionsChangeNothing(t *testing.T) {
 	h := newHarness(t, gate(t, playbooks.OnTimeoutReject, playbooks.OnRejectContinue), nil)
 	h.at(time.Hour, func() {
-		h.signal("ask", workflows.DecisionApprove, "first@acme")
-		h.signal("ask", workflows.DecisionReject, "second@acme")
+		h.signal("ask", api.DecisionApprove, "first@acme")
+		h.signal("ask", api.DecisionReject, "second@acme")
 		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{ApprovalID: "no-such-approval", Decision: "approve", By: "x"})
 	})
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalApproved, a.Status)
+	require.Equal(t, api.ApprovalApproved, a.Status)
 	require.Equal(t, "first@acme", a.DecidedBy)
 	require.Equal(t, int64(1), h.actionCount("publish_posts"))
 
@@ -340,19 +341,19 @@ steps:
 
 func TestLateDecisionAfterExpiryIsIgnored(t *testing.T) {
 	h := newHarness(t, gateThenWait(t), nil)
-	h.at(72*time.Hour, func() { h.signal("ask", workflows.DecisionApprove, "late@acme") })
+	h.at(72*time.Hour, func() { h.signal("ask", api.DecisionApprove, "late@acme") })
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalExpired, a.Status)
+	require.Equal(t, api.ApprovalExpired, a.Status)
 	require.Equal(t, playbooks.OnTimeoutSkip, a.Policy)
 	require.Contains(t, h.auditKinds(), "approval.ignored")
 }
 
 func TestDecideUpdateAnswersAndValidates(t *testing.T) {
 	h := newHarness(t, gateThenWait(t), nil)
-	id := workflows.ApprovalID(h.in.CampaignID, "ask")
-	var first workflows.ApprovalView
+	id := api.ApprovalID(h.in.CampaignID, "ask")
+	var first api.ApprovalView
 	var secondErr, unknownErr error
 	h.at(time.Hour, func() {
 		h.env.UpdateWorkflow(workflows.UpdateDecide, "u1", &testsuite.TestUpdateCallback{
@@ -360,9 +361,9 @@ func TestDecideUpdateAnswersAndValidates(t *testing.T) {
 			OnAccept: func() {},
 			OnComplete: func(v any, err error) {
 				require.NoError(t, err)
-				first = v.(workflows.ApprovalView)
+				first = v.(api.ApprovalView)
 			},
-		}, workflows.ApprovalSignal{ApprovalID: id, Decision: "approve", By: "ops@agency", Channel: workflows.ChannelAPI})
+		}, workflows.ApprovalSignal{ApprovalID: id, Decision: "approve", By: "ops@agency", Channel: api.ChannelAPI})
 	})
 	h.at(2*time.Hour, func() {
 		h.env.UpdateWorkflow(workflows.UpdateDecide, "u2", &testsuite.TestUpdateCallback{
@@ -374,14 +375,14 @@ func TestDecideUpdateAnswersAndValidates(t *testing.T) {
 	})
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
-	require.Equal(t, workflows.ApprovalApproved, first.Status)
+	require.Equal(t, api.ApprovalApproved, first.Status)
 	require.Equal(t, "ops@agency", first.DecidedBy)
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(secondErr, &appErr), "second decision: %v", secondErr)
 	require.Equal(t, workflows.ErrTypeAlreadyDecided, appErr.Type())
 	require.True(t, errors.As(unknownErr, &appErr), "unknown approval: %v", unknownErr)
 	require.Equal(t, workflows.ErrTypeUnknownApproval, appErr.Type())
-	require.Equal(t, workflows.ChannelAPI, h.approval("ask").Channel)
+	require.Equal(t, api.ChannelAPI, h.approval("ask").Channel)
 }
 
 func TestCancelWhileWaitingRecordsCanceled(t *testing.T) {
@@ -390,8 +391,8 @@ func TestCancelWhileWaitingRecordsCanceled(t *testing.T) {
 	h.run()
 	require.True(t, temporal.IsCanceledError(h.env.GetWorkflowError()), "got %v", h.env.GetWorkflowError())
 	c := h.campaign()
-	require.Equal(t, workflows.StatusCanceled, c.Status)
+	require.Equal(t, api.StatusCanceled, c.Status)
 	a := h.approval("approve-plan")
-	require.Equal(t, workflows.ApprovalExpired, a.Status, "a canceled campaign's approval leaves the inbox")
+	require.Equal(t, api.ApprovalExpired, a.Status, "a canceled campaign's approval leaves the inbox")
 	require.Equal(t, "campaign_canceled", a.Policy)
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -32,7 +33,7 @@ func (r *campaignRun) runParallel(ctx workflow.Context, f *frame, idx int, step 
 		items, err := playbooks.ListValue(p.ForEach, r.scopeFor(f))
 		if err != nil {
 			err = fmt.Errorf("step %s: for_each: %w", key, err)
-			r.endStep(ctx, f, idx, StepFailed, nil, err)
+			r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 			return err
 		}
 		for i, item := range items {
@@ -66,13 +67,13 @@ func (r *campaignRun) runParallel(ctx workflow.Context, f *frame, idx int, step 
 	results := make([]any, 0, len(lanes))
 	var failed []string
 	for _, l := range lanes {
-		res := map[string]any{"branch": l.name, "status": StepCompleted, "outputs": outputsAsAny(l.frame.outputs)}
+		res := map[string]any{"branch": l.name, "status": api.StepCompleted, "outputs": outputsAsAny(l.frame.outputs)}
 		switch {
 		case l.err == nil:
 		case temporal.IsCanceledError(l.err) && ctx.Err() == nil:
-			res["status"] = StepCanceled // stopped because a sibling failed
+			res["status"] = api.StepCanceled // stopped because a sibling failed
 		default:
-			res["status"] = StepFailed
+			res["status"] = api.StepFailed
 			res["error"] = l.err.Error()
 			failed = append(failed, l.name)
 		}
@@ -81,15 +82,15 @@ func (r *campaignRun) runParallel(ctx workflow.Context, f *frame, idx int, step 
 	out := map[string]any{"branches": results, "failed": len(failed)}
 	if ctx.Err() != nil {
 		err := temporal.NewCanceledError("campaign canceled")
-		r.endStep(ctx, f, idx, StepCanceled, out, err)
+		r.endStep(ctx, f, idx, api.StepCanceled, out, err)
 		return err
 	}
 	if len(failed) > 0 && p.OnFailure != playbooks.OnFailureContinue {
 		err := fmt.Errorf("step %s: branch %s failed", key, failed[0])
-		r.endStep(ctx, f, idx, StepFailed, out, err)
+		r.endStep(ctx, f, idx, api.StepFailed, out, err)
 		return err
 	}
-	r.endStep(ctx, f, idx, StepCompleted, out, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, out, nil)
 	return nil
 }
 
@@ -111,7 +112,7 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 	maxIter, err := playbooks.IntValue(rep.Max, r.scopeFor(f))
 	if err != nil {
 		err = fmt.Errorf("step %s: max: %w", key, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 		return err
 	}
 	if !until.IsZero() {
@@ -141,7 +142,7 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 			done, err := playbooks.Condition(rep.Until, r.scopeFor(itf))
 			if err != nil {
 				err = fmt.Errorf("step %s: until: %w", key, err)
-				r.endStep(ctx, f, idx, StepFailed, nil, err)
+				r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 				return err
 			}
 			if done {
@@ -169,7 +170,7 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 			return r.continueAsNew(ctx, idx, it+1)
 		}
 	}
-	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"iterations": min(it, maxIter), "stopped_by": stoppedBy}, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, map[string]any{"iterations": min(it, maxIter), "stopped_by": stoppedBy}, nil)
 	return nil
 }
 
@@ -197,7 +198,7 @@ func (r *campaignRun) runBranch(ctx workflow.Context, f *frame, idx int, step pl
 	ok, err := playbooks.Condition(b.If, r.scopeFor(f))
 	if err != nil {
 		err = fmt.Errorf("step %s: if: %w", r.view.Steps[idx].Key, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 		return err
 	}
 	arm, steps := "then", b.Then
@@ -216,6 +217,6 @@ func (r *campaignRun) finishBranch(ctx workflow.Context, f *frame, idx int, arm 
 		r.failStep(ctx, f, idx, err)
 		return err
 	}
-	r.endStep(ctx, f, idx, StepCompleted, map[string]any{"condition": arm == "then", "took": arm}, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, map[string]any{"condition": arm == "then", "took": arm}, nil)
 	return nil
 }

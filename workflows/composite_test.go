@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/workflows"
@@ -79,12 +80,12 @@ func TestParallelFailingBranchCancelsSiblings(t *testing.T) {
 	require.Error(t, h.env.GetWorkflowError())
 	require.Less(t, h.env.Now().Sub(h.start()), 7*24*time.Hour, "the sibling's week-long wait must not be waited out")
 	steps := h.steps()
-	require.Equal(t, workflows.StepFailed, steps["together"].Status)
-	require.Equal(t, workflows.StepFailed, steps["together.client.ask"].Status)
-	require.Equal(t, workflows.StepCanceled, steps["together.content.pause"].Status)
+	require.Equal(t, api.StepFailed, steps["together"].Status)
+	require.Equal(t, api.StepFailed, steps["together.client.ask"].Status)
+	require.Equal(t, api.StepCanceled, steps["together.content.pause"].Status)
 	require.NotContains(t, steps, "together.content.publish")
 	require.Zero(t, h.actionCount("publish_posts"))
-	require.Equal(t, workflows.StatusFailed, h.campaign().Status)
+	require.Equal(t, api.StatusFailed, h.campaign().Status)
 }
 
 func TestParallelOnFailureContinueLetsSiblingsFinish(t *testing.T) {
@@ -92,9 +93,9 @@ func TestParallelOnFailureContinueLetsSiblingsFinish(t *testing.T) {
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	steps := h.steps()
-	require.Equal(t, workflows.StepCompleted, steps["together"].Status)
+	require.Equal(t, api.StepCompleted, steps["together"].Status)
 	require.Contains(t, steps["together"].Output, `"failed":1`)
-	require.Equal(t, workflows.StepCompleted, steps["together.content.publish"].Status)
+	require.Equal(t, api.StepCompleted, steps["together.content.publish"].Status)
 	require.Equal(t, int64(1), h.actionCount("publish_posts"))
 }
 
@@ -225,12 +226,12 @@ steps:
 	h := newHarness(t, pb, nil)
 	h.at(3*time.Hour, func() {
 		v := h.status()
-		require.Equal(t, workflows.ApprovalPending, v.Approvals[0].Status, "silence escalates; it never decides at the first deadline")
+		require.Equal(t, api.ApprovalPending, v.Approvals[0].Status, "silence escalates; it never decides at the first deadline")
 	})
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalExpired, a.Status)
+	require.Equal(t, api.ApprovalExpired, a.Status)
 	require.Equal(t, playbooks.OnTimeoutReject, a.Policy)
 	require.Equal(t, 4*time.Hour, h.env.Now().Sub(h.start()).Truncate(time.Minute))
 	require.Contains(t, h.auditKinds(), "approval.escalated")
@@ -252,10 +253,10 @@ steps:
       escalate: {to: agency-lead, timeout: 2h, on_timeout: fail}
 `)
 	h := newHarness(t, pb, nil)
-	h.at(3*time.Hour, func() { h.signal("ask", workflows.DecisionApprove, "lead@agency") })
+	h.at(3*time.Hour, func() { h.signal("ask", api.DecisionApprove, "lead@agency") })
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError())
-	require.Equal(t, workflows.ApprovalApproved, h.approval("ask").Status)
+	require.Equal(t, api.ApprovalApproved, h.approval("ask").Status)
 	require.Equal(t, "lead@agency", h.approval("ask").DecidedBy)
 }
 
@@ -278,9 +279,9 @@ func TestLongCampaignContinuesAsNew(t *testing.T) {
 	require.NoError(t, h2.env.GetWorkflowError())
 	require.Equal(t, int64(5), h.actionCount("publish_posts"), "iterations 3-5 ran once each")
 	steps := h.steps()
-	require.Equal(t, workflows.StepCompleted, steps["weekly"].Status)
+	require.Equal(t, api.StepCompleted, steps["weekly"].Status)
 	require.Contains(t, steps["weekly"].Output, `"iterations":5`)
-	require.Equal(t, workflows.StatusCompleted, h.campaign().Status)
+	require.Equal(t, api.StatusCompleted, h.campaign().Status)
 }
 
 // continuedInput is the input a run that continued as new handed to its successor.
@@ -318,7 +319,7 @@ steps:
 	boundary := time.Hour + 7*24*time.Hour
 	// The history turns long in the interval, just after the late decision: the
 	// run hands over before week 2, having handled it.
-	h.at(boundary-time.Second, func() { h.signal("weekly.1.ask", workflows.DecisionReject, "late@acme") })
+	h.at(boundary-time.Second, func() { h.signal("weekly.1.ask", api.DecisionReject, "late@acme") })
 	h.at(boundary-time.Second/2, func() { h.env.SetCurrentHistoryLength(50) })
 	h.run()
 	next := continuedInput(t, h.env.GetWorkflowError())
@@ -356,9 +357,9 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	})
 	h.at(day+time.Hour, func() { twice = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency"}) })
 	h.at(10*day, func() {
-		require.Equal(t, workflows.StatusPaused, h.status().Status)
+		require.Equal(t, api.StatusPaused, h.status().Status)
 		require.Equal(t, int64(1), h.actionCount("publish_posts"), "week 2 did not start while paused")
-		require.Equal(t, workflows.StatusPaused, h.campaign().Status)
+		require.Equal(t, api.StatusPaused, h.campaign().Status)
 	})
 	h.at(20*day, func() { resume = h.update(workflows.UpdateResume, workflows.PauseRequest{By: "ops@agency"}) })
 	h.run()
@@ -393,7 +394,7 @@ steps:
 		h.run()
 		require.NoError(t, h.env.GetWorkflowError())
 		a := h.approval("ask")
-		require.Equal(t, workflows.ApprovalExpired, a.Status)
+		require.Equal(t, api.ApprovalExpired, a.Status)
 		require.Equal(t, tc.expires, a.DecidedAt.Sub(a.RequestedAt), "rule %q", tc.rule)
 		require.Equal(t, tc.expires, a.DueAt.Sub(a.RequestedAt))
 	}

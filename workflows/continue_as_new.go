@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // Long campaigns (a weekly cycle for months) continue as a new run between
@@ -154,11 +156,11 @@ func (r *campaignRun) drainSignals(ctx workflow.Context) {
 
 // carriedStepViews keeps the most recent steps, the step at keep (-1: none) and
 // every step still under way, which a resumed run ends.
-func carriedStepViews(steps []StepView, keep int) []StepView {
+func carriedStepViews(steps []api.StepView, keep int) []api.StepView {
 	start := max(0, len(steps)-carriedSteps)
-	out := make([]StepView, 0, carriedSteps+1)
+	out := make([]api.StepView, 0, carriedSteps+1)
 	for i, s := range steps[:start] {
-		if i == keep || s.Status == StepRunning || s.Status == StepWaitingApproval {
+		if i == keep || s.Status == api.StepRunning || s.Status == api.StepWaitingApproval {
 			out = append(out, s)
 		}
 	}
@@ -167,13 +169,13 @@ func carriedStepViews(steps []StepView, keep int) []StepView {
 
 // carriedApprovalViews keeps pending approvals and the most recent decided ones, so
 // a late decision for one of them is still recognised and recorded as ignored.
-func carriedApprovalViews(all []ApprovalView) []ApprovalView {
-	var out []ApprovalView
+func carriedApprovalViews(all []api.ApprovalView) []api.ApprovalView {
+	var out []api.ApprovalView
 	decided := 0
 	for i := len(all) - 1; i >= 0; i-- {
-		if all[i].Status == ApprovalPending || decided < carriedApprovals {
+		if all[i].Status == api.ApprovalPending || decided < carriedApprovals {
 			out = append(out, all[i])
-			if all[i].Status != ApprovalPending {
+			if all[i].Status != api.ApprovalPending {
 				decided++
 			}
 		}

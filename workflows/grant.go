@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -16,9 +17,6 @@ import (
 // new preview stays inside every bound; otherwise it waits for people as usual,
 // with the reasons on record. A pass is recorded as decided by the grant
 // (decided_by "grant:<approval id>", channel "grant"), never as a person.
-
-// ChannelGrant marks approvals decided by an earlier approval's grant.
-const ChannelGrant = "grant"
 
 // changeGrantDeciders is the GetVersion change after which a grant covers an
 // approval only when people who could have decided that approval approved the
@@ -33,13 +31,13 @@ func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantSt
 	a := &r.view.Approvals[ai]
 	step := findStep(r.in.Playbook.Steps, grantStep)
 	out := r.output(f, grantStep)
-	grantID := ApprovalID(r.in.CampaignID, r.grantKey(f, grantStep))
+	grantID := api.ApprovalID(r.in.CampaignID, r.grantKey(f, grantStep))
 	checkDeciders := workflow.GetVersion(ctx, changeGrantDeciders, workflow.DefaultVersion, 1) >= 1
 	var reasons []string
 	switch {
 	case step == nil || step.Approval == nil || step.Approval.Grant == nil:
 		reasons = []string{fmt.Sprintf("step %s grants nothing", grantStep)}
-	case out == nil || out["outcome"] != ApprovalApproved:
+	case out == nil || out["outcome"] != api.ApprovalApproved:
 		reasons = []string{fmt.Sprintf("approval %s was not approved", grantStep)}
 	default:
 		reasons = outsideGrant(step.Approval.Grant, preview)
@@ -49,15 +47,15 @@ func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantSt
 	}
 	if len(reasons) > 0 {
 		r.emit(ctx, change{audit: []auditEntry{{
-			kind: "approval.outside_grant", channel: ChannelSystem, approvalID: a.ID,
+			kind: "approval.outside_grant", channel: api.ChannelSystem, approvalID: a.ID,
 			detail: map[string]any{"grant": grantID, "reasons": reasons},
 		}}})
 		return false
 	}
 	now := workflow.Now(ctx).UTC()
-	a.Status, a.Decision, a.DecidedBy, a.Channel, a.DecidedAt = ApprovalApproved, DecisionApprove, "grant:"+grantID, ChannelGrant, &now
+	a.Status, a.Decision, a.DecidedBy, a.Channel, a.DecidedAt = api.ApprovalApproved, api.DecisionApprove, "grant:"+grantID, api.ChannelGrant, &now
 	r.emit(ctx, change{approvals: []int{ai}, audit: []auditEntry{{
-		kind: "approval.granted", actor: "grant:" + grantID, channel: ChannelGrant, approvalID: a.ID,
+		kind: "approval.granted", actor: "grant:" + grantID, channel: api.ChannelGrant, approvalID: a.ID,
 		detail: map[string]any{"grant": grantID},
 	}}})
 	return true
@@ -65,26 +63,26 @@ func (r *campaignRun) applyGrant(ctx workflow.Context, f *frame, ai int, grantSt
 
 // grantDeciders lists why the people who approved grant grantID could not have
 // approved covered themselves; none means the grant speaks for them.
-func (r *campaignRun) grantDeciders(grantID string, covered ApprovalView) []string {
+func (r *campaignRun) grantDeciders(grantID string, covered api.ApprovalView) []string {
 	gi, ok := r.approvals[grantID]
 	if !ok {
 		return []string{fmt.Sprintf("approval %s is no longer on record in this run", grantID)}
 	}
 	g := r.view.Approvals[gi]
-	if g.Status != ApprovalApproved {
+	if g.Status != api.ApprovalApproved {
 		return []string{fmt.Sprintf("approval %s was approved by its timeout policy, not by people", grantID)}
 	}
 	need := max(covered.Quorum, 1)
 	var reasons []string
 	counted := 0
 	for _, v := range g.Votes {
-		if v.Decision != DecisionApprove {
+		if v.Decision != api.DecisionApprove {
 			continue
 		}
 		switch {
 		case covered.RequestedBy != "" && v.By == covered.RequestedBy:
 			reasons = append(reasons, fmt.Sprintf("%s approved the grant but requested this step", v.By))
-		case !MayDecide(covered.Approvers, Approver{ID: v.By, Role: v.Role}):
+		case !MayDecide(covered.Approvers, api.Approver{ID: v.By, Role: v.Role}):
 			reasons = append(reasons, fmt.Sprintf("%s approved the grant but may not decide this approval", v.By))
 		default:
 			counted++

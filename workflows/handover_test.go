@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/workflows"
 )
@@ -43,12 +44,12 @@ func TestWaitingApprovalHandsOverWithVotesRemindersAndCounts(t *testing.T) {
 	require.Equal(t, "ask", next.Resume.CurrentStep)
 	require.Len(t, next.Resume.Ignored, 1)
 	require.Equal(t, 2, next.Resume.Ignored[0].Count, "mallory's two counted signals go along")
-	require.Equal(t, workflows.StatusWaitingApproval, h.campaign().Status)
+	require.Equal(t, api.StatusWaitingApproval, h.campaign().Status)
 
 	h2 := h.continued(next)
 	h2.at(time.Hour, func() {
 		v := h2.status()
-		require.Equal(t, workflows.StatusWaitingApproval, v.Status)
+		require.Equal(t, api.StatusWaitingApproval, v.Status)
 		require.Equal(t, "ask", v.CurrentStep)
 		require.Len(t, v.Approvals[0].Votes, 1)
 	})
@@ -56,7 +57,7 @@ func TestWaitingApprovalHandsOverWithVotesRemindersAndCounts(t *testing.T) {
 	h2.run()
 	require.NoError(t, h2.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalApproved, a.Status, "dana's vote from the first run and lee's make the quorum")
+	require.Equal(t, api.ApprovalApproved, a.Status, "dana's vote from the first run and lee's make the quorum")
 	require.Equal(t, "lee@acme", a.DecidedBy)
 	require.Equal(t, int64(1), h.actionCount("publish_posts"))
 	require.Len(t, h.notices(), 2, "the 6h reminder once, the 24h one from the new run, none after the decision")
@@ -94,7 +95,7 @@ steps:
 	h2.run()
 	require.NoError(t, h2.env.GetWorkflowError())
 	a := h.approval("ask")
-	require.Equal(t, workflows.ApprovalExpired, a.Status)
+	require.Equal(t, api.ApprovalExpired, a.Status)
 	require.Equal(t, playbooks.OnTimeoutReject, a.Policy, "the escalation's policy, not the first tier's")
 	require.Equal(t, 6*time.Hour, a.DecidedAt.Sub(a.RequestedAt).Truncate(time.Second), "the escalated deadline holds across runs")
 	require.Len(t, h.notices(), 1, "the escalation contact is told once")
@@ -140,7 +141,7 @@ steps:
 				require.Equal(t, int64(3), h.actionCount("draft_posts"), "no iteration's draft ran twice")
 				require.Equal(t, int64(2), h.actionCount("publish_posts"), "weeks 1 and 3; week 2 was rejected in the new run")
 				require.Contains(t, h.steps()["weekly"].Output, `"iterations":3`)
-				require.Equal(t, workflows.ApprovalRejected, h.approval("weekly.2.ask").Status)
+				require.Equal(t, api.ApprovalRejected, h.approval("weekly.2.ask").Status)
 			},
 		},
 		{
@@ -172,7 +173,7 @@ steps:
 			check: func(t *testing.T, h, h2 *harness) {
 				require.Equal(t, int64(1), h.actionCount("respond_to_mention"))
 				require.Contains(t, h.steps()["route"].Output, `"took":"then"`)
-				require.Equal(t, workflows.StepCompleted, h.steps()["route"].Status)
+				require.Equal(t, api.StepCompleted, h.steps()["route"].Status)
 			},
 		},
 		{
@@ -236,7 +237,7 @@ steps:
 			path: []workflows.ResumePoint{{Index: 1}},
 			then: func(h2 *harness) {
 				h2.at(3*time.Hour, func() {
-					require.Equal(h2.t, workflows.StatusPaused, h2.status().Status)
+					require.Equal(h2.t, api.StatusPaused, h2.status().Status)
 					require.Zero(h2.t, h2.actionCount("publish_posts"), "still paused in the new run")
 					h2.update(workflows.UpdateResume, workflows.PauseRequest{By: "ops@agency"})
 				})
@@ -264,7 +265,7 @@ steps:
 			}
 			h2.run()
 			require.NoError(t, h2.env.GetWorkflowError())
-			require.Equal(t, workflows.StatusCompleted, h.campaign().Status)
+			require.Equal(t, api.StatusCompleted, h.campaign().Status)
 			tc.check(t, h, h2)
 		})
 	}
@@ -293,7 +294,7 @@ steps:
 	h.at(2*time.Hour, func() { h.signal("together.client.ask", "approve", "dana@acme") })
 	h.run()
 	require.NoError(t, h.env.GetWorkflowError(), "no continue-as-new inside a parallel step")
-	require.Equal(t, workflows.StatusCompleted, h.campaign().Status)
+	require.Equal(t, api.StatusCompleted, h.campaign().Status)
 }
 
 // TestHandOverKeepsTheStoreInStep: the store has every projection of the first
@@ -311,7 +312,7 @@ func TestHandOverKeepsTheStoreInStep(t *testing.T) {
 	h2.run()
 	require.NoError(t, h2.env.GetWorkflowError())
 	require.Greater(t, h.campaign().ProjectionSeq, next.Resume.Seq)
-	votes, err := h.st.ApprovalVotes(context.Background(), workflows.ApprovalID(h.in.CampaignID, "ask"))
+	votes, err := h.st.ApprovalVotes(context.Background(), api.ApprovalID(h.in.CampaignID, "ask"))
 	require.NoError(t, err)
 	require.Len(t, votes, 2)
 }

@@ -1,12 +1,12 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -16,18 +16,6 @@ import (
 // `pause: {deadlines: shift}`, when resuming moves every pending deadline by the
 // time the campaign was paused. Waits and repeat intervals always keep theirs.
 
-// Errors pause and resume can meet; the API maps them to 409.
-var (
-	ErrAlreadyPaused = errors.New("campaign already paused")
-	ErrNotPaused     = errors.New("campaign is not paused")
-)
-
-// Error types of pause and resume update failures.
-const (
-	ErrTypeAlreadyPaused = "AlreadyPaused"
-	ErrTypeNotPaused     = "NotPaused"
-)
-
 func (r *campaignRun) registerPause(ctx workflow.Context) error {
 	for _, u := range []struct {
 		name  string
@@ -35,11 +23,11 @@ func (r *campaignRun) registerPause(ctx workflow.Context) error {
 	}{{UpdatePause, true}, {UpdateResume, false}} {
 		pause := u.pause
 		err := workflow.SetUpdateHandlerWithOptions(ctx, u.name,
-			func(ctx workflow.Context, req PauseRequest) (CampaignView, error) {
+			func(ctx workflow.Context, req PauseRequest) (api.CampaignView, error) {
 				r.setPaused(ctx, pause, req)
 				seq := r.proj.seq
 				if err := workflow.Await(ctx, func() bool { return r.proj.written >= seq }); err != nil {
-					return CampaignView{}, err
+					return api.CampaignView{}, err
 				}
 				return r.view, nil
 			},
@@ -73,7 +61,7 @@ func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseReque
 		// The playbook gives the client back the time the campaign stood still.
 		by := now.Sub(r.pausedAt)
 		for i := range r.view.Approvals {
-			if a := &r.view.Approvals[i]; a.Status == ApprovalPending {
+			if a := &r.view.Approvals[i]; a.Status == api.ApprovalPending {
 				a.DueAt = a.DueAt.Add(by)
 				c.approvals = append(c.approvals, i)
 			}
@@ -82,7 +70,7 @@ func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseReque
 		detail["deadlines_shifted_by"] = by.String()
 	}
 	c.status = r.liveStatus()
-	c.audit = []auditEntry{{kind: kind, actor: req.By, channel: ChannelAPI, detail: detail}}
+	c.audit = []auditEntry{{kind: kind, actor: req.By, channel: api.ChannelAPI, detail: detail}}
 	r.emit(ctx, c)
 }
 

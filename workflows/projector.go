@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 )
 
 // The store is a projection of the run. Every state change the workflow makes is
@@ -195,7 +196,7 @@ func mergeProjections(ps []activities.Projection) activities.Projection {
 	return out
 }
 
-func stepRow(s StepView) activities.StepRow {
+func stepRow(s api.StepView) activities.StepRow {
 	return activities.StepRow{
 		Key: s.Key, StepID: s.ID, Kind: s.Kind, Name: s.Name,
 		Status: s.Status, Seq: s.Seq, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
@@ -203,7 +204,7 @@ func stepRow(s StepView) activities.StepRow {
 	}
 }
 
-func approvalRow(a ApprovalView) activities.ApprovalRow {
+func approvalRow(a api.ApprovalView) activities.ApprovalRow {
 	return activities.ApprovalRow{
 		ID: a.ID, ClientID: a.Client, StepKey: a.Step, Title: a.Title,
 		Preview: string(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
@@ -214,7 +215,7 @@ func approvalRow(a ApprovalView) activities.ApprovalRow {
 	}
 }
 
-func approversText(a []Approver) string {
+func approversText(a []api.Approver) string {
 	if len(a) == 0 {
 		return ""
 	}

@@ -4,6 +4,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // Campaigns are searchable in the Temporal Web UI by client, playbook and status
@@ -32,7 +34,7 @@ var (
 
 // StartSearchAttributes are set when a campaign's workflow starts.
 func StartSearchAttributes(client, playbook string) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(KeyClient.ValueSet(client), KeyPlaybook.ValueSet(playbook), KeyStatus.ValueSet(StatusRunning))
+	return temporal.NewSearchAttributes(KeyClient.ValueSet(client), KeyPlaybook.ValueSet(playbook), KeyStatus.ValueSet(api.StatusRunning))
 }
 
 // changeStatusSearchAttribute is the GetVersion change that began keeping the
@@ -43,7 +45,7 @@ const changeStatusSearchAttribute = "status-search-attribute"
 func (r *campaignRun) initSearchStatus(ctx workflow.Context) {
 	v := workflow.GetVersion(ctx, changeStatusSearchAttribute, workflow.DefaultVersion, 1)
 	r.searchStatus = v >= 1 && r.in.SearchAttributes
-	r.searchedStatus = StatusRunning
+	r.searchedStatus = api.StatusRunning
 }
 
 // upsertStatus keeps the status search attribute equal to the campaign's status.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/workflows"
 )
@@ -78,7 +79,7 @@ func (h *harness) ignoredRecord() ignoredRecord {
 }
 
 func TestIgnoredSignalsAreCountedNotStored(t *testing.T) {
-	ask := func(h *harness) string { return workflows.ApprovalID(h.in.CampaignID, "ask") }
+	ask := func(h *harness) string { return api.ApprovalID(h.in.CampaignID, "ask") }
 	for _, tc := range []struct {
 		name string
 		// send returns the signals of the flood; all are ignored.
@@ -146,9 +147,9 @@ func TestIgnoredSignalsAreCountedNotStored(t *testing.T) {
 			h.at(2*time.Hour, func() { h.vote("ask", "approve", "lee@acme", "") })
 			h.run()
 			require.NoError(t, h.env.GetWorkflowError())
-			require.Equal(t, workflows.ApprovalApproved, h.approval("ask").Status, "the legitimate decision after the flood counts")
+			require.Equal(t, api.ApprovalApproved, h.approval("ask").Status, "the legitimate decision after the flood counts")
 			require.Equal(t, int64(1), h.actionCount("publish_posts"))
-			votes, err := h.st.ApprovalVotes(context.Background(), workflows.ApprovalID(h.in.CampaignID, "ask"))
+			votes, err := h.st.ApprovalVotes(context.Background(), api.ApprovalID(h.in.CampaignID, "ask"))
 			require.NoError(t, err)
 			require.Len(t, votes, 2, "two votes, however many signals")
 
@@ -179,7 +180,7 @@ func TestSummaryNamesTheSender(t *testing.T) {
 	require.Len(t, rec.summaries, 1, "summarised when the approval expired")
 	s := rec.summaries[0]
 	require.Equal(t, "mallory@elsewhere", s.Actor)
-	require.Equal(t, workflows.ApprovalID(h.in.CampaignID, "ask"), s.ApprovalID)
+	require.Equal(t, api.ApprovalID(h.in.CampaignID, "ask"), s.ApprovalID)
 	var d map[string]any
 	require.NoError(t, json.Unmarshal([]byte(s.Detail), &d))
 	require.Contains(t, d["summary"], "7 further ignored signals from mallory@elsewhere on approval "+s.ApprovalID)

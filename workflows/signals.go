@@ -7,6 +7,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // Raw `approval` signals reach a campaign from anyone who can talk to the Temporal
@@ -144,7 +146,7 @@ func (r *campaignRun) summarizeIgnored(ctx workflow.Context, which func(*Ignored
 			continue
 		}
 		audit = append(audit, auditEntry{
-			kind: KindIgnoredSummary, actor: c.By, channel: ChannelSystem, approvalID: c.ApprovalID,
+			kind: KindIgnoredSummary, actor: c.By, channel: api.ChannelSystem, approvalID: c.ApprovalID,
 			detail: map[string]any{
 				"summary": ignoredSummary(c), "count": c.Count, "total": c.Total, "reasons": c.Reasons,
 				"first_at": c.First.Format(time.RFC3339), "last_at": c.Last.Format(time.RFC3339),

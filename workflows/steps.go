@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/greenlight/greenlight/activities"
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -52,7 +52,7 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 	}
 	idx := r.beginStep(ctx, step, f)
 	if step.Needs != "" && !r.approved(f, step.Needs) {
-		r.endStep(ctx, f, idx, StepSkipped, map[string]any{"reason": fmt.Sprintf("approval %s was not approved", step.Needs)}, nil)
+		r.endStep(ctx, f, idx, api.StepSkipped, map[string]any{"reason": fmt.Sprintf("approval %s was not approved", step.Needs)}, nil)
 		return nil
 	}
 	var err error
@@ -69,7 +69,7 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 			Summary: fmt.Sprintf("%s (%s)", summary(r.view.Steps[idx]), step.Wait),
 		}).Get(ctx, nil)
 		if err == nil {
-			r.endStep(ctx, f, idx, StepCompleted, nil, nil)
+			r.endStep(ctx, f, idx, api.StepCompleted, nil, nil)
 		}
 	case playbooks.KindParallel:
 		return r.runParallel(ctx, f, idx, step)
@@ -89,9 +89,9 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 
 // failStep ends a step that did not finish: canceled when its context was, else failed.
 func (r *campaignRun) failStep(ctx workflow.Context, f *frame, idx int, err error) {
-	status := StepFailed
+	status := api.StepFailed
 	if temporal.IsCanceledError(err) || ctx.Err() != nil {
-		status = StepCanceled
+		status = api.StepCanceled
 	}
 	r.endStep(ctx, f, idx, status, nil, err)
 }
@@ -99,14 +99,14 @@ func (r *campaignRun) failStep(ctx workflow.Context, f *frame, idx int, err erro
 // liveStatus is the campaign status while it runs: waiting while any approval is.
 func (r *campaignRun) liveStatus() string {
 	if r.paused {
-		return StatusPaused
+		return api.StatusPaused
 	}
 	for _, a := range r.view.Approvals {
-		if a.Status == ApprovalPending {
-			return StatusWaitingApproval
+		if a.Status == api.ApprovalPending {
+			return api.StatusWaitingApproval
 		}
 	}
-	return StatusRunning
+	return api.StatusRunning
 }
 
 // beginStep records that a step started and returns its index in the view.
@@ -118,8 +118,8 @@ func (r *campaignRun) beginStep(ctx workflow.Context, step playbooks.Step, f *fr
 	}
 	key := f.key(step.ID)
 	r.stepSeq++
-	r.view.Steps = append(r.view.Steps, StepView{
-		ID: step.ID, Key: key, Kind: step.Kind(), Seq: r.stepSeq, Name: name, Status: StepRunning, StartedAt: &now,
+	r.view.Steps = append(r.view.Steps, api.StepView{
+		ID: step.ID, Key: key, Kind: step.Kind(), Seq: r.stepSeq, Name: name, Status: api.StepRunning, StartedAt: &now,
 	})
 	idx := len(r.view.Steps) - 1
 	r.emit(ctx, change{status: r.liveStatus(), current: &key, steps: []int{idx}})
@@ -146,7 +146,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 	input, err := playbooks.ResolveMap(step.With, r.scopeFor(f))
 	if err != nil {
 		err = fmt.Errorf("step %s: inputs: %w", r.view.Steps[idx].Key, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 		return err
 	}
 	timeout := defaultActionTimeout
@@ -187,7 +187,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 			return err
 		}
 		err = fmt.Errorf("step %s: %s: %w", r.view.Steps[idx].Key, step.Action, err)
-		r.endStep(ctx, f, idx, StepFailed, nil, err)
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
 		return err
 	}
 	out := res.Output
@@ -197,7 +197,7 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 	if res.Simulated {
 		out["simulated"] = true
 	}
-	r.endStep(ctx, f, idx, StepCompleted, out, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, out, nil)
 	return nil
 }
 
@@ -212,7 +212,7 @@ func noticeOptions(summary string) workflow.ActivityOptions {
 }
 
 // summary is the one line the Web UI shows for a step's activity.
-func summary(s StepView) string {
+func summary(s api.StepView) string {
 	if s.Name != "" {
 		return s.Name
 	}
@@ -238,129 +238,5 @@ func (r *campaignRun) competitors() []string {
 // by an approve policy.
 func (r *campaignRun) approved(f *frame, stepID string) bool {
 	out := r.output(f, stepID)
-	return out != nil && out["outcome"] == ApprovalApproved
-}
-
-// Errors a decision can meet; the API maps them to 404, 409 and 403.
-var (
-	ErrUnknownApproval        = errors.New("unknown approval")
-	ErrAlreadyDecided         = errors.New("approval already decided")
-	ErrExpired                = errors.New("approval expired")
-	ErrBadDecision            = errors.New("decision must be approve or reject")
-	ErrNotAnApprover          = errors.New("not an approver of this approval")
-	ErrRequesterMayNotApprove = errors.New("the requester of a step may not approve it")
-)
-
-// Error types carried by update failures, for callers across the wire.
-const (
-	ErrTypeUnknownApproval        = "UnknownApproval"
-	ErrTypeAlreadyDecided         = "AlreadyDecided"
-	ErrTypeExpired                = "ApprovalExpired"
-	ErrTypeBadDecision            = "BadDecision"
-	ErrTypeNotAnApprover          = "NotAnApprover"
-	ErrTypeRequesterMayNotApprove = "RequesterMayNotApprove"
-)
-
-func decisionError(msg, typ string, cause error) error {
-	return temporal.NewNonRetryableApplicationError(msg, typ, cause)
-}
-
-// checkDecision validates sig against the state without changing it.
-func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
-	if sig.Decision != DecisionApprove && sig.Decision != DecisionReject {
-		return 0, decisionError(fmt.Sprintf("%v, not %q", ErrBadDecision, sig.Decision), ErrTypeBadDecision, ErrBadDecision)
-	}
-	ai, ok := r.approvals[sig.ApprovalID]
-	if !ok {
-		return 0, decisionError(fmt.Sprintf("%v %q in campaign %s", ErrUnknownApproval, sig.ApprovalID, r.in.CampaignID), ErrTypeUnknownApproval, ErrUnknownApproval)
-	}
-	a := r.view.Approvals[ai]
-	switch a.Status {
-	case ApprovalPending:
-	case ApprovalExpired:
-		return ai, decisionError(fmt.Sprintf("approval %s expired (policy %s)", a.ID, a.Policy), ErrTypeExpired, ErrExpired)
-	default:
-		return ai, decisionError(fmt.Sprintf("approval %s already %s by %s", a.ID, a.Status, a.DecidedBy), ErrTypeAlreadyDecided, ErrAlreadyDecided)
-	}
-	if !MayDecide(a.Approvers, Approver{ID: sig.By, Role: sig.Role}) {
-		return ai, decisionError(fmt.Sprintf("%s (role %q) is %v %s", sig.By, sig.Role, ErrNotAnApprover, a.ID), ErrTypeNotAnApprover, ErrNotAnApprover)
-	}
-	if sig.Decision == DecisionApprove && a.RequestedBy != "" && sig.By == a.RequestedBy {
-		return ai, decisionError(fmt.Sprintf("%s requested %s: %v", sig.By, a.ID, ErrRequesterMayNotApprove), ErrTypeRequesterMayNotApprove, ErrRequesterMayNotApprove)
-	}
-	for _, v := range a.Votes {
-		if v.By == sig.By {
-			return ai, decisionError(fmt.Sprintf("%s already voted %s on approval %s", sig.By, v.Decision, a.ID), ErrTypeAlreadyDecided, ErrAlreadyDecided)
-		}
-	}
-	return ai, nil
-}
-
-// MayDecide reports whether who (a person by id, or through a role) is among
-// the approvers; no approvers means anyone may decide. The API asks the same
-// question before minting a link, so both ask it here.
-func MayDecide(approvers []Approver, who Approver) bool {
-	if len(approvers) == 0 {
-		return true
-	}
-	for _, ap := range approvers {
-		if ap.ID != "" && ap.ID == who.ID || ap.Role != "" && ap.Role == who.Role {
-			return true
-		}
-	}
-	return false
-}
-
-// decide records a person's vote and settles the approval once its quorum of
-// approvals (or enough rejections) is reached; an invalid decision is recorded as
-// ignored, or only counted once its sender has sent several (see signals.go).
-func (r *campaignRun) decide(ctx workflow.Context, sig ApprovalSignal) (ApprovalView, error) {
-	if sig.By == "" {
-		sig.By = "unknown"
-	}
-	ai, err := r.checkDecision(sig)
-	if err != nil {
-		r.ignore(ctx, sig, err)
-		return ApprovalView{}, err
-	}
-	now := workflow.Now(ctx).UTC()
-	a := &r.view.Approvals[ai]
-	vote := VoteView{By: sig.By, Role: sig.Role, Decision: sig.Decision, Comment: sig.Comment, Channel: sig.Channel, At: now}
-	if len(sig.Edits) > 0 {
-		vote.Edits = json.RawMessage(jsonText(sig.Edits))
-	}
-	a.Votes = append(a.Votes, vote)
-	approvals, rejections := 0, 0
-	for _, v := range a.Votes {
-		if v.Decision == DecisionApprove {
-			approvals++
-		} else {
-			rejections++
-		}
-	}
-	kind := "approval.voted"
-	switch {
-	case rejections >= max(a.RejectionsNeeded, 1):
-		a.Status, a.Decision = ApprovalRejected, DecisionReject
-	case approvals >= max(a.Quorum, 1):
-		a.Status, a.Decision = ApprovalApproved, DecisionApprove
-	}
-	if a.Status != ApprovalPending {
-		kind = "approval.decided"
-		a.DecidedBy, a.Comment, a.Channel, a.DecidedAt = sig.By, sig.Comment, sig.Channel, &now
-		if vote.Edits != nil && a.Status == ApprovalApproved {
-			a.Edits = vote.Edits
-		}
-	}
-	detail := map[string]any{"decision": sig.Decision, "comment": sig.Comment, "approvals": approvals, "rejections": rejections}
-	if sig.Role != "" {
-		detail["role"] = sig.Role
-	}
-	if vote.Edits != nil {
-		detail["edits"] = sig.Edits
-	}
-	r.emit(ctx, change{approvals: []int{ai}, votes: []voteRef{{ai, len(a.Votes) - 1}}, audit: []auditEntry{{
-		kind: kind, actor: sig.By, channel: sig.Channel, approvalID: a.ID, detail: detail,
-	}}})
-	return *a, nil
+	return out != nil && out["outcome"] == api.ApprovalApproved
 }

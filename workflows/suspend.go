@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -170,7 +171,7 @@ func (r *campaignRun) runWait(ctx workflow.Context, f *frame, idx int, step play
 		r.failStep(ctx, f, idx, err)
 		return err
 	}
-	r.endStep(ctx, f, idx, StepCompleted, nil, nil)
+	r.endStep(ctx, f, idx, api.StepCompleted, nil, nil)
 	return nil
 }
 

@@ -22,12 +22,12 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // envCrashAfterRows makes the re-executed test binary run `greenlight dev` with
@@ -82,8 +82,8 @@ func crashingDev(rows string) int {
 }
 
 // postLaunch sends a launch and returns the status, the decoded body and the header.
-func postLaunch(api, body, key string) (int, map[string]any, http.Header, error) {
-	req, err := http.NewRequest(http.MethodPost, api+"/v1/campaigns", strings.NewReader(body))
+func postLaunch(gl, body, key string) (int, map[string]any, http.Header, error) {
+	req, err := http.NewRequest(http.MethodPost, gl+"/v1/campaigns", strings.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -165,11 +165,11 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 	require.Less(t, time.Since(crashed), grace, "the restart took longer than the grace; the sweep may rightly have failed the launch first")
 	keyedID, _ := retried["id"].(string)
 	require.NotEmpty(t, keyedID)
-	require.NotEqual(t, workflows.StatusFailed, retried["status"], "%v", retried)
-	waitStatus(t, second.api, keyedID, workflows.StatusWaitingApproval)
+	require.NotEqual(t, api.StatusFailed, retried["status"], "%v", retried)
+	waitStatus(t, second.api, keyedID, api.StatusWaitingApproval)
 
 	var list struct {
-		Items []workflows.CampaignView `json:"items"`
+		Items []api.CampaignView `json:"items"`
 	}
 	require.Equal(t, http.StatusOK, getJSON(t, second.api+"/v1/campaigns", &list))
 	require.Len(t, list.Items, 2, "both launches wrote their row before the crash")
@@ -179,7 +179,7 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 			keylessID = c.ID
 		}
 	}
-	failed := waitStatus(t, second.api, keylessID, workflows.StatusFailed)
+	failed := waitStatus(t, second.api, keylessID, api.StatusFailed)
 	require.Equal(t, server.InterruptedLaunchError, failed.Error)
 	require.NotNil(t, failed.FinishedAt)
 
@@ -204,7 +204,7 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 		_, err := tc.DescribeWorkflowExecution(context.Background(), c.WorkflowID, "")
 		var nf *serviceerror.NotFound
 		switch c.Status {
-		case workflows.StatusFailed:
+		case api.StatusFailed:
 			require.True(t, errors.As(err, &nf), "%s failed; its workflow must not exist: %v", c.ID, err)
 			require.Equal(t, server.InterruptedLaunchError, c.Error)
 		default:

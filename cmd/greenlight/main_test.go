@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/devserver"
-	"github.com/greenlight/greenlight/workflows"
 )
 
 // The test binary doubles as the greenlight binary: with GREENLIGHT_TEST_MAIN=1 it
@@ -146,12 +146,12 @@ func getJSON(t *testing.T, url string, out any) int {
 	return resp.StatusCode
 }
 
-func waitStatus(t *testing.T, api, id, want string) workflows.CampaignView {
+func waitStatus(t *testing.T, gl, id, want string) api.CampaignView {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		var v workflows.CampaignView
-		getJSON(t, api+"/v1/campaigns/"+id, &v)
+		var v api.CampaignView
+		getJSON(t, gl+"/v1/campaigns/"+id, &v)
 		if v.Status == want {
 			return v
 		}
@@ -186,12 +186,12 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var created workflows.CampaignView
+	var created api.CampaignView
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("launch: %d %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	waitStatus(t, first.api, created.ID, workflows.StatusWaitingApproval)
+	waitStatus(t, first.api, created.ID, api.StatusWaitingApproval)
 
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -199,15 +199,15 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	_ = first.cmd.Wait()
 
 	second := startDev(t, dataDir, addrs)
-	v := waitStatus(t, second.api, created.ID, workflows.StatusWaitingApproval)
-	if len(v.Approvals) != 1 || v.Approvals[0].Status != workflows.ApprovalPending {
+	v := waitStatus(t, second.api, created.ID, api.StatusWaitingApproval)
+	if len(v.Approvals) != 1 || v.Approvals[0].Status != api.ApprovalPending {
 		t.Fatalf("approval after restart: %+v", v.Approvals)
 	}
 	var out, errOut bytes.Buffer
-	if code := cli.Execute(context.Background(), []string{"--api", second.api, "approve", v.Approvals[0].ID}, &out, &errOut); code != 0 {
+	if code := cli.Execute(context.Background(), []string{"--api", second.api, "approve", v.Approvals[0].ID}, &out, &errOut, cli.Local{}); code != 0 {
 		t.Fatalf("greenlight approve: exit %d: %s%s", code, out.String(), errOut.String())
 	}
-	done := waitStatus(t, second.api, created.ID, workflows.StatusCompleted)
+	done := waitStatus(t, second.api, created.ID, api.StatusCompleted)
 	if n := len(done.Steps); n != 4 {
 		t.Fatalf("steps after completion: %d, want 4", n)
 	}

@@ -1,24 +1,48 @@
-package cli
+package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
 )
 
 // The process subcommands read one typed config: defaults, then environment, then
-// flags. Each binds only the flags it uses.
+// flags. Each binds only the flags it uses. They live here, not in package cli,
+// so that the client subcommands never link the server, the store or Temporal's
+// server; main hands them to the CLI as cli.Local.
+
+func local() cli.Local {
+	return cli.Local{
+		Commands: func(stdout io.Writer) []*cobra.Command {
+			return []*cobra.Command{newDevCmd(stdout), newServerCmd(), newWorkerCmd(), newMigrateCmd(stdout)}
+		},
+		BootstrapAdmin: bootstrapAdmin,
+	}
+}
+
+// bootstrapAdmin writes the first admin token of a deployment to its database.
+func bootstrapAdmin(ctx context.Context, cfg config.Config, name string) (string, error) {
+	st, err := app.OpenStore(ctx, cfg, cfg.Logger())
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	return app.BootstrapAdminToken(ctx, st, name)
+}
 
 var externalFlags = []string{
 	config.FlagTemporal, config.FlagNamespace, config.FlagUIURL, config.FlagPlaybooks, config.FlagTLS, config.FlagTLSCA,
 	config.FlagTLSCert, config.FlagTLSKey, config.FlagTLSName, config.FlagLogLevel, config.FlagLogFormat,
 }
 
-func newDevCmd(g *globals) *cobra.Command {
+func newDevCmd(stdout io.Writer) *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -30,14 +54,14 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Validate(); err != nil {
-				return usageError{err}
+				return cli.UsageError(err)
 			}
 			logger := cfg.Logger()
 			return app.Dev(cmd.Context(), cfg, logger, func(d *app.DevInstance) {
-				fmt.Fprintf(g.stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
+				fmt.Fprintf(stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
-				fmt.Fprintf(g.stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
-					filepath.Join(d.DataDir, app.AdminTokenFile), filepath.Join(d.DataDir, app.AdminTokenFile))
+				fmt.Fprintf(stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
+					filepath.Join(d.DataDir, config.AdminTokenFile), filepath.Join(d.DataDir, config.AdminTokenFile))
 			})
 		},
 	}
@@ -47,7 +71,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 	return cmd
 }
 
-func newServerCmd(_ *globals) *cobra.Command {
+func newServerCmd() *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -55,7 +79,7 @@ func newServerCmd(_ *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Validate(); err != nil {
-				return usageError{err}
+				return cli.UsageError(err)
 			}
 			return app.Server(cmd.Context(), cfg, cfg.Logger())
 		},
@@ -64,7 +88,7 @@ func newServerCmd(_ *globals) *cobra.Command {
 	return cmd
 }
 
-func newWorkerCmd(_ *globals) *cobra.Command {
+func newWorkerCmd() *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -72,7 +96,7 @@ func newWorkerCmd(_ *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Validate(); err != nil {
-				return usageError{err}
+				return cli.UsageError(err)
 			}
 			return app.Worker(cmd.Context(), cfg, cfg.Logger())
 		},
@@ -81,7 +105,7 @@ func newWorkerCmd(_ *globals) *cobra.Command {
 	return cmd
 }
 
-func newMigrateCmd(g *globals) *cobra.Command {
+func newMigrateCmd(stdout io.Writer) *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
 		Use:   "migrate",
@@ -89,12 +113,12 @@ func newMigrateCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cfg.Validate(); err != nil {
-				return usageError{err}
+				return cli.UsageError(err)
 			}
 			if err := app.Migrate(cmd.Context(), cfg, cfg.Logger()); err != nil {
 				return err
 			}
-			fmt.Fprintln(g.stdout, "migrations applied")
+			fmt.Fprintln(stdout, "migrations applied")
 			return nil
 		},
 	}

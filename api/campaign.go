@@ -1,0 +1,39 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// CampaignView is the shape of GET /v1/campaigns/{id} and of the status query.
+type CampaignView struct {
+	ID              string         `json:"id"`
+	WorkflowID      string         `json:"workflow_id"`
+	Playbook        string         `json:"playbook"`
+	PlaybookVersion int            `json:"playbook_version"`
+	Client          string         `json:"client"`
+	Status          string         `json:"status"`
+	CurrentStep     string         `json:"current_step"`
+	Error           string         `json:"error,omitempty"`
+	Params          map[string]any `json:"params,omitempty"`
+	Steps           []StepView     `json:"steps"`
+	Approvals       []ApprovalView `json:"approvals"`
+	CreatedAt       *time.Time     `json:"created_at,omitempty"`
+	UpdatedAt       *time.Time     `json:"updated_at,omitempty"`
+	FinishedAt      *time.Time     `json:"finished_at,omitempty"`
+	UIURL           string         `json:"ui_url,omitempty"`
+}
+
+// StepView is one step run.
+type StepView struct {
+	ID         string          `json:"id"`
+	Key        string          `json:"key"`
+	Kind       string          `json:"kind"`
+	Seq        int             `json:"seq"` // order in which the campaign reached the step
+	Name       string          `json:"name,omitempty"`
+	Status     string          `json:"status"`
+	StartedAt  *time.Time      `json:"started_at,omitempty"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+	Error      string          `json:"error,omitempty"`
+}
