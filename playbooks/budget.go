@@ -145,7 +145,11 @@ func (m *measurer) add(v any, depth int) {
 			m.add(e, depth+1)
 		}
 	case map[string]any:
-		for k, e := range t { // a sum: the order does not change it
+		// determinism:ok: a sum, the same in any order up to limit. Past limit
+		// the walk stops at whichever entry crossed it: the size returned is
+		// over limit in every order, but by how much can differ, and so can
+		// the size build's "would be" message quotes.
+		for k, e := range t {
 			if m.full() {
 				return
 			}
@@ -179,8 +183,9 @@ func (m *measurer) reflected(rv reflect.Value, depth int) {
 			m.add(rv.Index(i).Interface(), depth+1)
 		}
 	case reflect.Map:
+		// determinism:ok: a sum, as for map[string]any in add.
 		iter := rv.MapRange()
-		for iter.Next() && !m.full() { // a sum: the order does not change it
+		for iter.Next() && !m.full() {
 			m.size += keySize
 			m.add(iter.Key().Interface(), depth+1)
 			m.add(iter.Value().Interface(), depth+1)

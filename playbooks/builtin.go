@@ -4,6 +4,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	// determinism:ok: LoadDir reads a folder when a server starts; a workflow
+	// gets its playbook as input and never reads one.
 	"os"
 	"path/filepath"
 	"sort"

@@ -504,8 +504,11 @@ func jsonValue(v any) any {
 		return out
 	case reflect.Map:
 		out := make(map[string]any, rv.Len())
+		// determinism:ok: building a map, in any order, for keys whose texts
+		// differ. Keys that render alike (groupBy's 1 and "1") collide, and the
+		// one visited last wins.
 		iter := rv.MapRange()
-		for iter.Next() { // building a map: the visiting order does not matter
+		for iter.Next() {
 			out[Text(jsonValue(iter.Key().Interface()))] = jsonValue(iter.Value().Interface())
 		}
 		return out

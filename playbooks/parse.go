@@ -56,6 +56,8 @@ func Parse(src []byte) (*Playbook, error) {
 // is decoded, the playbook's size before it is validated. When ctx ends first
 // the error wraps ctx.Err(); when MaxParseTime does, it is an *InvalidError.
 func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
+	// determinism:ok: parsing runs in the API and at start-up, never in a
+	// workflow, which gets its playbook parsed; the clock bounds a request's work.
 	st := stopper{ctx: ctx, deadline: time.Now().Add(MaxParseTime)}
 	refuse := func(p Problem) error { return &InvalidError{What: "playbook", Problems: []Problem{p}} }
 	stopped := func(err error) error {
@@ -123,6 +125,7 @@ func (s stopper) err() error {
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
+	// determinism:ok: as in ParseContext, parsing only.
 	if !s.deadline.IsZero() && time.Now().After(s.deadline) {
 		return errParseTime
 	}

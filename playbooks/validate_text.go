@@ -2,7 +2,6 @@ package playbooks
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -50,12 +49,12 @@ func (v *validator) textValue(path string, rv reflect.Value) {
 			v.textValue(fmt.Sprintf("%s[%d]", path, i), rv.Index(i))
 		}
 	case reflect.Map:
-		keys := rv.MapKeys()
-		names := make([]string, 0, len(keys))
-		for _, k := range keys {
+		names := make([]string, 0, rv.Len())
+		for _, k := range rv.MapKeys() {
 			names = append(names, k.String())
 		}
-		for _, k := range slices.Sorted(maps.Keys(toSet(names))) {
+		slices.Sort(names)
+		for _, k := range slices.Compact(names) {
 			if msg := badText(k); msg != "" {
 				v.addf(fieldOrRoot(path), "a key %s", msg)
 				continue
@@ -88,12 +87,4 @@ func fieldOrRoot(path string) string {
 		return "$"
 	}
 	return path
-}
-
-func toSet(names []string) map[string]bool {
-	out := make(map[string]bool, len(names))
-	for _, n := range names {
-		out[n] = true
-	}
-	return out
 }
