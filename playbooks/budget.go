@@ -55,7 +55,9 @@ func (b *budget) build(n int, what string) error {
 		return b.err
 	}
 	if n > MaxValueBytes {
-		return b.fail("%s would be %s; a value may be at most %s", what, byteSize(n), byteSize(MaxValueBytes))
+		// n is only known to be past the limit: the size walk stops there, at
+		// an entry that depends on map order, so the message quotes the limit.
+		return b.fail("%s would be more than %s; a value may be at most %s", what, byteSize(MaxValueBytes), byteSize(MaxValueBytes))
 	}
 	b.bytes += n
 	if b.bytes > MaxEvalBytes {
@@ -147,8 +149,7 @@ func (m *measurer) add(v any, depth int) {
 	case map[string]any:
 		// determinism:ok: a sum, the same in any order up to limit. Past limit
 		// the walk stops at whichever entry crossed it: the size returned is
-		// over limit in every order, but by how much can differ, and so can
-		// the size build's "would be" message quotes.
+		// over limit in every order, which is all build reports.
 		for k, e := range t {
 			if m.full() {
 				return

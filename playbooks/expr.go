@@ -504,12 +504,20 @@ func jsonValue(v any) any {
 		return out
 	case reflect.Map:
 		out := make(map[string]any, rv.Len())
-		// determinism:ok: building a map, in any order, for keys whose texts
-		// differ. Keys that render alike (groupBy's 1 and "1") collide, and the
-		// one visited last wins.
+		// Keys that render alike (groupBy's 1 and "1", or 1 and 1.0) collide;
+		// which one stays must not depend on the visiting order, or a replay
+		// could see another value: the smallest (key type, value text) wins.
+		won := make(map[string][2]string, rv.Len())
+		// determinism:ok: building a map; collisions are settled by the rule above.
 		iter := rv.MapRange()
 		for iter.Next() {
-			out[Text(jsonValue(iter.Key().Interface()))] = jsonValue(iter.Value().Interface())
+			k := Text(jsonValue(iter.Key().Interface()))
+			v := jsonValue(iter.Value().Interface())
+			rank := [2]string{fmt.Sprintf("%T", iter.Key().Interface()), Text(v)}
+			if prev, taken := won[k]; taken && (prev[0] < rank[0] || prev[0] == rank[0] && prev[1] <= rank[1]) {
+				continue
+			}
+			won[k], out[k] = rank, v
 		}
 		return out
 	case reflect.Pointer, reflect.Interface:

@@ -236,3 +236,17 @@ func TestRewriteNames(t *testing.T) {
 		require.Equal(t, want, rewriteNames(in), in)
 	}
 }
+
+// TestResolveSettlesCollidingKeysTheSameWay: groupBy(…, #) over 1 and "1"
+// makes a map whose keys both render "1". Workflows replay what Resolve
+// returns, so which group stays must not follow Go's random map order.
+func TestResolveSettlesCollidingKeysTheSameWay(t *testing.T) {
+	first, err := Resolve(`${ groupBy([1, "1", 2.0, 2], #) }`, runScope())
+	require.NoError(t, err)
+	require.Len(t, first, 2)
+	for range 200 {
+		got, err := Resolve(`${ groupBy([1, "1", 2.0, 2], #) }`, runScope())
+		require.NoError(t, err)
+		require.Equal(t, first, got)
+	}
+}
