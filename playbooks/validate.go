@@ -130,12 +130,7 @@ func (v *validator) header() {
 func (v *validator) paramsBlock() {
 	for i, p := range v.pb.Params {
 		f := fmt.Sprintf("params[%d]", i)
-		switch {
-		case p.Name == "":
-			v.addf(f+".name", "is required")
-		case !idPattern.MatchString(p.Name):
-			v.addf(f+".name", "%q must be lower-case letters, digits, dashes and underscores", p.Name)
-		default:
+		if v.idOK(f+".name", p.Name, "") {
 			if _, dup := v.params[p.Name]; dup {
 				v.addf(f+".name", "parameter %q is declared twice", p.Name)
 			}
@@ -264,18 +259,28 @@ func (v *validator) step(p string, s *Step, fr *frame) {
 // stepID checks an id: step ids are unique across the whole playbook, nested
 // steps included, because expressions and needs name steps by id alone.
 func (v *validator) stepID(p string, s *Step) {
-	switch {
-	case s.ID == "":
-		v.addf(p+".id", "is required")
-	case !idPattern.MatchString(s.ID):
-		v.addf(p+".id", "%q must be lower-case letters, digits, dashes and underscores", s.ID)
-	default:
-		if first, dup := v.ids[s.ID]; dup {
-			v.addf(p+".id", "step id %q is already used by %s", s.ID, first)
-			return
-		}
-		v.ids[s.ID] = p
+	if !v.idOK(p+".id", s.ID, "") {
+		return
 	}
+	if first, dup := v.ids[s.ID]; dup {
+		v.addf(p+".id", "step id %q is already used by %s", s.ID, first)
+		return
+	}
+	v.ids[s.ID] = p
+}
+
+// idOK reports a missing or malformed id (of a parameter, step or branch) at
+// field and says whether it is well formed; why tells a missing one's use.
+func (v *validator) idOK(field, id, why string) bool {
+	switch {
+	case id == "":
+		v.addf(field, "is required%s", why)
+	case !idPattern.MatchString(id):
+		v.addf(field, "%q must be lower-case letters, digits, dashes and underscores", id)
+	default:
+		return true
+	}
+	return false
 }
 
 // setKinds lists the kind keys a step carries.
@@ -530,12 +535,7 @@ func (v *validator) parallel(p string, s *Step, at place) {
 	seen := map[string]int{}
 	for i, b := range par.Branches {
 		bf := fmt.Sprintf("%s.branches[%d]", f, i)
-		switch {
-		case b.ID == "":
-			v.addf(bf+".id", "is required: it names the branch in the Web UI and in step keys")
-		case !idPattern.MatchString(b.ID):
-			v.addf(bf+".id", "%q must be lower-case letters, digits, dashes and underscores", b.ID)
-		default:
+		if v.idOK(bf+".id", b.ID, ": it names the branch in the Web UI and in step keys") {
 			if j, dup := seen[b.ID]; dup {
 				v.addf(bf+".id", "branch id %q is already used by branches[%d]", b.ID, j)
 			} else {

@@ -114,6 +114,9 @@ const decisionTimeout = 30 * time.Second
 // retryAfterBusy is what a caller is told to wait when Temporal is saturated.
 const retryAfterBusy = 2 * time.Second
 
+// decisionRequest is the body of a decision: JSON on the API, and what a signed
+// link's POST may carry (a form from the landing page, or JSON), where every
+// field is optional because the link itself says what to decide.
 type decisionRequest struct {
 	Decision string         `json:"decision"`
 	Comment  string         `json:"comment,omitempty"`

@@ -333,12 +333,8 @@ func (s *Server) getCampaign(c *gin.Context) {
 }
 
 func (s *Server) cancelCampaign(c *gin.Context) {
-	camp, ok := s.campaignOr404(c)
+	camp, ok := s.liveCampaignOr409(c)
 	if !ok {
-		return
-	}
-	if finished(camp.Status) {
-		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
 		return
 	}
 	ctx := c.Request.Context()
@@ -383,12 +379,8 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 		ref.write(c)
 		return
 	}
-	camp, ok := s.campaignOr404(c)
+	camp, ok := s.liveCampaignOr409(c)
 	if !ok {
-		return
-	}
-	if finished(camp.Status) {
-		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), decisionTimeout)
@@ -450,6 +442,17 @@ func (s *Server) campaignOr404(c *gin.Context) (*store.Campaign, bool) {
 		return nil, false
 	}
 	return camp, true
+}
+
+// liveCampaignOr409 is campaignOr404 for the controls (pause, resume, cancel):
+// a finished campaign is answered 409, since there is nothing left to control.
+func (s *Server) liveCampaignOr409(c *gin.Context) (*store.Campaign, bool) {
+	camp, ok := s.campaignOr404(c)
+	if ok && finished(camp.Status) {
+		conflict(c, fmt.Sprintf("campaign %s already %s", camp.ID, camp.Status))
+		return nil, false
+	}
+	return camp, ok
 }
 
 func validCampaignStatus(s string) bool {

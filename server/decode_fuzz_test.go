@@ -27,13 +27,12 @@ const (
 
 // decodeTargets are the request types decodeJSON serves, each new per call.
 var decodeTargets = map[string]func() any{
-	"launch":        func() any { return &launchRequest{} },
-	"decision":      func() any { return &decisionRequest{} },
-	"bulk":          func() any { return &bulkDecisionRequest{} },
-	"token":         func() any { return &tokenRequest{} },
-	"link":          func() any { return &linkRequest{} },
-	"pause":         func() any { return &pauseRequest{} },
-	"link decision": func() any { return &linkDecision{} },
+	"launch":   func() any { return &launchRequest{} },
+	"decision": func() any { return &decisionRequest{} },
+	"bulk":     func() any { return &bulkDecisionRequest{} },
+	"token":    func() any { return &tokenRequest{} },
+	"link":     func() any { return &linkRequest{} },
+	"pause":    func() any { return &pauseRequest{} },
 }
 
 // decodeSeeds are the attack inputs, and a few good bodies to mutate from.

@@ -201,16 +201,6 @@ func describeApprovers(list []api.Approver) string {
 	return strings.Join(names, ", ")
 }
 
-// linkDecision is what a link's POST may carry: a form from the landing page, or
-// JSON. Both are optional, since the link itself says what to decide.
-type linkDecision struct {
-	Decision string         `json:"decision,omitempty"`
-	Comment  string         `json:"comment,omitempty"`
-	By       string         `json:"by,omitempty"`
-	Role     string         `json:"role,omitempty"`
-	Edits    map[string]any `json:"edits,omitempty"`
-}
-
 // decideWithLink takes a signed link's decision. Each check refuses before anything
 // changes: signature, expiry, approval, decision, approver; then the link's single
 // use is recorded, and released again if the decision is not taken, so a link
@@ -328,8 +318,8 @@ func (s *Server) checkLink(ctx context.Context, id, token string) (links.LinkCla
 
 // readLinkDecision reads the optional body of a link's POST: the landing page's
 // form, or a JSON object (decoded and checked as every JSON body is).
-func readLinkDecision(c *gin.Context, page bool) (linkDecision, bool) {
-	var d linkDecision
+func readLinkDecision(c *gin.Context, page bool) (decisionRequest, bool) {
+	var d decisionRequest
 	raw, ok := readBody(c)
 	if !ok {
 		return d, false

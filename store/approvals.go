@@ -56,12 +56,7 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if f.ClientID != "" {
-		q = q.Where("client_id = ?", f.ClientID)
-	}
-	if f.ClientIDs != nil {
-		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
-	}
+	q = byClient(q, "client_id", f.ClientID, f.ClientIDs)
 	if f.CampaignID != "" {
 		q = q.Where("campaign_id = ?", f.CampaignID)
 	}

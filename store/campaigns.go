@@ -121,12 +121,7 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) (CampaignPa
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
-	if f.ClientID != "" {
-		q = q.Where("client_id = ?", f.ClientID)
-	}
-	if f.ClientIDs != nil {
-		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
-	}
+	q = byClient(q, "client_id", f.ClientID, f.ClientIDs)
 	if f.Playbook != "" {
 		q = q.Where("playbook = ?", f.Playbook)
 	}

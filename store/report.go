@@ -74,12 +74,7 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*ap
 	q := s.conn(ctx).
 		Select("id", "client_id", "status", "policy", "requested_at", "decided_at", "decided_by", "channel", "preview").
 		Where("requested_at >= ? AND requested_at < ?", since, until)
-	if f.ClientID != "" {
-		q = q.Where("client_id = ?", f.ClientID)
-	}
-	if f.ClientIDs != nil {
-		q = q.Where("client_id IN ?", append([]string{""}, f.ClientIDs...))
-	}
+	q = byClient(q, "client_id", f.ClientID, f.ClientIDs)
 	if err := q.Order("client_id, requested_at, id").Find(&approvals).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to read approvals for the report: %w", err)
 	}
@@ -93,12 +88,7 @@ func (s *Store) ApprovalReport(ctx context.Context, f ApprovalReportFilter) (*ap
 		Select("v.approval_id, v.voter, v.decision, v.at").
 		Joins("JOIN approvals AS a ON a.id = v.approval_id").
 		Where("a.requested_at >= ? AND a.requested_at < ?", since, until)
-	if f.ClientID != "" {
-		vq = vq.Where("a.client_id = ?", f.ClientID)
-	}
-	if f.ClientIDs != nil {
-		vq = vq.Where("a.client_id IN ?", append([]string{""}, f.ClientIDs...))
-	}
+	vq = byClient(vq, "a.client_id", f.ClientID, f.ClientIDs)
 	if err := vq.Order("v.approval_id, v.voter").Find(&votes).Error; err != nil {
 		return nil, fmt.Errorf("store: unable to read approval votes for the report: %w", err)
 	}

@@ -175,25 +175,26 @@ func mergeProjections(ps []activities.Projection) activities.Projection {
 			}
 		}
 		for _, s := range p.Steps {
-			if i, ok := stepAt[s.Key]; ok {
-				out.Steps[i] = s
-				continue
-			}
-			stepAt[s.Key] = len(out.Steps)
-			out.Steps = append(out.Steps, s)
+			out.Steps = putLatest(out.Steps, stepAt, s.Key, s)
 		}
 		for _, a := range p.Approvals {
-			if i, ok := apprAt[a.ID]; ok {
-				out.Approvals[i] = a
-				continue
-			}
-			apprAt[a.ID] = len(out.Approvals)
-			out.Approvals = append(out.Approvals, a)
+			out.Approvals = putLatest(out.Approvals, apprAt, a.ID, a)
 		}
 		out.Votes = append(out.Votes, p.Votes...)
 		out.Audit = append(out.Audit, p.Audit...)
 	}
 	return out
+}
+
+// putLatest replaces the row with key in list (at[key] is its index), or
+// appends it, keeping first-seen order.
+func putLatest[T any](list []T, at map[string]int, key string, row T) []T {
+	if i, ok := at[key]; ok {
+		list[i] = row
+		return list
+	}
+	at[key] = len(list)
+	return append(list, row)
 }
 
 func stepRow(s api.StepView) activities.StepRow {

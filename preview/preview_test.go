@@ -1,0 +1,83 @@
+package preview
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/api"
+)
+
+func approval(preview string, policy string) api.ApprovalView {
+	return api.ApprovalView{
+		ID: "c1.approve_batch[2]", CampaignID: "c1", Client: "acme", Step: "approve_batch[2]",
+		Title: "Week 2's posts for Acme", Preview: json.RawMessage(preview), Status: api.ApprovalPending,
+		OnTimeout: policy, RequestedBy: "ops@agency",
+		RequestedAt: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC), DueAt: time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC),
+	}
+}
+
+func TestOfSortsThePreviewIntoWhatPeopleLookFor(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	a := Of(approval(`{"posts":[{"id":"post-1","platform":"x","topic":"service","text":"Acme on service (#1)"},"A plain post"],
+		"targets":["@acme","acme.blog"],"risk":"low","schedule":"Tue and Thu 10:00","proposed_reply":"Thanks!","reasons":["refund"],"batch":2}`, "skip"), berlin)
+
+	assert.Equal(t, []Post{{Platform: "x", Topic: "service", Text: "Acme on service (#1)"}, {Text: "A plain post"}}, a.Posts)
+	assert.Equal(t, []string{"@acme", "acme.blog"}, a.Targets)
+	assert.Equal(t, "low", a.Risk)
+	assert.Equal(t, "Tue and Thu 10:00", a.Schedule)
+	assert.Equal(t, []Field{{Label: "Batch", Text: "2"}, {Label: "Proposed reply", Text: "Thanks!"}, {Label: "Reasons", Items: []string{"refund"}}}, a.Fields)
+	assert.Equal(t, "Fri 4 Dec 17:00 CET", a.Due)
+	assert.Equal(t, "If nobody answers by Fri 4 Dec 17:00 CET, this is skipped.", a.Silence)
+}
+
+func TestSilenceSentenceNamesWhatEachPolicyDoes(t *testing.T) {
+	due := time.Date(2026, 12, 4, 17, 0, 0, 0, time.UTC)
+	for policy, want := range map[string]string{
+		"approve":  "this is approved.",
+		"reject":   "this is rejected.",
+		"skip":     "this is skipped.",
+		"fail":     "the campaign stops.",
+		"escalate": "this goes to the next person up.",
+	} {
+		got := SilenceSentence(policy, due, nil)
+		assert.Equal(t, "If nobody answers by Fri 4 Dec 17:00 UTC, "+want, got, policy)
+	}
+	assert.Equal(t, "Please answer by Fri 4 Dec 17:00 UTC.", SilenceSentence("", due, nil))
+}
+
+func TestTextReadsTopToBottom(t *testing.T) {
+	text := Of(approval(`{"posts":[{"platform":"linkedin","text":"We fixed it."}],"findings":"3 negative results"}`, "approve"), nil).Text()
+	for _, want := range []string{
+		"Week 2's posts for Acme\n",
+		"Client: acme · campaign c1 · asked by ops@agency\n",
+		"1 post to publish:\n\n1. [linkedin] We fixed it.\n",
+		"Findings: 3 negative results\n",
+		"If nobody answers by Fri 4 Dec 16:00 UTC, this is approved.\n",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Less(t, strings.Index(text, "We fixed it."), strings.Index(text, "If nobody answers"), "the deadline comes last")
+}
+
+func TestTextOfADecidedApprovalSaysWhoAndWhen(t *testing.T) {
+	v := approval(`{}`, "skip")
+	at := time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC)
+	v.Status, v.DecidedBy, v.DecidedAt = api.ApprovalApproved, "dana@acme", &at
+	assert.Contains(t, Of(v, nil).Text(), "Approved by dana@acme on Thu 3 Dec 08:30 UTC.\n")
+
+	v.Status, v.DecidedBy = api.ApprovalExpired, "policy:skip"
+	assert.Contains(t, Of(v, nil).Text(), "Expired by silence (its skip policy) on Thu 3 Dec 08:30 UTC.\n")
+}
+
+func TestAMalformedPreviewStillReadsAsFields(t *testing.T) {
+	a := Of(approval(`{"posts":"not a list","risk":{"level":"high"}}`, "fail"), nil)
+	assert.Empty(t, a.Posts)
+	assert.Equal(t, `{"level":"high"}`, a.Risk)
+	assert.Equal(t, []Field{{Label: "Posts", Text: "not a list"}}, a.Fields)
+}
