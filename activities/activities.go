@@ -30,6 +30,8 @@ type Activities struct {
 	// Links signs one-click approval links into reminders; nil sends reminders
 	// without links (a worker configured without the link secret).
 	Links *LinkSigner
+	// Notices tells people of approval events (notices.go); nil tells no one.
+	Notices *Notices
 	// HeartbeatEvery is how often RunAction heartbeats while a connector works;
 	// 0 means a quarter of the activity's heartbeat timeout (see heartbeat.go).
 	HeartbeatEvery time.Duration

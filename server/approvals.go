@@ -86,17 +86,8 @@ func parseDueBefore(v string, now time.Time) (time.Time, error) {
 // getApproval answers one approval with its votes.
 func (s *Server) getApproval(c *gin.Context) {
 	ctx := c.Request.Context()
-	a, err := s.store.GetApproval(ctx, c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		notFound(c, "no approval "+c.Param("id"))
-		return
-	}
-	if err != nil {
-		s.internal(c, "could not read the approval", err)
-		return
-	}
-	if !visible(ctx, a.ClientID) {
-		notFound(c, "no approval "+c.Param("id"))
+	a, ok := s.approvalOr404(c)
+	if !ok {
 		return
 	}
 	v, err := s.approvalDetail(ctx, a)
@@ -105,6 +96,25 @@ func (s *Server) getApproval(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, v)
+}
+
+// approvalOr404 reads the approval of the path's id; another client's
+// approval is answered as absent, as campaigns are.
+func (s *Server) approvalOr404(c *gin.Context) (*store.Approval, bool) {
+	a, err := s.store.GetApproval(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		notFound(c, "no approval "+c.Param("id"))
+		return nil, false
+	}
+	if err != nil {
+		s.internal(c, "could not read the approval", err)
+		return nil, false
+	}
+	if !visible(c.Request.Context(), a.ClientID) {
+		notFound(c, "no approval "+c.Param("id"))
+		return nil, false
+	}
+	return a, true
 }
 
 // decisionTimeout bounds how long a decision waits for the campaign's worker, and

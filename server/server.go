@@ -130,6 +130,7 @@ func (s *Server) routes() {
 	v1.GET("/approvals", read, s.listApprovals)
 	v1.POST("/approvals/decisions", decide, s.decideMany)
 	v1.GET("/approvals/:id", read, s.getApproval)
+	v1.GET("/approvals/:id/deliveries", read, s.listDeliveries)
 	// With ?token= a signed link is the credential (authenticate lets it by);
 	// without, the caller's token must grant deciding.
 	v1.POST("/approvals/:id/decision", s.allowUnlessLink(rightDecide), s.decideApproval)

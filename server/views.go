@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 
 	"github.com/greenlight/greenlight/api"
@@ -52,16 +51,7 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (api.Campa
 
 // approvalView maps an approval row without its votes: lists (the inbox, a
 // campaign's approvals) show many and would need a query each.
-func approvalView(a *store.Approval) api.ApprovalView {
-	return api.ApprovalView{
-		ID: a.ID, CampaignID: a.CampaignID, Client: a.ClientID, Step: a.StepKey, Title: a.Title,
-		Preview: rawJSON(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
-		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
-		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
-		Quorum: a.Quorum, Approvers: approversOf(a), RequestedBy: a.RequestedBy, Tier: a.Tier,
-		Edits: rawJSON(a.Edits),
-	}
-}
+func approvalView(a *store.Approval) api.ApprovalView { return a.View() }
 
 // approvalDetail is one approval with its votes, for the single-approval answers.
 func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (api.ApprovalView, error) {
@@ -79,24 +69,8 @@ func (s *Server) approvalDetail(ctx context.Context, a *store.Approval) (api.App
 	return v, nil
 }
 
-// approversOf reads who may decide an approval now, for showing. An unreadable list
-// shows as empty rather than failing the whole answer; deciding reads it strictly.
-func approversOf(a *store.Approval) []api.Approver {
-	list, _ := parseApprovers(a)
-	return list
-}
-
-// parseApprovers reads the approval's JSON list of approvers; empty means anyone.
-func parseApprovers(a *store.Approval) ([]api.Approver, error) {
-	if a.Approvers == "" {
-		return nil, nil
-	}
-	var list []api.Approver
-	if err := json.Unmarshal([]byte(a.Approvers), &list); err != nil {
-		return nil, fmt.Errorf("approvers of %s: %w", a.ID, err)
-	}
-	return list, nil
-}
+// parseApprovers reads the approval's approvers strictly; empty means anyone.
+func parseApprovers(a *store.Approval) ([]api.Approver, error) { return a.ApproverList() }
 
 func rawJSON(s string) json.RawMessage {
 	if s == "" {

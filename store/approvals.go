@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/greenlight/greenlight/api"
 	"gorm.io/gorm/clause"
 )
 
@@ -75,4 +77,38 @@ func (s *Store) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval
 		normalizeApproval(&list[i])
 	}
 	return list, nil
+}
+
+// View is the approval as the API shows it (votes aside). An unreadable list
+// of approvers shows as empty rather than failing the whole answer; deciding
+// reads it strictly, with ApproverList.
+func (a *Approval) View() api.ApprovalView {
+	approvers, _ := a.ApproverList()
+	return api.ApprovalView{
+		ID: a.ID, CampaignID: a.CampaignID, Client: a.ClientID, Step: a.StepKey, Title: a.Title,
+		Preview: rawJSON(a.Preview), Status: a.Status, OnTimeout: a.OnTimeout,
+		RequestedAt: a.RequestedAt, DueAt: a.DueAt, DecidedAt: a.DecidedAt, Decision: a.Decision,
+		DecidedBy: a.DecidedBy, Comment: a.Comment, Channel: a.Channel, Policy: a.Policy,
+		Quorum: a.Quorum, Approvers: approvers, RequestedBy: a.RequestedBy, Tier: a.Tier,
+		Edits: rawJSON(a.Edits),
+	}
+}
+
+// ApproverList reads the approval's JSON list of approvers; empty means anyone.
+func (a *Approval) ApproverList() ([]api.Approver, error) {
+	if a.Approvers == "" {
+		return nil, nil
+	}
+	var list []api.Approver
+	if err := json.Unmarshal([]byte(a.Approvers), &list); err != nil {
+		return nil, fmt.Errorf("approvers of %s: %w", a.ID, err)
+	}
+	return list, nil
+}
+
+func rawJSON(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
 }

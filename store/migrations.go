@@ -26,6 +26,7 @@ var migrations = []migration{
 	{Version: 2, Name: "approval rules, votes and link tokens", Up: migrateApprovalRules},
 	{Version: 3, Name: "api tokens", Up: migrateAPITokens},
 	{Version: 4, Name: "approval roles on tokens, playbook owners", Up: migrateOwnership},
+	{Version: 5, Name: "notices and deliveries", Up: migrateDeliveries},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -281,5 +282,47 @@ func migrateOwnership(tx *gorm.DB, dialect string) error {
 )`,
 		`INSERT INTO playbook_owners (name, client_id, created_at)
 	SELECT name, '', MIN(created_at) FROM playbooks GROUP BY name`,
+	})
+}
+
+// migrateDeliveries adds the outbox of approval events people must be told
+// about (notices), and the record of every message sent about an approval:
+// the idempotency record of its delivery, and what GET
+// /v1/approvals/{id}/deliveries shows.
+func migrateDeliveries(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE deliveries (
+	key VARCHAR(500) NOT NULL PRIMARY KEY,
+	approval_id VARCHAR(200) NOT NULL,
+	campaign_id VARCHAR(64) NOT NULL,
+	client_id VARCHAR(64) NOT NULL,
+	kind VARCHAR(32) NOT NULL,
+	seq INTEGER NOT NULL DEFAULT 0,
+	person_id VARCHAR(200) NOT NULL DEFAULT '',
+	channel VARCHAR(32) NOT NULL,
+	address VARCHAR(500) NOT NULL DEFAULT '',
+	status VARCHAR(16) NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	ref VARCHAR(500) NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL,
+	sent_at {ts}
+)`,
+		`CREATE INDEX idx_deliveries_approval_id ON deliveries (approval_id)`,
+		`CREATE TABLE notices (
+	id {serial},
+	key VARCHAR(300) NOT NULL,
+	kind VARCHAR(32) NOT NULL,
+	approval_id VARCHAR(200) NOT NULL,
+	campaign_id VARCHAR(64) NOT NULL,
+	client_id VARCHAR(64) NOT NULL DEFAULT '',
+	seq INTEGER NOT NULL DEFAULT 0,
+	"to" VARCHAR(200) NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL,
+	started_at {ts}
+)`,
+		`CREATE UNIQUE INDEX idx_notices_key ON notices (key)`,
+		`CREATE INDEX idx_notices_started_at ON notices (started_at)`,
 	})
 }

@@ -24,7 +24,7 @@ import (
 // adding it to models.go, and its columns and indexes are checked from then on.
 var models = []any{
 	&store.Client{}, &store.Playbook{}, &store.Campaign{}, &store.StepRun{},
-	&store.Approval{}, &store.AuditEvent{}, &store.PlatformAction{}, &store.ApprovalVote{}, &store.DecisionToken{},
+	&store.Approval{}, &store.AuditEvent{}, &store.PlatformAction{}, &store.ApprovalVote{}, &store.DecisionToken{}, &store.Delivery{}, &store.Notice{},
 	&store.APIToken{}, &store.PlaybookOwner{},
 }
 

@@ -164,3 +164,44 @@ type APIToken struct {
 	RevokedAt     *time.Time ``
 	LastUsedAt    *time.Time ``
 }
+
+// Delivery is one message about one approval event to one person (or one
+// webhook endpoint) through one channel. Its key is the delivery's idempotency
+// key: a retried or resumed attempt finds the row, and one already sent is
+// never sent again.
+type Delivery struct {
+	Key        string     `gorm:"primaryKey;size:500"`
+	ApprovalID string     `gorm:"size:200;not null;index"`
+	CampaignID string     `gorm:"size:64;not null"`
+	ClientID   string     `gorm:"size:64;not null"`
+	Kind       string     `gorm:"size:32;not null"` // requested, reminded, escalated, decided, expired
+	Seq        int        `gorm:"not null;default:0"`
+	PersonID   string     `gorm:"size:200;not null;default:''"` // "" for a webhook subscription
+	Channel    string     `gorm:"size:32;not null"`             // email, slack, webhook
+	Address    string     `gorm:"size:500;not null;default:''"` // the address, Slack id or URL it went to
+	Status     string     `gorm:"size:16;not null"`
+	Attempts   int        `gorm:"not null;default:0"`
+	Ref        string     `gorm:"size:500;not null;default:''"` // Message-ID, Slack "channel/ts", webhook id
+	Error      string     `gorm:"type:text;not null;default:''"`
+	CreatedAt  time.Time  `gorm:"not null"`
+	UpdatedAt  time.Time  `gorm:"not null"`
+	SentAt     *time.Time `gorm:""`
+}
+
+// Notice is an approval event people must be told about (requested,
+// reminded, escalated, decided, expired). It is written in the transaction of
+// the projection that records the event, so an event is never recorded without
+// its notice, and the worker's dispatcher starts one notice workflow per row
+// (a transactional outbox): a crash between the two loses nothing.
+type Notice struct {
+	ID         int64      `gorm:"primaryKey;autoIncrement"`
+	Key        string     `gorm:"size:300;not null;uniqueIndex"` // the audit event's dedup key
+	Kind       string     `gorm:"size:32;not null"`
+	ApprovalID string     `gorm:"size:200;not null"`
+	CampaignID string     `gorm:"size:64;not null"`
+	ClientID   string     `gorm:"size:64;not null;default:''"`
+	Seq        int        `gorm:"not null;default:0"`           // which reminder; 0 otherwise
+	To         string     `gorm:"size:200;not null;default:''"` // an escalation's role
+	CreatedAt  time.Time  `gorm:"not null"`
+	StartedAt  *time.Time `gorm:"index"`
+}

@@ -30,6 +30,7 @@ type Projection struct {
 	Approvals  []Approval     // upserted by ID, every column overwritten
 	Votes      []ApprovalVote // upserted by (ApprovalID, Voter), every column overwritten
 	Audit      []AuditEvent   // inserted; an existing DedupKey is kept as is
+	Notices    []Notice       // inserted; an existing Key is kept as is
 }
 
 // ApplyProjection applies p unless the campaign has already seen p.Seq or a
@@ -138,6 +139,11 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 		if len(audit) > 0 {
 			if err := insertAudit(tx, audit); err != nil {
 				return fmt.Errorf("insert audit events: %w", err)
+			}
+		}
+		if notices := prepareNotices(p, approvals, now); len(notices) > 0 {
+			if err := insertNotices(tx, notices); err != nil {
+				return fmt.Errorf("insert notices: %w", err)
 			}
 		}
 		return nil

@@ -57,3 +57,9 @@ func normalizePlaybook(p *Playbook) {
 func normalizePlatformAction(a *PlatformAction) {
 	a.CreatedAt = utc(a.CreatedAt)
 }
+
+func normalizeDelivery(d *Delivery) {
+	d.CreatedAt = utc(d.CreatedAt)
+	d.UpdatedAt = utc(d.UpdatedAt)
+	d.SentAt = utcPtr(d.SentAt)
+}

@@ -10,15 +10,28 @@ import (
 )
 
 // StoreProjections writes the campaigns' projection batches to st: the one
-// place where the activity's payload meets the store's rows.
-func StoreProjections(st *store.Store) activities.ProjectionWriter { return storeProjections{st} }
+// place where the activity's payload meets the store's rows. A batch that
+// holds notices (approval events people are told about) calls onNotices once
+// it is written, when onNotices is set.
+func StoreProjections(st *store.Store, onNotices ...func()) activities.ProjectionWriter {
+	return storeProjections{st: st, onNotices: onNotices}
+}
 
-type storeProjections struct{ st *store.Store }
+type storeProjections struct {
+	st        *store.Store
+	onNotices []func()
+}
 
 func (s storeProjections) ApplyProjection(ctx context.Context, p activities.Projection) error {
-	err := s.st.ApplyProjection(ctx, projectionRows(p))
+	rows := projectionRows(p)
+	err := s.st.ApplyProjection(ctx, rows)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %w", activities.ErrCampaignMissing, err)
+	}
+	if err == nil && len(rows.Notices) > 0 {
+		for _, f := range s.onNotices {
+			f()
+		}
 	}
 	return err
 }
@@ -56,6 +69,9 @@ func projectionRows(p activities.Projection) store.Projection {
 			DedupKey: e.DedupKey, CampaignID: p.CampaignID, ApprovalID: e.ApprovalID, Kind: e.Kind,
 			Actor: e.Actor, Channel: e.Channel, Detail: e.Detail, At: e.At,
 		})
+		if n, ok := noticeOf(e); ok {
+			out.Notices = append(out.Notices, n)
+		}
 	}
 	return out
 }
