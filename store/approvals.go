@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/greenlight/greenlight/api"
 	"gorm.io/gorm/clause"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // ApprovalFilter selects approvals; empty fields do not filter.

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/greenlight/greenlight/api"
 	"gorm.io/gorm"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // BeginDelivery records an attempt at d (by d.Key) and returns the row as it
