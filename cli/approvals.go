@@ -21,6 +21,7 @@ func approvalPath(id string) string { return "/v1/approvals/" + url.PathEscape(i
 func newApprovalsCmd(g *globals) *cobra.Command {
 	return groupCmd("approvals", "The approvals inbox: what waits for a decision",
 		newApprovalsListCmd(g),
+		newApprovalsShowCmd(g),
 	)
 }
 

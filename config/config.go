@@ -44,6 +44,8 @@ type Config struct {
 	// LaunchGraceDuration). It must exceed the time a launch can take plus the
 	// clock skew between API replicas.
 	LaunchGrace string
+	// Notify says how people are told of approvals (notify.go).
+	Notify Notify
 }
 
 // TLS configures the client connection to an external Temporal cluster.
@@ -104,6 +106,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 	if val, ok := lookup("GREENLIGHT_TEMPORAL_TLS"); ok {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
+	c.Notify.fromEnv(lookup)
 }
 
 // EnvLinkSecret is named in the error of a server started without a link secret.
@@ -231,6 +234,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("config: --namespace must not be empty"))
 	}
 	if _, err := c.LaunchGraceDuration(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Notify.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
