@@ -22,7 +22,7 @@ func TestNotifySecretsComeFromFiles(t *testing.T) {
 	c.FromEnv(lookupOf(map[string]string{
 		"GREENLIGHT_SMTP_HOST": "smtp.agency.example", "GREENLIGHT_SMTP_USER": "greenlight",
 		"GREENLIGHT_SMTP_PASSWORD": "from-env", "GREENLIGHT_SMTP_PASSWORD_FILE": pw,
-		"GREENLIGHT_SMTP_FROM": "Greenlight <approvals@agency.example>",
+		"GREENLIGHT_SMTP_FROM":    "Greenlight <approvals@agency.example>",
 		"GREENLIGHT_WEBHOOK_URLS": " https://a.example/hook , https://b.example/hook?token=x ", "GREENLIGHT_WEBHOOK_SECRET": "whsec_dGVzdA==",
 	}))
 	require.NoError(t, c.Validate())
