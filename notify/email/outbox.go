@@ -185,12 +185,20 @@ func Read(dir, name string) ([]byte, error) {
 	if !outboxName.MatchString(name) {
 		return nil, fmt.Errorf("email: outbox has no message %q: %w", name, fs.ErrNotExist)
 	}
-	// os.Root also refuses a symbolic link that leads out of dir.
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("email: outbox %s: %w", dir, err)
 	}
 	defer func() { _ = root.Close() }()
+	// Only a plain file is a message: a link planted under a valid name
+	// leads nowhere.
+	info, err := root.Lstat(name)
+	if err != nil {
+		return nil, fmt.Errorf("email: outbox %s: %w", name, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("email: outbox has no message %q: %w", name, fs.ErrNotExist)
+	}
 	f, err := root.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("email: outbox %s: %w", name, err)
