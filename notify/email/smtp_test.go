@@ -171,7 +171,7 @@ func TestSMTPNeverSendsThePasswordWithoutTLSToARemoteRelay(t *testing.T) {
 }
 
 func TestSMTPCancellingStopsTheSend(t *testing.T) {
-	r, _ := startRelay(t, plainRelay, func(r *relay) { r.hold = make(chan struct{}) })
+	r, _ := startRelay(t, plainRelay, func(r *relay) { r.hold, r.inData = make(chan struct{}), make(chan struct{}) })
 	s, err := NewSMTP(r.config(TLSNone, ""))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -180,6 +180,7 @@ func TestSMTPCancellingStopsTheSend(t *testing.T) {
 		_, err := s.Send(ctx, notice(notify.KindRequested, 0))
 		done <- err
 	}()
+	<-r.inData // the message is on the wire and the relay has gone quiet
 	cancel()
 	select {
 	case err := <-done:

@@ -32,6 +32,7 @@ type relay struct {
 	password  string          // AUTH PLAIN offered and required when set
 	rcptReply *smtp.SMTPError // every RCPT is refused with this when set
 	hold      chan struct{}   // DATA waits for it when set
+	inData    chan struct{}   // closed when DATA starts waiting for hold
 	insecure  bool            // AUTH offered without TLS
 
 	mu        sync.Mutex
@@ -134,6 +135,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 
 func (s *session) Data(r io.Reader) error {
 	if s.relay.hold != nil {
+		close(s.relay.inData)
 		<-s.relay.hold
 	}
 	b, err := io.ReadAll(r)
