@@ -103,7 +103,7 @@ func (n Notice) Actionable() bool {
 // what, with the deadline while an answer is still wanted.
 func (n Notice) Subject() string {
 	a := n.Approval
-	title := oneLine(a.Title)
+	title := OneLine(a.Title)
 	switch {
 	case n.Kind == KindRequested:
 		return fmt.Sprintf("Approval needed: %s (by %s)", title, a.Due)
@@ -114,7 +114,7 @@ func (n Notice) Subject() string {
 	case n.Kind == KindExpired, a.BySilence:
 		return fmt.Sprintf("Decided by silence (%s): %s", silenceOutcome(a.OnTimeout), title)
 	case a.DecidedBy != "":
-		return fmt.Sprintf("%s by %s: %s", outcome(a.Status), oneLine(a.DecidedBy), title)
+		return fmt.Sprintf("%s by %s: %s", outcome(a.Status), OneLine(a.DecidedBy), title)
 	}
 	return fmt.Sprintf("%s: %s", outcome(a.Status), title)
 }
@@ -125,7 +125,7 @@ func (n Notice) Lead() string {
 	a := n.Approval
 	switch {
 	case n.Kind == KindRequested && a.RequestedBy != "":
-		return fmt.Sprintf("%s asks for your approval.", oneLine(a.RequestedBy))
+		return fmt.Sprintf("%s asks for your approval.", OneLine(a.RequestedBy))
 	case n.Kind == KindRequested:
 		return "Your approval is needed."
 	case n.Kind == KindReminded && n.Seq > 1:
@@ -137,7 +137,7 @@ func (n Notice) Lead() string {
 	case n.Kind == KindExpired, a.BySilence:
 		return fmt.Sprintf("Nobody answered by %s, so %s.", a.Due, silenceClause(a.OnTimeout))
 	case a.DecidedBy != "" && a.Decided != "":
-		return fmt.Sprintf("%s by %s on %s. Nothing more is needed from you.", outcome(a.Status), oneLine(a.DecidedBy), a.Decided)
+		return fmt.Sprintf("%s by %s on %s. Nothing more is needed from you.", outcome(a.Status), OneLine(a.DecidedBy), a.Decided)
 	}
 	return fmt.Sprintf("%s. Nothing more is needed from you.", outcome(a.Status))
 }
@@ -183,10 +183,10 @@ func silenceClause(policy string) string {
 	return "it expired"
 }
 
-// oneLine folds line breaks and other control characters into spaces:
+// OneLine folds line breaks and other control characters into spaces:
 // a title or a name written by someone else must not break a header, a
 // Slack mrkdwn line or a log entry.
-func oneLine(s string) string {
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return ' '

@@ -68,9 +68,11 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	m.FromMailAddress(sender)
-	if err := m.AddToFormat(n.Recipient.Name, n.Recipient.Address); err != nil {
-		return nil, notify.Permanent(fmt.Errorf("email: recipient %s: %w", n.Recipient.PersonID, err))
+	to, err := netmail.ParseAddress(n.Recipient.Address)
+	if err != nil {
+		return nil, notify.Permanent(fmt.Errorf("email: recipient %s: address %q: %w", n.Recipient.PersonID, n.Recipient.Address, err))
 	}
+	m.ToMailAddress(&netmail.Address{Name: notify.OneLine(n.Recipient.Name), Address: to.Address})
 	m.Subject(n.Subject())
 	m.SetDateWithValue(now)
 	m.SetGenHeader(mail.HeaderMessageID, MessageID(n, domain))

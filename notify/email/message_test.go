@@ -144,3 +144,16 @@ func TestMessageRefusesWhatCanNeverBeSent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, m.GetMessageID(), "@mail.agency.test>")
 }
+
+func TestHostileNamesAndIDsCannotAddHeaders(t *testing.T) {
+	n := notice(notify.KindReminded, 1)
+	n.Recipient.Name = "Dana\r\nBcc: everyone@evil.test"
+	n.ThreadKey = "c1\r\nBcc: everyone@evil.test"
+	n.Approval.Title = "Posts\r\nBcc: everyone@evil.test"
+	r := render(t, n)
+	assert.Empty(t, r.Header["Bcc"])
+	to, err := netmail.ParseAddressList(r.Header.Get("To"))
+	require.NoError(t, err)
+	require.Len(t, to, 1)
+	assert.Equal(t, "dana@acme.test", to[0].Address)
+}

@@ -32,8 +32,15 @@ type Outbox struct {
 	now  func() time.Time
 }
 
-// NewOutbox writes to dir, creating it on the first message.
+// DevFrom is the outbox's sender when none is configured.
+const DevFrom = "Greenlight <greenlight@localhost>"
+
+// NewOutbox writes to dir, creating it on the first message; from "" means
+// DevFrom.
 func NewOutbox(dir, from string) *Outbox {
+	if from == "" {
+		from = DevFrom
+	}
 	return &Outbox{Dir: dir, From: from, now: time.Now}
 }
 

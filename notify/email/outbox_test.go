@@ -116,3 +116,17 @@ func TestOutboxRefusesWhatCanNeverBeSentAndAStoppedContext(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, files)
 }
+
+func TestOutboxHasASenderOfItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	o := NewOutbox(dir, "")
+	receipt, err := o.Send(context.Background(), notice(notify.KindRequested, 0))
+	require.NoError(t, err)
+	assert.True(t, strings.HasSuffix(receipt.MessageID, "@localhost>"), receipt.MessageID)
+	list, err := List(dir)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	data, err := Read(dir, list[0].File)
+	require.NoError(t, err)
+	assert.Contains(t, parseMessage(t, data).Header.Get("From"), "greenlight@localhost")
+}
