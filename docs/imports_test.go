@@ -55,6 +55,12 @@ var importRules = []struct {
 		why: "the client subcommands speak HTTP with the shapes of package api; the process subcommands come from package main (cli.Local)",
 	},
 	{
+		from: "notify/email",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "a notice and its channels render and deliver; the activities call them, so Temporal, the store and the API stay out",
+	},
+	{
 		from:  "store",
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",

@@ -1,0 +1,197 @@
+// Package notify holds the message every channel sends about an approval:
+// who it is for, what happened, the approval as that person reads it and the
+// links they may use. Email, Slack and webhooks render the same Notice, with
+// the same subject and lead sentence, so a person hears one story wherever
+// it reaches them.
+package notify
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/preview"
+)
+
+// Kinds of approval events people are told about.
+const (
+	KindRequested = "requested"
+	KindReminded  = "reminded"
+	KindEscalated = "escalated"
+	KindDecided   = "decided"
+	KindExpired   = "expired"
+)
+
+// Recipient is one person a notice goes to, on one channel.
+type Recipient struct {
+	PersonID string
+	Name     string
+	Address  string // the channel's address: an email address, a Slack user, a URL
+	Location *time.Location
+}
+
+// Links are the signed URLs a recipient may use; any may be empty. The
+// decision links are capabilities of this one person with an expiry, the
+// only secrets a notice carries.
+type Links struct {
+	Approve, Reject, Open, Inbox string
+}
+
+// Notice is one message to one person about one approval event.
+type Notice struct {
+	// Key is the idempotency key (see Key): the same notice keeps it across
+	// retries, so a channel can tell a resend from a new message.
+	Key       string
+	Kind      string
+	Seq       int              // which reminder (1, 2, …); 0 otherwise
+	Approval  preview.Approval // already in the recipient's zone
+	Recipient Recipient
+	Links     Links
+	// ThreadKey is the approval id: every message about one approval threads together.
+	ThreadKey string
+}
+
+// Key builds a notice's idempotency key from what makes it one message: the
+// approval, the person, the channel, the kind and which one of that kind
+// (the reminder's number, the escalation's tier). Each part is escaped, so
+// two different notices never share a key.
+func Key(approvalID, personID, channel, kind string, n int) string {
+	return strings.Join([]string{
+		url.PathEscape(approvalID), url.PathEscape(personID), url.PathEscape(channel), url.PathEscape(kind),
+	}, "/") + fmt.Sprintf("/%d", n)
+}
+
+// Check says why a notice cannot be sent at all; such a notice never will be,
+// so the error is permanent.
+func (n Notice) Check() error {
+	var problems []error
+	if n.Key == "" {
+		problems = append(problems, errors.New("no key"))
+	}
+	switch n.Kind {
+	case KindRequested, KindReminded, KindEscalated, KindDecided, KindExpired:
+	default:
+		problems = append(problems, fmt.Errorf("unknown kind %q", n.Kind))
+	}
+	if n.ThreadKey == "" {
+		problems = append(problems, errors.New("no thread key"))
+	}
+	if strings.TrimSpace(n.Recipient.Address) == "" {
+		problems = append(problems, errors.New("recipient has no address"))
+	}
+	if len(problems) > 0 {
+		return Permanent(fmt.Errorf("notify: notice %q cannot be sent: %w", n.Key, errors.Join(problems...)))
+	}
+	return nil
+}
+
+// Actionable says whether the message asks for a decision, so channels show
+// Approve and Reject only while one can still be taken.
+func (n Notice) Actionable() bool {
+	switch n.Kind {
+	case KindRequested, KindReminded, KindEscalated:
+		return n.Approval.Status == "" || n.Approval.Status == api.ApprovalPending
+	}
+	return false
+}
+
+// Subject is the one line every channel leads with: what happened and to
+// what, with the deadline while an answer is still wanted.
+func (n Notice) Subject() string {
+	a := n.Approval
+	title := OneLine(a.Title)
+	switch {
+	case n.Kind == KindRequested:
+		return fmt.Sprintf("Approval needed: %s (by %s)", title, a.Due)
+	case n.Kind == KindReminded:
+		return fmt.Sprintf("Reminder: %s (by %s)", title, a.Due)
+	case n.Kind == KindEscalated:
+		return fmt.Sprintf("Escalated: %s (by %s)", title, a.Due)
+	case n.Kind == KindExpired, a.BySilence:
+		return fmt.Sprintf("Decided by silence (%s): %s", silenceOutcome(a.OnTimeout), title)
+	case a.DecidedBy != "":
+		return fmt.Sprintf("%s by %s: %s", outcome(a.Status), OneLine(a.DecidedBy), title)
+	}
+	return fmt.Sprintf("%s: %s", outcome(a.Status), title)
+}
+
+// Lead is the sentence that opens the message body: why this person hears
+// about the approval now.
+func (n Notice) Lead() string {
+	a := n.Approval
+	switch {
+	case n.Kind == KindRequested && a.RequestedBy != "":
+		return fmt.Sprintf("%s asks for your approval.", OneLine(a.RequestedBy))
+	case n.Kind == KindRequested:
+		return "Your approval is needed."
+	case n.Kind == KindReminded && n.Seq > 1:
+		return fmt.Sprintf("Reminder %d: this still waits for your answer.", n.Seq)
+	case n.Kind == KindReminded:
+		return "Reminder: this still waits for your answer."
+	case n.Kind == KindEscalated:
+		return "Nobody answered in time, so this now comes to you."
+	case n.Kind == KindExpired, a.BySilence:
+		return fmt.Sprintf("Nobody answered by %s, so %s.", a.Due, silenceClause(a.OnTimeout))
+	case a.DecidedBy != "" && a.Decided != "":
+		return fmt.Sprintf("%s by %s on %s. Nothing more is needed from you.", outcome(a.Status), OneLine(a.DecidedBy), a.Decided)
+	}
+	return fmt.Sprintf("%s. Nothing more is needed from you.", outcome(a.Status))
+}
+
+// outcome names a person's decision as a subject starts it.
+func outcome(status string) string {
+	switch status {
+	case api.ApprovalApproved:
+		return "Approved"
+	case api.ApprovalRejected:
+		return "Rejected"
+	}
+	return "Decided"
+}
+
+// silenceOutcome names what a timeout policy did, in a word or two.
+func silenceOutcome(policy string) string {
+	switch policy {
+	case "approve":
+		return "approved"
+	case "reject":
+		return "rejected"
+	case "skip":
+		return "skipped"
+	case "fail":
+		return "campaign stopped"
+	case "escalate":
+		return "escalated"
+	}
+	return "expired"
+}
+
+// silenceClause says what a timeout policy did, as the end of a sentence.
+func silenceClause(policy string) string {
+	switch policy {
+	case "approve", "reject", "skip":
+		return "it was " + silenceOutcome(policy)
+	case "fail":
+		return "the campaign stopped"
+	case "escalate":
+		return "it went to the next person up"
+	}
+	return "it expired"
+}
+
+// OneLine folds line breaks and other control characters into spaces:
+// a title or a name written by someone else must not break a header, a
+// Slack mrkdwn line or a log entry.
+func OneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
