@@ -13,6 +13,8 @@ import (
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/links"
+	"github.com/greenlight/greenlight/notify"
+	"github.com/greenlight/greenlight/preview"
 )
 
 // An approval event (requested, reminded, escalated, decided, expired) is told
@@ -73,11 +75,7 @@ func (r DeliveryRequest) Key() string {
 // (e.g. "requested", "reminded-2"), channel kind, person (or "" for a webhook
 // subscription) and the channel's position among the target's of its kind.
 func DeliveryKey(approvalID, event, channel, person string, index int) string {
-	k := fmt.Sprintf("%s/%s/%s/%s", approvalID, event, channel, person)
-	if index > 0 {
-		k += fmt.Sprintf("/%d", index)
-	}
-	return k
+	return notify.Key(approvalID, person, channel, event, index)
 }
 
 // eventName tells an event's deliveries from another's of the same approval:
@@ -141,45 +139,24 @@ type DeliveryRecord struct {
 	Seq                                                                 int
 }
 
-// Message is one message as a channel sends it.
+// Message is one message as a channel sends it: the notice (to one person,
+// about one event, rendered in their zone, with their signed links), the
+// approval as the API shows it (what a webhook carries), and where this
+// person's request about it went on this channel (a Message-ID, a Slack
+// channel/ts), for replies and updates.
 type Message struct {
-	Key      string // the delivery's idempotency key
-	Event    NoticeEvent
-	Approval api.ApprovalView // as it stands when the message goes out
-	Person   Person           // ID empty for a webhook subscription
-	Address  string
-	Links    MessageLinks
-	// Thread is where this person's request about the approval went on this
-	// channel (a Message-ID, a Slack channel/ts), for replies and updates.
+	notify.Notice
+	Event  NoticeEvent
+	View   api.ApprovalView
 	Thread string
 }
 
-// MessageLinks are the signed links a message carries, for its one person.
-type MessageLinks struct {
-	Approve, Reject, Open string
-	ExpiresAt             time.Time
-}
-
 // Sender sends messages through one kind of channel and says where each went.
+// An error marked notify.Permanent is not retried; one carrying
+// notify.RetryAfterError is retried after it says.
 type Sender interface {
 	Send(ctx context.Context, m Message) (ref string, err error)
 }
-
-// Permanent marks a sender's error that retrying cannot fix (a refused
-// address, an unknown Slack user, a 4xx from a webhook receiver).
-type Permanent struct{ Err error }
-
-func (p Permanent) Error() string { return p.Err.Error() }
-func (p Permanent) Unwrap() error { return p.Err }
-
-// RetryAfter marks a sender's error that says when to try again.
-type RetryAfter struct {
-	Err   error
-	After time.Duration
-}
-
-func (r RetryAfter) Error() string { return r.Err.Error() }
-func (r RetryAfter) Unwrap() error { return r.Err }
 
 // Notices holds what telling people needs; Activities.Notices nil tells no one.
 type Notices struct {
@@ -275,7 +252,16 @@ func (a *Activities) Deliver(ctx context.Context, r DeliveryRequest) error {
 		// only confuse; the decision's own notice says what happened.
 		return n.Log.Skipped(ctx, key, fmt.Sprintf("approval already %s", ap.Status))
 	}
-	m := Message{Key: key, Event: r.Event, Approval: ap, Person: person, Address: address}
+	loc := time.UTC
+	if person.TimeZone != "" {
+		if l, err := time.LoadLocation(person.TimeZone); err == nil {
+			loc = l
+		}
+	}
+	m := Message{Event: r.Event, View: ap, Notice: notify.Notice{
+		Key: key, Kind: r.Event.Kind, Seq: r.Event.Seq, Approval: preview.Of(ap, loc), ThreadKey: ap.ID,
+		Recipient: notify.Recipient{PersonID: person.ID, Name: person.Name, Address: address, Location: loc},
+	}}
 	if r.Person != "" && asks(r.Event.Kind) && a.Links != nil {
 		m.Links = a.personLinks(ctx, ap, person)
 	}
@@ -360,7 +346,7 @@ func (a *Activities) addressOf(ctx context.Context, r DeliveryRequest) (Person, 
 // personLinks signs the approve and reject links of one person: as
 // themselves when the approval names them, else in the first of their roles
 // it names.
-func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Person) MessageLinks {
+func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Person) notify.Links {
 	who := api.Approver{ID: p.ID}
 	if !slices.ContainsFunc(ap.Approvers, func(x api.Approver) bool { return x.ID == p.ID }) {
 		for _, role := range p.Roles {
@@ -374,24 +360,22 @@ func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Per
 	if ttl <= 0 {
 		ttl = 72 * time.Hour
 	}
-	approve, reject, exp, err := links.URLs(a.Links.Secret, a.Links.BaseURL, links.LinkClaims{ApprovalID: ap.ID, Approver: who}, ttl, time.Now())
+	approve, reject, _, err := links.URLs(a.Links.Secret, a.Links.BaseURL, links.LinkClaims{ApprovalID: ap.ID, Approver: who}, ttl, time.Now())
 	if err != nil {
 		activity.GetLogger(ctx).Warn("could not sign links; the message goes without them", "approval", ap.ID, "err", err)
-		return MessageLinks{}
+		return notify.Links{}
 	}
-	return MessageLinks{Approve: approve, Reject: reject, Open: approve, ExpiresAt: exp}
+	return notify.Links{Approve: approve, Reject: reject, Open: approve}
 }
 
 // deliveryError maps a sender's error to what Temporal should do with it.
 func deliveryError(r DeliveryRequest, err error) error {
 	msg := fmt.Sprintf("%s to %s: %v", r.Channel.Kind, targetName(r), err)
-	var perm Permanent
-	if errors.As(err, &perm) {
+	if notify.IsPermanent(err) {
 		return temporal.NewNonRetryableApplicationError(msg, "DeliveryRefused", nil)
 	}
-	var later RetryAfter
-	if errors.As(err, &later) && later.After > 0 {
-		return temporal.NewApplicationErrorWithOptions(msg, "DeliveryDeferred", temporal.ApplicationErrorOptions{NextRetryDelay: later.After})
+	if after, ok := notify.RetryAfter(err); ok && after > 0 {
+		return temporal.NewApplicationErrorWithOptions(msg, "DeliveryDeferred", temporal.ApplicationErrorOptions{NextRetryDelay: after})
 	}
 	return temporal.NewApplicationError(msg, "DeliveryFailed")
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,8 +16,9 @@ import (
 // from a flag that would show in a process list, and never from a playbook.
 type Notify struct {
 	SMTPHost     string
-	SMTPPort     string // default 587
+	SMTPPort     string // default: 587 for starttls, 465 for tls, 25 for none
 	SMTPTLS      string // starttls (default) | tls | none
+	SMTPCAFile   string // PEM roots to trust for a relay with a private CA
 	SMTPUser     string
 	SMTPPassword string
 	SMTPFrom     string // the From address, e.g. "Greenlight <approvals@agency.example>"
@@ -42,6 +42,7 @@ func (n *Notify) fromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_SMTP_TLS", &n.SMTPTLS},
 		{"GREENLIGHT_SMTP_USER", &n.SMTPUser},
 		{"GREENLIGHT_SMTP_FROM", &n.SMTPFrom},
+		{"GREENLIGHT_SMTP_TLS_CA", &n.SMTPCAFile},
 		{"GREENLIGHT_OUTBOX", &n.Outbox},
 		{"GREENLIGHT_SLACK_API_URL", &n.SlackAPIURL},
 	} {
@@ -84,23 +85,16 @@ func (n *Notify) fromEnv(lookup func(string) (string, bool)) {
 // validate names each bad notification setting.
 func (n *Notify) validate() error {
 	errs := append([]error{}, n.fileErrs...)
-	if n.SMTPHost != "" {
-		if n.SMTPFrom == "" {
-			errs = append(errs, errors.New("config: GREENLIGHT_SMTP_FROM is required with GREENLIGHT_SMTP_HOST: the address emails come from"))
-		} else if _, err := mail.ParseAddress(n.SMTPFrom); err != nil {
-			errs = append(errs, fmt.Errorf("config: GREENLIGHT_SMTP_FROM %q is not an email address: %w", n.SMTPFrom, err))
-		}
-		if p, err := strconv.Atoi(n.SMTPPortOrDefault()); err != nil || p < 1 || p > 65535 {
+	// The relay's own settings (from, TLS mode) are checked by package
+	// notify/email when the worker starts; here only what is read from the
+	// environment.
+	if n.SMTPPort != "" {
+		if p, err := strconv.Atoi(n.SMTPPort); err != nil || p < 1 || p > 65535 {
 			errs = append(errs, fmt.Errorf("config: GREENLIGHT_SMTP_PORT %q is not a port", n.SMTPPort))
 		}
-		switch n.SMTPTLSOrDefault() {
-		case "starttls", "tls", "none":
-		default:
-			errs = append(errs, fmt.Errorf("config: GREENLIGHT_SMTP_TLS %q: want starttls, tls or none", n.SMTPTLS))
-		}
-		if n.SMTPUser != "" && n.SMTPPassword == "" {
-			errs = append(errs, errors.New("config: GREENLIGHT_SMTP_USER is set without GREENLIGHT_SMTP_PASSWORD (or GREENLIGHT_SMTP_PASSWORD_FILE)"))
-		}
+	}
+	if n.SMTPHost != "" && n.SMTPUser != "" && n.SMTPPassword == "" {
+		errs = append(errs, errors.New("config: GREENLIGHT_SMTP_USER is set without GREENLIGHT_SMTP_PASSWORD (or GREENLIGHT_SMTP_PASSWORD_FILE)"))
 	}
 	if n.SlackToken != "" && n.SlackSigningSecret == "" {
 		errs = append(errs, errors.New("config: GREENLIGHT_SLACK_TOKEN is set without GREENLIGHT_SLACK_SIGNING_SECRET: Slack's button clicks could not be verified"))
@@ -119,22 +113,6 @@ func (n *Notify) validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// SMTPPortOrDefault is the SMTP port, 587 (submission) when unset.
-func (n *Notify) SMTPPortOrDefault() string {
-	if n.SMTPPort == "" {
-		return "587"
-	}
-	return n.SMTPPort
-}
-
-// SMTPTLSOrDefault is the SMTP TLS mode, starttls when unset.
-func (n *Notify) SMTPTLSOrDefault() string {
-	if n.SMTPTLS == "" {
-		return "starttls"
-	}
-	return strings.ToLower(n.SMTPTLS)
 }
 
 // redactURL drops what a URL may carry as a credential, for messages.

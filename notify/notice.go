@@ -17,15 +17,6 @@ import (
 	"github.com/greenlight/greenlight/preview"
 )
 
-// Kinds of approval events people are told about.
-const (
-	KindRequested = "requested"
-	KindReminded  = "reminded"
-	KindEscalated = "escalated"
-	KindDecided   = "decided"
-	KindExpired   = "expired"
-)
-
 // Recipient is one person a notice goes to, on one channel.
 type Recipient struct {
 	PersonID string
@@ -73,7 +64,7 @@ func (n Notice) Check() error {
 		problems = append(problems, errors.New("no key"))
 	}
 	switch n.Kind {
-	case KindRequested, KindReminded, KindEscalated, KindDecided, KindExpired:
+	case api.NoticeRequested, api.NoticeReminded, api.NoticeEscalated, api.NoticeDecided, api.NoticeExpired:
 	default:
 		problems = append(problems, fmt.Errorf("unknown kind %q", n.Kind))
 	}
@@ -93,7 +84,7 @@ func (n Notice) Check() error {
 // Approve and Reject only while one can still be taken.
 func (n Notice) Actionable() bool {
 	switch n.Kind {
-	case KindRequested, KindReminded, KindEscalated:
+	case api.NoticeRequested, api.NoticeReminded, api.NoticeEscalated:
 		return n.Approval.Status == "" || n.Approval.Status == api.ApprovalPending
 	}
 	return false
@@ -105,13 +96,13 @@ func (n Notice) Subject() string {
 	a := n.Approval
 	title := OneLine(a.Title)
 	switch {
-	case n.Kind == KindRequested:
+	case n.Kind == api.NoticeRequested:
 		return fmt.Sprintf("Approval needed: %s (by %s)", title, a.Due)
-	case n.Kind == KindReminded:
+	case n.Kind == api.NoticeReminded:
 		return fmt.Sprintf("Reminder: %s (by %s)", title, a.Due)
-	case n.Kind == KindEscalated:
+	case n.Kind == api.NoticeEscalated:
 		return fmt.Sprintf("Escalated: %s (by %s)", title, a.Due)
-	case n.Kind == KindExpired, a.BySilence:
+	case n.Kind == api.NoticeExpired, a.BySilence:
 		return fmt.Sprintf("Decided by silence (%s): %s", silenceOutcome(a.OnTimeout), title)
 	case a.DecidedBy != "":
 		return fmt.Sprintf("%s by %s: %s", outcome(a.Status), OneLine(a.DecidedBy), title)
@@ -124,17 +115,17 @@ func (n Notice) Subject() string {
 func (n Notice) Lead() string {
 	a := n.Approval
 	switch {
-	case n.Kind == KindRequested && a.RequestedBy != "":
+	case n.Kind == api.NoticeRequested && a.RequestedBy != "":
 		return fmt.Sprintf("%s asks for your approval.", OneLine(a.RequestedBy))
-	case n.Kind == KindRequested:
+	case n.Kind == api.NoticeRequested:
 		return "Your approval is needed."
-	case n.Kind == KindReminded && n.Seq > 1:
+	case n.Kind == api.NoticeReminded && n.Seq > 1:
 		return fmt.Sprintf("Reminder %d: this still waits for your answer.", n.Seq)
-	case n.Kind == KindReminded:
+	case n.Kind == api.NoticeReminded:
 		return "Reminder: this still waits for your answer."
-	case n.Kind == KindEscalated:
+	case n.Kind == api.NoticeEscalated:
 		return "Nobody answered in time, so this now comes to you."
-	case n.Kind == KindExpired, a.BySilence:
+	case n.Kind == api.NoticeExpired, a.BySilence:
 		return fmt.Sprintf("Nobody answered by %s, so %s.", a.Due, silenceClause(a.OnTimeout))
 	case a.DecidedBy != "" && a.Decided != "":
 		return fmt.Sprintf("%s by %s on %s. Nothing more is needed from you.", outcome(a.Status), OneLine(a.DecidedBy), a.Decided)

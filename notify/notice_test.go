@@ -48,23 +48,23 @@ func TestSubjectAndLeadSayWhatHappened(t *testing.T) {
 		lead       string
 		actionable bool
 	}{
-		{"request", KindRequested, 0, view(api.ApprovalPending, "skip"),
+		{"request", api.NoticeRequested, 0, view(api.ApprovalPending, "skip"),
 			"Approval needed: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "ops@agency asks for your approval.", true},
-		{"first reminder", KindReminded, 1, view(api.ApprovalPending, "skip"),
+		{"first reminder", api.NoticeReminded, 1, view(api.ApprovalPending, "skip"),
 			"Reminder: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "Reminder: this still waits for your answer.", true},
-		{"second reminder", KindReminded, 2, view(api.ApprovalPending, "skip"),
+		{"second reminder", api.NoticeReminded, 2, view(api.ApprovalPending, "skip"),
 			"Reminder: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "Reminder 2: this still waits for your answer.", true},
-		{"escalation", KindEscalated, 1, view(api.ApprovalPending, "escalate"),
+		{"escalation", api.NoticeEscalated, 1, view(api.ApprovalPending, "escalate"),
 			"Escalated: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "Nobody answered in time, so this now comes to you.", true},
-		{"approved", KindDecided, 0, view(api.ApprovalApproved, "skip"),
+		{"approved", api.NoticeDecided, 0, view(api.ApprovalApproved, "skip"),
 			"Approved by dana@acme: Week 2's posts for Acme", "Approved by dana@acme on Thu 3 Dec 09:30 CET. Nothing more is needed from you.", false},
-		{"rejected", KindDecided, 0, view(api.ApprovalRejected, "skip"),
+		{"rejected", api.NoticeDecided, 0, view(api.ApprovalRejected, "skip"),
 			"Rejected by dana@acme: Week 2's posts for Acme", "Rejected by dana@acme on Thu 3 Dec 09:30 CET. Nothing more is needed from you.", false},
-		{"skipped by silence", KindExpired, 0, view(api.ApprovalExpired, "skip"),
+		{"skipped by silence", api.NoticeExpired, 0, view(api.ApprovalExpired, "skip"),
 			"Decided by silence (skipped): Week 2's posts for Acme", "Nobody answered by Fri 4 Dec 17:00 CET, so it was skipped.", false},
-		{"a decided notice of an expiry is told as silence", KindDecided, 0, view(api.ApprovalExpired, "fail"),
+		{"a decided notice of an expiry is told as silence", api.NoticeDecided, 0, view(api.ApprovalExpired, "fail"),
 			"Decided by silence (campaign stopped): Week 2's posts for Acme", "Nobody answered by Fri 4 Dec 17:00 CET, so the campaign stopped.", false},
-		{"a request that was decided meanwhile asks for nothing", KindRequested, 0, view(api.ApprovalApproved, "skip"),
+		{"a request that was decided meanwhile asks for nothing", api.NoticeRequested, 0, view(api.ApprovalApproved, "skip"),
 			"Approval needed: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "ops@agency asks for your approval.", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,27 +79,27 @@ func TestSubjectAndLeadSayWhatHappened(t *testing.T) {
 func TestSubjectKeepsAHostileTitleOnOneLine(t *testing.T) {
 	v := view(api.ApprovalPending, "skip")
 	v.Title = "Posts\r\nBcc: everyone@example.test\u2028  now"
-	assert.Equal(t, "Approval needed: Posts Bcc: everyone@example.test now (by Fri 4 Dec 17:00 CET)", notice(KindRequested, 0, v).Subject())
+	assert.Equal(t, "Approval needed: Posts Bcc: everyone@example.test now (by Fri 4 Dec 17:00 CET)", notice(api.NoticeRequested, 0, v).Subject())
 }
 
 func TestKeyTellsEveryNoticeApart(t *testing.T) {
-	assert.Equal(t, "c1.approve_batch%5B2%5D/dana@acme/email/reminded/2", Key("c1.approve_batch[2]", "dana@acme", "email", KindReminded, 2))
-	assert.Equal(t, Key("a", "p", "email", KindReminded, 1), Key("a", "p", "email", KindReminded, 1), "stable across retries")
+	assert.Equal(t, "c1.approve_batch%5B2%5D/dana@acme/email/reminded/2", Key("c1.approve_batch[2]", "dana@acme", "email", api.NoticeReminded, 2))
+	assert.Equal(t, Key("a", "p", "email", api.NoticeReminded, 1), Key("a", "p", "email", api.NoticeReminded, 1), "stable across retries")
 	// Without escaping, a "/" in an id would make these two collide.
-	assert.NotEqual(t, Key("a/b", "c", "email", KindRequested, 0), Key("a", "b/c", "email", KindRequested, 0))
-	assert.NotEqual(t, Key("a", "p", "email", KindReminded, 1), Key("a", "p", "email", KindReminded, 2))
-	assert.NotEqual(t, Key("a", "p", "email", KindRequested, 0), Key("a", "p", "slack", KindRequested, 0))
+	assert.NotEqual(t, Key("a/b", "c", "email", api.NoticeRequested, 0), Key("a", "b/c", "email", api.NoticeRequested, 0))
+	assert.NotEqual(t, Key("a", "p", "email", api.NoticeReminded, 1), Key("a", "p", "email", api.NoticeReminded, 2))
+	assert.NotEqual(t, Key("a", "p", "email", api.NoticeRequested, 0), Key("a", "p", "slack", api.NoticeRequested, 0))
 }
 
 func TestCheckRefusesANoticeThatCanNeverBeSent(t *testing.T) {
-	require.NoError(t, notice(KindRequested, 0, view(api.ApprovalPending, "skip")).Check())
+	require.NoError(t, notice(api.NoticeRequested, 0, view(api.ApprovalPending, "skip")).Check())
 	for name, spoil := range map[string]func(*Notice){
 		"no key":        func(n *Notice) { n.Key = "" },
 		"unknown kind":  func(n *Notice) { n.Kind = "poked" },
 		"no thread key": func(n *Notice) { n.ThreadKey = "" },
 		"no address":    func(n *Notice) { n.Recipient.Address = " " },
 	} {
-		n := notice(KindRequested, 0, view(api.ApprovalPending, "skip"))
+		n := notice(api.NoticeRequested, 0, view(api.ApprovalPending, "skip"))
 		spoil(&n)
 		err := n.Check()
 		require.Error(t, err, name)

@@ -44,6 +44,9 @@ type Deps struct {
 	// crash leaves a campaign without a workflow (see launch_sweep.go). Crash
 	// tests stop the process here; a production process leaves it nil.
 	AfterCampaignRow func(ctx context.Context, campaignID string)
+	// Outbox is dev mode's folder of emails written instead of sent, shown at
+	// /dev/outbox (devoutbox.go); "" serves no such page.
+	Outbox string
 }
 
 // Server holds the API's dependencies.
@@ -58,6 +61,7 @@ type Server struct {
 	linkKey     []byte
 	publicURL   string
 	decisions   keyedLocks // one decision at a time per approval
+	outbox      string     // dev mode's outbox folder, shown at /dev/outbox
 	searchAttrs bool
 	metrics     *metrics.Registry
 	auth        bool
@@ -80,6 +84,7 @@ func New(d Deps) *Server {
 	}
 	s.metrics = d.Metrics
 	s.auth = d.Auth
+	s.outbox = d.Outbox
 	s.afterRow = d.AfterCampaignRow
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -110,6 +115,9 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
 	e.GET("/openapi.yaml", s.openAPI)
+	if s.outbox != "" {
+		s.devOutboxRoutes(e)
+	}
 
 	// Health, metrics and the spec stay public: probes and scrapers carry no token.
 	v1 := e.Group("/v1", s.authenticate())

@@ -20,6 +20,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/notify"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
 	"github.com/greenlight/greenlight/worker"
@@ -70,16 +71,16 @@ func (c channel) Send(_ context.Context, m activities.Message) (string, error) {
 	o := c.o
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.tries[m.Address]++
-	f := o.fail[m.Address]
+	o.tries[m.Recipient.Address]++
+	f := o.fail[m.Recipient.Address]
 	if f == "permanent" {
-		return "", activities.Permanent{Err: errors.New("550 no such mailbox")}
+		return "", notify.Permanent(errors.New("550 no such mailbox"))
 	}
-	if n, err := strconv.Atoi(f); err == nil && o.tries[m.Address] <= n {
+	if n, err := strconv.Atoi(f); err == nil && o.tries[m.Recipient.Address] <= n {
 		return "", errors.New("451 try again later")
 	}
 	o.sent = append(o.sent, m)
-	return fmt.Sprintf("%s:%s:%s", c.kind, m.Address, m.Event.Kind), nil
+	return fmt.Sprintf("%s:%s:%s", c.kind, m.Recipient.Address, m.Event.Kind), nil
 }
 
 func (o *outbox) to(address string) []activities.Message {
@@ -87,7 +88,7 @@ func (o *outbox) to(address string) []activities.Message {
 	defer o.mu.Unlock()
 	var out []activities.Message
 	for _, m := range o.sent {
-		if m.Address == address {
+		if m.Recipient.Address == address {
 			out = append(out, m)
 		}
 	}
@@ -175,7 +176,7 @@ func TestNoticeTellsEveryoneThroughTheirFirstWorkingChannel(t *testing.T) {
 	lee := h.box.to("lee@agency.example")
 	require.Len(t, lee, 1)
 	assert.Contains(t, lee[0].Links.Approve, "https://greenlight.example/v1/approvals/c1.ok/decision?decision=approve&token=")
-	assert.Equal(t, "Post this?", lee[0].Approval.Title)
+	assert.Equal(t, "Post this?", lee[0].View.Title)
 	hook := h.box.to("https://hooks.example/greenlight?token=s3cret")
 	require.Len(t, hook, 1)
 	assert.Empty(t, hook[0].Links.Approve, "a webhook subscription is a system, not a person: no links")

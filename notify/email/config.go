@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	netmail "net/mail"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -35,7 +32,8 @@ type Config struct {
 	Timeout  time.Duration
 }
 
-// Environment variables ConfigFromEnv reads (docs/notifications.md lists them).
+// Environment variables of each setting, for messages (package config reads them;
+// docs/notifications.md lists them).
 const (
 	EnvHost         = "GREENLIGHT_SMTP_HOST"
 	EnvPort         = "GREENLIGHT_SMTP_PORT"
@@ -48,51 +46,6 @@ const (
 	EnvCAFile       = "GREENLIGHT_SMTP_TLS_CA"
 	EnvTimeout      = "GREENLIGHT_SMTP_TIMEOUT"
 )
-
-// ConfigFromEnv reads the GREENLIGHT_SMTP_* variables through lookup
-// (os.LookupEnv in production). The password comes from the file named by
-// GREENLIGHT_SMTP_PASSWORD_FILE, else from GREENLIGHT_SMTP_PASSWORD. An
-// empty host means email is off; the result is not validated (Validate).
-func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return strings.TrimSpace(v)
-	}
-	c := Config{
-		Host: get(EnvHost), TLS: get(EnvTLS), User: get(EnvUser), From: get(EnvFrom),
-		HeloName: get(EnvHelo), CAFile: get(EnvCAFile),
-	}
-	var errs []error
-	if v := get(EnvPort); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("email: %s %q is not a port number", EnvPort, v))
-		}
-		c.Port = p
-	}
-	if v := get(EnvTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("email: %s %q is not a duration such as 30s", EnvTimeout, v))
-		}
-		c.Timeout = d
-	}
-	password, _ := lookup(EnvPassword)
-	if file := get(EnvPasswordFile); file != "" {
-		if password != "" {
-			errs = append(errs, fmt.Errorf("email: set %s or %s, not both", EnvPasswordFile, EnvPassword))
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			// The path is not secret; the error from ReadFile names only it.
-			errs = append(errs, fmt.Errorf("email: %s: %w", EnvPasswordFile, err))
-		}
-		// Files written by editors and secret mounts often end in a newline.
-		password = strings.TrimRight(string(b), "\r\n")
-	}
-	c.Password = password
-	return c, errors.Join(errs...)
-}
 
 // Enabled says whether a relay is configured at all.
 func (c Config) Enabled() bool { return c.Host != "" }

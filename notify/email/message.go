@@ -16,6 +16,7 @@ import (
 
 	"github.com/wneessen/go-mail"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/notify"
 	"github.com/greenlight/greenlight/preview"
 )
@@ -76,7 +77,7 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	m.Subject(n.Subject())
 	m.SetDateWithValue(now)
 	m.SetGenHeader(mail.HeaderMessageID, MessageID(n, domain))
-	if n.Kind != notify.KindRequested {
+	if n.Kind != api.NoticeRequested {
 		root := threadID(n, domain)
 		m.SetGenHeader(mail.HeaderInReplyTo, root)
 		m.SetGenHeader(mail.HeaderReferences, root)
@@ -92,7 +93,7 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	var html bytes.Buffer
 	data := htmlData{
 		Subject: n.Subject(), Lead: n.Lead(), A: n.Approval, L: n.Links,
-		Outcome: notify.Notice{Kind: notify.KindDecided, Approval: n.Approval}.Lead(),
+		Outcome: notify.Notice{Kind: api.NoticeDecided, Approval: n.Approval}.Lead(),
 	}
 	if !n.Actionable() {
 		data.L.Approve, data.L.Reject = "", ""
@@ -135,7 +136,7 @@ func plainText(n notify.Notice) string {
 // request opens the recipient's thread about the approval; everything after
 // it points back there (threadID).
 func MessageID(n notify.Notice, domain string) string {
-	if n.Kind == notify.KindRequested {
+	if n.Kind == api.NoticeRequested {
 		return threadID(n, domain)
 	}
 	return msgID("notice", n.Key, domain)

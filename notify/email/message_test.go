@@ -16,7 +16,7 @@ import (
 )
 
 func TestARequestCarriesTheApprovalInBothParts(t *testing.T) {
-	r := render(t, notice(notify.KindRequested, 0))
+	r := render(t, notice(api.NoticeRequested, 0))
 
 	assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", r.subject(t))
 	to, err := netmail.ParseAddress(r.Header.Get("To"))
@@ -54,7 +54,7 @@ func TestARequestCarriesTheApprovalInBothParts(t *testing.T) {
 }
 
 func TestHostilePreviewTextIsInertInHTML(t *testing.T) {
-	n := notice(notify.KindRequested, 0)
+	n := notice(api.NoticeRequested, 0)
 	n.Approval.Title = `<b onmouseover="x">Title</b>`
 	n.Approval.Fields = append(n.Approval.Fields, preview.Field{Label: "<i>Note</i>", Text: "</td></tr><script>x()</script>"})
 	n.Links.Open = "javascript:alert(1)"
@@ -69,7 +69,7 @@ func TestHostilePreviewTextIsInertInHTML(t *testing.T) {
 }
 
 func TestTheHTMLPartFetchesNothingAndFitsAPhone(t *testing.T) {
-	r := render(t, notice(notify.KindRequested, 0))
+	r := render(t, notice(api.NoticeRequested, 0))
 	lower := strings.ToLower(r.HTML)
 	for _, never := range []string{"<img", "<link", "<style", "<script", "<iframe", "<object", "<video", "url(", "@import"} {
 		assert.NotContains(t, lower, never, "no images, stylesheets or third-party requests")
@@ -87,8 +87,8 @@ func TestDecidedAndExpiredMessagesOfferNoDecision(t *testing.T) {
 		kind, status, by string
 		subject, says    string
 	}{
-		{notify.KindDecided, api.ApprovalApproved, "dana@acme", "Approved by dana@acme: Week 2's posts for Acme Bäckerei", "Approved by dana@acme on Thu 3 Dec 09:30 CET."},
-		{notify.KindExpired, api.ApprovalExpired, "policy:skip", "Decided by silence (skipped): Week 2's posts for Acme Bäckerei", "Nobody answered by Fri 4 Dec 17:00 CET, so it was skipped."},
+		{api.NoticeDecided, api.ApprovalApproved, "dana@acme", "Approved by dana@acme: Week 2's posts for Acme Bäckerei", "Approved by dana@acme on Thu 3 Dec 09:30 CET."},
+		{api.NoticeExpired, api.ApprovalExpired, "policy:skip", "Decided by silence (skipped): Week 2's posts for Acme Bäckerei", "Nobody answered by Fri 4 Dec 17:00 CET, so it was skipped."},
 	} {
 		n := notice(tc.kind, 0)
 		n.Approval.Status, n.Approval.DecidedBy, n.Approval.Decided = tc.status, tc.by, "Thu 3 Dec 09:30 CET"
@@ -106,10 +106,10 @@ func TestDecidedAndExpiredMessagesOfferNoDecision(t *testing.T) {
 }
 
 func TestMessageIDsFollowTheNoticeAndThreadPerApproval(t *testing.T) {
-	request := render(t, notice(notify.KindRequested, 0))
-	again := render(t, notice(notify.KindRequested, 0))
-	reminder := render(t, notice(notify.KindReminded, 1))
-	second := render(t, notice(notify.KindReminded, 2))
+	request := render(t, notice(api.NoticeRequested, 0))
+	again := render(t, notice(api.NoticeRequested, 0))
+	reminder := render(t, notice(api.NoticeReminded, 1))
+	second := render(t, notice(api.NoticeReminded, 2))
 
 	root := request.Header.Get("Message-ID")
 	assert.Regexp(t, `^<thread\.[0-9a-f]{32}@greenlight\.test>$`, root)
@@ -122,31 +122,31 @@ func TestMessageIDsFollowTheNoticeAndThreadPerApproval(t *testing.T) {
 	}
 	assert.NotEqual(t, reminder.Header.Get("Message-ID"), second.Header.Get("Message-ID"))
 
-	other := notice(notify.KindRequested, 0)
+	other := notice(api.NoticeRequested, 0)
 	other.Recipient.PersonID = "sam"
 	assert.NotEqual(t, root, MessageID(other, "greenlight.test"), "each person's thread is their own")
 }
 
 func TestMessageRefusesWhatCanNeverBeSent(t *testing.T) {
-	bad := notice(notify.KindRequested, 0)
+	bad := notice(api.NoticeRequested, 0)
 	bad.Recipient.Address = "not an address"
 	_, err := Message(bad, testFrom, "")
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err))
 
-	_, err = Message(notice(notify.KindRequested, 0), "nobody", "")
+	_, err = Message(notice(api.NoticeRequested, 0), "nobody", "")
 	assert.True(t, notify.IsPermanent(err))
 
-	_, err = Message(notice(notify.KindRequested, 0), testFrom, "bad domain")
+	_, err = Message(notice(api.NoticeRequested, 0), testFrom, "bad domain")
 	assert.True(t, notify.IsPermanent(err))
 
-	m, err := Message(notice(notify.KindRequested, 0), testFrom, "mail.agency.test")
+	m, err := Message(notice(api.NoticeRequested, 0), testFrom, "mail.agency.test")
 	require.NoError(t, err)
 	assert.Contains(t, m.GetMessageID(), "@mail.agency.test>")
 }
 
 func TestHostileNamesAndIDsCannotAddHeaders(t *testing.T) {
-	n := notice(notify.KindReminded, 1)
+	n := notice(api.NoticeReminded, 1)
 	n.Recipient.Name = "Dana\r\nBcc: everyone@evil.test"
 	n.ThreadKey = "c1\r\nBcc: everyone@evil.test"
 	n.Approval.Title = "Posts\r\nBcc: everyone@evil.test"

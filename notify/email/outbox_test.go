@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/notify"
 )
 
@@ -29,9 +30,9 @@ func clockedOutbox(dir string) *Outbox {
 func TestOutboxWritesEachNoticeOnce(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "outbox")
 	o := clockedOutbox(dir)
-	first, err := o.Send(context.Background(), notice(notify.KindRequested, 0))
+	first, err := o.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.NoError(t, err)
-	again, err := o.Send(context.Background(), notice(notify.KindRequested, 0))
+	again, err := o.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.NoError(t, err)
 	assert.Equal(t, first, again)
 
@@ -53,7 +54,7 @@ func TestOutboxWritesEachNoticeOnce(t *testing.T) {
 func TestOutboxListsNewestFirst(t *testing.T) {
 	dir := t.TempDir()
 	o := clockedOutbox(dir)
-	for _, n := range []notify.Notice{notice(notify.KindRequested, 0), notice(notify.KindReminded, 1), notice(notify.KindReminded, 2)} {
+	for _, n := range []notify.Notice{notice(api.NoticeRequested, 0), notice(api.NoticeReminded, 1), notice(api.NoticeReminded, 2)} {
 		_, err := o.Send(context.Background(), n)
 		require.NoError(t, err)
 	}
@@ -64,7 +65,7 @@ func TestOutboxListsNewestFirst(t *testing.T) {
 	list, err := List(dir)
 	require.NoError(t, err)
 	require.Len(t, list, 3)
-	assert.Equal(t, []string{notify.KindReminded, notify.KindReminded, notify.KindRequested}, []string{list[0].Kind, list[1].Kind, list[2].Kind})
+	assert.Equal(t, []string{api.NoticeReminded, api.NoticeReminded, api.NoticeRequested}, []string{list[0].Kind, list[1].Kind, list[2].Kind})
 	assert.Equal(t, time.Date(2026, 12, 2, 9, 3, 0, 0, time.UTC), list[0].Date.UTC())
 	assert.Equal(t, time.Date(2026, 12, 2, 9, 1, 0, 0, time.UTC), list[2].Date.UTC())
 	assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", list[2].Subject)
@@ -84,7 +85,7 @@ func TestOutboxListsNewestFirst(t *testing.T) {
 func TestOutboxReadStaysInTheOutbox(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "outbox")
-	_, err := clockedOutbox(dir).Send(context.Background(), notice(notify.KindRequested, 0))
+	_, err := clockedOutbox(dir).Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(parent, "x"), []byte("secret"), 0o600))
 	// A link planted inside with a valid name still may not lead out.
@@ -102,14 +103,14 @@ func TestOutboxReadStaysInTheOutbox(t *testing.T) {
 
 func TestOutboxRefusesWhatCanNeverBeSentAndAStoppedContext(t *testing.T) {
 	dir := t.TempDir()
-	bad := notice(notify.KindRequested, 0)
+	bad := notice(api.NoticeRequested, 0)
 	bad.Recipient.Address = ""
 	_, err := clockedOutbox(dir).Send(context.Background(), bad)
 	assert.True(t, notify.IsPermanent(err))
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = clockedOutbox(dir).Send(ctx, notice(notify.KindRequested, 0))
+	_, err = clockedOutbox(dir).Send(ctx, notice(api.NoticeRequested, 0))
 	assert.ErrorIs(t, err, context.Canceled)
 
 	files, err := os.ReadDir(dir)
@@ -120,7 +121,7 @@ func TestOutboxRefusesWhatCanNeverBeSentAndAStoppedContext(t *testing.T) {
 func TestOutboxHasASenderOfItsOwn(t *testing.T) {
 	dir := t.TempDir()
 	o := NewOutbox(dir, "")
-	receipt, err := o.Send(context.Background(), notice(notify.KindRequested, 0))
+	receipt, err := o.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(receipt.MessageID, "@localhost>"), receipt.MessageID)
 	list, err := List(dir)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/notify"
 )
 
@@ -29,7 +30,7 @@ func TestSMTPDeliversInEveryTLSMode(t *testing.T) {
 			s, err := NewSMTP(r.config(tc.mode, ca))
 			require.NoError(t, err)
 
-			receipt, err := s.Send(context.Background(), notice(notify.KindRequested, 0))
+			receipt, err := s.Send(context.Background(), notice(api.NoticeRequested, 0))
 			require.NoError(t, err)
 
 			got := r.deliveries()
@@ -53,7 +54,7 @@ func TestSMTPThreadsARequestAndItsReminder(t *testing.T) {
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
 
-	for _, n := range []notify.Notice{notice(notify.KindRequested, 0), notice(notify.KindReminded, 1)} {
+	for _, n := range []notify.Notice{notice(api.NoticeRequested, 0), notice(api.NoticeReminded, 1)} {
 		_, err := s.Send(context.Background(), n)
 		require.NoError(t, err)
 	}
@@ -94,7 +95,7 @@ func TestSMTPWrongPasswordIsPermanentAndNeverRepeated(t *testing.T) {
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
 
-	_, err = s.Send(context.Background(), notice(notify.KindRequested, 0))
+	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err), "535 is a refusal: %v", err)
 	assert.Contains(t, err.Error(), "535")
@@ -117,7 +118,7 @@ func TestSMTPRelayRepliesDecideWhatIsRetried(t *testing.T) {
 			r, _ := startRelay(t, plainRelay, func(r *relay) { r.rcptReply = tc.reply })
 			s, err := NewSMTP(r.config(TLSNone, ""))
 			require.NoError(t, err)
-			_, err = s.Send(context.Background(), notice(notify.KindRequested, 0))
+			_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 			require.Error(t, err)
 			assert.Equal(t, tc.permanent, notify.IsPermanent(err), "%v", err)
 			assert.Contains(t, err.Error(), strconv.Itoa(tc.reply.Code))
@@ -135,7 +136,7 @@ func TestSMTPUnreachableRelayIsTransient(t *testing.T) {
 
 	s, err := NewSMTP(Config{Host: "127.0.0.1", Port: port, TLS: TLSNone, From: testFrom, User: "u", Password: "pw-refused-42"})
 	require.NoError(t, err)
-	_, err = s.Send(context.Background(), notice(notify.KindRequested, 0))
+	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.False(t, notify.IsPermanent(err), "%v", err)
 	assertNoSecret(t, err, "pw-refused-42")
@@ -145,7 +146,7 @@ func TestSMTPUntrustedCertificateIsPermanent(t *testing.T) {
 	r, _ := startRelay(t, startTLSRelay, nil)
 	s, err := NewSMTP(r.config(TLSStartTLS, "")) // the system's roots do not know the relay
 	require.NoError(t, err)
-	_, err = s.Send(context.Background(), notice(notify.KindRequested, 0))
+	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err), "%v", err)
 	assert.Empty(t, r.deliveries())
@@ -163,7 +164,7 @@ func TestSMTPNeverSendsThePasswordWithoutTLSToARemoteRelay(t *testing.T) {
 	cfg.User, cfg.Password = "greenlight", "plain-text-pw"
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
-	_, err = s.Send(context.Background(), notice(notify.KindRequested, 0))
+	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err), "%v", err)
 	assert.Zero(t, r.authTries, "the password never left")
@@ -177,7 +178,7 @@ func TestSMTPCancellingStopsTheSend(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.Send(ctx, notice(notify.KindRequested, 0))
+		_, err := s.Send(ctx, notice(api.NoticeRequested, 0))
 		done <- err
 	}()
 	<-r.inData // the message is on the wire and the relay has gone quiet
