@@ -75,7 +75,7 @@ func (s *Server) outboxList(c *gin.Context) {
 // it has an HTML part to show.
 type outboxMail struct {
 	File, From, To, Subject, Date, MessageID, InReplyTo, Text string
-	HTML                                                     bool
+	HTML                                                      bool
 }
 
 func (s *Server) outboxMessage(c *gin.Context) {
