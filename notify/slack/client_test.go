@@ -215,7 +215,7 @@ func TestHostileTextStaysText(t *testing.T) {
 	c := newClient(t, f)
 	v := api.ApprovalView{ID: "c1.x", CampaignID: "c1", Client: "acme", Title: "<!channel> urgent",
 		Preview: json.RawMessage(`{"posts":["<!here> see <https://evil.example|your bank>"],"targets":["<@U0BOSS>"],"risk":"*bold* & <#C0GENERAL>","note<!everyone>":"x"}`),
-		Status: api.ApprovalPending, OnTimeout: "skip", RequestedBy: "<!subteam^S1>"}
+		Status:  api.ApprovalPending, OnTimeout: "skip", RequestedBy: "<!subteam^S1>"}
 	a := preview.Of(v, nil)
 	_, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, links, KindRequested, 0), Text(a, KindRequested, 0))
 	require.NoError(t, err)

@@ -43,7 +43,7 @@ func fitText(s string, limit int, escape bool) string {
 	var b strings.Builder
 	used := 0
 	budget := limit - 1 // the ellipsis is one code unit
-	cut := -1 // length of b when the text no longer fits with an ellipsis
+	cut := -1           // length of b when the text no longer fits with an ellipsis
 	for _, r := range s {
 		piece, cost := string(r), utf16.RuneLen(r)
 		if escape {
