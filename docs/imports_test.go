@@ -55,6 +55,18 @@ var importRules = []struct {
 		why: "the client subcommands speak HTTP with the shapes of package api; the process subcommands come from package main (cli.Local)",
 	},
 	{
+		from: "notify/slack",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the Slack library takes plain inputs (a preview.Approval, a request), so the worker sends and the API verifies with it",
+	},
+	{
+		from: "notify/webhook",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the webhook library signs and sends plain events, and receivers' code may import it on its own",
+	},
+	{
 		from:  "store",
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",
