@@ -27,9 +27,11 @@ type Config struct {
 	// APIURL is the Web API's base URL, Slack's own when empty. Tests point it
 	// at a fake Slack, e.g. "http://127.0.0.1:4321/api/".
 	APIURL string
-	// ResponseHosts are the hosts Respond may post to (host or host:port);
-	// Slack's hooks host when empty. A response_url comes from a request body,
-	// so this list is what keeps a forged one from sending us elsewhere.
+	// ResponseHosts are where Respond may post: a host (https implied, e.g.
+	// "hooks.slack.com") or an origin ("http://127.0.0.1:4321", as tests
+	// give their httptest server); Slack's hooks host when empty. A
+	// response_url comes from a request body, so this list is what keeps a
+	// forged one from sending us elsewhere.
 	ResponseHosts []string
 	// HTTPClient carries the requests; one with a 30-second timeout when nil.
 	HTTPClient *http.Client

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,9 +32,8 @@ type Response struct {
 
 // Respond posts msg to a click's response_url as Slack documents it: JSON
 // with text, blocks, replace_original and response_type. The URL comes from a
-// request body, so only https URLs on the configured ResponseHosts are used
-// (plain http only on a loopback host, for tests); any other is refused
-// before a connection is made.
+// request body, so only URLs on the configured ResponseHosts are used; any
+// other is refused before a connection is made.
 func (c *Client) Respond(ctx context.Context, responseURL string, msg Response) error {
 	if msg.Ephemeral && msg.ReplaceOriginal {
 		return permanent(errors.New("slack: a response is either ephemeral or replaces the original, not both"))
@@ -91,7 +89,7 @@ func (c *Client) Respond(ctx context.Context, responseURL string, msg Response) 
 	return nil
 }
 
-// responseURL checks raw against the allowed hosts.
+// responseURL checks raw against the allowed origins.
 func (c *Client) responseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
@@ -100,28 +98,18 @@ func (c *Client) responseURL(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("slack: refusing the response_url on %s: it carries credentials", u.Hostname())
 	}
-	allowed := false
 	for _, h := range c.hosts {
-		if strings.EqualFold(h, u.Host) || strings.EqualFold(h, u.Hostname()) {
-			allowed = true
+		if strings.EqualFold(origin(h), u.Scheme+"://"+u.Host) {
+			return u, nil
 		}
 	}
-	if !allowed {
-		return nil, fmt.Errorf("slack: refusing the response_url on %q: not one of the allowed hosts %v", u.Host, c.hosts)
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && loopback(u.Hostname()):
-	default:
-		return nil, fmt.Errorf("slack: refusing the response_url on %s: %s is not https", u.Host, u.Scheme)
-	}
-	return u, nil
+	return nil, fmt.Errorf("slack: refusing the response_url on %s://%s: not one of the allowed hosts %v", u.Scheme, u.Host, c.hosts)
 }
 
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+// origin reads an allowed host: a bare host means https.
+func origin(host string) string {
+	if strings.Contains(host, "://") {
+		return strings.TrimSuffix(host, "/")
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return "https://" + host
 }

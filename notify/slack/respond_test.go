@@ -50,7 +50,9 @@ func newHooks(t *testing.T) *hooks {
 	return h
 }
 
-func (h *hooks) host() string { return strings.TrimPrefix(h.srv.URL, "http://") }
+func (h *hooks) host() string { return h.srv.URL }
+
+func (h *hooks) addr() string { return strings.TrimPrefix(h.srv.URL, "http://") }
 
 func (h *hooks) received() []map[string]any {
 	h.mu.Lock()
@@ -115,9 +117,9 @@ func TestRespondGoesOnlyToAllowedHosts(t *testing.T) {
 	err := def.Respond(context.Background(), h.srv.URL+"/actions/x", Response{Text: "hi", Ephemeral: true})
 	assert.ErrorContains(t, err, "not one of the allowed hosts [hooks.slack.com]")
 	assert.True(t, IsPermanent(err))
-	// Plain http is for loopback hosts only, even when a host is allowed.
-	err = responder(t, "hooks.example").Respond(context.Background(), "http://hooks.example/actions/x", Response{Text: "hi"})
-	assert.ErrorContains(t, err, "is not https")
+	// A bare host means https: plain http to it is refused.
+	err = responder(t, "hooks.example", h.addr()).Respond(context.Background(), "http://"+h.addr()+"/actions/x", Response{Text: "hi"})
+	assert.ErrorContains(t, err, "not one of the allowed hosts")
 	assert.Empty(t, h.received())
 }
 
