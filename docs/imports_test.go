@@ -61,6 +61,18 @@ var importRules = []struct {
 		why: "a notice and its channels render and deliver; the activities call them, so Temporal, the store and the API stay out",
 	},
 	{
+		from: "notify/slack",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the Slack library takes plain inputs (a preview.Approval, a request), so the worker sends and the API verifies with it",
+	},
+	{
+		from: "notify/webhook",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the webhook library signs and sends plain events, and receivers' code may import it on its own",
+	},
+	{
 		from:  "store",
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",
