@@ -29,13 +29,14 @@ import (
 // NoticeEvent is one approval event to tell people about: the notice
 // workflow's input.
 type NoticeEvent struct {
-	Key        string `json:"key"` // the event's audit key: unique, stable across retries
-	Kind       string `json:"kind"`
-	ApprovalID string `json:"approval_id"`
-	CampaignID string `json:"campaign_id"`
-	Client     string `json:"client"`
-	Seq        int    `json:"seq,omitempty"` // which reminder
-	To         string `json:"to,omitempty"`  // an escalation's role
+	Key        string    `json:"key"` // the event's audit key: unique, stable across retries
+	Kind       string    `json:"kind"`
+	ApprovalID string    `json:"approval_id"`
+	CampaignID string    `json:"campaign_id"`
+	Client     string    `json:"client"`
+	Seq        int       `json:"seq,omitempty"` // which reminder
+	To         string    `json:"to,omitempty"`  // an escalation's role
+	At         time.Time `json:"at,omitzero"`   // when it happened
 }
 
 // NoticePlan says who is told of an event, and how.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Notify says how people are told of approvals: email over SMTP (or, in dev
@@ -19,6 +20,8 @@ type Notify struct {
 	SMTPPort     string // default: 587 for starttls, 465 for tls, 25 for none
 	SMTPTLS      string // starttls (default) | tls | none
 	SMTPCAFile   string // PEM roots to trust for a relay with a private CA
+	SMTPHelo     string // the name given in EHLO; this machine's host name when empty
+	SMTPTimeout  string // limit on connecting and on each command, e.g. 30s
 	SMTPUser     string
 	SMTPPassword string
 	SMTPFrom     string // the From address, e.g. "Greenlight <approvals@agency.example>"
@@ -43,6 +46,8 @@ func (n *Notify) fromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_SMTP_USER", &n.SMTPUser},
 		{"GREENLIGHT_SMTP_FROM", &n.SMTPFrom},
 		{"GREENLIGHT_SMTP_TLS_CA", &n.SMTPCAFile},
+		{"GREENLIGHT_SMTP_HELO", &n.SMTPHelo},
+		{"GREENLIGHT_SMTP_TIMEOUT", &n.SMTPTimeout},
 		{"GREENLIGHT_OUTBOX", &n.Outbox},
 		{"GREENLIGHT_SLACK_API_URL", &n.SlackAPIURL},
 	} {
@@ -91,6 +96,11 @@ func (n *Notify) validate() error {
 	if n.SMTPPort != "" {
 		if p, err := strconv.Atoi(n.SMTPPort); err != nil || p < 1 || p > 65535 {
 			errs = append(errs, fmt.Errorf("config: GREENLIGHT_SMTP_PORT %q is not a port", n.SMTPPort))
+		}
+	}
+	if n.SMTPTimeout != "" {
+		if d, err := time.ParseDuration(n.SMTPTimeout); err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("config: GREENLIGHT_SMTP_TIMEOUT %q is not a positive duration such as 30s", n.SMTPTimeout))
 		}
 	}
 	if n.SMTPHost != "" && n.SMTPUser != "" && n.SMTPPassword == "" {

@@ -118,6 +118,7 @@ func (d *NoticeDispatcher) dispatch(ctx context.Context) error {
 func (d *NoticeDispatcher) start(ctx context.Context, n store.Notice) error {
 	e := activities.NoticeEvent{
 		Key: n.Key, Kind: n.Kind, ApprovalID: n.ApprovalID, CampaignID: n.CampaignID, Client: n.ClientID, Seq: n.Seq, To: n.To,
+		At: n.CreatedAt,
 	}
 	_, err := d.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.NoticeWorkflowID(n.Key), TaskQueue: d.TaskQueue,

@@ -6,14 +6,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/preview"
-)
-
-// Kinds of approval message, named as the webhook events name them.
-const (
-	KindRequested = "requested"
-	KindReminded  = "reminded"
-	KindEscalated = "escalated"
 )
 
 // Action ids of the buttons on an approval message; the interaction endpoint
@@ -39,7 +33,7 @@ type Links struct {
 // Blocks lays out an approval request in Block Kit: the title, the posts as
 // they will be published, the targets, schedule, risk and other details, who
 // asked and what silence will do by when, then the Approve, Reject and Open
-// buttons. kind is KindRequested, KindReminded or KindEscalated; seq numbers
+// buttons. kind is api.NoticeRequested, api.NoticeReminded or api.NoticeEscalated; seq numbers
 // reminders from 1. Every text is fitted to Slack's limits, so the result is
 // always a message Slack accepts.
 func Blocks(a preview.Approval, links Links, kind string, seq int) []slack.Block {
@@ -136,12 +130,12 @@ func title(a preview.Approval) string {
 
 func headline(a preview.Approval, kind string, seq int) string {
 	switch kind {
-	case KindReminded:
+	case api.NoticeReminded:
 		if seq > 0 {
 			return fmt.Sprintf("Reminder %d: %s", seq, title(a))
 		}
 		return "Reminder: " + title(a)
-	case KindEscalated:
+	case api.NoticeEscalated:
 		return "Escalated: " + title(a)
 	}
 	return title(a)

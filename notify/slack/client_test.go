@@ -53,7 +53,7 @@ func TestPostToAMemberOpensTheirDMAndSendsTheRequest(t *testing.T) {
 	c := newClient(t, f)
 	a := approval(t, weekPreview)
 
-	r, err := c.Post(context.Background(), "U0DANA", Blocks(a, links, KindRequested, 0), Text(a, KindRequested, 0))
+	r, err := c.Post(context.Background(), "U0DANA", Blocks(a, links, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
 	calls := f.recorded()
 	require.Len(t, calls, 2)
@@ -106,7 +106,7 @@ func TestPostToAConversationPostsThere(t *testing.T) {
 	f := newFakeSlack(t, testToken)
 	c := newClient(t, f)
 	a := approval(t, `{}`)
-	r, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, Links{}, KindRequested, 0), Text(a, KindRequested, 0))
+	r, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, Links{}, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
 	calls := f.recorded()
 	require.Len(t, calls, 1)
@@ -134,10 +134,10 @@ func TestRemindersAndEscalationsSayWhatTheyAre(t *testing.T) {
 		seq  int
 		want string
 	}{
-		{KindRequested, 0, "Week 2's posts for Acme"},
-		{KindReminded, 2, "Reminder 2: Week 2's posts for Acme"},
-		{KindReminded, 0, "Reminder: Week 2's posts for Acme"},
-		{KindEscalated, 0, "Escalated: Week 2's posts for Acme"},
+		{api.NoticeRequested, 0, "Week 2's posts for Acme"},
+		{api.NoticeReminded, 2, "Reminder 2: Week 2's posts for Acme"},
+		{api.NoticeReminded, 0, "Reminder: Week 2's posts for Acme"},
+		{api.NoticeEscalated, 0, "Escalated: Week 2's posts for Acme"},
 	} {
 		b := blocksJSON(t, Blocks(a, links, tc.kind, tc.seq))
 		assert.Equal(t, tc.want, text(b[0]["text"]))
@@ -190,7 +190,7 @@ func TestLongRequestsAreCutToSlacksLimits(t *testing.T) {
 		Preview: raw, Status: api.ApprovalPending, OnTimeout: "skip", RequestedBy: strings.Repeat("r", 3000)}
 	a := preview.Of(v, nil)
 
-	b := blocksJSON(t, Blocks(a, links, KindReminded, 3))
+	b := blocksJSON(t, Blocks(a, links, api.NoticeReminded, 3))
 	require.LessOrEqual(t, len(b), 50)
 	assert.Equal(t, "actions", b[len(b)-1]["type"], "the buttons survive")
 	head := text(b[0]["text"])
@@ -202,7 +202,7 @@ func TestLongRequestsAreCutToSlacksLimits(t *testing.T) {
 		assert.LessOrEqual(t, utf16Len(s), limit, "%s text of %d characters", kind, utf16Len(s))
 		assert.NotEmpty(t, s)
 	})
-	assert.LessOrEqual(t, len(Text(a, KindReminded, 3)), 4*3000)
+	assert.LessOrEqual(t, len(Text(a, api.NoticeReminded, 3)), 4*3000)
 
 	// Decided keeps to the same limits.
 	d := blocksJSON(t, Decided(a))
@@ -217,7 +217,7 @@ func TestHostileTextStaysText(t *testing.T) {
 		Preview: json.RawMessage(`{"posts":["<!here> see <https://evil.example|your bank>"],"targets":["<@U0BOSS>"],"risk":"*bold* & <#C0GENERAL>","note<!everyone>":"x"}`),
 		Status:  api.ApprovalPending, OnTimeout: "skip", RequestedBy: "<!subteam^S1>"}
 	a := preview.Of(v, nil)
-	_, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, links, KindRequested, 0), Text(a, KindRequested, 0))
+	_, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, links, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
 	call := f.recorded()[0]
 	assert.Equal(t, "&lt;!channel&gt; urgent for acme. If nobody answers by Mon 1 Jan 00:00 UTC, this is skipped.", call.Args.Get("text"))
