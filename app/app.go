@@ -94,19 +94,26 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 	}
 }
 
-// startWorker runs the campaign worker on c.
-func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner) (func(), error) {
+// startWorker runs the campaign worker on c, with the notice dispatcher
+// beside it; notices nil tells no one.
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
+	dispatcher, stopDispatcher := startDispatcher(st, c, logger, notices != nil)
 	acts := &activities.Activities{
-		Projections: worker.StoreProjections(st),
+		Projections: worker.StoreProjections(st, dispatcher.Wake),
 		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 		Logger:      logger,
 		Links:       signer,
+		Notices:     notices,
 	}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
+		stopDispatcher()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	return w.Stop, nil
+	return func() {
+		w.Stop()
+		stopDispatcher()
+	}, nil
 }
 
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
@@ -178,12 +185,16 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	} else {
 		logger.Warn("reminders go out without one-click links: set GREENLIGHT_LINK_SECRET and GREENLIGHT_PUBLIC_URL on workers to add them")
 	}
-	stopWorker, err := startWorker(c, st, logger, signer)
+	notices, err := noticeDeps(cfg, st, false)
+	if err != nil {
+		return err
+	}
+	stopWorker, err := startWorker(c, st, logger, signer, notices)
 	if err != nil {
 		return err
 	}
 	s.push(stopWorker)
-	logger.Info("greenlight worker ready", "temporal", cfg.TemporalAddr, "task_queue", "greenlight")
+	logger.Info("greenlight worker ready", "temporal", cfg.TemporalAddr, "task_queue", "greenlight", "tells", describeNotices(notices))
 	<-ctx.Done()
 	return nil
 }

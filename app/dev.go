@@ -97,7 +97,14 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	stopWorker, err := startWorker(c, st, logger, &activities.LinkSigner{Secret: secret, BaseURL: base})
+	notices, err := noticeDeps(cfg, st, true)
+	if err != nil {
+		return nil, err
+	}
+	if notices != nil {
+		notices.Hook = o.deliveryHook
+	}
+	stopWorker, err := startWorker(c, st, logger, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
 	if err != nil {
 		return nil, err
 	}
@@ -116,12 +123,21 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow,
+		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg),
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()
 	ok = true
 	return d, nil
+}
+
+// devOutbox is the folder /dev/outbox shows: dev mode's outbox, unless email
+// goes to a real relay.
+func devOutbox(cfg config.Config) string {
+	if cfg.Notify.SMTPHost != "" {
+		return ""
+	}
+	return OutboxDir(cfg)
 }
 
 // linkSecretFile holds dev mode's generated link secret, under the data dir.

@@ -8,6 +8,7 @@ type Option func(*options)
 
 type options struct {
 	afterCampaignRow func(ctx context.Context, campaignID string)
+	deliveryHook     func(ctx context.Context, stage, key string)
 }
 
 func collect(opts []Option) options {
@@ -23,4 +24,11 @@ func collect(opts []Option) options {
 // can stop the process at exactly that point.
 func WithAfterCampaignRow(f func(ctx context.Context, campaignID string)) Option {
 	return func(o *options) { o.afterCampaignRow = f }
+}
+
+// WithDeliveryHook calls f at each stage of a message's delivery ("begun":
+// recorded, not yet sent; "sent": sent and recorded), so a crash test can kill
+// the worker mid-delivery.
+func WithDeliveryHook(f func(ctx context.Context, stage, key string)) Option {
+	return func(o *options) { o.deliveryHook = f }
 }

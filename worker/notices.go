@@ -57,7 +57,10 @@ type NoticeDispatcher struct {
 	TaskQueue string
 	Logger    *slog.Logger
 	PollEvery time.Duration // 0 means 2 s
-	wake      chan struct{}
+	// Discard marks notices handled without starting their workflows: a
+	// deployment with no channel tells no one, and keeps no backlog.
+	Discard bool
+	wake    chan struct{}
 }
 
 // NewNoticeDispatcher returns a dispatcher; Run starts it.
@@ -102,6 +105,12 @@ func (d *NoticeDispatcher) dispatch(ctx context.Context) error {
 			return err
 		}
 		for _, n := range pending {
+			if d.Discard {
+				if err := d.Store.NoticeStarted(ctx, n.ID); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := d.start(ctx, n); err != nil {
 				return err
 			}
