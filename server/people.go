@@ -1,0 +1,332 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+)
+
+// The directory of people (/v1/people): who approvals reach, through which
+// channels, and, for a token that belongs to a person, who its holder is and
+// in which approver roles it decides. A scoped caller sees and manages only
+// people all of whose clients are within its scope; anyone else's person is
+// absent (404), and a person may not be put outside the scope (403).
+
+var (
+	// personIDPattern: the ids approvers and deciders go by, e.g. dana@acme.
+	personIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9@._-]{0,63}$`)
+	// slackUserPattern: a Slack user id (U…, or W… on Enterprise Grid).
+	slackUserPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+)
+
+// maxEmailAddress is the longest address SMTP carries (RFC 5321's path limit).
+const maxEmailAddress = 254
+
+func personView(p *store.Person) api.PersonView {
+	return api.PersonView{
+		ID: p.ID, Name: p.Name, Clients: p.Clients, Roles: p.Roles, Channels: p.Channels,
+		TimeZone: p.TimeZone, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+}
+
+// personProblems lists every mistake in a person's fields. id is the person's
+// id (the body's on POST, the path's on PUT).
+func personProblems(id string, req api.PersonRequest) []playbooks.Problem {
+	var probs []playbooks.Problem
+	add := func(field, format string, a ...any) {
+		probs = append(probs, playbooks.Problem{Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	if !personIDPattern.MatchString(id) {
+		add("id", "must be 1-64 lower-case letters, digits, @ . _ or -, starting with a letter or digit (e.g. dana@acme), not %q", id)
+	}
+	if strings.TrimSpace(req.Name) == "" || utf8.RuneCountInString(req.Name) > 200 {
+		add("name", "is required, at most 200 characters")
+	}
+	switch {
+	case len(req.Clients) == 0:
+		add("clients", "needs at least one client: the clients the person approves for or is told about")
+	case len(req.Clients) > maxPersonList:
+		add("clients", "at most %d clients, not %d", maxPersonList, len(req.Clients))
+	default:
+		for i, c := range req.Clients {
+			if !clientPattern.MatchString(c) {
+				add(fmt.Sprintf("clients[%d]", i), "%q is not a client id: 1-64 lower-case letters, digits, dots, dashes or underscores", c)
+			} else if slices.Index(req.Clients, c) < i {
+				add(fmt.Sprintf("clients[%d]", i), "%s is listed twice", c)
+			}
+		}
+	}
+	if len(req.Roles) > maxPersonList {
+		add("roles", "at most %d roles, not %d", maxPersonList, len(req.Roles))
+	} else {
+		for i, r := range req.Roles {
+			if p := approverRoleProblem(fmt.Sprintf("roles[%d]", i), r); p != nil {
+				probs = append(probs, *p)
+			} else if slices.Index(req.Roles, r) < i {
+				add(fmt.Sprintf("roles[%d]", i), "%s is listed twice", r)
+			}
+		}
+	}
+	if len(req.Channels) > maxPersonList {
+		add("channels", "at most %d channels, not %d", maxPersonList, len(req.Channels))
+	} else {
+		for i, ch := range req.Channels {
+			field := fmt.Sprintf("channels[%d]", i)
+			if msg := channelProblem(ch); msg != "" {
+				add(field+channelField(ch), "%s", msg)
+			} else if slices.Index(req.Channels, ch) < i {
+				add(field, "%s %s is listed twice", ch.Kind, ch.Address)
+			}
+		}
+	}
+	if msg := timeZoneProblem(req.TimeZone); msg != "" {
+		add("time_zone", "%s", msg)
+	}
+	return probs
+}
+
+// approverRoleProblem checks one approver role, of a person or a token. Roles
+// are matched exactly against a playbook's approvers, so stray spaces would
+// make a role that never matches.
+func approverRoleProblem(field, r string) *playbooks.Problem {
+	if r == "" || utf8.RuneCountInString(r) > 100 || strings.TrimSpace(r) != r {
+		return &playbooks.Problem{Field: field, Message: fmt.Sprintf("%q is not a valid role: 1-100 characters, no surrounding spaces", r)}
+	}
+	return nil
+}
+
+// channelField is the part of a channel a problem is about.
+func channelField(ch api.PersonChannel) string {
+	if slices.Contains(api.ChannelKinds, ch.Kind) {
+		return ".address"
+	}
+	return ".kind"
+}
+
+// channelProblem says what is wrong with a channel, or "".
+func channelProblem(ch api.PersonChannel) string {
+	addr := ch.Address
+	if len(addr) > maxChannelAddress {
+		return fmt.Sprintf("at most %d bytes", maxChannelAddress)
+	}
+	switch ch.Kind {
+	case api.ChannelKindEmail:
+		a, err := mail.ParseAddress(addr)
+		switch {
+		case err != nil:
+			return fmt.Sprintf("%q is not an email address (%v)", addr, err)
+		case a.Name != "" || a.Address != addr:
+			return fmt.Sprintf("%q: give the bare address (%s), without a display name or angle brackets", addr, a.Address)
+		case len(addr) > maxEmailAddress:
+			return fmt.Sprintf("an email address is at most %d characters", maxEmailAddress)
+		}
+	case api.ChannelKindSlack:
+		if !slackUserPattern.MatchString(addr) {
+			return fmt.Sprintf("%q is not a Slack user id: U or W then capital letters and digits, e.g. U024BE7LH (a member ID, not a name)", addr)
+		}
+	case api.ChannelKindWebhook:
+		return webhookProblem(addr)
+	default:
+		return fmt.Sprintf("%q is not a channel kind: one of %s", ch.Kind, strings.Join(api.ChannelKinds, ", "))
+	}
+	return ""
+}
+
+// webhookProblem checks a webhook URL: https, or plain http to this machine
+// for development, where no one else can read or change what is sent.
+func webhookProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("is not a URL: %v", err)
+	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "" || u.Opaque != "":
+		return fmt.Sprintf("%q is not an absolute https URL", raw)
+	case u.User != nil:
+		return "must not carry a user name or password; put a credential the receiver needs in the path or query"
+	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+		return "must be https (plain http only to 127.0.0.1, ::1 or localhost, for development)"
+	}
+	return ""
+}
+
+func loopbackHost(h string) bool {
+	return h == "127.0.0.1" || h == "::1" || strings.EqualFold(h, "localhost")
+}
+
+// timeZoneProblem checks an IANA time zone name; "" means UTC.
+func timeZoneProblem(tz string) string {
+	if tz == "" {
+		return ""
+	}
+	// "Local" would be the server's own zone, which means nothing to the person.
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+		return fmt.Sprintf("%q is not a known IANA time zone (e.g. Europe/Paris, America/New_York, UTC)", tz)
+	}
+	return ""
+}
+
+// personRow is the row a valid request describes.
+func personRow(id string, req api.PersonRequest) *store.Person {
+	return &store.Person{ID: id, Name: strings.TrimSpace(req.Name), Clients: req.Clients, Roles: req.Roles, Channels: req.Channels, TimeZone: req.TimeZone}
+}
+
+// mayManage refuses, with 403, a person whose clients are not all within the
+// caller's scope: the caller named them itself, so saying so reveals nothing.
+func mayManage(c *gin.Context, clients []string) bool {
+	who := callerOf(c.Request.Context())
+	if who == nil || who.seesAll(clients) {
+		return true
+	}
+	var outside []string
+	for _, cl := range clients {
+		if !who.sees(cl) {
+			outside = append(outside, cl)
+		}
+	}
+	problem(c, http.StatusForbidden, probForbidden, "Forbidden",
+		"this token may not manage people of client(s) "+strings.Join(outside, ", ")+"; a person's clients must all be within the token's")
+	return false
+}
+
+// personVisible says whether the caller may know the person exists.
+func personVisible(ctx context.Context, p *store.Person) bool {
+	who := callerOf(ctx)
+	return who == nil || who.seesAll(p.Clients)
+}
+
+func (s *Server) listPeople(c *gin.Context) {
+	if !onlyQuery(c, "client", "role", "limit", "page_token") {
+		return
+	}
+	f := store.PeopleFilter{
+		ClientID: c.Query("client"), Role: c.Query("role"), PageToken: c.Query("page_token"),
+		ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			badRequest(c, "limit must be a whole number from 1 to 200")
+			return
+		}
+		f.Limit = n
+	}
+	page, err := s.store.ListPeople(c.Request.Context(), f)
+	if errors.Is(err, store.ErrInvalid) {
+		badRequest(c, "page_token is not one this API issued")
+		return
+	}
+	if err != nil {
+		s.internal(c, "could not list people", err)
+		return
+	}
+	items := make([]api.PersonView, 0, len(page.Items))
+	for i := range page.Items {
+		items = append(items, personView(&page.Items[i]))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_page_token": page.NextPageToken})
+}
+
+func (s *Server) createPerson(c *gin.Context) {
+	var req api.PersonRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	if probs := personProblems(req.ID, req); len(probs) > 0 {
+		invalid(c, "the person has problems", probs...)
+		return
+	}
+	if !mayManage(c, req.Clients) {
+		return
+	}
+	p := personRow(req.ID, req)
+	if !s.personOK(c, "create", s.store.CreatePerson(c.Request.Context(), p)) {
+		return
+	}
+	c.Header("Location", "/v1/people/"+url.PathEscape(p.ID))
+	c.JSON(http.StatusCreated, personView(p))
+}
+
+func (s *Server) getPerson(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.store.GetPerson(ctx, c.Param("id"))
+	if err == nil && !personVisible(ctx, p) {
+		err = store.ErrNotFound
+	}
+	if !s.personOK(c, "read", err) {
+		return
+	}
+	c.JSON(http.StatusOK, personView(p))
+}
+
+// updatePerson replaces the person: fields left out are emptied, as PUT says.
+func (s *Server) updatePerson(c *gin.Context) {
+	var req api.PersonRequest
+	if !decodeJSON(c, &req) {
+		return
+	}
+	id := c.Param("id")
+	probs := personProblems(id, req)
+	if req.ID != "" && req.ID != id {
+		probs = append(probs, playbooks.Problem{Field: "id", Message: fmt.Sprintf("is %s but the path says %s: a person's id does not change (leave id out, or repeat the path's)", req.ID, id)})
+	}
+	if len(probs) > 0 {
+		invalid(c, "the person has problems", probs...)
+		return
+	}
+	if !mayManage(c, req.Clients) {
+		return
+	}
+	p := personRow(id, req)
+	if !s.personOK(c, "update", s.store.UpdatePerson(c.Request.Context(), p, scopeFilter(c.Request.Context(), ""))) {
+		return
+	}
+	c.JSON(http.StatusOK, personView(p))
+}
+
+func (s *Server) deletePerson(c *gin.Context) {
+	err := s.store.DeletePerson(c.Request.Context(), c.Param("id"), scopeFilter(c.Request.Context(), ""))
+	if !s.personOK(c, "delete", err) {
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// personOK says whether a read or write of a person succeeded, and answers
+// the request when it did not.
+func (s *Server) personOK(c *gin.Context, what string, err error) bool {
+	var taken *store.PersonConflictError
+	var tokens *store.PersonHasTokensError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrNotFound):
+		notFound(c, "no person "+c.Param("id"))
+	case errors.As(err, &taken):
+		problem(c, http.StatusConflict, probConflict, "Conflict", "the person could not be written: "+taken.Message,
+			playbooks.Problem{Field: taken.Field, Message: taken.Message})
+	case errors.As(err, &tokens):
+		errs := make([]playbooks.Problem, 0, len(tokens.Tokens))
+		for _, id := range tokens.Tokens {
+			errs = append(errs, playbooks.Problem{Field: "tokens", Message: "token " + id + " belongs to the person and is not revoked"})
+		}
+		problem(c, http.StatusConflict, probConflict, "Conflict", tokens.Error(), errs...)
+	default:
+		s.internal(c, "could not "+what+" the person", err)
+	}
+	return false
+}
