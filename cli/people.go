@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -32,8 +31,8 @@ func newPeopleCmd(g *globals) *cobra.Command {
 }
 
 func newPeopleListCmd(g *globals) *cobra.Command {
-	var client, role, pageToken string
-	var limit int
+	var client, role string
+	var pages paging
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List people, by id",
@@ -42,10 +41,7 @@ func newPeopleListCmd(g *globals) *cobra.Command {
 			q := url.Values{}
 			setQuery(q, "client", client)
 			setQuery(q, "role", role)
-			setQuery(q, "page_token", pageToken)
-			if limit > 0 {
-				q.Set("limit", strconv.Itoa(limit))
-			}
+			pages.setQuery(q)
 			r := request{method: http.MethodGet, path: "/v1/people", query: q}
 			return call(cmd.Context(), g, r, func(l peopleList) error { return printPeople(g, l) })
 		},
@@ -53,8 +49,7 @@ func newPeopleListCmd(g *globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&client, "client", "", "only people of this client")
 	f.StringVar(&role, "role", "", "only people holding this approver role")
-	f.IntVar(&limit, "limit", 0, "at most this many people (default: the API's page size)")
-	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
+	pages.bind(f, "people")
 	return cmd
 }
 
@@ -70,11 +65,7 @@ func printPeople(g *globals, l peopleList) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	if l.NextPageToken != "" {
-		_, err := fmt.Fprintf(g.stderr, "More people: repeat with --page-token %s\n", l.NextPageToken)
-		return err
-	}
-	return nil
+	return morePages(g, "people", l.NextPageToken)
 }
 
 func newPeopleShowCmd(g *globals) *cobra.Command {
@@ -205,11 +196,7 @@ tokens name the person (e.g. dana@acme): lower-case letters, digits, @ . _ -.`,
 			if err := pf.apply(cmd, &req); err != nil {
 				return err
 			}
-			r := request{method: http.MethodPost, path: "/v1/people", body: req}
-			return call(cmd.Context(), g, r, func(p api.PersonView) error {
-				fmt.Fprintf(g.stderr, "person %s created\n", p.ID)
-				return printPerson(g, p)
-			})
+			return writePerson(cmd, g, request{method: http.MethodPost, path: "/v1/people", body: req}, "created")
 		},
 	}
 	pf.bind(cmd, false)
@@ -237,15 +224,19 @@ person is written back whole.`,
 			if err := pf.apply(cmd, &req); err != nil {
 				return err
 			}
-			r := request{method: http.MethodPut, path: personPath(args[0]), body: req}
-			return call(cmd.Context(), g, r, func(p api.PersonView) error {
-				fmt.Fprintf(g.stderr, "person %s updated\n", p.ID)
-				return printPerson(g, p)
-			})
+			return writePerson(cmd, g, request{method: http.MethodPut, path: personPath(args[0]), body: req}, "updated")
 		},
 	}
 	pf.bind(cmd, true)
 	return cmd
+}
+
+// writePerson sends a person and shows the person the API answers with.
+func writePerson(cmd *cobra.Command, g *globals, r request, done string) error {
+	return call(cmd.Context(), g, r, func(p api.PersonView) error {
+		fmt.Fprintf(g.stderr, "person %s %s\n", p.ID, done)
+		return printPerson(g, p)
+	})
 }
 
 func newPeopleDeleteCmd(g *globals) *cobra.Command {

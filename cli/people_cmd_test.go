@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,32 +16,23 @@ const danaJSON = `{"id":"dana@acme","name":"Dana","clients":["acme"],"roles":["c
 
 // directoryAPI answers GET with dana and any write with what was sent (plus
 // times), recording every request in order.
-func directoryAPI(t *testing.T) (string, func() []seen) {
+func directoryAPI(t *testing.T) (string, *[]seen) {
 	t.Helper()
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, seen{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: b})
-		mu.Unlock()
+	return recordingAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Header().Set("Content-Type", "application/json")
-		switch r.Method {
-		case http.MethodGet:
+		if r.Method == http.MethodGet {
 			io.WriteString(w, danaJSON)
-		default:
-			var v map[string]any
-			_ = json.Unmarshal(b, &v)
-			if v["id"] == nil {
-				v["id"] = "dana@acme"
-			}
-			v["created_at"], v["updated_at"] = "2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"
-			out, _ := json.Marshal(v)
-			w.Write(out)
+			return
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, func() []seen { mu.Lock(); defer mu.Unlock(); return append([]seen(nil), got...) }
+		var v map[string]any
+		_ = json.Unmarshal(body, &v)
+		if v["id"] == nil {
+			v["id"] = "dana@acme"
+		}
+		v["created_at"], v["updated_at"] = "2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"
+		out, _ := json.Marshal(v)
+		w.Write(out)
+	})
 }
 
 func TestPeopleCreateSendsChannelsInOrder(t *testing.T) {
@@ -54,7 +43,7 @@ func TestPeopleCreateSendsChannelsInOrder(t *testing.T) {
 		"--channel", "webhook:https://hooks.example/a?b=c:d", "--time-zone", "Europe/Paris")
 
 	require.Equal(t, 0, code, stderr)
-	got := requests()
+	got := *requests
 	require.Len(t, got, 1)
 	assert.Equal(t, "POST /v1/people", got[0].method+" "+got[0].path)
 	assert.JSONEq(t, `{"id":"dana@acme","name":"Dana","clients":["acme"],"roles":["client-marketing-lead"],
@@ -83,7 +72,7 @@ func TestPeopleCommandsRefuseBadUsageWithoutCalling(t *testing.T) {
 		_, stderr, code := runCLI(t, base, args...)
 		assert.Equal(t, exitUsage, code, "%v: %s", args, stderr)
 	}
-	assert.Empty(t, requests(), "no mistyped command reached the API")
+	assert.Empty(t, *requests, "no mistyped command reached the API")
 }
 
 func TestPeopleUpdateReplacesOnlyTheFieldsGiven(t *testing.T) {
@@ -92,7 +81,7 @@ func TestPeopleUpdateReplacesOnlyTheFieldsGiven(t *testing.T) {
 	_, stderr, code := runCLI(t, base, "people", "update", "dana@acme", "--role", "", "--channel", "webhook:https://hooks.example/dana", "--name", "Dana D.")
 
 	require.Equal(t, 0, code, stderr)
-	got := requests()
+	got := *requests
 	require.Len(t, got, 2)
 	assert.Equal(t, "GET /v1/people/dana@acme", got[0].method+" "+got[0].path)
 	assert.Equal(t, "PUT /v1/people/dana@acme", got[1].method+" "+got[1].path)

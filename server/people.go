@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,74 +56,67 @@ func personProblems(id string, req api.PersonRequest) []playbooks.Problem {
 	if strings.TrimSpace(req.Name) == "" || utf8.RuneCountInString(req.Name) > 200 {
 		add("name", "is required, at most 200 characters")
 	}
-	switch {
-	case len(req.Clients) == 0:
+	if len(req.Clients) == 0 {
 		add("clients", "needs at least one client: the clients the person approves for or is told about")
-	case len(req.Clients) > maxPersonList:
-		add("clients", "at most %d clients, not %d", maxPersonList, len(req.Clients))
-	default:
-		for i, c := range req.Clients {
-			if !clientPattern.MatchString(c) {
-				add(fmt.Sprintf("clients[%d]", i), "%q is not a client id: 1-64 lower-case letters, digits, dots, dashes or underscores", c)
-			} else if slices.Index(req.Clients, c) < i {
-				add(fmt.Sprintf("clients[%d]", i), "%s is listed twice", c)
-			}
-		}
 	}
-	if len(req.Roles) > maxPersonList {
-		add("roles", "at most %d roles, not %d", maxPersonList, len(req.Roles))
-	} else {
-		for i, r := range req.Roles {
-			if p := approverRoleProblem(fmt.Sprintf("roles[%d]", i), r); p != nil {
-				probs = append(probs, *p)
-			} else if slices.Index(req.Roles, r) < i {
-				add(fmt.Sprintf("roles[%d]", i), "%s is listed twice", r)
-			}
+	probs = append(probs, listProblems("clients", req.Clients, func(c string) (string, string) {
+		if !clientPattern.MatchString(c) {
+			return "", fmt.Sprintf("%q is not a client id: 1-64 lower-case letters, digits, dots, dashes or underscores", c)
 		}
-	}
-	if len(req.Channels) > maxPersonList {
-		add("channels", "at most %d channels, not %d", maxPersonList, len(req.Channels))
-	} else {
-		for i, ch := range req.Channels {
-			field := fmt.Sprintf("channels[%d]", i)
-			if msg := channelProblem(ch); msg != "" {
-				add(field+channelField(ch), "%s", msg)
-			} else if slices.Index(req.Channels, ch) < i {
-				add(field, "%s %s is listed twice", ch.Kind, ch.Address)
-			}
-		}
-	}
+		return "", ""
+	})...)
+	probs = append(probs, listProblems("roles", req.Roles, func(r string) (string, string) { return "", approverRoleProblem(r) })...)
+	probs = append(probs, listProblems("channels", req.Channels, channelProblem)...)
 	if msg := timeZoneProblem(req.TimeZone); msg != "" {
 		add("time_zone", "%s", msg)
 	}
 	return probs
 }
 
-// approverRoleProblem checks one approver role, of a person or a token. Roles
-// are matched exactly against a playbook's approvers, so stray spaces would
-// make a role that never matches.
-func approverRoleProblem(field, r string) *playbooks.Problem {
+// listProblems checks one of a person's lists: at most maxPersonList items,
+// each passing check (which names the part of the item at fault, as ".kind",
+// and why; "" when it is fine), and none twice.
+func listProblems[T comparable](field string, list []T, check func(T) (part, msg string)) []playbooks.Problem {
+	if len(list) > maxPersonList {
+		return []playbooks.Problem{{Field: field, Message: fmt.Sprintf("at most %d %s, not %d", maxPersonList, field, len(list))}}
+	}
+	var probs []playbooks.Problem
+	for i, v := range list {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if part, msg := check(v); msg != "" {
+			probs = append(probs, playbooks.Problem{Field: at + part, Message: msg})
+		} else if first := slices.Index(list, v); first < i {
+			probs = append(probs, playbooks.Problem{Field: at, Message: fmt.Sprintf("repeats %s[%d]", field, first)})
+		}
+	}
+	return probs
+}
+
+// approverRoleProblem says what is wrong with an approver role, of a person or
+// a token, or "". Roles are matched exactly against a playbook's approvers, so
+// stray spaces would make a role that never matches.
+func approverRoleProblem(r string) string {
 	if r == "" || utf8.RuneCountInString(r) > 100 || strings.TrimSpace(r) != r {
-		return &playbooks.Problem{Field: field, Message: fmt.Sprintf("%q is not a valid role: 1-100 characters, no surrounding spaces", r)}
+		return fmt.Sprintf("%q is not a valid role: 1-100 characters, no surrounding spaces", r)
 	}
-	return nil
+	return ""
 }
 
-// channelField is the part of a channel a problem is about.
-func channelField(ch api.PersonChannel) string {
-	if slices.Contains(api.ChannelKinds, ch.Kind) {
-		return ".address"
+// channelProblem says which part of a channel is wrong (".kind" or
+// ".address") and why, or "" and "".
+func channelProblem(ch api.PersonChannel) (string, string) {
+	if !slices.Contains(api.ChannelKinds, ch.Kind) {
+		return ".kind", fmt.Sprintf("%q is not a channel kind: one of %s", ch.Kind, strings.Join(api.ChannelKinds, ", "))
 	}
-	return ".kind"
+	return ".address", addressProblem(ch.Kind, ch.Address)
 }
 
-// channelProblem says what is wrong with a channel, or "".
-func channelProblem(ch api.PersonChannel) string {
-	addr := ch.Address
+// addressProblem says what is wrong with a channel's address, or "".
+func addressProblem(kind, addr string) string {
 	if len(addr) > maxChannelAddress {
 		return fmt.Sprintf("at most %d bytes", maxChannelAddress)
 	}
-	switch ch.Kind {
+	switch kind {
 	case api.ChannelKindEmail:
 		a, err := mail.ParseAddress(addr)
 		switch {
@@ -141,8 +133,6 @@ func channelProblem(ch api.PersonChannel) string {
 		}
 	case api.ChannelKindWebhook:
 		return webhookProblem(addr)
-	default:
-		return fmt.Sprintf("%q is not a channel kind: one of %s", ch.Kind, strings.Join(api.ChannelKinds, ", "))
 	}
 	return ""
 }
@@ -217,21 +207,13 @@ func (s *Server) listPeople(c *gin.Context) {
 		ClientID: c.Query("client"), Role: c.Query("role"), PageToken: c.Query("page_token"),
 		ClientIDs: scopeFilter(c.Request.Context(), c.Query("client")),
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			badRequest(c, "limit must be a whole number from 1 to 200")
-			return
-		}
-		f.Limit = n
-	}
-	page, err := s.store.ListPeople(c.Request.Context(), f)
-	if errors.Is(err, store.ErrInvalid) {
-		badRequest(c, "page_token is not one this API issued")
+	var ok bool
+	if f.Limit, ok = pageLimit(c); !ok {
 		return
 	}
+	page, err := s.store.ListPeople(c.Request.Context(), f)
 	if err != nil {
-		s.internal(c, "could not list people", err)
+		s.listFailed(c, "people", err)
 		return
 	}
 	items := make([]api.PersonView, 0, len(page.Items))

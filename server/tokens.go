@@ -64,8 +64,8 @@ func (req tokenRequest) problems() []playbooks.Problem {
 		}
 	}
 	for _, r := range req.ApprovalRoles {
-		if p := approverRoleProblem("approval_roles", r); p != nil {
-			probs = append(probs, *p)
+		if msg := approverRoleProblem(r); msg != "" {
+			probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: msg})
 		}
 	}
 	return probs

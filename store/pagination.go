@@ -29,6 +29,17 @@ type cursor struct {
 	ID        string    `json:"i"`
 }
 
+// cutPage keeps the first limit of items, which were read with one more than
+// limit to tell whether another page follows without a count query, and gives
+// the token of that page ("" when none): the cursor of its last item.
+func cutPage[T any](items []T, limit int, at func(*T) cursor) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(at(&items[limit-1]))
+}
+
 // encodeCursor yields an opaque token: clients must not build or parse it, so
 // its format can change without breaking them.
 func encodeCursor(c cursor) string {

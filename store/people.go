@@ -138,7 +138,6 @@ func (s *Store) ListPeople(ctx context.Context, f PeopleFilter) (PeoplePage, err
 		}
 		q = q.Where("id > ?", after)
 	}
-	// One extra row tells whether another page exists without a count query.
 	var items []Person
 	if err := q.Order("id").Limit(limit + 1).Find(&items).Error; err != nil {
 		return PeoplePage{}, fmt.Errorf("store: unable to list people: %w", err)
@@ -146,11 +145,8 @@ func (s *Store) ListPeople(ctx context.Context, f PeopleFilter) (PeoplePage, err
 	for i := range items {
 		normalizePerson(&items[i])
 	}
-	page := PeoplePage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextPageToken = encodeCursor(cursor{ID: page.Items[limit-1].ID})
-	}
+	var page PeoplePage
+	page.Items, page.NextPageToken = cutPage(items, limit, func(p *Person) cursor { return cursor{ID: p.ID} })
 	return page, nil
 }
 
