@@ -163,11 +163,17 @@ func timeZoneProblem(tz string) string {
 	if tz == "" {
 		return ""
 	}
-	// "Local" would be the server's own zone, which means nothing to the person.
-	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" || len(tz) > 64 {
+	// "Local" would be the server's own zone, which means nothing to the
+	// person; the length is checked first, so no long name reaches the disk.
+	if len(tz) > 64 || tz == "Local" || loadLocation(tz) != nil {
 		return fmt.Sprintf("%q is not a known IANA time zone (e.g. Europe/Paris, America/New_York, UTC)", tz)
 	}
 	return ""
+}
+
+func loadLocation(tz string) error {
+	_, err := time.LoadLocation(tz)
+	return err
 }
 
 // personRow is the row a valid request describes.
