@@ -99,13 +99,7 @@ type Person struct {
 	Name     string
 	TimeZone string
 	Roles    []string
-	Channels []Address
-}
-
-// Address is one channel of a person: its kind and where it reaches them.
-type Address struct {
-	Kind    string
-	Address string
+	Channels []api.PersonChannel
 }
 
 // Directory is the people directory, as notices need it.
@@ -206,9 +200,9 @@ func (a *Activities) PlanNotice(ctx context.Context, e NoticeEvent) (NoticePlan,
 			plan.Targets = append(plan.Targets, t)
 		}
 	}
-	if _, ok := n.Senders[api.ViaWebhook]; ok {
+	if _, ok := n.Senders[api.ChannelKindWebhook]; ok {
 		for i := range n.Webhooks {
-			plan.Targets = append(plan.Targets, NoticeTarget{Channels: []NoticeChannel{{Kind: api.ViaWebhook, Index: i}}})
+			plan.Targets = append(plan.Targets, NoticeTarget{Channels: []NoticeChannel{{Kind: api.ChannelKindWebhook, Index: i}}})
 		}
 	}
 	if len(plan.Targets) == 0 {
@@ -297,7 +291,7 @@ func (a *Activities) GiveUpDelivery(ctx context.Context, r DeliveryRequest, reas
 // shown is an address as the delivery record shows it: a webhook URL loses
 // its credentials, query and fragment, where receivers put tokens.
 func shown(kind, address string) string {
-	if kind != api.ViaWebhook {
+	if kind != api.ChannelKindWebhook {
 		return address
 	}
 	u, err := url.Parse(address)
@@ -318,7 +312,7 @@ func asks(kind string) bool {
 func (a *Activities) addressOf(ctx context.Context, r DeliveryRequest) (Person, string, error) {
 	n := a.Notices
 	if r.Person == "" {
-		if r.Channel.Kind != api.ViaWebhook || r.Channel.Index >= len(n.Webhooks) {
+		if r.Channel.Kind != api.ChannelKindWebhook || r.Channel.Index >= len(n.Webhooks) {
 			return Person{}, "", temporal.NewNonRetryableApplicationError("no such webhook subscription", "NoSubscription", nil)
 		}
 		return Person{}, n.Webhooks[r.Channel.Index], nil

@@ -11,14 +11,6 @@ const (
 	NoticeExpired   = "expired"
 )
 
-// Channels a message goes through: a person's email address, Slack user or
-// webhook, and the deployment's webhook subscriptions.
-const (
-	ViaEmail   = "email"
-	ViaSlack   = "slack"
-	ViaWebhook = "webhook"
-)
-
 // Delivery statuses. A delivery is "sending" from its first attempt until it
 // is sent, given up ("failed"), or found unneeded ("skipped": the approval was
 // decided before its request or reminder went out).

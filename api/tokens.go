@@ -24,6 +24,9 @@ type TokenView struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
+	// Person is the directory's person the token belongs to: its holder acts
+	// as that person, in that person's approver roles (ApprovalRoles is empty).
+	Person string `json:"person,omitempty"`
 	// Token is the secret, present only in the answer that created it.
 	Token string `json:"token,omitempty"`
 }

@@ -327,6 +327,36 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?client=acme&since=1d", "", "", nil), 200)
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?since=yesterday", "", "", nil), 400)
 
+	// People: the directory, and a token that belongs to a person.
+	pat := map[string]any{"id": "pat@acme", "name": "Pat", "clients": []string{"acme"}, "roles": []string{"client-marketing-lead"},
+		"channels": []map[string]string{{"kind": "email", "address": "pat@acme.example"}, {"kind": "slack", "address": "U0PAT"}}, "time_zone": "Europe/Paris"}
+	c.expect(c.jsonCall(true, "POST", "/v1/people", pat, nil), 201)
+	c.expect(c.jsonCall(true, "POST", "/v1/people", pat, nil), 409)
+	c.expect(c.jsonCall(false, "POST", "/v1/people", map[string]any{"id": "Pat", "name": "Pat", "clients": []string{"acme"}}, nil), 422)
+	c.expect(c.jsonCall(true, "POST", "/v1/people", map[string]any{"id": "eve@acme", "name": "Eve", "clients": []string{"acme"},
+		"channels": []map[string]string{{"kind": "email", "address": "Eve <eve@acme.example>"}}}, nil), 422)
+	c.expect(c.jsonCall(false, "POST", "/v1/people", `{"id":"eve@acme","name":"Eve","clients":["acme"],"colour":"red"}`, nil), 400)
+	c.expect(c.call(true, "GET", "/v1/people", "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/people?client=acme&role=client-marketing-lead&limit=5", "", "", nil), 200)
+	c.expect(c.call(false, "GET", "/v1/people?limit=0", "", "", nil), 400)
+	c.expect(c.call(true, "GET", "/v1/people/pat@acme", "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/people/nobody@acme", "", "", nil), 404)
+	c.expect(c.jsonCall(true, "PUT", "/v1/people/pat@acme", map[string]any{"name": "Pat P.", "clients": []string{"acme"}, "roles": []string{"client-marketing-lead"}}, nil), 200)
+	c.expect(c.jsonCall(true, "PUT", "/v1/people/pat@acme", map[string]any{"id": "pat@beta", "name": "Pat", "clients": []string{"acme"}}, nil), 422)
+	c.expect(c.jsonCall(true, "PUT", "/v1/people/nobody@acme", map[string]any{"name": "Nobody", "clients": []string{"acme"}}, nil), 404)
+	var patToken struct {
+		ID     string `json:"id"`
+		Token  string `json:"token"`
+		Person string `json:"person"`
+	}
+	c.expect(c.jsonCall(true, "POST", "/v1/tokens", map[string]any{"person": "pat@acme", "role": "approver"}, nil), 201).json(t, &patToken)
+	require.Equal(t, "pat@acme", patToken.Person)
+	c.expect(c.call(true, "GET", "/v1/people", "", "", bearer(patToken.Token)), 403) // approvers do not manage people
+	c.expect(c.call(true, "DELETE", "/v1/people/pat@acme", "", "", nil), 409)
+	c.expect(c.jsonCall(true, "POST", "/v1/tokens/"+patToken.ID+"/revoke", nil, nil), 200)
+	c.expect(c.call(true, "DELETE", "/v1/people/pat@acme", "", "", nil), 204)
+	c.expect(c.call(true, "DELETE", "/v1/people/pat@acme", "", "", nil), 404)
+
 	// Tokens, and the 401 every /v1 route answers without a valid one.
 	tok := c.expect(c.jsonCall(true, "POST", "/v1/tokens", map[string]any{"name": "conformance", "role": "viewer", "clients": []string{"acme"}}, nil), 201)
 	var created struct {

@@ -85,7 +85,7 @@ type securitySnapshot struct {
 
 var securityTables = []string{
 	"clients", "playbooks", "campaigns", "step_runs", "approvals", "approval_votes",
-	"decision_tokens", "audit_events", "platform_actions", "api_tokens",
+	"decision_tokens", "audit_events", "platform_actions", "api_tokens", "people",
 }
 
 // snapshot reads the store and Temporal. Workflows named in watch also have

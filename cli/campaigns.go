@@ -35,8 +35,8 @@ func newCampaignsCmd(g *globals) *cobra.Command {
 }
 
 func newCampaignsListCmd(g *globals) *cobra.Command {
-	var status, client, playbook, pageToken string
-	var limit int
+	var status, client, playbook string
+	var pages paging
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List campaigns, newest first",
@@ -46,10 +46,7 @@ func newCampaignsListCmd(g *globals) *cobra.Command {
 			setQuery(q, "status", status)
 			setQuery(q, "client", client)
 			setQuery(q, "playbook", playbook)
-			setQuery(q, "page_token", pageToken)
-			if limit > 0 {
-				q.Set("limit", strconv.Itoa(limit))
-			}
+			pages.setQuery(q)
 			r := request{method: http.MethodGet, path: "/v1/campaigns", query: q}
 			return call(cmd.Context(), g, r, func(l campaignList) error {
 				return printCampaigns(g, l, time.Now())
@@ -60,8 +57,7 @@ func newCampaignsListCmd(g *globals) *cobra.Command {
 	f.StringVar(&status, "status", "", "only campaigns in this status (running, waiting_approval, completed, failed, canceled)")
 	f.StringVar(&client, "client", "", "only this client's campaigns")
 	f.StringVar(&playbook, "playbook", "", "only campaigns of this playbook")
-	f.IntVar(&limit, "limit", 0, "at most this many campaigns (default: the API's page size)")
-	f.StringVar(&pageToken, "page-token", "", "continue from a previous page")
+	pages.bind(f, "campaigns")
 	return cmd
 }
 
@@ -81,12 +77,7 @@ func printCampaigns(g *globals, l campaignList, now time.Time) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	if l.NextPageToken != "" {
-		// On stderr: it is advice for a person, and keeps stdout a clean table.
-		_, err := fmt.Fprintf(g.stderr, "More campaigns: repeat with --page-token %s\n", l.NextPageToken)
-		return err
-	}
-	return nil
+	return morePages(g, "campaigns", l.NextPageToken)
 }
 
 func newCampaignsShowCmd(g *globals) *cobra.Command {

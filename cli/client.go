@@ -118,13 +118,7 @@ func (c *client) newRequest(ctx context.Context, r request) (*http.Request, erro
 func call[T any](ctx context.Context, g *globals, r request, render func(T) error) error {
 	body, err := newClient(g).do(ctx, r)
 	if err != nil {
-		var ae *apiError
-		if g.json && errors.As(err, &ae) && json.Valid(ae.body) {
-			if perr := printJSON(g.stdout, ae.body); perr != nil {
-				return errors.Join(err, perr)
-			}
-		}
-		return err
+		return failed(g, err)
 	}
 	if g.json {
 		return printJSON(g.stdout, body)
@@ -136,6 +130,31 @@ func call[T any](ctx context.Context, g *globals, r request, render func(T) erro
 		}
 	}
 	return render(v)
+}
+
+// failed is a request's error, after printing the API's problem with --json:
+// a script reading stdout wants the machine-readable reason.
+func failed(g *globals, err error) error {
+	var ae *apiError
+	if g.json && errors.As(err, &ae) && json.Valid(ae.body) {
+		if perr := printJSON(g.stdout, ae.body); perr != nil {
+			return errors.Join(err, perr)
+		}
+	}
+	return err
+}
+
+// getJSON reads path into out, for a command that acts on what it read
+// (printing nothing of it); it fails as call does.
+func getJSON(ctx context.Context, g *globals, path string, out any) error {
+	body, err := newClient(g).do(ctx, request{method: http.MethodGet, path: path})
+	if err != nil {
+		return failed(g, err)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decoding the answer to GET %s: %w", path, err)
+	}
+	return nil
 }
 
 // printJSON pretty-prints a JSON document; an empty body (202 with no content) prints

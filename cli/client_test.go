@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,23 @@ func fakeAPI(t *testing.T, status int, body string) (string, *seen) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, got
+}
+
+// recordingAPI answers each request with answer (given the body it read) and
+// records every request, in order.
+func recordingAPI(t *testing.T, answer func(w http.ResponseWriter, r *http.Request, body []byte)) (string, *[]seen) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, seen{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: b})
+		mu.Unlock()
+		answer(w, r, b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &got
 }
 
 // runCLI runs greenlight against api the way main does, through Execute (which

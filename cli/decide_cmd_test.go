@@ -3,10 +3,8 @@ package cli
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,13 +60,7 @@ func TestDecideSendsRole(t *testing.T) {
 // recording each request.
 func bulkAPI(t *testing.T, pending, results string) (string, *[]seen) {
 	t.Helper()
-	var mu sync.Mutex
-	var got []seen
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		got = append(got, seen{method: r.Method, path: r.URL.Path, query: r.URL.Query(), header: r.Header.Clone(), body: b})
-		mu.Unlock()
+	return recordingAPI(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case r.Method == http.MethodGet && r.URL.Path == "/v1/approvals":
@@ -78,9 +70,7 @@ func bulkAPI(t *testing.T, pending, results string) (string, *[]seen) {
 		default:
 			w.WriteHeader(http.StatusNotFound)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, &got
+	})
 }
 
 const twoPending = `{"items":[

@@ -78,6 +78,7 @@ func newRootCmd(stdout, stderr io.Writer, local Local) *cobra.Command {
 		newPlaybooksCmd(g),
 		newReportCmd(g),
 		newTokensCmd(g),
+		newPeopleCmd(g),
 	)
 	return root
 }

@@ -31,7 +31,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 }
 
 func newTokensCreateCmd(g *globals) *cobra.Command {
-	var name, role string
+	var name, role, person string
 	var clients, approvalRoles []string
 	var bootstrap bool
 	cfg := config.Load()
@@ -59,11 +59,20 @@ no admin token exists yet.`,
 				fmt.Fprintln(g.stdout, secret)
 				return nil
 			}
-			if name == "" || role == "" {
-				return usageError{fmt.Errorf("--name and --role are required (role: %s)", strings.Join(api.Roles, ", "))}
+			if (name == "" && person == "") || role == "" {
+				return usageError{fmt.Errorf("--name (or --person) and --role are required (role: %s)", strings.Join(api.Roles, ", "))}
 			}
 			body := map[string]any{"name": name, "role": role, "clients": append([]string{}, clients...),
 				"approval_roles": append([]string{}, approvalRoles...)}
+			if person != "" {
+				if len(approvalRoles) > 0 {
+					return usageErrorf("--approval-role does not go with --person: the token decides in the person's roles (greenlight people update %s --role R)", person)
+				}
+				body = map[string]any{"person": person, "role": role, "clients": append([]string{}, clients...)}
+				if name != "" {
+					body["name"] = name
+				}
+			}
 			r := request{method: http.MethodPost, path: "/v1/tokens", body: body}
 			return call(cmd.Context(), g, r, func(t api.TokenView) error {
 				fmt.Fprintf(g.stderr, "token %s (%s, %s) created; its secret is shown only this once:\n", t.ID, t.Name, t.Role)
@@ -74,6 +83,7 @@ no admin token exists yet.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "who the token acts as; recorded as the decider and requester")
+	f.StringVar(&person, "person", "", "the person of the directory the token belongs to: it acts as the person, in the person's approver roles")
 	f.StringVar(&role, "role", "", "admin, operator, approver or viewer")
 	f.StringArrayVar(&clients, "client", nil, "limit the token to this client (repeatable); none = every client")
 	f.StringArrayVar(&approvalRoles, "approval-role", nil, "an approver role the holder decides in, e.g. agency-lead (repeatable)")
@@ -90,13 +100,17 @@ func newTokensListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r := request{method: http.MethodGet, path: "/v1/tokens"}
 			return call(cmd.Context(), g, r, func(l tokenList) error {
-				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "APPROVER ROLES", "CREATED", "REVOKED")
+				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "APPROVER ROLES", "PERSON", "CREATED", "REVOKED")
 				for _, tok := range l.Items {
 					revoked := ""
 					if tok.RevokedAt != nil {
 						revoked = tok.RevokedAt.Local().Format(time.DateTime)
 					}
-					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"), cmp.Or(strings.Join(tok.ApprovalRoles, ","), "-"),
+					roles := cmp.Or(strings.Join(tok.ApprovalRoles, ","), "-")
+					if tok.Person != "" {
+						roles = "the person's"
+					}
+					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"), roles, tok.Person,
 						tok.CreatedAt.Local().Format(time.DateTime), revoked)
 				}
 				return t.flush()

@@ -215,7 +215,7 @@ func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTur
 			s.log.ErrorContext(ctx, "could not read the approval's approvers", "approval", a.ID, "error", err)
 			return none, refuseInternal("could not read who may decide the approval")
 		}
-		if sig.Role, ref = approvalRole(ctx, allowed, sig.Role); ref != nil {
+		if sig.Role, ref = approvalRole(ctx, a.ClientID, allowed, sig.Role); ref != nil {
 			return none, ref
 		}
 	}

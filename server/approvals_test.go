@@ -43,13 +43,19 @@ func newApprovalsAPI(t *testing.T, deps server.Deps) approvalsAPI {
 	return approvalsAPI{t: t, h: server.New(deps).Handler(), st: deps.Store}
 }
 
-// seed writes a campaign with the given approvals, as the workflow's projection would.
+// seed writes a campaign of acme with the given approvals, as the workflow's projection would.
 func (a approvalsAPI) seed(campaignID string, approvals ...store.Approval) {
+	a.t.Helper()
+	a.seedFor("acme", campaignID, approvals...)
+}
+
+// seedFor is seed for a campaign of client.
+func (a approvalsAPI) seedFor(client, campaignID string, approvals ...store.Approval) {
 	a.t.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
 	require.NoError(a.t, a.st.CreateCampaign(ctx, &store.Campaign{
-		ID: campaignID, WorkflowID: api.CampaignWorkflowID(campaignID), ClientID: "acme",
+		ID: campaignID, WorkflowID: api.CampaignWorkflowID(campaignID), ClientID: client,
 		Playbook: "e2e-quick", PlaybookVersion: 1, Status: api.StatusWaitingApproval, CreatedAt: now, UpdatedAt: now,
 	}))
 	require.NoError(a.t, a.st.ApplyProjection(ctx, store.Projection{CampaignID: campaignID, Seq: 1, Approvals: approvals}))

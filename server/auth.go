@@ -25,14 +25,15 @@ const (
 	rightDecide    right = "decide"    // approve and reject as oneself, and mint one's own links
 	rightReports   right = "reports"   // the let-go report
 	rightTokens    right = "tokens"    // create, list and revoke tokens
+	rightPeople    right = "people"    // list, create, change and delete the directory's people (within its clients)
 )
 
 // roleRights is the whole permission model in one table, so a review reads it at
 // once. What a right reaches is narrowed further by the token's clients, and who a
 // decision is recorded as (and in which approver role) comes from the token alone.
 var roleRights = map[string][]right{
-	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens},
-	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports},
+	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens, rightPeople},
+	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports, rightPeople},
 	api.RoleApprover: {rightRead, rightDecide, rightReports},
 	api.RoleViewer:   {rightRead, rightReports},
 }
@@ -42,13 +43,21 @@ func ValidRole(role string) bool { _, ok := roleRights[role]; return ok }
 
 const probUnauthorized = "/problems/unauthorized"
 
-// caller is who sent a request, from its token.
+// caller is who sent a request, from its token. A token that belongs to a
+// person of the directory acts as that person: name and approver roles come
+// from the person, read once per request (authenticate), so a change to the
+// person holds from the next request on.
 type caller struct {
 	tokenID       string
 	name          string
 	role          string
 	clients       []string // empty: every client
 	approvalRoles []string // approver roles the holder decides in
+	// person is the id of the token's person; "" for a token of its own.
+	person string
+	// roleClients are the clients on whose approvals approvalRoles count (the
+	// person's clients); nil: every client, as for a token of its own.
+	roleClients []string
 }
 
 func (c *caller) admin() bool { return c.role == api.RoleAdmin }
@@ -58,6 +67,21 @@ func (c *caller) may(r right) bool { return slices.Contains(roleRights[c.role], 
 // sees says whether the caller may know clientID's objects exist.
 func (c *caller) sees(clientID string) bool {
 	return len(c.clients) == 0 || slices.Contains(c.clients, clientID)
+}
+
+// seesAll says whether every one of clientIDs is within the caller's scope:
+// what a person of several clients needs to be the caller's to see and manage.
+func (c *caller) seesAll(clientIDs []string) bool {
+	return !slices.ContainsFunc(clientIDs, func(id string) bool { return !c.sees(id) })
+}
+
+// rolesOn are the approver roles the caller decides in on an approval of
+// clientID: a person's roles count for the person's clients only.
+func (c *caller) rolesOn(clientID string) []string {
+	if c.roleClients != nil && !slices.Contains(c.roleClients, clientID) {
+		return nil
+	}
+	return c.approvalRoles
 }
 
 type callerKey struct{}
@@ -115,25 +139,31 @@ func notSomeoneElse(ctx context.Context, given string) *refusal {
 	return refuseForbidden("`by` names %s, but this token acts as %s: decisions and changes are recorded as the token's holder; leave `by` out", given, c.name)
 }
 
-// approvalRole is the approver role the caller decides in on an approval whose
-// approvers are allowed: the requested one if the token holds it, else the
-// first role among the approvers that the token holds, else none (the caller may
-// still be named by id). Roles come from the token, never from the request.
-// Without auth the requested role stands, as before tokens existed.
-func approvalRole(ctx context.Context, allowed []api.Approver, requested string) (string, *refusal) {
+// approvalRole is the approver role the caller decides in on an approval of
+// clientID whose approvers are allowed: the requested one if the caller holds
+// it there, else the first role among the approvers that it holds, else none
+// (the caller may still be named by id). Roles come from the token or its
+// person, never from the request. Without auth the requested role stands, as
+// before tokens existed.
+func approvalRole(ctx context.Context, clientID string, allowed []api.Approver, requested string) (string, *refusal) {
 	requested = strings.TrimSpace(requested)
 	c := callerOf(ctx)
 	if c == nil {
 		return requested, nil
 	}
+	held := c.rolesOn(clientID)
 	if requested != "" {
-		if !slices.Contains(c.approvalRoles, requested) {
-			return "", refuseForbidden("this token does not hold the approver role %q (it holds %s); an admin gives roles to tokens", requested, describeRoles(c.approvalRoles))
+		if !slices.Contains(held, requested) {
+			if c.person != "" {
+				return "", refuseForbidden("%s does not hold the approver role %q for client %s (it holds %s there); roles come from the person's entry in the directory (/v1/people)",
+					c.person, requested, clientID, describeRoles(held))
+			}
+			return "", refuseForbidden("this token does not hold the approver role %q (it holds %s); an admin gives roles to tokens", requested, describeRoles(held))
 		}
 		return requested, nil
 	}
 	for _, a := range allowed {
-		if a.Role != "" && slices.Contains(c.approvalRoles, a.Role) {
+		if a.Role != "" && slices.Contains(held, a.Role) {
 			return a.Role, nil
 		}
 	}
@@ -193,10 +223,36 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			// Losing a last-used time is no reason to refuse the request.
 			s.log.WarnContext(ctx, "could not record a token's use", "token", t.ID, "error", err)
 		}
-		who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList()}
+		who, ok := s.callerFor(c, t)
+		if !ok {
+			return
+		}
 		c.Request = c.Request.WithContext(context.WithValue(ctx, callerKey{}, who))
 		c.Next()
 	}
+}
+
+// callerFor is the caller a token makes; for a token that belongs to a person,
+// the person is read here, once for the request. It answers the request itself
+// when it cannot go on.
+func (s *Server) callerFor(c *gin.Context, t *store.APIToken) (*caller, bool) {
+	who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList()}
+	if t.PersonID == nil {
+		return who, true
+	}
+	p, err := s.store.GetPerson(c.Request.Context(), *t.PersonID)
+	if errors.Is(err, store.ErrNotFound) {
+		// The API cannot get here (a person with live tokens is not deleted);
+		// a database edited by hand can, and then the token acts as nobody.
+		unauthorized(c, "the person this token belongs to ("+*t.PersonID+") is no longer in the directory")
+		return nil, false
+	}
+	if err != nil {
+		s.internal(c, "could not read the token's person", err)
+		return nil, false
+	}
+	who.name, who.person, who.approvalRoles, who.roleClients = p.ID, p.ID, p.Roles, p.Clients
+	return who, true
 }
 
 // allow guards a route with a right: 403 when the caller's role lacks it.

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -294,21 +293,13 @@ func (s *Server) listCampaigns(c *gin.Context) {
 		badRequest(c, fmt.Sprintf("sort %q is not supported; campaigns sort by -created_at (newest first)", sortBy))
 		return
 	}
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			badRequest(c, "limit must be a whole number from 1 to 200")
-			return
-		}
-		f.Limit = n
-	}
-	page, err := s.store.ListCampaigns(c.Request.Context(), f)
-	if errors.Is(err, store.ErrInvalid) {
-		badRequest(c, "page_token is not one this API issued")
+	var ok bool
+	if f.Limit, ok = pageLimit(c); !ok {
 		return
 	}
+	page, err := s.store.ListCampaigns(c.Request.Context(), f)
 	if err != nil {
-		s.internal(c, "could not list campaigns", err)
+		s.listFailed(c, "campaigns", err)
 		return
 	}
 	items := make([]api.CampaignView, 0, len(page.Items))

@@ -25,6 +25,12 @@ const (
 	maxFreeformValues = 1_000
 	maxFreeformText   = 64 << 10
 
+	// maxPersonList bounds each list of a person of the directory: its clients,
+	// its approver roles, its channels. Delivery tries every channel in turn.
+	maxPersonList = 10
+	// maxChannelAddress bounds a channel's address (a webhook URL is the longest).
+	maxChannelAddress = 2048
+
 	// maxQueryDuration bounds a duration given in a query parameter (`since`,
 	// `until`, `due_before`); an RFC 3339 time reaches further when needed.
 	maxQueryDuration = 3650 * 24 * time.Hour

@@ -42,6 +42,9 @@ func TestLimitsAreDocumented(t *testing.T) {
 		"maxBulkDecisions":  strconv.Itoa(maxBulkDecisions) + " per request",
 		"maxLinkTTL":        "1s–" + playbooks.Duration{Duration: maxLinkTTL}.String(),
 		"maxIdempotencyKey": strconv.Itoa(maxIdempotencyKey) + " characters",
+		"maxPersonList":     strconv.Itoa(maxPersonList) + " clients, " + strconv.Itoa(maxPersonList) + " roles, " + strconv.Itoa(maxPersonList) + " channels",
+		"maxChannelAddress": strconv.Itoa(maxChannelAddress) + " bytes",
+		"maxEmailAddress":   strconv.Itoa(maxEmailAddress) + " characters)",
 	} {
 		if !strings.Contains(section, want) {
 			t.Errorf("docs/api.md Limits does not say %q (%s)", want, name)

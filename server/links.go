@@ -123,7 +123,7 @@ func linkApprover(ctx context.Context, a *store.Approval, allowed []api.Approver
 		return req, refuseForbidden("a link acts as the person it names, so the API mints links only for the caller (%s), never for %s; "+
 			"links for other approvers go out in the reminders delivered to them", caller.name, req.ID)
 	}
-	role, ref := approvalRole(ctx, allowed, req.Role)
+	role, ref := approvalRole(ctx, a.ClientID, allowed, req.Role)
 	if ref != nil {
 		return req, ref
 	}

@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
 )
 
 // onlyQuery refuses query parameters a route does not know, with 400 naming
@@ -112,4 +114,33 @@ func badQueryValue(c *gin.Context, name string, err error) {
 		err = fmt.Errorf("%s: %w", name, err)
 	}
 	problem(c, http.StatusBadRequest, probBadRequest, "Bad request", err.Error())
+}
+
+// maxPageLimit is the largest page of the keyset-paged lists (campaigns,
+// people), as the store allows.
+const maxPageLimit = 200
+
+// pageLimit reads a paged list's ?limit=, 0 when absent; false when it
+// answered 400.
+func pageLimit(c *gin.Context) (int, bool) {
+	v := c.Query("limit")
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPageLimit {
+		badRequest(c, fmt.Sprintf("limit must be a whole number from 1 to %d", maxPageLimit))
+		return 0, false
+	}
+	return n, true
+}
+
+// listFailed answers a paged list the store could not give: a page_token it
+// did not issue is the caller's mistake (400), anything else is internal.
+func (s *Server) listFailed(c *gin.Context, what string, err error) {
+	if errors.Is(err, store.ErrInvalid) {
+		badRequest(c, "page_token is not one this API issued")
+		return
+	}
+	s.internal(c, "could not list "+what, err)
 }

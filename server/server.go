@@ -150,6 +150,13 @@ func (s *Server) routes() {
 
 	v1.GET("/reports/approvals", reports, s.approvalsReport)
 
+	people := s.allow(rightPeople)
+	v1.GET("/people", people, s.listPeople)
+	v1.POST("/people", people, s.createPerson)
+	v1.GET("/people/:id", people, s.getPerson)
+	v1.PUT("/people/:id", people, s.updatePerson)
+	v1.DELETE("/people/:id", people, s.deletePerson)
+
 	v1.GET("/tokens", tokens, s.listTokens)
 	v1.POST("/tokens", tokens, s.createToken)
 	v1.POST("/tokens/:id/revoke", tokens, s.revokeToken)

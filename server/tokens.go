@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,10 +22,14 @@ func tokenView(t *store.APIToken) api.TokenView {
 	if roles == nil {
 		roles = []string{}
 	}
-	return api.TokenView{
+	v := api.TokenView{
 		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients, ApprovalRoles: roles,
 		CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
 	}
+	if t.PersonID != nil {
+		v.Person = *t.PersonID
+	}
+	return v
 }
 
 type tokenRequest struct {
@@ -32,12 +37,23 @@ type tokenRequest struct {
 	Role          string   `json:"role"`
 	Clients       []string `json:"clients"`
 	ApprovalRoles []string `json:"approval_roles"`
+	// Person makes the token belong to a person of the directory: it is named
+	// after the person and decides in the person's roles, so name may only
+	// repeat the person's id and approval_roles must be left out.
+	Person string `json:"person"`
 }
 
 func (req tokenRequest) problems() []playbooks.Problem {
 	var probs []playbooks.Problem
-	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 200 {
+	switch {
+	case req.Person != "" && req.Name != "" && req.Name != req.Person:
+		probs = append(probs, playbooks.Problem{Field: "name", Message: fmt.Sprintf("a token that belongs to a person is named after it (%s); leave name out", req.Person)})
+	case req.Person == "" && (strings.TrimSpace(req.Name) == "" || len(req.Name) > 200):
 		probs = append(probs, playbooks.Problem{Field: "name", Message: "is required, at most 200 characters"})
+	}
+	if req.Person != "" && len(req.ApprovalRoles) > 0 {
+		probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: fmt.Sprintf(
+			"a token that belongs to a person decides in the person's roles; leave approval_roles out and give %s roles with PUT /v1/people/%s", req.Person, req.Person)})
 	}
 	if !ValidRole(req.Role) {
 		probs = append(probs, playbooks.Problem{Field: "role", Message: "must be one of " + strings.Join(api.Roles, ", ")})
@@ -48,10 +64,8 @@ func (req tokenRequest) problems() []playbooks.Problem {
 		}
 	}
 	for _, r := range req.ApprovalRoles {
-		// Roles are matched exactly against a playbook's approvers, so stray
-		// spaces would make a role that never matches.
-		if r == "" || len(r) > 100 || strings.TrimSpace(r) != r {
-			probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: fmt.Sprintf("%q is not a valid role: 1-100 characters, no surrounding spaces", r)})
+		if msg := approverRoleProblem(r); msg != "" {
+			probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: msg})
 		}
 	}
 	return probs
@@ -67,7 +81,11 @@ func (s *Server) createToken(c *gin.Context) {
 		invalid(c, "the token request has problems", probs...)
 		return
 	}
-	t, secret, err := s.store.CreateToken(c.Request.Context(), req.Name, req.Role, req.Clients, req.ApprovalRoles)
+	t, secret, err := s.mintToken(c.Request.Context(), req)
+	if errors.Is(err, store.ErrNotFound) {
+		invalid(c, "the token request has problems", playbooks.Problem{Field: "person", Message: "no person " + req.Person + " (create it with POST /v1/people first)"})
+		return
+	}
 	if err != nil {
 		s.internal(c, "could not create the token", err)
 		return
@@ -75,6 +93,22 @@ func (s *Server) createToken(c *gin.Context) {
 	v := tokenView(t)
 	v.Token = secret
 	c.JSON(http.StatusCreated, v)
+}
+
+// mintToken stores the token req asks for. A person the caller may not see
+// is ErrNotFound, as one that does not exist.
+func (s *Server) mintToken(ctx context.Context, req tokenRequest) (*store.APIToken, string, error) {
+	if req.Person == "" {
+		return s.store.CreateToken(ctx, req.Name, req.Role, req.Clients, req.ApprovalRoles)
+	}
+	p, err := s.store.GetPerson(ctx, req.Person)
+	if err != nil {
+		return nil, "", err
+	}
+	if !personVisible(ctx, p) {
+		return nil, "", store.ErrNotFound
+	}
+	return s.store.CreateTokenFor(ctx, p.ID, req.Role, req.Clients)
 }
 
 func (s *Server) listTokens(c *gin.Context) {

@@ -140,12 +140,8 @@ func (s *Store) ListCampaigns(ctx context.Context, f CampaignFilter) (CampaignPa
 	for i := range items {
 		normalizeCampaign(&items[i])
 	}
-	page := CampaignPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		last := page.Items[limit-1]
-		page.NextPageToken = encodeCursor(cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-	}
+	var page CampaignPage
+	page.Items, page.NextPageToken = cutPage(items, limit, func(c *Campaign) cursor { return cursor{CreatedAt: c.CreatedAt, ID: c.ID} })
 	return page, nil
 }
 

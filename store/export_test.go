@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // MigrationVersions exposes the registered migration versions to the external
 // test package.
 func MigrationVersions() []int {
@@ -8,4 +10,18 @@ func MigrationVersions() []int {
 		v = append(v, m.Version)
 	}
 	return v
+}
+
+// MigrateUpTo applies the migrations up to version only, to build a database
+// as an older release left it.
+func (s *Store) MigrateUpTo(ctx context.Context, version int) error {
+	for _, m := range migrations {
+		if m.Version > version {
+			break
+		}
+		if err := s.applyMigration(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }

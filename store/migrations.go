@@ -26,7 +26,8 @@ var migrations = []migration{
 	{Version: 2, Name: "approval rules, votes and link tokens", Up: migrateApprovalRules},
 	{Version: 3, Name: "api tokens", Up: migrateAPITokens},
 	{Version: 4, Name: "approval roles on tokens, playbook owners", Up: migrateOwnership},
-	{Version: 5, Name: "notices and deliveries", Up: migrateDeliveries},
+	{Version: 5, Name: "people, and tokens that belong to a person", Up: migratePeople},
+	{Version: 6, Name: "notices and deliveries", Up: migrateDeliveries},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -49,12 +50,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 func (s *Store) applyMigration(ctx context.Context, m migration) error {
 	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == DialectPostgres {
-			// Keyed by schema so that isolated schemas (tests, tenants) do not
-			// serialise each other's migrations.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '')))", migrationLockClass).Error; err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
+		if err := advisoryLock(tx, s.dialect, migrationLockClass); err != nil {
+			return err
 		}
 		if err := tx.Exec(ddl(s.dialect, `CREATE TABLE IF NOT EXISTS schema_migrations (
 	version INTEGER NOT NULL PRIMARY KEY,
@@ -76,6 +73,20 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 		return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
 			m.Version, m.Name, utc(time.Now())).Error
 	})
+}
+
+// advisoryLock takes, on PostgreSQL, the transaction's advisory lock of class,
+// which serialises the transactions that take it. It is keyed by schema so that
+// isolated schemas (tests, tenants) do not serialise each other. SQLite needs
+// none: every write transaction takes its one write lock at BEGIN.
+func advisoryLock(tx *gorm.DB, dialect string, class int) error {
+	if dialect != DialectPostgres {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '')))", class).Error; err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	return nil
 }
 
 // ddl fills the dialect-specific types of a portable statement: {ts} is a
@@ -282,6 +293,27 @@ func migrateOwnership(tx *gorm.DB, dialect string) error {
 )`,
 		`INSERT INTO playbook_owners (name, client_id, created_at)
 	SELECT name, '', MIN(created_at) FROM playbooks GROUP BY name`,
+	})
+}
+
+// migratePeople adds the directory of people approvals reach and decisions are
+// recorded as, and lets a token belong to one of them. Clients, roles and
+// channels are JSON lists; a token's person_id stays NULL for every token made
+// before, which keeps acting as its own name and approval roles.
+func migratePeople(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE people (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	name VARCHAR(200) NOT NULL,
+	clients TEXT NOT NULL,
+	roles TEXT NOT NULL,
+	channels TEXT NOT NULL,
+	time_zone VARCHAR(64) NOT NULL DEFAULT 'UTC',
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL
+)`,
+		`ALTER TABLE api_tokens ADD COLUMN person_id VARCHAR(64)`,
+		`CREATE INDEX idx_api_tokens_person_id ON api_tokens (person_id)`,
 	})
 }
 

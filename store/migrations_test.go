@@ -25,7 +25,7 @@ import (
 var models = []any{
 	&store.Client{}, &store.Playbook{}, &store.Campaign{}, &store.StepRun{},
 	&store.Approval{}, &store.AuditEvent{}, &store.PlatformAction{}, &store.ApprovalVote{}, &store.DecisionToken{}, &store.Delivery{}, &store.Notice{},
-	&store.APIToken{}, &store.PlaybookOwner{},
+	&store.APIToken{}, &store.PlaybookOwner{}, &store.Person{},
 }
 
 type migrationRow struct {
@@ -145,28 +145,32 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	})
 }
 
+// freshDatabase configures an empty database of s's dialect, nothing migrated:
+// a new SQLite file, or a new schema beside the one s uses.
+func freshDatabase(t *testing.T, s *store.Store) store.Config {
+	t.Helper()
+	if s.Dialect() == "sqlite" {
+		return store.Config{SQLitePath: filepath.Join(t.TempDir(), "fresh.db")}
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	schema := "greenlight_test_fresh_" + hex.EncodeToString(b)
+	require.NoError(t, s.DB().WithContext(ctxT(t)).Exec(`CREATE SCHEMA "`+schema+`"`).Error)
+	t.Cleanup(func() { s.DB().Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
+	u, err := url.Parse(storetest.PostgresURL())
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return store.Config{DatabaseURL: u.String()}
+}
+
 // TestMigrateConcurrently: several processes start at once against one fresh
 // database; every Migrate succeeds and each version is applied once.
 func TestMigrateConcurrently(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
-		var cfg store.Config
-		if s.Dialect() == "sqlite" {
-			cfg.SQLitePath = filepath.Join(t.TempDir(), "fresh.db")
-		} else {
-			// A fresh schema beside the one the helper created.
-			b := make([]byte, 8)
-			_, _ = rand.Read(b)
-			schema := "greenlight_test_fresh_" + hex.EncodeToString(b)
-			require.NoError(t, s.DB().WithContext(ctx).Exec(`CREATE SCHEMA "`+schema+`"`).Error)
-			t.Cleanup(func() { s.DB().Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
-			u, err := url.Parse(storetest.PostgresURL())
-			require.NoError(t, err)
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			cfg.DatabaseURL = u.String()
-		}
+		cfg := freshDatabase(t, s)
 
 		const processes = 4
 		stores := make([]*store.Store, processes)

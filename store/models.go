@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/greenlight/greenlight/api"
+)
 
 // The models are the query side of Greenlight: Temporal holds the execution, these
 // rows hold what people ask about. Every row is written idempotently by activities
@@ -163,7 +167,28 @@ type APIToken struct {
 	CreatedAt     time.Time  `gorm:"not null"`
 	RevokedAt     *time.Time ``
 	LastUsedAt    *time.Time ``
+	// PersonID, when set, is the person of the directory the token belongs to:
+	// its holder acts as that person, in that person's approver roles.
+	PersonID *string `gorm:"size:64;index"`
 }
+
+// Person is someone of the directory: the people approvals are delivered to
+// and decisions are recorded as. The lists are JSON in their columns.
+type Person struct {
+	ID      string   `gorm:"primaryKey;size:64"`
+	Name    string   `gorm:"size:200;not null"`
+	Clients []string `gorm:"serializer:json;type:text;not null"` // never empty
+	Roles   []string `gorm:"serializer:json;type:text;not null"` // approver roles, for approvals of Clients
+	// Channels are the ways to reach the person, in the order to try them.
+	Channels  []api.PersonChannel `gorm:"serializer:json;type:text;not null"`
+	TimeZone  string              `gorm:"size:64;not null;default:'UTC'"` // IANA name
+	CreatedAt time.Time           `gorm:"not null"`
+	// Set by the store, not by GORM, so a write returns the time it stored.
+	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+// TableName keeps the table's name independent of GORM's pluralisation.
+func (Person) TableName() string { return "people" }
 
 // Delivery is one message about one approval event to one person (or one
 // webhook endpoint) through one channel. Its key is the delivery's idempotency

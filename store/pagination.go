@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -20,11 +21,23 @@ func pageLimit(limit, def, max int) (int, error) {
 }
 
 // cursor is the position after the last item of a page under the ordering
-// (created_at desc, id desc). Keyset rather than offset, so that campaigns
-// created while someone pages through the list neither repeat nor vanish.
+// (created_at desc, id desc), or, for lists ordered by id alone (people), id
+// with no time. Keyset rather than offset, so that items created while
+// someone pages through the list neither repeat nor vanish.
 type cursor struct {
-	CreatedAt time.Time `json:"c"`
+	CreatedAt time.Time `json:"c,omitzero"`
 	ID        string    `json:"i"`
+}
+
+// cutPage keeps the first limit of items, which were read with one more than
+// limit to tell whether another page follows without a count query, and gives
+// the token of that page ("" when none): the cursor of its last item.
+func cutPage[T any](items []T, limit int, at func(*T) cursor) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(at(&items[limit-1]))
 }
 
 // encodeCursor yields an opaque token: clients must not build or parse it, so
@@ -39,14 +52,34 @@ func encodeCursor(c cursor) string {
 }
 
 func decodeCursor(token string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return c, fmt.Errorf("%w: malformed page token", ErrInvalid)
-	}
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || c.CreatedAt.IsZero() {
+	c, err := parseCursor(token)
+	if err != nil || c.CreatedAt.IsZero() {
 		return c, fmt.Errorf("%w: malformed page token", ErrInvalid)
 	}
 	c.CreatedAt = utc(c.CreatedAt)
+	return c, nil
+}
+
+// decodeIDCursor reads the token of a list ordered by id: the last id shown.
+func decodeIDCursor(token string) (string, error) {
+	c, err := parseCursor(token)
+	if err != nil || !c.CreatedAt.IsZero() {
+		return "", fmt.Errorf("%w: malformed page token", ErrInvalid)
+	}
+	return c.ID, nil
+}
+
+func parseCursor(token string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, err
+	}
+	if c.ID == "" {
+		return c, errors.New("no id")
+	}
 	return c, nil
 }

@@ -51,6 +51,41 @@ func (t *APIToken) Revoked() bool { return t.RevokedAt != nil }
 // stored and cannot be shown again.
 // approvalRoles are the approver roles its holder decides in (nil: none).
 func (s *Store) CreateToken(ctx context.Context, name, role string, clients, approvalRoles []string) (*APIToken, string, error) {
+	t, secret, err := newToken(name, role, clients, approvalRoles)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.conn(ctx).Create(t).Error; err != nil {
+		return nil, "", fmt.Errorf("store: unable to create token %q: %w", name, conflictOr(err))
+	}
+	return t, secret, nil
+}
+
+// CreateTokenFor stores a new token that belongs to person personID: its name
+// is the person's id and it holds no approval roles of its own (its holder
+// decides in the person's roles). ErrNotFound when there is no such person;
+// the check and the write hold the people lock, so a person being deleted gets
+// no new token.
+func (s *Store) CreateTokenFor(ctx context.Context, personID, role string, clients []string) (*APIToken, string, error) {
+	t, secret, err := newToken(personID, role, clients, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	t.PersonID = &personID
+	err = s.writePeople(ctx, func(tx *gorm.DB) error {
+		if _, err := personWithin(tx, personID, nil); err != nil {
+			return err
+		}
+		return tx.Create(t).Error
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("store: unable to create a token for person %q: %w", personID, conflictOr(err))
+	}
+	return t, secret, nil
+}
+
+// newToken makes a token row and its secret.
+func newToken(name, role string, clients, approvalRoles []string) (*APIToken, string, error) {
 	name, role = strings.TrimSpace(name), strings.TrimSpace(role)
 	if name == "" || role == "" {
 		return nil, "", fmt.Errorf("store: unable to create token: %w: name and role are required", ErrInvalid)
@@ -81,9 +116,6 @@ func (s *Store) CreateToken(ctx context.Context, name, role string, clients, app
 	t := &APIToken{
 		ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Hash: HashToken(secret), Role: role,
 		Clients: string(scope), ApprovalRoles: string(roles), CreatedAt: utc(time.Now()),
-	}
-	if err := s.conn(ctx).Create(t).Error; err != nil {
-		return nil, "", fmt.Errorf("store: unable to create token %q: %w", name, conflictOr(err))
 	}
 	return t, secret, nil
 }

@@ -191,3 +191,36 @@ func (s storeDeliveries) Ref(ctx context.Context, key string) (string, error) {
 	}
 	return d.Ref, nil
 }
+
+// StoreDirectory is the store's people directory as the notice activities
+// read it.
+func StoreDirectory(st *store.Store) activities.Directory { return storeDirectory{st} }
+
+type storeDirectory struct{ st *store.Store }
+
+func (s storeDirectory) PeopleFor(ctx context.Context, client string, approvers []api.Approver) ([]activities.Person, error) {
+	list, err := s.st.PeopleFor(ctx, client, approvers)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]activities.Person, 0, len(list))
+	for i := range list {
+		out = append(out, personOf(&list[i]))
+	}
+	return out, nil
+}
+
+func (s storeDirectory) Person(ctx context.Context, id string) (activities.Person, error) {
+	p, err := s.st.GetPerson(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return activities.Person{}, fmt.Errorf("%w: %w", activities.ErrNoPerson, err)
+	}
+	if err != nil {
+		return activities.Person{}, err
+	}
+	return personOf(p), nil
+}
+
+func personOf(p *store.Person) activities.Person {
+	return activities.Person{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, Roles: p.Roles, Channels: p.Channels}
+}

@@ -117,11 +117,11 @@ func newNoticeHarness(t *testing.T, approvers string) *noticeHarness {
 		st:  st,
 		box: &outbox{fail: map[string]string{}, tries: map[string]int{}},
 		dir: people{
-			"dana@acme": {ID: "dana@acme", Name: "Dana", Roles: []string{"client-lead"}, Channels: []activities.Address{
-				{Kind: api.ViaEmail, Address: "dana@acme.example"}, {Kind: api.ViaSlack, Address: "U0DANA"},
+			"dana@acme": {ID: "dana@acme", Name: "Dana", Roles: []string{"client-lead"}, Channels: []api.PersonChannel{
+				{Kind: api.ChannelKindEmail, Address: "dana@acme.example"}, {Kind: api.ChannelKindSlack, Address: "U0DANA"},
 			}},
-			"lee@agency": {ID: "lee@agency", Name: "Lee", Roles: []string{"agency-lead"}, Channels: []activities.Address{
-				{Kind: api.ViaEmail, Address: "lee@agency.example"},
+			"lee@agency": {ID: "lee@agency", Name: "Lee", Roles: []string{"agency-lead"}, Channels: []api.PersonChannel{
+				{Kind: api.ChannelKindEmail, Address: "lee@agency.example"},
 			}},
 		},
 	}
@@ -138,7 +138,7 @@ func (h *noticeHarness) tell(t *testing.T, e activities.NoticeEvent) workflows.N
 		Notices: &activities.Notices{
 			People: h.dir, Log: worker.StoreDeliveries(h.st), Webhooks: []string{"https://hooks.example/greenlight?token=s3cret"},
 			Senders: map[string]activities.Sender{
-				api.ViaEmail: h.box.sender(api.ViaEmail), api.ViaSlack: h.box.sender(api.ViaSlack), api.ViaWebhook: h.box.sender(api.ViaWebhook),
+				api.ChannelKindEmail: h.box.sender(api.ChannelKindEmail), api.ChannelKindSlack: h.box.sender(api.ChannelKindSlack), api.ChannelKindWebhook: h.box.sender(api.ChannelKindWebhook),
 			},
 		},
 		Links: &activities.LinkSigner{Secret: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "https://greenlight.example"},
