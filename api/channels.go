@@ -8,6 +8,8 @@ const (
 	ChannelLink   = "link"
 	ChannelPolicy = "policy"
 	ChannelSystem = "system"
+	// ChannelSlack marks a decision taken with a Slack message's button.
+	ChannelSlack = "slack"
 	// ChannelGrant marks approvals decided by an earlier approval's grant.
 	ChannelGrant = "grant"
 )

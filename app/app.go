@@ -75,8 +75,9 @@ func listen(addr, what string) (net.Listener, error) {
 
 // serveAPI serves the API on ln until stopped.
 func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
+	api := server.New(deps)
 	srv := &http.Server{
-		Handler:           server.New(deps).Handler(),
+		Handler:           api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      90 * time.Second,
@@ -91,6 +92,7 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		api.Wait()
 	}
 }
 
@@ -159,10 +161,14 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	slackDeps, err := slackDeps(cfg)
+	if err != nil {
+		return err
+	}
 	s.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg, Auth: true,
+		Metrics: reg, Auth: true, Slack: slackDeps,
 	}, logger))
 	s.push(startLaunchSweep(st, c, logger, reg, grace))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)

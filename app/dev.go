@@ -120,10 +120,14 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, err
 	}
+	slackDeps, err := slackDeps(cfg)
+	if err != nil {
+		return nil, err
+	}
 	d.stack.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg),
+		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg), Slack: slackDeps,
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()

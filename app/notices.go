@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/notify/email"
 	"github.com/greenlight/greenlight/notify/slack"
+	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/worker"
 )
@@ -54,9 +56,9 @@ func noticeDeps(cfg config.Config, st *store.Store, dev bool) (*activities.Notic
 		senders[api.ChannelKindEmail] = worker.EmailSender(email.NewOutbox(OutboxDir(cfg), n.SMTPFrom))
 	}
 	if n.SlackToken != "" {
-		c, err := slack.New(slack.Config{Token: n.SlackToken, APIURL: n.SlackAPIURL})
+		c, err := slackClient(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("slack: %w", err)
+			return nil, err
 		}
 		senders[api.ChannelKindSlack] = worker.SlackSender(c)
 	}
@@ -69,6 +71,36 @@ func noticeDeps(cfg config.Config, st *store.Store, dev bool) (*activities.Notic
 	return &activities.Notices{
 		People: worker.StoreDirectory(st), Log: worker.StoreDeliveries(st), Senders: senders, Webhooks: n.WebhookURLs,
 	}, nil
+}
+
+// slackClient is the Slack Web API client of cfg. A Web API base set for a
+// proxy or a test double is also where click answers may go.
+func slackClient(cfg config.Config) (*slack.Client, error) {
+	n := cfg.Notify
+	sc := slack.Config{Token: n.SlackToken, APIURL: n.SlackAPIURL}
+	if n.SlackAPIURL != "" {
+		if u, err := url.Parse(n.SlackAPIURL); err == nil {
+			sc.ResponseHosts = []string{slack.DefaultResponseHost, u.Scheme + "://" + u.Host}
+		}
+	}
+	c, err := slack.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
+	}
+	return c, nil
+}
+
+// slackDeps is what the API needs to take decisions from Slack's buttons; nil
+// when Slack is not set up.
+func slackDeps(cfg config.Config) (*server.Slack, error) {
+	if cfg.Notify.SlackToken == "" {
+		return nil, nil
+	}
+	c, err := slackClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &server.Slack{Client: c, SigningSecret: cfg.Notify.SlackSigningSecret}, nil
 }
 
 // startDispatcher runs the notice dispatcher until the returned stop is

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,6 +45,9 @@ type Deps struct {
 	// crash leaves a campaign without a workflow (see launch_sweep.go). Crash
 	// tests stop the process here; a production process leaves it nil.
 	AfterCampaignRow func(ctx context.Context, campaignID string)
+	// Slack takes decisions from Slack's buttons at /v1/slack/interactions
+	// (slack.go); nil serves no such route.
+	Slack *Slack
 	// Outbox is dev mode's folder of emails written instead of sent, shown at
 	// /dev/outbox (devoutbox.go); "" serves no such page.
 	Outbox string
@@ -62,6 +66,8 @@ type Server struct {
 	publicURL   string
 	decisions   keyedLocks // one decision at a time per approval
 	outbox      string     // dev mode's outbox folder, shown at /dev/outbox
+	slack       *Slack
+	background  sync.WaitGroup // work a request started that outlives it (Slack clicks)
 	searchAttrs bool
 	metrics     *metrics.Registry
 	auth        bool
@@ -85,6 +91,7 @@ func New(d Deps) *Server {
 	s.metrics = d.Metrics
 	s.auth = d.Auth
 	s.outbox = d.Outbox
+	s.slack = d.Slack
 	s.afterRow = d.AfterCampaignRow
 	if s.metrics == nil {
 		s.metrics = metrics.New()
@@ -95,6 +102,10 @@ func New(d Deps) *Server {
 
 // Handler is the http.Handler to serve.
 func (s *Server) Handler() http.Handler { return s.engine }
+
+// Wait waits for the work requests started that outlives them (a Slack
+// click's decision); call it after the HTTP server has shut down.
+func (s *Server) Wait() { s.background.Wait() }
 
 func (s *Server) routes() {
 	e := s.engine
@@ -117,6 +128,10 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openAPI)
 	if s.outbox != "" {
 		s.devOutboxRoutes(e)
+	}
+	if s.slack != nil {
+		// Slack signs its requests instead of sending a token.
+		e.POST("/v1/slack/interactions", s.slackInteraction)
 	}
 
 	// Health, metrics and the spec stay public: probes and scrapers carry no token.

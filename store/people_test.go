@@ -305,8 +305,9 @@ func TestMigratingTokensToPeople(t *testing.T) {
 
 		require.NoError(t, old.Migrate(ctx))
 		versions := appliedMigrations(t, old)
-		assert.Equal(t, 5, versions[len(versions)-1].Version)
-		assert.Equal(t, "people, and tokens that belong to a person", versions[len(versions)-1].Name)
+		require.GreaterOrEqual(t, len(versions), 5)
+		assert.Equal(t, 5, versions[4].Version)
+		assert.Equal(t, "people, and tokens that belong to a person", versions[4].Name)
 
 		tok, err := old.TokenByHash(ctx, store.HashToken("glt_secretdana@acme"))
 		require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/notify"
+	"github.com/greenlight/greenlight/notify/email/smtptest"
 	"github.com/greenlight/greenlight/preview"
 )
 
@@ -126,4 +127,9 @@ func render(t *testing.T, n notify.Notice) received {
 	_, err = m.WriteTo(&b)
 	require.NoError(t, err)
 	return parseMessage(t, b.Bytes())
+}
+
+// relayConfig is the Config that reaches r in mode, trusting caFile.
+func relayConfig(r *smtptest.Relay, mode string, caFile string) Config {
+	return Config{Host: r.Host, Port: r.Port, TLS: mode, From: testFrom, CAFile: caFile, Timeout: 10 * time.Second}
 }

@@ -14,26 +14,27 @@ import (
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/notify"
+	"github.com/greenlight/greenlight/notify/email/smtptest"
 )
 
 func TestSMTPDeliversInEveryTLSMode(t *testing.T) {
 	for _, tc := range []struct {
 		mode  string
-		relay relayMode
+		relay smtptest.Mode
 	}{
-		{TLSNone, plainRelay},
-		{TLSStartTLS, startTLSRelay},
-		{TLSImplicit, implicitTLSRelay},
+		{TLSNone, smtptest.Plain},
+		{TLSStartTLS, smtptest.StartTLS},
+		{TLSImplicit, smtptest.ImplicitTLS},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			r, ca := startRelay(t, tc.relay, nil)
-			s, err := NewSMTP(r.config(tc.mode, ca))
+			r, ca := smtptest.Start(t, tc.relay, nil)
+			s, err := NewSMTP(relayConfig(r, tc.mode, ca))
 			require.NoError(t, err)
 
 			receipt, err := s.Send(context.Background(), notice(api.NoticeRequested, 0))
 			require.NoError(t, err)
 
-			got := r.deliveries()
+			got := r.Deliveries()
 			require.Len(t, got, 1)
 			assert.Equal(t, "greenlight@greenlight.test", got[0].From)
 			assert.Equal(t, []string{"dana@acme.test"}, got[0].To)
@@ -48,8 +49,8 @@ func TestSMTPDeliversInEveryTLSMode(t *testing.T) {
 }
 
 func TestSMTPThreadsARequestAndItsReminder(t *testing.T) {
-	r, ca := startRelay(t, startTLSRelay, func(r *relay) { r.password = "correct horse" })
-	cfg := r.config(TLSStartTLS, ca)
+	r, ca := smtptest.Start(t, smtptest.StartTLS, func(r *smtptest.Relay) { r.Password = "correct horse" })
+	cfg := relayConfig(r, TLSStartTLS, ca)
 	cfg.User, cfg.Password = "greenlight", "correct horse"
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
@@ -58,7 +59,7 @@ func TestSMTPThreadsARequestAndItsReminder(t *testing.T) {
 		_, err := s.Send(context.Background(), n)
 		require.NoError(t, err)
 	}
-	got := r.deliveries()
+	got := r.Deliveries()
 	require.Len(t, got, 2)
 	assert.Equal(t, "greenlight", got[0].User, "AUTH PLAIN with the right password")
 	request, reminder := parseMessage(t, got[0].Data), parseMessage(t, got[1].Data)
@@ -89,8 +90,8 @@ func htmlAttr(s string) string {
 
 func TestSMTPWrongPasswordIsPermanentAndNeverRepeated(t *testing.T) {
 	const password = "hunter2-but-longer"
-	r, ca := startRelay(t, startTLSRelay, func(r *relay) { r.password = "the right one" })
-	cfg := r.config(TLSStartTLS, ca)
+	r, ca := smtptest.Start(t, smtptest.StartTLS, func(r *smtptest.Relay) { r.Password = "the right one" })
+	cfg := relayConfig(r, TLSStartTLS, ca)
 	cfg.User, cfg.Password = "greenlight", password
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
@@ -101,8 +102,8 @@ func TestSMTPWrongPasswordIsPermanentAndNeverRepeated(t *testing.T) {
 	assert.Contains(t, err.Error(), "535")
 	assertNoSecret(t, err, password)
 	t.Log(err)
-	assert.Equal(t, 1, r.authTries, "the relay did see the attempt")
-	assert.Empty(t, r.deliveries())
+	assert.Equal(t, 1, r.AuthTries(), "the relay did see the attempt")
+	assert.Empty(t, r.Deliveries())
 }
 
 func TestSMTPRelayRepliesDecideWhatIsRetried(t *testing.T) {
@@ -115,14 +116,14 @@ func TestSMTPRelayRepliesDecideWhatIsRetried(t *testing.T) {
 		{"451 try later", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := startRelay(t, plainRelay, func(r *relay) { r.rcptReply = tc.reply })
-			s, err := NewSMTP(r.config(TLSNone, ""))
+			r, _ := smtptest.Start(t, smtptest.Plain, func(r *smtptest.Relay) { r.RcptReply = tc.reply })
+			s, err := NewSMTP(relayConfig(r, TLSNone, ""))
 			require.NoError(t, err)
 			_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 			require.Error(t, err)
 			assert.Equal(t, tc.permanent, notify.IsPermanent(err), "%v", err)
 			assert.Contains(t, err.Error(), strconv.Itoa(tc.reply.Code))
-			assert.Empty(t, r.deliveries())
+			assert.Empty(t, r.Deliveries())
 			t.Log(err)
 		})
 	}
@@ -143,13 +144,13 @@ func TestSMTPUnreachableRelayIsTransient(t *testing.T) {
 }
 
 func TestSMTPUntrustedCertificateIsPermanent(t *testing.T) {
-	r, _ := startRelay(t, startTLSRelay, nil)
-	s, err := NewSMTP(r.config(TLSStartTLS, "")) // the system's roots do not know the relay
+	r, _ := smtptest.Start(t, smtptest.StartTLS, nil)
+	s, err := NewSMTP(relayConfig(r, TLSStartTLS, "")) // the system's roots do not know the relay
 	require.NoError(t, err)
 	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err), "%v", err)
-	assert.Empty(t, r.deliveries())
+	assert.Empty(t, r.Deliveries())
 }
 
 func TestSMTPNeverSendsThePasswordWithoutTLSToARemoteRelay(t *testing.T) {
@@ -159,21 +160,21 @@ func TestSMTPNeverSendsThePasswordWithoutTLSToARemoteRelay(t *testing.T) {
 		t.Skipf("no second loopback address here: %v", err)
 	}
 	_ = probe.Close()
-	r, _ := startRelay(t, plainRelay, func(r *relay) { r.host, r.password, r.insecure = "127.0.0.2", "plain-text-pw", true })
-	cfg := r.config(TLSNone, "")
+	r, _ := smtptest.Start(t, smtptest.Plain, func(r *smtptest.Relay) { r.Host, r.Password, r.Insecure = "127.0.0.2", "plain-text-pw", true })
+	cfg := relayConfig(r, TLSNone, "")
 	cfg.User, cfg.Password = "greenlight", "plain-text-pw"
 	s, err := NewSMTP(cfg)
 	require.NoError(t, err)
 	_, err = s.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.Error(t, err)
 	assert.True(t, notify.IsPermanent(err), "%v", err)
-	assert.Zero(t, r.authTries, "the password never left")
+	assert.Zero(t, r.AuthTries(), "the password never left")
 	assertNoSecret(t, err, "plain-text-pw")
 }
 
 func TestSMTPCancellingStopsTheSend(t *testing.T) {
-	r, _ := startRelay(t, plainRelay, func(r *relay) { r.hold, r.inData = make(chan struct{}), make(chan struct{}) })
-	s, err := NewSMTP(r.config(TLSNone, ""))
+	r, _ := smtptest.Start(t, smtptest.Plain, func(r *smtptest.Relay) { r.Hold, r.InData = make(chan struct{}), make(chan struct{}) })
+	s, err := NewSMTP(relayConfig(r, TLSNone, ""))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -181,7 +182,7 @@ func TestSMTPCancellingStopsTheSend(t *testing.T) {
 		_, err := s.Send(ctx, notice(api.NoticeRequested, 0))
 		done <- err
 	}()
-	<-r.inData // the message is on the wire and the relay has gone quiet
+	<-r.InData // the message is on the wire and the relay has gone quiet
 	cancel()
 	select {
 	case err := <-done:

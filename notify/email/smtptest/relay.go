@@ -1,4 +1,8 @@
-package email
+// Package smtptest is an in-process SMTP relay for tests: it records what
+// arrives, in plain text, with STARTTLS or implicit TLS (a self-signed
+// certificate made for the test), with or without AUTH PLAIN, and can refuse
+// recipients or hold a message in DATA.
+package smtptest
 
 import (
 	"crypto/ecdsa"
@@ -23,24 +27,24 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// relay is an in-process SMTP server that records what arrives, the wire
-// every Sender test talks to.
-type relay struct {
-	host string
-	port int
+// Relay is an in-process SMTP server that records what arrives.
+type Relay struct {
+	Host string // 127.0.0.1 unless set before it listens
+	Port int
 
-	password  string          // AUTH PLAIN offered and required when set
-	rcptReply *smtp.SMTPError // every RCPT is refused with this when set
-	hold      chan struct{}   // DATA waits for it when set
-	inData    chan struct{}   // closed when DATA starts waiting for hold
-	insecure  bool            // AUTH offered without TLS
+	Password  string          // AUTH PLAIN offered and required when set
+	RcptReply *smtp.SMTPError // every RCPT is refused with this when set
+	Hold      chan struct{}   // DATA waits for it when set
+	InData    chan struct{}   // closed when DATA starts waiting for Hold
+	Insecure  bool            // AUTH offered without TLS
 
 	mu        sync.Mutex
-	got       []delivery
+	got       []Delivery
 	authTries int
 }
 
-type delivery struct {
+// Delivery is one message as it arrived.
+type Delivery struct {
 	From string
 	To   []string
 	Data []byte
@@ -48,95 +52,104 @@ type delivery struct {
 	User string
 }
 
-type relayMode int
+// Mode is how a relay secures its connections.
+type Mode int
 
 const (
-	plainRelay relayMode = iota
-	startTLSRelay
-	implicitTLSRelay
+	Plain       Mode = iota // plain text
+	StartTLS                // plain text upgraded with STARTTLS
+	ImplicitTLS             // TLS from the first byte
 )
 
-// startRelay listens on 127.0.0.1 (or host) and serves until the test ends.
-// With TLS, the certificate is self-signed for localhost and 127.0.0.1 and
-// caFile holds it, for Config.CAFile.
-func startRelay(t *testing.T, mode relayMode, setup func(*relay)) (r *relay, caFile string) {
+// Start listens on 127.0.0.1 (or Host, set by setup) and serves until the
+// test ends. With TLS, the certificate is self-signed for localhost and
+// 127.0.0.1 and caFile holds it as PEM, to trust.
+func Start(t testing.TB, mode Mode, setup func(*Relay)) (r *Relay, caFile string) {
 	t.Helper()
-	r = &relay{host: "127.0.0.1"}
+	r = &Relay{Host: "127.0.0.1"}
 	if setup != nil {
 		setup(r)
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort(r.host, "0"))
+	l, err := net.Listen("tcp", net.JoinHostPort(r.Host, "0"))
 	require.NoError(t, err)
 	_, port, _ := net.SplitHostPort(l.Addr().String())
-	r.port, _ = strconv.Atoi(port)
+	r.Port, _ = strconv.Atoi(port)
 
 	srv := smtp.NewServer(r)
 	srv.Domain = "relay.test"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	srv.AllowInsecureAuth = r.insecure
-	if mode != plainRelay {
+	srv.AllowInsecureAuth = r.Insecure
+	if mode != Plain {
 		var cert tls.Certificate
 		cert, caFile = selfSigned(t)
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		if mode == implicitTLSRelay {
+		if mode == ImplicitTLS {
 			l = tls.NewListener(l, srv.TLSConfig)
 		}
 	}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() {
-		if r.hold != nil {
-			close(r.hold)
+		if r.Hold != nil {
+			close(r.Hold)
 		}
 		_ = srv.Close()
 	})
 	return r, caFile
 }
 
-func (r *relay) deliveries() []delivery {
+// Deliveries returns what arrived so far, in order.
+func (r *Relay) Deliveries() []Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]delivery(nil), r.got...)
+	return append([]Delivery(nil), r.got...)
 }
 
-func (r *relay) config(mode string, caFile string) Config {
-	return Config{Host: r.host, Port: r.port, TLS: mode, From: testFrom, CAFile: caFile, Timeout: 10 * time.Second}
+// AuthTries counts the AUTH attempts the relay saw.
+func (r *Relay) AuthTries() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.authTries
 }
 
-func (r *relay) NewSession(c *smtp.Conn) (smtp.Session, error) {
+// Addr is the relay's host:port.
+func (r *Relay) Addr() string { return net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) }
+
+// NewSession implements smtp.Backend.
+func (r *Relay) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	s := &session{relay: r, conn: c}
-	if r.password != "" {
+	if r.Password != "" {
 		return &authSession{s}, nil
 	}
 	return s, nil
 }
 
 type session struct {
-	relay *relay
+	relay *Relay
 	conn  *smtp.Conn
 	user  string
-	cur   delivery
+	cur   Delivery
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.relay.password != "" && s.user == "" {
+	if s.relay.Password != "" && s.user == "" {
 		return smtp.ErrAuthRequired
 	}
-	s.cur = delivery{From: from, User: s.user}
+	s.cur = Delivery{From: from, User: s.user}
 	return nil
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.relay.rcptReply != nil {
-		return s.relay.rcptReply
+	if s.relay.RcptReply != nil {
+		return s.relay.RcptReply
 	}
 	s.cur.To = append(s.cur.To, to)
 	return nil
 }
 
 func (s *session) Data(r io.Reader) error {
-	if s.relay.hold != nil {
-		close(s.relay.inData)
-		<-s.relay.hold
+	if s.relay.Hold != nil {
+		close(s.relay.InData)
+		<-s.relay.Hold
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -150,7 +163,7 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.cur = delivery{} }
+func (s *session) Reset()        { s.cur = Delivery{} }
 func (s *session) Logout() error { return nil }
 
 type authSession struct{ *session }
@@ -162,7 +175,7 @@ func (s *authSession) Auth(string) (sasl.Server, error) {
 		s.relay.mu.Lock()
 		s.relay.authTries++
 		s.relay.mu.Unlock()
-		if password != s.relay.password {
+		if password != s.relay.Password {
 			// A careless relay echoes what it got; the sender must not pass it on.
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials " + user + ":" + password}
 		}
@@ -173,7 +186,7 @@ func (s *authSession) Auth(string) (sasl.Server, error) {
 
 // selfSigned makes a certificate for localhost and 127.0.0.1 and writes it
 // as a PEM file to trust.
-func selfSigned(t *testing.T) (tls.Certificate, string) {
+func selfSigned(t testing.TB) (tls.Certificate, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
