@@ -28,6 +28,8 @@ type DevInstance struct {
 	TemporalAddr string
 	DataDir      string
 	AdminToken   string       // the admin token in <data-dir>/admin-token
+	OutboxDir    string       // where emails are written instead of sent; "" with a relay
+	OutboxURL    string       // the page that lists them
 	Store        *store.Store // for tests and tools in the same process
 	stack        stack
 }
@@ -131,6 +133,9 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()
+	if d.OutboxDir = devOutbox(cfg); d.OutboxDir != "" {
+		d.OutboxURL = d.APIURL + "/dev/outbox"
+	}
 	ok = true
 	return d, nil
 }

@@ -62,6 +62,9 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
 				fmt.Fprintf(stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
 					filepath.Join(d.DataDir, config.AdminTokenFile), filepath.Join(d.DataDir, config.AdminTokenFile))
+				if d.OutboxURL != "" {
+					fmt.Fprintf(stdout, "Emails: %s (dev mode keeps them in %s instead of sending them)\n", d.OutboxURL, d.OutboxDir)
+				}
 			})
 		},
 	}
