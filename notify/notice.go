@@ -103,7 +103,7 @@ func (n Notice) Subject() string {
 	case n.Kind == api.NoticeEscalated:
 		return fmt.Sprintf("Escalated: %s (by %s)", title, a.Due)
 	case n.Kind == api.NoticeExpired, a.BySilence:
-		return fmt.Sprintf("Decided by silence (%s): %s", silenceOutcome(a.OnTimeout), title)
+		return fmt.Sprintf("Decided by silence (%s): %s", preview.SilenceOutcome(a.OnTimeout), title)
 	case a.DecidedBy != "":
 		return fmt.Sprintf("%s by %s: %s", outcome(a.Status), OneLine(a.DecidedBy), title)
 	}
@@ -144,28 +144,11 @@ func outcome(status string) string {
 	return "Decided"
 }
 
-// silenceOutcome names what a timeout policy did, in a word or two.
-func silenceOutcome(policy string) string {
-	switch policy {
-	case "approve":
-		return "approved"
-	case "reject":
-		return "rejected"
-	case "skip":
-		return "skipped"
-	case "fail":
-		return "campaign stopped"
-	case "escalate":
-		return "escalated"
-	}
-	return "expired"
-}
-
 // silenceClause says what a timeout policy did, as the end of a sentence.
 func silenceClause(policy string) string {
 	switch policy {
 	case "approve", "reject", "skip":
-		return "it was " + silenceOutcome(policy)
+		return "it was " + preview.SilenceOutcome(policy)
 	case "fail":
 		return "the campaign stopped"
 	case "escalate":

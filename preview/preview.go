@@ -103,6 +103,24 @@ func SilenceSentence(policy string, due time.Time, loc *time.Location) string {
 	return fmt.Sprintf("Please answer by %s.", by)
 }
 
+// SilenceOutcome names what a timeout policy did, in a word or two:
+// "Decided by silence: skipped".
+func SilenceOutcome(policy string) string {
+	switch policy {
+	case "approve":
+		return "approved"
+	case "reject":
+		return "rejected"
+	case "skip":
+		return "skipped"
+	case "fail":
+		return "campaign stopped"
+	case "escalate":
+		return "escalated"
+	}
+	return "expired"
+}
+
 // read sorts the preview's entries into the parts people look for first, and
 // the rest as labelled fields.
 func (p *Approval) read(fields map[string]any) {

@@ -77,7 +77,7 @@ func Outcome(a preview.Approval) string {
 		if p, ok := strings.CutPrefix(a.DecidedBy, "policy:"); ok {
 			policy = p
 		}
-		s = "Decided by silence: " + silenceDid(policy)
+		s = "Decided by silence: " + preview.SilenceOutcome(policy)
 	case a.DecidedBy != "":
 		s = capitalise(a.Status) + " by " + a.DecidedBy
 	default:
@@ -87,22 +87,6 @@ func Outcome(a preview.Approval) string {
 		s += ", " + a.Decided
 	}
 	return s
-}
-
-func silenceDid(policy string) string {
-	switch policy {
-	case "approve":
-		return "approved"
-	case "reject":
-		return "rejected"
-	case "skip":
-		return "skipped"
-	case "fail":
-		return "the campaign stopped"
-	case "escalate":
-		return "escalated"
-	}
-	return policy
 }
 
 // layout puts the header, the content and the tail together within Slack's

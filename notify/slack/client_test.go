@@ -170,7 +170,7 @@ func TestDecidedShowsWhoAndWhenWithoutButtons(t *testing.T) {
 	view.Status, view.DecidedBy = api.ApprovalExpired, "policy:skip"
 	assert.Equal(t, "Decided by silence: skipped, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
 	view.DecidedBy = "policy:fail"
-	assert.Equal(t, "Decided by silence: the campaign stopped, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
+	assert.Equal(t, "Decided by silence: campaign stopped, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
 	view.Status, view.DecidedBy = api.ApprovalRejected, "lee@acme"
 	assert.Equal(t, "Rejected by lee@acme, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
 
