@@ -41,7 +41,10 @@ func (c LinkClaims) Expires() time.Time { return time.Unix(c.ExpiresAt, 0).UTC()
 
 // Allows says whether the link may take decision d.
 func (c LinkClaims) Allows(d string) bool {
-	return c.Decision == d || c.Decision == DecisionAny && (d == api.DecisionApprove || d == api.DecisionReject)
+	if d != api.DecisionApprove && d != api.DecisionReject {
+		return false
+	}
+	return c.Decision == d || c.Decision == DecisionAny
 }
 
 // Who names the approver the way decisions record them: the id, else the role.
