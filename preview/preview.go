@@ -38,6 +38,8 @@ type Approval struct {
 	Comment     string // the deciding comment
 	Quorum      int    // approvals needed, at least 1
 	Votes       []Vote // the votes so far, when the view carries them
+	// Edited says the content reads as approved with an approver's edits.
+	Edited bool
 	Posts       []Post
 	Targets     []string
 	Schedule    string
@@ -92,6 +94,13 @@ func Of(a api.ApprovalView, loc *time.Location) Approval {
 	}
 	var fields map[string]any
 	if len(a.Preview) > 0 && json.Unmarshal(a.Preview, &fields) == nil {
+		// An approved approval reads as approved: the edits replace the
+		// preview's top-level entries, as the workflow merges them.
+		var edits map[string]any
+		if a.Status == api.ApprovalApproved && len(a.Edits) > 0 && json.Unmarshal(a.Edits, &edits) == nil && len(edits) > 0 {
+			maps.Copy(fields, edits)
+			p.Edited = true
+		}
 		p.read(fields)
 	}
 	return p

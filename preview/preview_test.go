@@ -147,3 +147,14 @@ func TestPostEditsMatchWhatTheWorkflowMerges(t *testing.T) {
 	_, err = PostEdits(json.RawMessage(`{"posts":[[1]]}`), map[int]string{0: "x"})
 	assert.ErrorIs(t, err, ErrNoPosts)
 }
+
+func TestAnApprovedApprovalReadsWithItsEdits(t *testing.T) {
+	v := approval(`{"posts":[{"platform":"x","text":"Old"}],"risk":"low"}`, "skip")
+	v.Edits = json.RawMessage(`{"posts":[{"platform":"x","text":"New"}]}`)
+	assert.Equal(t, "Old", Of(v, nil).Posts[0].Text, "pending: the edits are a vote's, not yet the approval's")
+	v.Status = api.ApprovalApproved
+	a := Of(v, nil)
+	assert.True(t, a.Edited)
+	assert.Equal(t, "New", a.Posts[0].Text)
+	assert.Equal(t, "low", a.Risk)
+}

@@ -18,10 +18,11 @@ import (
 	"github.com/greenlight/greenlight/workflows"
 )
 
-// Signed one-click links: POST /v1/approvals/{id}/links mints an approve and a
-// reject link for the caller itself; GET …/decision?token= shows a page that
-// confirms; POST …/decision?token= decides, with no other credentials, exactly what
-// the link says, once.
+// Signed one-click links: POST /v1/approvals/{id}/links mints an approve link, a
+// reject link and a link that lets its approver choose, for the caller itself;
+// GET …/decision?token= shows the approval's page (link_page.go); POST
+// …/decision?token= decides, with no other credentials, what the link allows,
+// once (link_decide.go).
 //
 // A link acts as the person it names, so it is only ever handed to that person:
 // the API mints links for the caller (to use on a phone, or to forward to no one),
@@ -44,10 +45,13 @@ type linkRequest struct {
 }
 
 type linkResponse struct {
-	ApproveURL string       `json:"approve_url"`
-	RejectURL  string       `json:"reject_url"`
-	ExpiresAt  time.Time    `json:"expires_at"`
-	Approver   api.Approver `json:"approver"`
+	ApproveURL string `json:"approve_url"`
+	RejectURL  string `json:"reject_url"`
+	// PageURL opens the approval's page, where its approver chooses: approve,
+	// approve with edited posts, or reject.
+	PageURL   string       `json:"page_url"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	Approver  api.Approver `json:"approver"`
 }
 
 // createLinks mints an approve link and a reject link for the caller.
@@ -85,21 +89,26 @@ func (s *Server) createLinks(c *gin.Context) {
 	if caller := callerOf(ctx); caller != nil {
 		claims.Token = caller.tokenID
 	}
-	approve, reject, exp, err := links.URLs(s.linkKey, s.baseURL(c), claims, ttl, time.Now())
+	now := time.Now()
+	approve, reject, exp, err := links.URLs(s.linkKey, s.baseURL(c), claims, ttl, now)
 	if err != nil {
 		s.internal(c, "could not sign the link", err)
 		return
 	}
-	now := time.Now().UTC()
+	page, _, err := links.PageURL(s.linkKey, s.baseURL(c), claims, ttl, now)
+	if err != nil {
+		s.internal(c, "could not sign the link", err)
+		return
+	}
 	if err := s.store.AppendAudit(ctx, store.AuditEvent{
 		DedupKey: fmt.Sprintf("%s/link/%d", a.ID, now.UnixNano()), CampaignID: a.CampaignID, ApprovalID: a.ID,
-		Kind: "approval.link_minted", Actor: actor(ctx, who.ID, "api"), Channel: channelOf(c), At: now,
+		Kind: "approval.link_minted", Actor: actor(ctx, who.ID, "api"), Channel: channelOf(c), At: now.UTC(),
 		Detail: fmt.Sprintf(`{"expires_at":%q,"role":%q}`, exp.Format(time.RFC3339), who.Role),
 	}); err != nil {
 		s.internal(c, "could not record the link", err)
 		return
 	}
-	c.JSON(http.StatusCreated, linkResponse{ApproveURL: approve, RejectURL: reject, ExpiresAt: exp, Approver: who})
+	c.JSON(http.StatusCreated, linkResponse{ApproveURL: approve, RejectURL: reject, PageURL: page, ExpiresAt: exp, Approver: who})
 }
 
 // linkApprover is who a link is minted for: the caller, in an approver role its

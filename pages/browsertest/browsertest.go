@@ -194,6 +194,13 @@ func (b *Browser) TapSubmit(sel string) int {
 	return b.navigation(chromedp.Tap(chromedp.CSS(sel)))
 }
 
+// PressEnter presses Enter on the focused element (a button, a link), which
+// loads a new page, and returns its HTTP status.
+func (b *Browser) PressEnter() int {
+	b.t.Helper()
+	return b.navigation(chromedp.KeyEvent("\r"))
+}
+
 // Click clicks the element that sel (CSS) selects, when nothing loads after it.
 func (b *Browser) Click(sel string) {
 	b.t.Helper()
