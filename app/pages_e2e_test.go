@@ -153,7 +153,7 @@ func formTokenOf(t *testing.T, page []byte) string {
 
 func (e pagesE2E) inbox(t *testing.T) {
 	b := e.browser.For(t)
-	_, later := e.launch(t, "e2e-posts", "inbox")  // due in 2h
+	_, later := e.launch(t, "e2e-posts", "inbox")    // due in 2h
 	_, sooner := e.launch(t, "e2e-approve", "inbox") // due in 1h
 	_, elsewhere := e.launch(t, "e2e-approve", "elsewhere")
 

@@ -47,7 +47,10 @@ func TestTokensOfOneKindAreNoneOfAnother(t *testing.T) {
 		"timeline as inbox":    func() error { _, err := VerifyInbox(secret, timelineTok, now); return err },
 		"approval as timeline": func() error { _, err := VerifyTimeline(secret, approval, now); return err },
 		"inbox as timeline":    func() error { _, err := VerifyTimeline(secret, inboxTok, now); return err },
-		"inbox, other secret":  func() error { _, err := VerifyInbox([]byte("another-secret-another-secret-xx"), inboxTok, now); return err },
+		"inbox, other secret": func() error {
+			_, err := VerifyInbox([]byte("another-secret-another-secret-xx"), inboxTok, now)
+			return err
+		},
 	} {
 		assert.ErrorIs(t, check(), ErrLinkSignature, name)
 	}

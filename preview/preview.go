@@ -39,11 +39,11 @@ type Approval struct {
 	Quorum      int    // approvals needed, at least 1
 	Votes       []Vote // the votes so far, when the view carries them
 	// Edited says the content reads as approved with an approver's edits.
-	Edited bool
-	Posts       []Post
-	Targets     []string
-	Schedule    string
-	Risk        string
+	Edited   bool
+	Posts    []Post
+	Targets  []string
+	Schedule string
+	Risk     string
 	// Fields are the other preview entries, labelled, in key order.
 	Fields []Field
 }
