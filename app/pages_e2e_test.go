@@ -3,7 +3,6 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -48,12 +47,7 @@ type mintedLinks struct {
 // once the campaign waits for it.
 func (e pagesE2E) launch(t *testing.T, playbook, client string) (string, string) {
 	t.Helper()
-	gl := apiClient{t: t, base: e.d.APIURL}
-	var c api.CampaignView
-	resp := gl.do("POST", "/v1/campaigns", map[string]any{"playbook": playbook, "client": client, "params": map[string]any{"brand": "Acme"}}, nil, &c)
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	gl.waitFor(c.ID, "waiting_approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
-	return c.ID, api.ApprovalID(c.ID, "approve")
+	return approvalsE2E{d: e.d}.pending(t, playbook, client)
 }
 
 // mint asks the API for dana's own links to approval id.
@@ -68,10 +62,7 @@ func (e pagesE2E) mint(t *testing.T, id string) mintedLinks {
 
 func (e pagesE2E) approval(t *testing.T, id string) api.ApprovalView {
 	t.Helper()
-	var v api.ApprovalView
-	resp := apiClient{t: t, base: e.d.APIURL}.do("GET", "/v1/approvals/"+url.PathEscape(id), nil, nil, &v)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	return v
+	return approvalsE2E{d: e.d}.approval(t, id)
 }
 
 func (e pagesE2E) approveWithEdit(t *testing.T) {

@@ -169,13 +169,9 @@ func (s *Server) linkApproval(ctx context.Context, id string, claims links.LinkC
 	if claims.ApprovalID != id {
 		return nil, refuseForbidden("this link is for approval %s, not %s", claims.ApprovalID, id)
 	}
-	a, err := s.store.GetApproval(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, refuseNotFound("no approval %s", id)
-	}
-	if err != nil {
-		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
-		return nil, refuseStore(err, "could not read the approval")
+	a, ref := s.readApproval(ctx, id)
+	if ref != nil {
+		return nil, ref
 	}
 	allowed, err := parseApprovers(a)
 	if err != nil {
