@@ -78,8 +78,7 @@ func (f linkForm) edits(a *store.Approval, decision string) (map[string]any, *re
 		return nil, refuseInvalid("%v; reload the page", err)
 	}
 	if probs := textProblems(decisionRequest{Edits: edits}); len(probs) > 0 {
-		r := refuseInvalid("the edited posts are too large: %s %s", probs[0].Field, probs[0].Message)
-		return nil, r
+		return nil, refuseInvalid("the edited posts are too large: %s %s", probs[0].Field, probs[0].Message)
 	}
 	return edits, nil
 }
