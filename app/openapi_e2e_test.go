@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -317,6 +318,46 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.jsonCall(true, "POST", approve, map[string]any{"comment": "via link"}, nil), 200)
 	c.expect(c.jsonCall(true, "POST", approve, nil, nil), 409)
 	c.expect(c.call(true, "GET", approve, "", "", nil), 409)
+
+	// The approval page's form: its token, a decision it allows, edited posts.
+	posts := c.launch("e2e-posts")
+	postsApproval := c.pendingApproval(posts)
+	var pageLinks struct {
+		PageURL string `json:"page_url"`
+	}
+	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+postsApproval+"/links", map[string]any{}, dana), 201).json(t, &pageLinks)
+	pu, err := url.Parse(pageLinks.PageURL)
+	require.NoError(t, err)
+	pagePath := pu.Path + "?" + pu.RawQuery
+	form := c.expect(c.call(true, "GET", pagePath, "", "", nil), 200)
+	csrf := url.QueryEscape(formTokenOf(t, form.body))
+	c.expect(c.call(true, "POST", pagePath, formType, "decision=approve", nil), 403)
+	c.expect(c.call(true, "POST", pagePath, formType, "csrf="+csrf+"&decision=approve&post.9=x", nil), 422)
+	c.expect(c.call(true, "POST", pagePath, formType, "csrf="+csrf+"&decision=approve&post.0=Reworded&comment=ok", nil), 200)
+
+	// The inbox: mint one for dana, open it, approve from it, and the timeline
+	// of a campaign in it.
+	inboxed := c.launch("e2e-approve")
+	inboxedApproval := c.pendingApproval(inboxed)
+	var inbox struct {
+		InboxURL string `json:"inbox_url"`
+	}
+	c.expect(c.jsonCall(true, "POST", "/v1/inbox/links", map[string]any{"ttl": "1h"}, dana), 201).json(t, &inbox)
+	c.expect(c.jsonCall(true, "POST", "/v1/inbox/links", map[string]any{"ttl": "soon"}, dana), 422)
+	c.expect(c.jsonCall(false, "POST", "/v1/inbox/links", map[string]any{"person": "sam@acme"}, dana), 400)
+	iu, err := url.Parse(inbox.InboxURL)
+	require.NoError(t, err)
+	inboxPath := iu.Path + "?" + iu.RawQuery
+	listed := c.expect(c.call(true, "GET", inboxPath, "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/inbox?token=forged", "", "", nil), 401)
+	timeline := regexp.MustCompile(`href="[^"]*(/timeline/` + inboxed + `\?token=[^"]+)"`).FindSubmatch(listed.body)
+	require.Len(t, timeline, 2, "the inbox links to the campaign's timeline")
+	c.expect(c.call(true, "GET", strings.ReplaceAll(string(timeline[1]), "&amp;", "&"), "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/timeline/"+inboxed+"?token=forged", "", "", nil), 401)
+	inboxCSRF := url.QueryEscape(formTokenOf(t, listed.body))
+	c.expect(c.call(false, "POST", inboxPath, formType, "approval="+inboxedApproval, nil), 403)
+	c.expect(c.call(true, "POST", inboxPath, formType, "csrf="+inboxCSRF, nil), 422)
+	c.expect(c.call(true, "POST", inboxPath, formType, "csrf="+inboxCSRF+"&approval="+inboxedApproval+"&comment=ok", nil), 200)
 
 	// Cancel a campaign that waits, then one that no longer runs.
 	doomed := c.launch("e2e-quick")

@@ -77,6 +77,17 @@ var importRules = []struct {
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",
 	},
+	{
+		from: "pages",
+		never: []string{module + "/store", module + "/server", module + "/workflows", "go.temporal.io", "gorm.io/gorm",
+			"github.com/gin-gonic/gin", "github.com/chromedp"},
+		why: "the pages render what the server hands them (package preview's reading of an approval); the browser harness is for tests",
+	},
+	{
+		from:  "cmd/greenlight",
+		never: []string{"github.com/chromedp", module + "/pages/browsertest"},
+		why:   "the browser harness (pages/browsertest) drives Chromium in tests; the binary never links it",
+	},
 }
 
 // TestImportRules enforces importRules on the real package graph.

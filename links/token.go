@@ -1,16 +1,12 @@
-// Package links signs and verifies one-click approval links: the token carries its
+// Package links signs and verifies the links people act through: one-click
+// approval links, inbox links and read-only timeline links. Each token carries its
 // own authority, so the API and the worker (for reminders) share only the secret.
 package links
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -23,11 +19,15 @@ import (
 // The token is base64url(JSON claims) "." base64url(HMAC-SHA256(secret, first part)),
 // so it needs no lookup to verify and any change to either part breaks the MAC.
 
+// DecisionAny is the decision of a link that opens the approval's page and lets
+// its approver choose there: approve (with edits) or reject.
+const DecisionAny = "any"
+
 // LinkClaims is what a signed link grants.
 type LinkClaims struct {
 	ApprovalID string       `json:"aid"`
 	Approver   api.Approver `json:"sub"`
-	Decision   string       `json:"dec"`
+	Decision   string       `json:"dec"` // approve | reject | any (DecisionAny)
 	ExpiresAt  int64        `json:"exp"` // Unix seconds
 	ID         string       `json:"jti"` // random; the single-use record's key
 	// Token is the id of the API token that minted the link for its own holder:
@@ -38,6 +38,14 @@ type LinkClaims struct {
 
 // Expires is the claims' expiry as a time.
 func (c LinkClaims) Expires() time.Time { return time.Unix(c.ExpiresAt, 0).UTC() }
+
+// Allows says whether the link may take decision d.
+func (c LinkClaims) Allows(d string) bool {
+	if d != api.DecisionApprove && d != api.DecisionReject {
+		return false
+	}
+	return c.Decision == d || c.Decision == DecisionAny
+}
 
 // Who names the approver the way decisions record them: the id, else the role.
 func (c LinkClaims) Who() string {
@@ -63,12 +71,7 @@ func NewLinkID() string {
 
 // SignLink encodes and signs claims with secret.
 func SignLink(secret []byte, c LinkClaims) (string, error) {
-	payload, err := json.Marshal(c)
-	if err != nil {
-		return "", fmt.Errorf("encode link claims: %w", err)
-	}
-	body := base64.RawURLEncoding.EncodeToString(payload)
-	return body + "." + base64.RawURLEncoding.EncodeToString(linkMAC(secret, body)), nil
+	return sign(secret, purposeApproval, c)
 }
 
 // VerifyLink checks a token's signature, then its expiry against now, and returns its
@@ -76,38 +79,17 @@ func SignLink(secret []byte, c LinkClaims) (string, error) {
 // forged token's contents is trusted or revealed.
 func VerifyLink(secret []byte, token string, now time.Time) (LinkClaims, error) {
 	var c LinkClaims
-	body, sig, ok := strings.Cut(token, ".")
-	if !ok || body == "" || sig == "" {
-		return c, ErrLinkMalformed
-	}
-	mac, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return c, ErrLinkSignature
-	}
-	if !hmac.Equal(mac, linkMAC(secret, body)) {
-		return c, ErrLinkSignature
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(body)
-	if err != nil {
-		return c, ErrLinkMalformed
-	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return LinkClaims{}, fmt.Errorf("%w: %w", ErrLinkMalformed, err)
+	if err := verify(secret, purposeApproval, token, &c); err != nil {
+		return LinkClaims{}, err
 	}
 	if c.ApprovalID == "" || c.ID == "" || (c.Approver.ID == "" && c.Approver.Role == "") ||
-		(c.Decision != api.DecisionApprove && c.Decision != api.DecisionReject) {
+		(c.Decision != api.DecisionApprove && c.Decision != api.DecisionReject && c.Decision != DecisionAny) {
 		return LinkClaims{}, ErrLinkMalformed
 	}
 	if !now.Before(c.Expires()) {
 		return c, ErrLinkExpired
 	}
 	return c, nil
-}
-
-func linkMAC(secret []byte, body string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(body))
-	return m.Sum(nil)
 }
 
 // URLs signs an approve and a reject link for the approval and approver that
@@ -128,4 +110,22 @@ func URLs(secret []byte, base string, claims LinkClaims, ttl time.Duration, now 
 		out[d] = strings.TrimRight(base, "/") + "/v1/approvals/" + url.PathEscape(approvalID) + "/decision?" + q.Encode()
 	}
 	return out[api.DecisionApprove], out[api.DecisionReject], expires, nil
+}
+
+// PageURL signs one link that opens the approval's page for the approver that
+// claims name, who then chooses there: approve, approve with edited posts, or
+// reject. It is what a message links to when it offers more than one click.
+func PageURL(secret []byte, base string, claims LinkClaims, ttl time.Duration, now time.Time) (string, time.Time, error) {
+	expires := now.Add(ttl).Truncate(time.Second).UTC()
+	claims.Decision, claims.ExpiresAt, claims.ID = DecisionAny, expires.Unix(), NewLinkID()
+	tok, err := SignLink(secret, claims)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return ApprovalPageURL(base, claims.ApprovalID, tok), expires, nil
+}
+
+// ApprovalPageURL is where a signed approval token opens its page, under base.
+func ApprovalPageURL(base, approvalID, token string) string {
+	return strings.TrimRight(base, "/") + "/v1/approvals/" + url.PathEscape(approvalID) + "/decision?" + url.Values{"token": {token}}.Encode()
 }

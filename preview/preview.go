@@ -33,10 +33,17 @@ type Approval struct {
 	DecidedBy   string
 	Decided     string // DecidedAt in the reader's zone; "" while pending
 	BySilence   bool   // the timeout policy decided, not a person
-	Posts       []Post
-	Targets     []string
-	Schedule    string
-	Risk        string
+	Policy      string // the timeout policy that decided it, when BySilence
+	Channel     string // how the decision arrived (link, api, email, …)
+	Comment     string // the deciding comment
+	Quorum      int    // approvals needed, at least 1
+	Votes       []Vote // the votes so far, when the view carries them
+	// Edited says the content reads as approved with an approver's edits.
+	Edited   bool
+	Posts    []Post
+	Targets  []string
+	Schedule string
+	Risk     string
 	// Fields are the other preview entries, labelled, in key order.
 	Fields []Field
 }
@@ -70,6 +77,16 @@ func Of(a api.ApprovalView, loc *time.Location) Approval {
 		RequestedBy: a.RequestedBy, RequestedAt: a.RequestedAt, DueAt: a.DueAt,
 		Due: a.DueAt.In(loc).Format(dueLayout), OnTimeout: a.OnTimeout, Status: a.Status,
 		DecidedBy: a.DecidedBy, BySilence: a.Status == api.ApprovalExpired,
+		Policy: a.Policy, Channel: a.Channel, Comment: a.Comment, Quorum: max(a.Quorum, 1),
+	}
+	if p.BySilence && p.Policy == "" {
+		p.Policy = a.OnTimeout
+	}
+	for _, v := range a.Votes {
+		p.Votes = append(p.Votes, Vote{
+			By: v.By, Role: v.Role, Decision: v.Decision, Comment: v.Comment, Channel: v.Channel,
+			At: v.At.In(loc).Format(dueLayout), Edited: len(v.Edits) > 0,
+		})
 	}
 	p.Silence = SilenceSentence(a.OnTimeout, a.DueAt, loc)
 	if a.DecidedAt != nil {
@@ -77,6 +94,13 @@ func Of(a api.ApprovalView, loc *time.Location) Approval {
 	}
 	var fields map[string]any
 	if len(a.Preview) > 0 && json.Unmarshal(a.Preview, &fields) == nil {
+		// An approved approval reads as approved: the edits replace the
+		// preview's top-level entries, as the workflow merges them.
+		var edits map[string]any
+		if a.Status == api.ApprovalApproved && len(a.Edits) > 0 && json.Unmarshal(a.Edits, &edits) == nil && len(edits) > 0 {
+			maps.Copy(fields, edits)
+			p.Edited = true
+		}
 		p.read(fields)
 	}
 	return p

@@ -81,3 +81,80 @@ func TestAMalformedPreviewStillReadsAsFields(t *testing.T) {
 	assert.Equal(t, `{"level":"high"}`, a.Risk)
 	assert.Equal(t, []Field{{Label: "Posts", Text: "not a list"}}, a.Fields)
 }
+
+func TestOutcomeSaysWhoAndHowAndMarksSilence(t *testing.T) {
+	v := approval(`{}`, "skip")
+	assert.Empty(t, Of(v, nil).Outcome(), "pending")
+	at := time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC)
+	v.Status, v.DecidedBy, v.Channel, v.DecidedAt = api.ApprovalRejected, "dana@acme", "email", &at
+	assert.Equal(t, "Rejected by dana@acme via email on Thu 3 Dec 08:30 UTC.", Of(v, nil).Outcome())
+
+	v.Status, v.DecidedBy, v.Channel, v.Policy = api.ApprovalExpired, "policy:skip", "policy", "skip"
+	a := Of(v, nil)
+	assert.True(t, a.BySilence)
+	assert.Equal(t, "Decided by silence: skipped, on Thu 3 Dec 08:30 UTC.", a.Outcome())
+	v.Policy, v.OnTimeout = "", "fail"
+	assert.Equal(t, "Decided by silence: the campaign stopped, on Thu 3 Dec 08:30 UTC.", Of(v, nil).Outcome(), "the configured policy when none is recorded")
+}
+
+func TestVotesReadInTheReadersZone(t *testing.T) {
+	v := approval(`{}`, "approve")
+	v.Quorum = 2
+	v.Votes = []api.VoteView{{By: "sam@acme", Role: "lead", Decision: "approve", Channel: "slack",
+		At: time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC), Edits: json.RawMessage(`{"posts":["x"]}`), Comment: "ok"}}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	a := Of(v, berlin)
+	assert.Equal(t, 2, a.Quorum)
+	assert.Equal(t, []Vote{{By: "sam@acme", Role: "lead", Decision: "approve", Comment: "ok", Channel: "slack", At: "Thu 3 Dec 09:30 CET", Edited: true}}, a.Votes)
+}
+
+func TestSummaryIsOneShortLine(t *testing.T) {
+	a := Of(approval(`{"posts":[{"platform":"x","text":"Fresh\n bread   today"},{"text":"two"}]}`, "skip"), nil)
+	assert.Equal(t, "x: Fresh bread today (+1 more)", a.Summary(100))
+	assert.Equal(t, "x: Fresh…", a.Summary(10))
+	assert.Equal(t, "Findings: 3 results", Of(approval(`{"findings":"3 results"}`, "skip"), nil).Summary(100))
+	assert.Equal(t, "Reasons: refund, late", Of(approval(`{"reasons":["refund","late"]}`, "skip"), nil).Summary(100))
+	assert.Empty(t, Of(approval(`{}`, "skip"), nil).Summary(100))
+}
+
+// Edits carry the whole posts list, each post as it was with its new text:
+// the workflow replaces the preview's top-level keys with the edits'.
+func TestPostEditsMatchWhatTheWorkflowMerges(t *testing.T) {
+	raw := json.RawMessage(`{"posts":[{"id":"p1","platform":"x","topic":"news","text":"One"},"Two",{"id":"p3","text":"Three"}],"risk":"low"}`)
+	edits, err := PostEdits(raw, map[int]string{0: "One, better", 1: "Two", 2: "Three"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"posts": []any{
+		map[string]any{"id": "p1", "platform": "x", "topic": "news", "text": "One, better"}, "Two",
+		map[string]any{"id": "p3", "text": "Three"},
+	}}, edits)
+
+	edits, err = PostEdits(raw, map[int]string{1: "Two, better"})
+	require.NoError(t, err)
+	assert.Equal(t, "Two, better", edits["posts"].([]any)[1])
+
+	edits, err = PostEdits(raw, map[int]string{0: "One", 1: "Two"})
+	require.NoError(t, err)
+	assert.Nil(t, edits, "nothing changed, nothing recorded")
+	edits, err = PostEdits(raw, nil)
+	require.NoError(t, err)
+	assert.Nil(t, edits)
+
+	_, err = PostEdits(raw, map[int]string{3: "Four"})
+	assert.EqualError(t, err, "post 4: the preview has 3 posts")
+	_, err = PostEdits(json.RawMessage(`{"post":"one"}`), map[int]string{0: "x"})
+	assert.ErrorIs(t, err, ErrNoPosts)
+	_, err = PostEdits(json.RawMessage(`{"posts":[[1]]}`), map[int]string{0: "x"})
+	assert.ErrorIs(t, err, ErrNoPosts)
+}
+
+func TestAnApprovedApprovalReadsWithItsEdits(t *testing.T) {
+	v := approval(`{"posts":[{"platform":"x","text":"Old"}],"risk":"low"}`, "skip")
+	v.Edits = json.RawMessage(`{"posts":[{"platform":"x","text":"New"}]}`)
+	assert.Equal(t, "Old", Of(v, nil).Posts[0].Text, "pending: the edits are a vote's, not yet the approval's")
+	v.Status = api.ApprovalApproved
+	a := Of(v, nil)
+	assert.True(t, a.Edited)
+	assert.Equal(t, "New", a.Posts[0].Text)
+	assert.Equal(t, "low", a.Risk)
+}

@@ -272,8 +272,8 @@ func (s *Server) sendDecision(ctx context.Context, a *store.Approval, sig workfl
 	}
 }
 
-// pendingApproval reads the approval and refuses unless it still waits for decisions.
-func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approval, *refusal) {
+// readApproval reads one approval, refusing an unknown one with 404.
+func (s *Server) readApproval(ctx context.Context, id string) (*store.Approval, *refusal) {
 	a, err := s.store.GetApproval(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, refuseNotFound("no approval %s", id)
@@ -281,6 +281,15 @@ func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approva
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not read the approval", "approval", id, "error", err)
 		return nil, refuseStore(err, "could not read the approval")
+	}
+	return a, nil
+}
+
+// pendingApproval reads the approval and refuses unless it still waits for decisions.
+func (s *Server) pendingApproval(ctx context.Context, id string) (*store.Approval, *refusal) {
+	a, ref := s.readApproval(ctx, id)
+	if ref != nil {
+		return nil, ref
 	}
 	// Every decision and link passes here: another client's approval is absent.
 	if !visible(ctx, a.ClientID) {

@@ -307,13 +307,16 @@ func TestLinkPage(t *testing.T) {
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
 	assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"), "the token must not leak through Referer")
 	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Contains(t, rec.Header().Get("Content-Security-Policy"), "default-src 'none'")
 	assert.Contains(t, page, `<form method="post">`)
-	assert.Contains(t, page, `<input type="hidden" name="decision" value="reject">`)
-	assert.Contains(t, page, ">Reject</button>")
+	assert.Contains(t, page, `<button type="submit" name="decision" value="reject" class="primary">Reject</button>`)
+	assert.NotContains(t, page, `value="approve"`, "a reject link offers no approval")
+	assert.Contains(t, page, "This link can only reject.")
 	assert.Contains(t, page, "Publish &lt;b&gt;one&lt;/b&gt; post?")
 	assert.NotContains(t, page, "<script>alert(1)</script>")
 	assert.Contains(t, page, "&lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.Equal(t, api.ApprovalPending, srv.status("c1.approve"), "opening the page decides nothing")
+	csrf := formToken(t, page)
 
 	rec, _ = srv.call("GET", "/v1/approvals/c1.approve/decision?token=forged.token", "", "")
 	require.Equal(t, http.StatusUnauthorized, rec.Code)
@@ -321,10 +324,11 @@ func TestLinkPage(t *testing.T) {
 	assert.NotContains(t, rec.Body.String(), "<form")
 
 	// The form posts back with form encoding; a refusal then is a page, not JSON.
-	rec, _ = srv.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "application/x-www-form-urlencoded", "decision=approve&comment=hi")
+	rec, _ = srv.call("POST", "/v1/approvals/c1.approve/decision?token="+url.QueryEscape(tok), "application/x-www-form-urlencoded", "csrf="+csrf+"&decision=approve&comment=hi")
 	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
 	assert.Contains(t, rec.Body.String(), "this link can only reject")
+	assert.Equal(t, api.ApprovalPending, srv.status("c1.approve"))
 }
 
 func TestListApprovalsDueBefore(t *testing.T) {

@@ -58,11 +58,19 @@ func (s *Server) decideMany(c *gin.Context) {
 		ref.write(c)
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), bulkBudget)
+	by, role, channel := actor(c.Request.Context(), req.By, "api"), strings.TrimSpace(req.Role), channelOf(c)
+	c.JSON(http.StatusOK, gin.H{"results": s.decideEach(c.Request.Context(), req.Decisions, by, role, channel)})
+}
+
+// decideEach takes decisions one after another, each exactly as a single
+// decision is taken (as ctx's caller, if any), within bulkBudget, and reports
+// each outcome. The API's bulk endpoint and an inbox's bulk approval both
+// decide through it.
+func (s *Server) decideEach(ctx context.Context, decisions []bulkDecision, by, role, channel string) []bulkResult {
+	ctx, cancel := context.WithTimeout(ctx, bulkBudget)
 	defer cancel()
-	by, role, channel := actor(ctx, req.By, "api"), strings.TrimSpace(req.Role), channelOf(c)
-	results := make([]bulkResult, 0, len(req.Decisions))
-	for _, d := range req.Decisions {
+	results := make([]bulkResult, 0, len(decisions))
+	for _, d := range decisions {
 		r := bulkResult{ApprovalID: d.ApprovalID}
 		if ctx.Err() != nil {
 			ref := refuseUnavailable(retryAfterBusy, "not attempted: the request ran out of its %s; send this decision again", bulkBudget)
@@ -81,7 +89,7 @@ func (s *Server) decideMany(c *gin.Context) {
 		}
 		results = append(results, r)
 	}
-	c.JSON(http.StatusOK, gin.H{"results": results})
+	return results
 }
 
 // problems lists every mistake in the request, each with its field.

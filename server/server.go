@@ -134,6 +134,12 @@ func (s *Server) routes() {
 		e.POST("/v1/slack/interactions", s.slackInteraction)
 	}
 
+	// The pages of signed links carry their own credential (pages.go); like the
+	// approval page, they show on GET and act only on their own form's POST.
+	e.GET("/inbox", s.inboxPage)
+	e.POST("/inbox", s.inboxDecide)
+	e.GET("/timeline/:id", s.timelinePage)
+
 	// Health, metrics and the spec stay public: probes and scrapers carry no token.
 	v1 := e.Group("/v1", s.authenticate())
 	read, launch, control := s.allow(rightRead), s.allow(rightLaunch), s.allow(rightControl)
@@ -162,6 +168,8 @@ func (s *Server) routes() {
 	v1.GET("/approvals/:id/decision", s.linkPage)
 	// A link acts as the person it names, so it is minted only for the caller.
 	v1.POST("/approvals/:id/links", decide, s.createLinks)
+	// An inbox link acts as the person it names: minted only for the caller.
+	v1.POST("/inbox/links", decide, s.createInboxLink)
 
 	v1.GET("/reports/approvals", reports, s.approvalsReport)
 
