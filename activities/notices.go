@@ -99,6 +99,7 @@ type Person struct {
 	Name     string
 	TimeZone string
 	Roles    []string
+	Clients  []string
 	Channels []api.PersonChannel
 }
 
@@ -355,12 +356,20 @@ func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Per
 	if ttl <= 0 {
 		ttl = 72 * time.Hour
 	}
-	approve, reject, _, err := links.URLs(a.Links.Secret, a.Links.BaseURL, links.LinkClaims{ApprovalID: ap.ID, Approver: who}, ttl, time.Now())
+	now := time.Now()
+	claims := links.LinkClaims{ApprovalID: ap.ID, Approver: who}
+	approve, reject, expires, err := links.URLs(a.Links.Secret, a.Links.BaseURL, claims, ttl, now)
 	if err != nil {
 		activity.GetLogger(ctx).Warn("could not sign links; the message goes without them", "approval", ap.ID, "err", err)
 		return notify.Links{}
 	}
-	return notify.Links{Approve: approve, Reject: reject, Open: approve}
+	out := notify.Links{Approve: approve, Reject: reject}
+	// The rest are conveniences: a message without one still decides.
+	out.Open, _, _ = links.PageURL(a.Links.Secret, a.Links.BaseURL, claims, ttl, now)
+	out.Inbox, _, _ = links.InboxURL(a.Links.Secret, a.Links.BaseURL,
+		links.InboxClaims{Person: p.ID, Roles: p.Roles, Clients: p.Clients, RoleClients: p.Clients}, ttl, now)
+	out.Timeline, _ = links.TimelineURL(a.Links.Secret, a.Links.BaseURL, links.TimelineClaims{CampaignID: ap.CampaignID, Person: p.ID}, expires)
+	return out
 }
 
 // deliveryError maps a sender's error to what Temporal should do with it.

@@ -30,6 +30,10 @@ type Recipient struct {
 // only secrets a notice carries.
 type Links struct {
 	Approve, Reject, Open, Inbox string
+	// Timeline is a read-only link to the approval's campaign, for channels
+	// where a message may be seen by others than its person (Slack): there
+	// the buttons decide, and nothing in the message does by itself.
+	Timeline string
 }
 
 // Notice is one message to one person about one approval event.

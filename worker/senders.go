@@ -46,7 +46,7 @@ func (s slackSender) Send(ctx context.Context, m activities.Message) (string, er
 		r, err := s.c.Post(ctx, m.Recipient.Address, blocks, text)
 		return r.Channel + "/" + r.TS, slackVerdict(err)
 	}
-	r, err := s.c.Post(ctx, m.Recipient.Address, slack.Blocks(a, slack.Links{Open: m.Links.Open}, m.Kind, m.Seq), slack.Text(a, m.Kind, m.Seq))
+	r, err := s.c.Post(ctx, m.Recipient.Address, slack.Blocks(a, slack.Links{Open: m.Links.Timeline}, m.Kind, m.Seq), slack.Text(a, m.Kind, m.Seq))
 	if err != nil {
 		return "", slackVerdict(err)
 	}
