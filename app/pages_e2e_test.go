@@ -6,12 +6,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/notify/email"
 	"github.com/greenlight/greenlight/pages/browsertest"
 )
 
@@ -30,6 +32,7 @@ func TestApprovalPagesInABrowser(t *testing.T) {
 	t.Run("approve with an edit on a phone, then the link says who decided", e.approveWithEdit)
 	t.Run("the inbox lists soonest first and approves two at once", e.inbox)
 	t.Run("keyboard order and accessibility", e.keyboard)
+	t.Run("from an email in the dev outbox to a decision on a phone", e.fromOutbox)
 }
 
 type pagesE2E struct {
@@ -224,4 +227,55 @@ func (e pagesE2E) keyboard(t *testing.T) {
 	assert.Equal(t, api.ApprovalRejected, e.approval(t, id).Status)
 	assert.Equal(t, http.StatusConflict, b.Open(minted.PageURL))
 	assert.Contains(t, b.Text(".outcome"), "Rejected by dana@acme via link on")
+}
+
+// fromOutbox walks the newcomer's path: an approver in the directory with an
+// email address, a campaign that asks them, the email in dev mode's outbox,
+// its link opened on a phone, a post reworded and approved, the campaign
+// moving on; the same link then says the approval is decided.
+func (e pagesE2E) fromOutbox(t *testing.T) {
+	b := e.browser.For(t)
+	gl := apiClient{t: t, base: e.d.APIURL}
+	resp := gl.do("POST", "/v1/people", map[string]any{
+		"id": "lee@agency", "name": "Lee", "clients": []string{"bakery"}, "roles": []string{"agency-lead"},
+		"channels": []map[string]string{{"kind": "email", "address": "lee@agency.example"}},
+	}, nil, nil)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	campaignID, id := e.launch(t, "e2e-posts", "bakery")
+
+	// The outbox lists Lee's email; its page shows the text part, links and all.
+	var file string
+	require.Eventually(t, func() bool {
+		list, err := email.List(e.d.OutboxDir)
+		require.NoError(t, err)
+		for _, m := range list {
+			if m.ApprovalID == id && m.Kind == api.NoticeRequested && strings.Contains(m.To, "lee@agency.example") {
+				file = m.File
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 50*time.Millisecond, "no email for lee about %s in %s", id, e.d.OutboxDir)
+	require.Equal(t, http.StatusOK, b.Open(e.d.OutboxURL))
+	assert.Contains(t, b.Text("table"), "Approval needed: Publish 2 posts for Acme?")
+	require.Equal(t, http.StatusOK, b.Open(e.d.OutboxURL+"/"+file))
+	open := regexp.MustCompile(`(?m)^Open: (\S+)$`).FindStringSubmatch(b.Text("pre"))
+	require.NotNil(t, open, "the email offers its page: %s", b.Text("pre"))
+
+	require.Equal(t, http.StatusOK, b.Open(open[1]))
+	assert.Equal(t, "Publish 2 posts for Acme?", b.Text("h1"))
+	assert.Contains(t, b.Text(".due"), "this is skipped.")
+	b.Tap("article.card:nth-of-type(2) summary")
+	b.Fill("#post-1", "Fresh bread at Acme, every morning")
+	require.Equal(t, http.StatusOK, b.TapSubmit(`button[name=decision][value=approve]`))
+	assert.Contains(t, b.Text(".outcome"), "Approved by lee@agency via link on")
+
+	v := e.approval(t, id)
+	assert.Equal(t, api.ApprovalApproved, v.Status)
+	assert.Equal(t, "lee@agency", v.DecidedBy)
+	gl.waitFor(campaignID, "completed", func(c api.CampaignView) bool { return c.Status == api.StatusCompleted })
+
+	assert.Equal(t, http.StatusConflict, b.Open(open[1]))
+	assert.Equal(t, "Already decided", b.Text("h1"))
+	assert.Contains(t, b.Text("main"), "Fresh bread at Acme, every morning")
 }

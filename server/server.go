@@ -46,7 +46,7 @@ type Deps struct {
 	// tests stop the process here; a production process leaves it nil.
 	AfterCampaignRow func(ctx context.Context, campaignID string)
 	// Slack takes decisions from Slack's buttons at /v1/slack/interactions
-	// (slack.go); nil serves no such route.
+	// (slack.go); nil answers that route 404.
 	Slack *Slack
 	// Outbox is dev mode's folder of emails written instead of sent, shown at
 	// /dev/outbox (devoutbox.go); "" serves no such page.
@@ -129,10 +129,8 @@ func (s *Server) routes() {
 	if s.outbox != "" {
 		s.devOutboxRoutes(e)
 	}
-	if s.slack != nil {
-		// Slack signs its requests instead of sending a token.
-		e.POST("/v1/slack/interactions", s.slackInteraction)
-	}
+	// Slack signs its requests instead of sending a token.
+	e.POST("/v1/slack/interactions", s.slackInteraction)
 
 	// The pages of signed links carry their own credential (pages.go); like the
 	// approval page, they show on GET and act only on their own form's POST.

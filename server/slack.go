@@ -29,6 +29,10 @@ type Slack struct {
 // campaign's worker, so the click is acknowledged at once and the outcome (or
 // the reason it was refused) is posted back through the click's response_url.
 func (s *Server) slackInteraction(c *gin.Context) {
+	if s.slack == nil {
+		notFound(c, "Slack is not set up on this server (GREENLIGHT_SLACK_TOKEN and GREENLIGHT_SLACK_SIGNING_SECRET)")
+		return
+	}
 	body, err := slack.VerifyRequest(c.Request, s.slack.SigningSecret, time.Now())
 	switch {
 	case errors.Is(err, slack.ErrBodyTooLarge):
