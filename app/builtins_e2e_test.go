@@ -51,7 +51,7 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 	// reputation-repair: plan approved, profiles optimised in parallel, blog up,
 	// the first weekly cycle through its approval and measurement.
 	rr := launch("reputation-repair", map[string]any{"brand": "Acme Bakery"})
-	require.Equal(t, 2, rr.PlaybookVersion)
+	require.Equal(t, 3, rr.PlaybookVersion)
 	gl.waitFor(rr.ID, "plan approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 	decide(api.ApprovalID(rr.ID, "approve_plan"))
 	gl.waitFor(rr.ID, "the first batch approval", func(v api.CampaignView) bool {
@@ -83,7 +83,7 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 		t.Logf("%s: %d history events", c.Playbook, desc.WorkflowExecutionInfo.HistoryLength)
 	}
 	saveHistories(t, tc, map[string]string{
-		"reputation-repair-v2-canceled":  rr.WorkflowID,
+		"reputation-repair-v3-canceled":  rr.WorkflowID,
 		"audience-expansion-v1-canceled": ae.WorkflowID,
 		"crisis-triage-v1-canceled":      ct.WorkflowID,
 	})

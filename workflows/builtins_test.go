@@ -39,6 +39,26 @@ func TestBuiltinReputationRepairReachesTargetRank(t *testing.T) {
 	require.Positive(t, h.actionCount("optimize_profile"))
 }
 
+// TestBuiltinReputationRepairPublishesThePostsAsApproved: a client who
+// rewords a post while approving a batch sees that wording published, not the
+// draft's (version 3; version 2 published the draft).
+func TestBuiltinReputationRepairPublishesThePostsAsApproved(t *testing.T) {
+	h := newHarness(t, builtin(t, "reputation-repair"), map[string]any{"brand": "Acme Bakery", "max_weeks": 1, "target_rank": 0})
+	// The plan approves itself after 48 hours; week 1's batch is asked for
+	// soon after, and the client approves it with one post reworded.
+	h.at(60*time.Hour, func() {
+		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "weekly.1.approve_batch"), Decision: api.DecisionApprove, By: "dana@acme",
+			Edits: map[string]any{"posts": []any{map[string]any{"id": "b1-post-1", "platform": "linkedin", "text": "Our bread, baked at 4am"}}},
+		})
+	})
+	h.run()
+	h.requireFinishedCleanly()
+	published := h.actionInputs("publish_posts")
+	require.Len(t, published, 1)
+	require.Equal(t, []any{map[string]any{"id": "b1-post-1", "platform": "linkedin", "text": "Our bread, baked at 4am"}}, published[0]["posts"])
+}
+
 func TestBuiltinReputationRepairNinetyDaysContinuesAsNew(t *testing.T) {
 	// A brand that never reaches rank 1: the weekly cycle runs for max_weeks (13,
 	// about 90 days). With the history reported past the limit, the run hands over
