@@ -16,6 +16,7 @@ import (
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/notify/email"
 	"github.com/greenlight/greenlight/notify/slack"
+	"github.com/greenlight/greenlight/notify/webhook"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/worker"
@@ -63,6 +64,10 @@ func noticeDeps(cfg config.Config, st *store.Store, dev bool) (*activities.Notic
 		senders[api.ChannelKindSlack] = worker.SlackSender(c)
 	}
 	if n.WebhookSecret != "" {
+		// A malformed secret would fail every delivery; say so at start.
+		if _, err := webhook.Sign(n.WebhookSecret, "check", time.Now(), nil); err != nil {
+			return nil, fmt.Errorf("GREENLIGHT_WEBHOOK_SECRET: %w", err)
+		}
 		senders[api.ChannelKindWebhook] = worker.WebhookSender(n.WebhookSecret)
 	}
 	if len(senders) == 0 {
