@@ -32,8 +32,9 @@ type Activities struct {
 	Links *LinkSigner
 	// Notices tells people of approval events (notices.go); nil tells no one.
 	Notices *Notices
-	// HeartbeatEvery is how often RunAction heartbeats while a connector works;
-	// 0 means a quarter of the activity's heartbeat timeout (see heartbeat.go).
+	// HeartbeatEvery is how often RunAction heartbeats while a connector works
+	// and Deliver while it sends; 0 means a quarter of the activity's heartbeat
+	// timeout (see heartbeat.go).
 	HeartbeatEvery time.Duration
 }
 

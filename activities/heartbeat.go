@@ -13,8 +13,10 @@ import (
 // start-to-close timeout. RunAction heartbeats from a goroutine while the connector
 // works: if the heartbeats stop, Temporal retries the action on another worker
 // after the heartbeat timeout (seconds), and the idempotency key makes the retry
-// act at most once. A heartbeat is also how a running activity hears that it was
-// canceled: the SDK then cancels ctx, which the connector receives.
+// act at most once. Deliver heartbeats the same way while it sends a message,
+// and its delivery record keeps the retry from sending twice. A heartbeat is
+// also how a running activity hears that it was canceled: the SDK then cancels
+// ctx, which the connector receives.
 
 // defaultHeartbeatEvery is the interval when the activity has no heartbeat timeout
 // (scheduled by older code): heartbeats still carry cancellation.

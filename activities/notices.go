@@ -222,6 +222,10 @@ func (a *Activities) Deliver(ctx context.Context, r DeliveryRequest) error {
 	if !ok {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("this worker cannot send through %q", r.Channel.Kind), "UnknownChannel", nil)
 	}
+	// Heartbeats from the first read to the result: a worker that dies
+	// anywhere in between is replaced after the heartbeat timeout.
+	stop := a.keepAlive(ctx)
+	defer stop()
 	key := r.Key()
 	person, address, err := a.addressOf(ctx, r)
 	if err != nil {

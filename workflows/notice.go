@@ -73,8 +73,11 @@ func tellOne(ctx workflow.Context, e activities.NoticeEvent, t activities.Notice
 		if who == "" {
 			who = fmt.Sprintf("webhook %d", ch.Index+1)
 		}
+		// Deliver heartbeats, so a worker that dies mid-delivery is replaced
+		// after seconds, not after the attempt's minute; the delivery's record
+		// keeps the retry from sending twice.
 		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: time.Minute, RetryPolicy: deliveryRetry(),
+			StartToCloseTimeout: time.Minute, HeartbeatTimeout: actionHeartbeatTimeout, RetryPolicy: deliveryRetry(),
 			Summary: fmt.Sprintf("%s %s to %s", e.Kind, ch.Kind, who),
 		})
 		err := workflow.ExecuteActivity(actx, acts.Deliver, req).Get(ctx, nil)

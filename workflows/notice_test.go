@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
@@ -58,6 +61,9 @@ type outbox struct {
 	// transient failures before it works.
 	fail  map[string]string
 	tries map[string]int
+	// hold, when set, makes each send wait for a value, as a slow relay
+	// makes it wait for its reply.
+	hold chan struct{}
 }
 
 func (o *outbox) sender(kind string) activities.Sender { return channel{o, kind} }
@@ -69,6 +75,13 @@ type channel struct {
 
 func (c channel) Send(_ context.Context, m activities.Message) (string, error) {
 	o := c.o
+	if o.hold != nil {
+		select {
+		case <-o.hold:
+		case <-time.After(time.Second):
+			return "", notify.Permanent(errors.New("held and never let go"))
+		}
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.tries[m.Recipient.Address]++
@@ -99,6 +112,9 @@ type noticeHarness struct {
 	st  *store.Store
 	box *outbox
 	dir people
+	// setup, when set, adjusts each run's environment and activities before
+	// the workflow starts.
+	setup func(*testsuite.TestWorkflowEnvironment, *activities.Activities)
 }
 
 func newNoticeHarness(t *testing.T, approvers string) *noticeHarness {
@@ -133,7 +149,7 @@ func (h *noticeHarness) tell(t *testing.T, e activities.NoticeEvent) workflows.N
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError + 1}))))
 	env := suite.NewTestWorkflowEnvironment()
-	worker.Register(env, &activities.Activities{
+	acts := &activities.Activities{
 		Projections: worker.StoreProjections(h.st),
 		Notices: &activities.Notices{
 			People: h.dir, Log: worker.StoreDeliveries(h.st), Webhooks: []string{"https://hooks.example/greenlight?token=s3cret"},
@@ -142,7 +158,11 @@ func (h *noticeHarness) tell(t *testing.T, e activities.NoticeEvent) workflows.N
 			},
 		},
 		Links: &activities.LinkSigner{Secret: []byte("0123456789abcdef0123456789abcdef"), BaseURL: "https://greenlight.example"},
-	})
+	}
+	if h.setup != nil {
+		h.setup(env, acts)
+	}
+	worker.Register(env, acts)
 	if e.ApprovalID == "" {
 		e.ApprovalID, e.CampaignID, e.Client = "c1.ok", "c1", "acme"
 	}
@@ -247,4 +267,45 @@ func TestNoticeOfARequestAlreadyDecidedIsSkipped(t *testing.T) {
 	decided := h.box.to("lee@agency.example")
 	require.Len(t, decided, 1)
 	assert.Empty(t, decided[0].Links.Approve, "a decision asks nothing: no links")
+}
+
+// TestDeliverHeartbeatsSoACrashIsNoticedInSeconds: each message goes out in
+// an activity with a heartbeat timeout of seconds that heartbeats while its
+// channel works, so a worker that dies mid-delivery is replaced that fast
+// rather than after the attempt's minute (cmd/greenlight's
+// TestDeliveryInterruptedBySIGKILL kills one).
+func TestDeliverHeartbeatsSoACrashIsNoticedInSeconds(t *testing.T) {
+	h := newNoticeHarness(t, `[{"id":"lee@agency"}]`)
+	h.box.hold = make(chan struct{}, 100)
+	type opts struct{ heartbeat, startToClose time.Duration }
+	var mu sync.Mutex
+	var got []opts
+	var beats atomic.Int32
+	h.setup = func(env *testsuite.TestWorkflowEnvironment, a *activities.Activities) {
+		a.HeartbeatEvery = 10 * time.Millisecond
+		env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+			if info.ActivityType.Name != "Deliver" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, opts{info.HeartbeatTimeout, info.Deadline.Sub(info.StartedTime).Round(time.Second)})
+		})
+		// A send is let go by a heartbeat only: it returns once the
+		// activity has been heard from while it waited.
+		env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) {
+			beats.Add(1)
+			select {
+			case h.box.hold <- struct{}{}:
+			default:
+			}
+		})
+	}
+
+	res := h.tell(t, activities.NoticeEvent{Key: "c1/1/0", Kind: api.NoticeRequested})
+	assert.Equal(t, workflows.NoticeResult{Sent: 2}, res, "lee, and the webhook")
+	assert.Equal(t, []opts{{10 * time.Second, time.Minute}, {10 * time.Second, time.Minute}}, got)
+	assert.Positive(t, beats.Load())
+	d := h.deliveries(t)["email lee@agency"]
+	assert.Equal(t, 1, d.Attempts, "no attempt timed out while its channel worked")
 }

@@ -7,103 +7,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/api"
-	"github.com/greenlight/greenlight/app"
-	"github.com/greenlight/greenlight/config"
-	"github.com/greenlight/greenlight/devserver"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 )
-
-// envCrashAfterRows makes the re-executed test binary run `greenlight dev` with
-// a hook at the point between a launch's campaign row and its workflow start:
-// launches wait there, as launches in flight do, and the one that brings the
-// count to the variable's value SIGKILLs the process.
-const envCrashAfterRows = "GREENLIGHT_TEST_CRASH_AFTER_ROWS"
-
-// crashingDev is `greenlight dev` with that hook. It reads the same
-// environment and flags as the real command (the hook is the only difference)
-// and prints the same ready line.
-func crashingDev(rows string) int {
-	n, err := strconv.Atoi(rows)
-	if err != nil || n < 1 || len(os.Args) < 2 || os.Args[1] != "dev" {
-		fmt.Fprintf(os.Stderr, "%s=%q needs a positive count and the dev command\n", envCrashAfterRows, rows)
-		return 2
-	}
-	cfg := config.Load()
-	fs := pflag.NewFlagSet("dev", pflag.ContinueOnError)
-	cfg.BindFlags(fs, config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
-		config.FlagPlaybooks, config.FlagLogLevel, config.FlagLaunchGrace)
-	if err := fs.Parse(os.Args[2:]); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	var mu sync.Mutex
-	seen := 0
-	hook := func(context.Context, string) {
-		mu.Lock()
-		seen++
-		last := seen >= n
-		mu.Unlock()
-		if last {
-			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		}
-		select {} // in flight until the kill
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err = app.Dev(ctx, cfg, cfg.Logger(), func(d *app.DevInstance) {
-		fmt.Printf("greenlight ready: api=%s ui=%s temporal=%s data=%s\n", d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
-	}, app.WithAfterCampaignRow(hook))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
-// postLaunch sends a launch and returns the status, the decoded body and the header.
-func postLaunch(gl, body, key string) (int, map[string]any, http.Header, error) {
-	req, err := http.NewRequest(http.MethodPost, gl+"/v1/campaigns", strings.NewReader(body))
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, nil, resp.Header, err
-	}
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out, resp.Header, nil
-}
 
 // TestLaunchInterruptedBySIGKILL kills `greenlight dev` with SIGKILL while two
 // launches sit between their campaign row and their workflow start, one
@@ -118,12 +34,7 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 	}
 	const grace = 30 * time.Second // the shortest that leaves a slow restart time to retry
 	dataDir := t.TempDir()
-	var addrs [3]string
-	for i := range addrs {
-		a, err := devserver.FreeAddr()
-		require.NoError(t, err)
-		addrs[i] = a
-	}
+	addrs := freeAddrs(t)
 	graceFlag := []string{"--launch-grace", grace.String()}
 	first := startDevWith(t, dataDir, addrs, []string{envCrashAfterRows + "=2"}, graceFlag...)
 
@@ -132,22 +43,14 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 	answered := make(chan error, 2)
 	for _, k := range []string{"", key} {
 		go func() {
-			code, _, _, err := postLaunch(first.api, body, k)
+			code, _, _, err := postJSON(first.api+"/v1/campaigns", body, k)
 			if err == nil {
 				err = fmt.Errorf("answered %d", code)
 			}
 			answered <- err
 		}()
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- first.cmd.Wait() }()
-	select {
-	case <-exited:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the dev process did not kill itself at the hook\n%s", first.output.String())
-	}
-	ws, ok := first.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL, "exit: %v\n%s", first.cmd.ProcessState, first.output.String())
+	waitKilled(t, first)
 	crashed := time.Now()
 	for range 2 {
 		err := <-answered
@@ -158,7 +61,7 @@ func TestLaunchInterruptedBySIGKILL(t *testing.T) {
 	second := startDevWith(t, dataDir, addrs, nil, graceFlag...)
 
 	// The keyed launch is retried as its caller would: same key, same body.
-	code, retried, header, err := postLaunch(second.api, body, key)
+	code, retried, header, err := postJSON(second.api+"/v1/campaigns", body, key)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, code, "%v", retried)
 	require.Equal(t, "true", header.Get("Idempotent-Replayed"))

@@ -20,7 +20,6 @@ import (
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/cli"
-	"github.com/greenlight/greenlight/devserver"
 )
 
 // The test binary doubles as the greenlight binary: with GREENLIGHT_TEST_MAIN=1 it
@@ -28,8 +27,13 @@ import (
 // they can SIGKILL) without a separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("GREENLIGHT_TEST_MAIN") == "1" {
-		if rows := os.Getenv(envCrashAfterRows); rows != "" {
-			os.Exit(crashingDev(rows))
+		opt, err := crashOption()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		if opt != nil {
+			os.Exit(crashingDev(opt))
 		}
 		main()
 		return
@@ -78,7 +82,9 @@ func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, f
 		}
 	})
 	ready := make(chan string, 1)
+	closed := make(chan struct{}) // the process is gone
 	go func() {
+		defer close(closed)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "greenlight ready:") {
@@ -88,6 +94,8 @@ func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, f
 		_, _ = io.Copy(io.Discard, stdout)
 	}()
 	select {
+	case <-closed:
+		t.Fatalf("greenlight dev exited before its ready line; stderr:\n%s", logs.String())
 	case line := <-ready:
 		for _, f := range strings.Fields(line) {
 			if v, ok := strings.CutPrefix(f, "api="); ok {
@@ -171,14 +179,7 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 		t.Skip("runs greenlight dev twice")
 	}
 	dataDir := t.TempDir()
-	var addrs [3]string
-	for i := range addrs {
-		a, err := devserver.FreeAddr()
-		if err != nil {
-			t.Fatal(err)
-		}
-		addrs[i] = a
-	}
+	addrs := freeAddrs(t)
 	first := startDev(t, dataDir, addrs)
 
 	body := `{"playbook":"e2e-quick","client":"acme","params":{"brand":"Acme"}}`
