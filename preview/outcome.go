@@ -32,7 +32,7 @@ func (a Approval) Outcome() string {
 		when = " on " + a.Decided
 	}
 	if a.BySilence {
-		return fmt.Sprintf("Decided by silence: %s%s.", silenceOutcome(a.Policy), strings.Replace(when, " on", ", on", 1))
+		return fmt.Sprintf("Decided by silence: %s%s.", SilenceOutcome(a.Policy), strings.Replace(when, " on", ", on", 1))
 	}
 	via := ""
 	if a.Channel != "" {
@@ -43,23 +43,6 @@ func (a Approval) Outcome() string {
 		by = "someone"
 	}
 	return fmt.Sprintf("%s by %s%s%s.", capitalise(a.Status), by, via, when)
-}
-
-// silenceOutcome is what a timeout policy did, in a word or two.
-func silenceOutcome(policy string) string {
-	switch policy {
-	case "approve":
-		return "approved"
-	case "reject":
-		return "rejected"
-	case "skip":
-		return "skipped"
-	case "fail":
-		return "the campaign stopped"
-	case "escalate":
-		return "escalated"
-	}
-	return "expired"
 }
 
 // Summary is the approval in one short line for a list: its first post (with

@@ -94,7 +94,7 @@ func TestOutcomeSaysWhoAndHowAndMarksSilence(t *testing.T) {
 	assert.True(t, a.BySilence)
 	assert.Equal(t, "Decided by silence: skipped, on Thu 3 Dec 08:30 UTC.", a.Outcome())
 	v.Policy, v.OnTimeout = "", "fail"
-	assert.Equal(t, "Decided by silence: the campaign stopped, on Thu 3 Dec 08:30 UTC.", Of(v, nil).Outcome(), "the configured policy when none is recorded")
+	assert.Equal(t, "Decided by silence: campaign stopped, on Thu 3 Dec 08:30 UTC.", Of(v, nil).Outcome(), "the configured policy when none is recorded")
 }
 
 func TestVotesReadInTheReadersZone(t *testing.T) {

@@ -97,8 +97,8 @@ func TestPlaybooksListAndGet(t *testing.T) {
 	require.Len(t, byName, 3)
 	rr := byName["reputation-repair"]
 	require.Equal(t, true, rr["builtin"])
-	require.Equal(t, float64(2), rr["version"], "latest is the highest version")
-	require.Equal(t, []any{float64(1), float64(2)}, rr["versions"])
+	require.Equal(t, float64(3), rr["version"], "latest is the highest version")
+	require.Equal(t, []any{float64(1), float64(2), float64(3)}, rr["versions"])
 	require.Contains(t, byName, "audience-expansion")
 	require.Contains(t, byName, "crisis-triage")
 
