@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -480,8 +481,10 @@ func TestDevOutboxEndToEnd(t *testing.T) {
 	assert.Contains(t, page, `<form method="post">`)
 	assert.Equal(t, api.ApprovalPending, e.approval(t, id).Status)
 
-	// Its button posts the form back to the link.
-	req, err := http.NewRequest(http.MethodPost, link, strings.NewReader(url.Values{"decision": {"approve"}, "comment": {""}}.Encode()))
+	// Its Approve button posts the page's form back to the link.
+	form := hiddenFields(page)
+	form.Set("decision", api.DecisionApprove)
+	req, err := http.NewRequest(http.MethodPost, link, strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	res, err := (&http.Client{Transport: baseTransport}).Do(req)
@@ -490,7 +493,7 @@ func TestDevOutboxEndToEnd(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode, "%s", done)
 	assert.Contains(t, res.Header.Get("Content-Type"), "text/html")
-	assert.Contains(t, string(done), "The approval is approved.")
+	assert.Contains(t, strings.ToLower(string(done)), "approved")
 	decided := e.approval(t, id)
 	assert.Equal(t, api.ApprovalApproved, decided.Status)
 	assert.Equal(t, "pat@bakery", decided.DecidedBy)
@@ -503,6 +506,26 @@ func linkIn(t *testing.T, text, name string) string {
 	m := regexp.MustCompile(`(?m)^` + name + `: (\S+)$`).FindStringSubmatch(text)
 	require.NotNil(t, m, "no %s link in:\n%s", name, text)
 	return m[1]
+}
+
+var (
+	inputTag  = regexp.MustCompile(`<input\b[^>]*>`)
+	attribute = regexp.MustCompile(`\b(type|name|value)="([^"]*)"`)
+)
+
+// hiddenFields are the hidden inputs of a page's form, as a browser posts them.
+func hiddenFields(page string) url.Values {
+	out := url.Values{}
+	for _, tag := range inputTag.FindAllString(page, -1) {
+		attrs := map[string]string{}
+		for _, a := range attribute.FindAllStringSubmatch(tag, -1) {
+			attrs[a[1]] = html.UnescapeString(a[2])
+		}
+		if attrs["type"] == "hidden" && attrs["name"] != "" {
+			out.Set(attrs["name"], attrs["value"])
+		}
+	}
+	return out
 }
 
 // get opens link as a browser does, without a token, and returns the page.
