@@ -29,6 +29,13 @@ import (
 // startDev runs the whole dev stack in this process on free ports.
 func startDev(t *testing.T, opts ...app.Option) (*app.DevInstance, config.Config) {
 	t.Helper()
+	return startDevWith(t, nil, opts...)
+}
+
+// startDevWith is startDev with its configuration changed by configure
+// (nil changes nothing) before it starts.
+func startDevWith(t *testing.T, configure func(*config.Config), opts ...app.Option) (*app.DevInstance, config.Config) {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
@@ -36,6 +43,9 @@ func startDev(t *testing.T, opts ...app.Option) (*app.DevInstance, config.Config
 		a, err := devserver.FreeAddr()
 		require.NoError(t, err)
 		*addr = a
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

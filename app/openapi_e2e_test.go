@@ -281,6 +281,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	// Slack is not set up here; notifications e2e tests take its clicks.
 	c.expect(c.call(true, "POST", "/v1/slack/interactions", "application/x-www-form-urlencoded", "payload=%7B%7D", nil), 404)
 	c.expect(c.call(true, "GET", "/v1/approvals/no-such-approval", "", "", nil), 404)
+	c.expect(c.call(true, "GET", "/v1/approvals/"+approvalID+"/deliveries", "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/approvals/no-such-approval/deliveries", "", "", nil), 404)
 	c.expect(c.jsonCall(false, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "maybe"}, nil), 422)
 	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "comment": "ok"}, nil), 200)
 	c.expect(c.jsonCall(true, "POST", "/v1/approvals/"+approvalID+"/decision", map[string]any{"decision": "approve", "by": "someone-else"}, nil), 403)

@@ -18,7 +18,7 @@ import (
 func TestARequestCarriesTheApprovalInBothParts(t *testing.T) {
 	r := render(t, notice(api.NoticeRequested, 0))
 
-	assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", r.subject(t))
+	assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", r.Subject(t))
 	to, err := netmail.ParseAddress(r.Header.Get("To"))
 	require.NoError(t, err)
 	assert.Equal(t, netmail.Address{Name: "Dana Doe", Address: "dana@acme.test"}, *to)
@@ -94,7 +94,7 @@ func TestDecidedAndExpiredMessagesOfferNoDecision(t *testing.T) {
 		n.Approval.Status, n.Approval.DecidedBy, n.Approval.Decided = tc.status, tc.by, "Thu 3 Dec 09:30 CET"
 		n.Approval.BySilence = tc.status == api.ApprovalExpired
 		r := render(t, n)
-		assert.Equal(t, tc.subject, r.subject(t))
+		assert.Equal(t, tc.subject, r.Subject(t))
 		for _, part := range []string{r.Text, html.UnescapeString(r.HTML)} {
 			assert.Contains(t, part, tc.says)
 			assert.NotContains(t, part, approveLink)

@@ -41,7 +41,7 @@ func TestSMTPDeliversInEveryTLSMode(t *testing.T) {
 			assert.Equal(t, tc.mode != TLSNone, got[0].TLS)
 			m := parseMessage(t, got[0].Data)
 			assert.Equal(t, receipt.MessageID, m.Header.Get("Message-ID"))
-			assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", m.subject(t))
+			assert.Equal(t, "Approval needed: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", m.Subject(t))
 			assert.Contains(t, m.Text, "If nobody answers by Fri 4 Dec 17:00 CET, this is skipped.")
 			assert.Contains(t, m.Text, "Approve: "+approveLink)
 		})
@@ -68,7 +68,7 @@ func TestSMTPThreadsARequestAndItsReminder(t *testing.T) {
 	assert.NotEqual(t, root, reminder.Header.Get("Message-ID"))
 	assert.Equal(t, root, reminder.Header.Get("In-Reply-To"))
 	assert.Equal(t, root, reminder.Header.Get("References"))
-	assert.Equal(t, "Reminder: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", reminder.subject(t))
+	assert.Equal(t, "Reminder: Week 2's posts for Acme Bäckerei (by Fri 4 Dec 17:00 CET)", reminder.Subject(t))
 	for _, link := range []string{approveLink, rejectLink, openLink} {
 		assert.Contains(t, reminder.Text, link)
 		assert.Contains(t, reminder.HTML, `href="`+htmlAttr(link)+`"`)

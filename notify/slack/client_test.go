@@ -13,14 +13,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/notify/slack/slacktest"
 	"github.com/greenlight/greenlight/preview"
 )
 
 const testToken = "xoxb-1111-2222-s3cr3tT0k3n"
 
-func newClient(t *testing.T, f *fakeSlack) *Client {
+func newClient(t *testing.T, f *slacktest.Server) *Client {
 	t.Helper()
-	c, err := New(Config{Token: testToken, APIURL: f.url()})
+	c, err := New(Config{Token: testToken, APIURL: f.APIURL()})
 	require.NoError(t, err)
 	return c
 }
@@ -49,13 +50,13 @@ const weekPreview = `{"posts":[{"platform":"x","topic":"service","text":"Acme on
 var links = Links{Approve: "https://gl.example/a/approve", Reject: "https://gl.example/a/reject", Open: "https://gl.example/approvals/c1.approve_batch%5B2%5D"}
 
 func TestPostToAMemberOpensTheirDMAndSendsTheRequest(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
 	a := approval(t, weekPreview)
 
 	r, err := c.Post(context.Background(), "U0DANA", Blocks(a, links, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
-	calls := f.recorded()
+	calls := f.Calls()
 	require.Len(t, calls, 2)
 	assert.Equal(t, "conversations.open", calls[0].Method)
 	assert.Equal(t, "U0DANA", calls[0].Args.Get("users"))
@@ -103,12 +104,12 @@ func TestPostToAMemberOpensTheirDMAndSendsTheRequest(t *testing.T) {
 }
 
 func TestPostToAConversationPostsThere(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
 	a := approval(t, `{}`)
 	r, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, Links{}, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
-	calls := f.recorded()
+	calls := f.Calls()
 	require.Len(t, calls, 1)
 	assert.Equal(t, "chat.postMessage", calls[0].Method)
 	assert.Equal(t, "C0APPROVALS", r.Channel)
@@ -117,14 +118,14 @@ func TestPostToAConversationPostsThere(t *testing.T) {
 }
 
 func TestPostRefusesWhatIsNoSlackID(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
 	for _, to := range []string{"", "dana@acme", "#general", "u0dana", "U", "X0123", "C0/../../x"} {
 		_, err := c.Post(context.Background(), to, nil, "hi")
 		require.Error(t, err, to)
 		assert.True(t, IsPermanent(err), to)
 	}
-	assert.Empty(t, f.recorded())
+	assert.Empty(t, f.Calls())
 }
 
 func TestRemindersAndEscalationsSayWhatTheyAre(t *testing.T) {
@@ -146,7 +147,7 @@ func TestRemindersAndEscalationsSayWhatTheyAre(t *testing.T) {
 }
 
 func TestDecidedShowsWhoAndWhenWithoutButtons(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
 	at := time.Date(2026, 12, 3, 7, 30, 0, 0, time.UTC)
 	view := api.ApprovalView{ID: "c1.approve_plan", CampaignID: "c1", Client: "acme", Title: "The plan", Status: api.ApprovalApproved,
@@ -155,7 +156,7 @@ func TestDecidedShowsWhoAndWhenWithoutButtons(t *testing.T) {
 	a := preview.Of(view, berlin(t))
 	assert.Equal(t, "Approved by dana@acme, Thu 3 Dec 08:30 CET", Outcome(a))
 	require.NoError(t, c.Update(context.Background(), "D0DANA", "1764750600.000002", Decided(a), DecidedText(a)))
-	calls := f.recorded()
+	calls := f.Calls()
 	require.Len(t, calls, 1)
 	assert.Equal(t, "chat.update", calls[0].Method)
 	assert.Equal(t, "D0DANA", calls[0].Args.Get("channel"))
@@ -211,7 +212,7 @@ func TestLongRequestsAreCutToSlacksLimits(t *testing.T) {
 }
 
 func TestHostileTextStaysText(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
 	v := api.ApprovalView{ID: "c1.x", CampaignID: "c1", Client: "acme", Title: "<!channel> urgent",
 		Preview: json.RawMessage(`{"posts":["<!here> see <https://evil.example|your bank>"],"targets":["<@U0BOSS>"],"risk":"*bold* & <#C0GENERAL>","note<!everyone>":"x"}`),
@@ -219,7 +220,7 @@ func TestHostileTextStaysText(t *testing.T) {
 	a := preview.Of(v, nil)
 	_, err := c.Post(context.Background(), "C0APPROVALS", Blocks(a, links, api.NoticeRequested, 0), Text(a, api.NoticeRequested, 0))
 	require.NoError(t, err)
-	call := f.recorded()[0]
+	call := f.Calls()[0]
 	assert.Equal(t, "&lt;!channel&gt; urgent for acme. If nobody answers by Mon 1 Jan 00:00 UTC, this is skipped.", call.Args.Get("text"))
 	walkObjects(call.Blocks, func(o map[string]any) {
 		s := o["text"].(string)
@@ -242,27 +243,27 @@ func TestHostileTextStaysText(t *testing.T) {
 func TestErrorsSayWhetherToTryAgain(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
-		fail       failure
+		fail       slacktest.Failure
 		permanent  bool
 		retryAfter time.Duration
 	}{
-		{"channel_not_found", failure{status: 200, error: "channel_not_found"}, true, 0},
-		{"user_not_found", failure{status: 200, error: "user_not_found"}, true, 0},
-		{"not_in_channel", failure{status: 200, error: "not_in_channel"}, true, 0},
-		{"invalid_auth", failure{status: 200, error: "invalid_auth"}, true, 0},
-		{"account_inactive", failure{status: 200, error: "account_inactive"}, true, 0},
-		{"ok:false ratelimited", failure{status: 200, error: "ratelimited"}, false, 0},
-		{"ok:false internal_error", failure{status: 200, error: "internal_error"}, false, 0},
-		{"429 with Retry-After", failure{status: 429, retryAfter: "7"}, false, 7 * time.Second},
-		{"429 without Retry-After", failure{status: 429}, false, 0},
-		{"500", failure{status: 500}, false, 0},
-		{"503", failure{status: 503}, false, 0},
-		{"400", failure{status: 400}, true, 0},
+		{"channel_not_found", slacktest.Failure{Status: 200, Error: "channel_not_found"}, true, 0},
+		{"user_not_found", slacktest.Failure{Status: 200, Error: "user_not_found"}, true, 0},
+		{"not_in_channel", slacktest.Failure{Status: 200, Error: "not_in_channel"}, true, 0},
+		{"invalid_auth", slacktest.Failure{Status: 200, Error: "invalid_auth"}, true, 0},
+		{"account_inactive", slacktest.Failure{Status: 200, Error: "account_inactive"}, true, 0},
+		{"ok:false ratelimited", slacktest.Failure{Status: 200, Error: "ratelimited"}, false, 0},
+		{"ok:false internal_error", slacktest.Failure{Status: 200, Error: "internal_error"}, false, 0},
+		{"429 with Retry-After", slacktest.Failure{Status: 429, RetryAfter: "7"}, false, 7 * time.Second},
+		{"429 without Retry-After", slacktest.Failure{Status: 429}, false, 0},
+		{"500", slacktest.Failure{Status: 500}, false, 0},
+		{"503", slacktest.Failure{Status: 503}, false, 0},
+		{"400", slacktest.Failure{Status: 400}, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeSlack(t, testToken)
+			f := slacktest.NewServer(t, testToken)
 			c := newClient(t, f)
-			f.fail("chat.postMessage", tc.fail)
+			f.Fail("chat.postMessage", tc.fail)
 			_, err := c.Post(context.Background(), "C0APPROVALS", nil, "hi")
 			require.Error(t, err)
 			assert.Equal(t, tc.permanent, IsPermanent(err), err.Error())
@@ -280,9 +281,9 @@ func TestErrorsSayWhetherToTryAgain(t *testing.T) {
 }
 
 func TestANetworkFailureIsTransientAndKeepsTheTokenOut(t *testing.T) {
-	f := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
 	c := newClient(t, f)
-	f.srv.Close()
+	f.Close()
 	_, err := c.Post(context.Background(), "U0DANA", nil, "hi")
 	require.Error(t, err)
 	assert.False(t, IsPermanent(err))
@@ -296,7 +297,7 @@ func TestANetworkFailureIsTransientAndKeepsTheTokenOut(t *testing.T) {
 }
 
 func TestAWrongTokenIsPermanentAndNeverQuoted(t *testing.T) {
-	f := newFakeSlack(t, "xoxb-the-right-one")
+	f := slacktest.NewServer(t, "xoxb-the-right-one")
 	c := newClient(t, f)
 	_, err := c.Post(context.Background(), "C0APPROVALS", nil, "hi")
 	require.Error(t, err)
@@ -309,17 +310,17 @@ func TestAWrongTokenIsPermanentAndNeverQuoted(t *testing.T) {
 }
 
 func TestARedirectIsNotFollowed(t *testing.T) {
-	f := newFakeSlack(t, testToken)
-	other := newFakeSlack(t, testToken)
+	f := slacktest.NewServer(t, testToken)
+	other := slacktest.NewServer(t, testToken)
 	redirect := http.NewServeMux()
 	redirect.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.url()+"chat.postMessage", http.StatusTemporaryRedirect)
+		http.Redirect(w, r, other.APIURL()+"chat.postMessage", http.StatusTemporaryRedirect)
 	})
-	f.srv.Config.Handler = redirect
+	f.Config.Handler = redirect
 	c := newClient(t, f)
 	_, err := c.Post(context.Background(), "C0APPROVALS", nil, "hi")
 	require.Error(t, err)
-	assert.Empty(t, other.recorded(), "the token went nowhere else")
+	assert.Empty(t, other.Calls(), "the token went nowhere else")
 }
 
 // Helpers that read blocks as they arrived.

@@ -1,50 +1,30 @@
 package slack
 
 import (
-	"encoding/json"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/notify/slack/slacktest"
 )
 
-// clickPayload is a block_actions payload in the shape Slack sends when a
-// member clicks a button on a message from the app.
+// responseURL is where Slack asks a click to be answered.
+const responseURL = "https://hooks.slack.com/actions/T0ACME/1234567890/abcdefABCDEF"
+
 func clickPayload(actionID, value string) map[string]any {
-	return map[string]any{
-		"type":       "block_actions",
-		"user":       map[string]any{"id": "U0DANA", "username": "dana", "name": "dana", "team_id": "T0ACME"},
-		"api_app_id": "A0GREEN",
-		"token":      "verification-token-not-used",
-		"container":  map[string]any{"type": "message", "message_ts": "1764750600.000002", "channel_id": "D0DANA", "is_ephemeral": false},
-		"trigger_id": "12466734323.1395872398",
-		"team":       map[string]any{"id": "T0ACME", "domain": "acme"},
-		"enterprise": nil,
-		"channel":    map[string]any{"id": "D0DANA", "name": "directmessage"},
-		"message": map[string]any{"type": "message", "user": "U0BOT", "ts": "1764750600.000002", "bot_id": "B0GREEN", "text": "Week 2's posts",
-			"blocks": []any{map[string]any{"type": "header", "block_id": "h", "text": map[string]any{"type": "plain_text", "text": "Week 2's posts"}}}},
-		"state":        map[string]any{"values": map[string]any{}},
-		"response_url": "https://hooks.slack.com/actions/T0ACME/1234567890/abcdefABCDEF",
-		"actions": []any{map[string]any{"action_id": actionID, "block_id": "greenlight_decision", "value": value, "type": "button",
-			"text": map[string]any{"type": "plain_text", "text": "Approve", "emoji": false}, "style": "primary", "action_ts": "1764750612.840180"}},
-	}
+	return slacktest.ClickPayload("U0DANA", actionID, value, responseURL)
 }
 
-func form(t *testing.T, payload any) []byte {
-	t.Helper()
-	b, err := json.Marshal(payload)
-	require.NoError(t, err)
-	return []byte(url.Values{"payload": {string(b)}}.Encode())
-}
+func form(t *testing.T, payload any) []byte { return []byte(slacktest.Form(t, payload)) }
 
 func TestParseInteractionReadsAClick(t *testing.T) {
 	in, err := ParseInteraction(form(t, clickPayload(ActionApprove, "c1.approve_batch[2]")))
 	require.NoError(t, err)
 	assert.Equal(t, Interaction{
 		UserID: "U0DANA", TeamID: "T0ACME", ActionID: ActionApprove, Decision: "approve", ApprovalID: "c1.approve_batch[2]",
-		ResponseURL: "https://hooks.slack.com/actions/T0ACME/1234567890/abcdefABCDEF", ChannelID: "D0DANA", MessageTS: "1764750600.000002",
+		ResponseURL: responseURL, ChannelID: "D0DANA", MessageTS: "1764750600.000002",
 	}, in)
 
 	in, err = ParseInteraction(form(t, clickPayload(ActionReject, "c1.approve_plan")))

@@ -2,63 +2,15 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/notify/slack/slacktest"
 )
-
-// hooks stands in for Slack's hooks host: it takes what a response_url is
-// sent and answers as told.
-type hooks struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	got      []map[string]any
-	paths    []string
-	status   int
-	body     string
-	retryAft string
-}
-
-func newHooks(t *testing.T) *hooks {
-	h := &hooks{status: http.StatusOK, body: `{"ok":true}`}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		var m map[string]any
-		if r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(b, &m) != nil {
-			http.Error(w, "invalid_payload", http.StatusBadRequest)
-			return
-		}
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		h.got, h.paths = append(h.got, m), append(h.paths, r.URL.Path)
-		if h.retryAft != "" {
-			w.Header().Set("Retry-After", h.retryAft)
-		}
-		w.WriteHeader(h.status)
-		_, _ = io.WriteString(w, h.body)
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *hooks) host() string { return h.srv.URL }
-
-func (h *hooks) addr() string { return strings.TrimPrefix(h.srv.URL, "http://") }
-
-func (h *hooks) received() []map[string]any {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]map[string]any(nil), h.got...)
-}
 
 func responder(t *testing.T, hosts ...string) *Client {
 	t.Helper()
@@ -68,24 +20,24 @@ func responder(t *testing.T, hosts ...string) *Client {
 }
 
 func TestRespondRefusesAClickEphemerally(t *testing.T) {
-	h := newHooks(t)
-	c := responder(t, h.host())
-	err := c.Respond(context.Background(), h.srv.URL+"/actions/T0ACME/1/abc", Response{Text: "You may not decide this: <@U0BOSS> asked for it", Ephemeral: true})
+	h := slacktest.NewHooks(t)
+	c := responder(t, h.URL)
+	err := c.Respond(context.Background(), h.URL+"/actions/T0ACME/1/abc", Response{Text: "You may not decide this: <@U0BOSS> asked for it", Ephemeral: true})
 	require.NoError(t, err)
-	got := h.received()
+	got := h.Received()
 	require.Len(t, got, 1)
 	assert.Equal(t, map[string]any{"text": "You may not decide this: &lt;@U0BOSS&gt; asked for it", "response_type": "ephemeral",
-		"replace_original": false, "delete_original": false}, got[0])
-	assert.Equal(t, "/actions/T0ACME/1/abc", h.paths[0])
+		"replace_original": false, "delete_original": false}, got[0].Body)
+	assert.Equal(t, "/actions/T0ACME/1/abc", got[0].Path)
 }
 
 func TestRespondReplacesTheMessageAfterADecision(t *testing.T) {
-	h := newHooks(t)
-	c := responder(t, h.host())
+	h := slacktest.NewHooks(t)
+	c := responder(t, h.URL)
 	a := approval(t, weekPreview)
 	a.Status, a.DecidedBy, a.Decided = "approved", "dana@acme", "Thu 3 Dec 08:30 CET"
-	require.NoError(t, c.Respond(context.Background(), h.srv.URL+"/actions/x", Response{Text: DecidedText(a), Blocks: Decided(a), ReplaceOriginal: true}))
-	got := h.received()[0]
+	require.NoError(t, c.Respond(context.Background(), h.URL+"/actions/x", Response{Text: DecidedText(a), Blocks: Decided(a), ReplaceOriginal: true}))
+	got := h.Received()[0].Body
 	assert.Equal(t, true, got["replace_original"])
 	assert.Nil(t, got["response_type"])
 	blocks := got["blocks"].([]any)
@@ -94,33 +46,33 @@ func TestRespondReplacesTheMessageAfterADecision(t *testing.T) {
 }
 
 func TestRespondGoesOnlyToAllowedHosts(t *testing.T) {
-	h := newHooks(t)
-	other := newHooks(t)
-	c := responder(t, h.host())
+	h := slacktest.NewHooks(t)
+	other := slacktest.NewHooks(t)
+	c := responder(t, h.URL)
 	for _, u := range []string{
-		other.srv.URL + "/actions/x",                // another host, on another port
-		"https://evil.example/actions/x",            // another host
-		"https://" + h.host() + "@evil.example/x",   // the allowed host as a user name
-		"http://user:pw@" + h.host() + "/actions/x", // credentials
-		"/actions/x",               // not absolute
-		"ftp://" + h.host() + "/x", // another scheme
+		other.URL + "/actions/x",                 // another host, on another port
+		"https://evil.example/actions/x",         // another host
+		"https://" + h.URL + "@evil.example/x",   // the allowed host as a user name
+		"http://user:pw@" + h.URL + "/actions/x", // credentials
+		"/actions/x",                             // not absolute
+		"ftp://" + h.URL + "/x",                  // another scheme
 	} {
 		err := c.Respond(context.Background(), u, Response{Text: "hi", Ephemeral: true})
 		require.Error(t, err, u)
 		assert.True(t, IsPermanent(err), u)
 	}
-	assert.Empty(t, h.received())
-	assert.Empty(t, other.received())
+	assert.Empty(t, h.Received())
+	assert.Empty(t, other.Received())
 
 	// By default only Slack's hooks host, over https, is allowed.
 	def := responder(t)
-	err := def.Respond(context.Background(), h.srv.URL+"/actions/x", Response{Text: "hi", Ephemeral: true})
+	err := def.Respond(context.Background(), h.URL+"/actions/x", Response{Text: "hi", Ephemeral: true})
 	assert.ErrorContains(t, err, "not one of the allowed hosts [hooks.slack.com]")
 	assert.True(t, IsPermanent(err))
 	// A bare host means https: plain http to it is refused.
-	err = responder(t, "hooks.example", h.addr()).Respond(context.Background(), "http://"+h.addr()+"/actions/x", Response{Text: "hi"})
+	err = responder(t, "hooks.example", strings.TrimPrefix(h.URL, "http://")).Respond(context.Background(), "http://"+strings.TrimPrefix(h.URL, "http://")+"/actions/x", Response{Text: "hi"})
 	assert.ErrorContains(t, err, "not one of the allowed hosts")
-	assert.Empty(t, h.received())
+	assert.Empty(t, h.Received())
 }
 
 func TestRespondSaysWhetherToTryAgain(t *testing.T) {
@@ -139,9 +91,9 @@ func TestRespondSaysWhetherToTryAgain(t *testing.T) {
 		{"plain ok", 200, "ok", "", false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHooks(t)
-			h.status, h.body, h.retryAft = tc.status, tc.body, tc.retryAfter
-			err := responder(t, h.host()).Respond(context.Background(), h.srv.URL+"/actions/s3cret", Response{Text: "hi", Ephemeral: true})
+			h := slacktest.NewHooks(t)
+			h.Answer(tc.status, tc.body, tc.retryAfter)
+			err := responder(t, h.URL).Respond(context.Background(), h.URL+"/actions/s3cret", Response{Text: "hi", Ephemeral: true})
 			if tc.name == "plain ok" {
 				assert.NoError(t, err)
 				return
@@ -156,17 +108,17 @@ func TestRespondSaysWhetherToTryAgain(t *testing.T) {
 }
 
 func TestRespondIsEitherEphemeralOrAReplacement(t *testing.T) {
-	h := newHooks(t)
-	err := responder(t, h.host()).Respond(context.Background(), h.srv.URL+"/x", Response{Text: "hi", Ephemeral: true, ReplaceOriginal: true})
+	h := slacktest.NewHooks(t)
+	err := responder(t, h.URL).Respond(context.Background(), h.URL+"/x", Response{Text: "hi", Ephemeral: true, ReplaceOriginal: true})
 	assert.True(t, IsPermanent(err))
-	assert.Empty(t, h.received())
+	assert.Empty(t, h.Received())
 }
 
 func TestRespondOverADeadConnectionIsTransient(t *testing.T) {
-	h := newHooks(t)
-	c := responder(t, h.host())
-	h.srv.Close()
-	err := c.Respond(context.Background(), h.srv.URL+"/actions/s3cret", Response{Text: "hi", Ephemeral: true})
+	h := slacktest.NewHooks(t)
+	c := responder(t, h.URL)
+	h.Close()
+	err := c.Respond(context.Background(), h.URL+"/actions/s3cret", Response{Text: "hi", Ephemeral: true})
 	require.Error(t, err)
 	assert.False(t, IsPermanent(err))
 	assert.NotContains(t, err.Error(), "s3cret")

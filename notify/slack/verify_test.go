@@ -2,12 +2,8 @@ package slack
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,21 +12,16 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/greenlight/greenlight/notify/slack/slacktest"
 )
 
 const signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 
-// signed is a request as Slack sends it to an interactivity URL: the
-// timestamp in seconds and v0= HMAC-SHA256 over "v0:<ts>:<body>", in hex.
-func signed(secret string, at time.Time, body string) *http.Request {
-	ts := strconv.FormatInt(at.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + ts + ":" + body))
-	r := httptest.NewRequest(http.MethodPost, "/v1/slack/interactions", strings.NewReader(body))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.Header.Set("X-Slack-Request-Timestamp", ts)
-	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	return r
+// signed is body as Slack sends it to the interactivity URL, signed with
+// secret at at.
+func signed(t *testing.T, secret string, at time.Time, body string) *http.Request {
+	return slacktest.Signed(t, "/v1/slack/interactions", secret, at, body)
 }
 
 func TestVerifyRequestAcceptsOnlyWhatSlackSigned(t *testing.T) {
@@ -43,57 +34,57 @@ func TestVerifyRequestAcceptsOnlyWhatSlackSigned(t *testing.T) {
 		req  func() *http.Request
 		want error
 	}{
-		{"good", func() *http.Request { return signed(signingSecret, now, body) }, nil},
-		{"good, clocks 4 minutes apart", func() *http.Request { return signed(signingSecret, now.Add(4*time.Minute), body) }, nil},
-		{"wrong secret", func() *http.Request { return signed("another-secret", now, body) }, ErrBadSignature},
-		{"stale timestamp", func() *http.Request { return signed(signingSecret, now.Add(-6*time.Minute), body) }, ErrStale},
-		{"timestamp from the future", func() *http.Request { return signed(signingSecret, now.Add(6*time.Minute), body) }, ErrStale},
+		{"good", func() *http.Request { return signed(t, signingSecret, now, body) }, nil},
+		{"good, clocks 4 minutes apart", func() *http.Request { return signed(t, signingSecret, now.Add(4*time.Minute), body) }, nil},
+		{"wrong secret", func() *http.Request { return signed(t, "another-secret", now, body) }, ErrBadSignature},
+		{"stale timestamp", func() *http.Request { return signed(t, signingSecret, now.Add(-6*time.Minute), body) }, ErrStale},
+		{"timestamp from the future", func() *http.Request { return signed(t, signingSecret, now.Add(6*time.Minute), body) }, ErrStale},
 		// A request captured an hour ago and sent again unchanged.
-		{"replayed an hour later", func() *http.Request { return signed(signingSecret, now.Add(-time.Hour), body) }, ErrStale},
+		{"replayed an hour later", func() *http.Request { return signed(t, signingSecret, now.Add(-time.Hour), body) }, ErrStale},
 		{"timestamp changed to pass the window", func() *http.Request {
-			r := signed(signingSecret, now.Add(-time.Hour), body)
+			r := signed(t, signingSecret, now.Add(-time.Hour), body)
 			r.Header.Set("X-Slack-Request-Timestamp", strconv.FormatInt(now.Unix(), 10))
 			return r
 		}, ErrBadSignature},
 		{"tampered body", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Body = io.NopCloser(strings.NewReader(strings.Replace(body, "x", "y", 1)))
 			return r
 		}, ErrBadSignature},
-		{"oversize body", func() *http.Request { return signed(signingSecret, now, huge) }, ErrBodyTooLarge},
+		{"oversize body", func() *http.Request { return signed(t, signingSecret, now, huge) }, ErrBodyTooLarge},
 		{"oversize body of unknown length", func() *http.Request {
-			r := signed(signingSecret, now, huge)
+			r := signed(t, signingSecret, now, huge)
 			r.ContentLength = -1
 			r.Body = io.NopCloser(strings.NewReader(huge))
 			return r
 		}, ErrBodyTooLarge},
 		{"no signature", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Del("X-Slack-Signature")
 			return r
 		}, ErrUnsigned},
 		{"no timestamp", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Del("X-Slack-Request-Timestamp")
 			return r
 		}, ErrUnsigned},
 		{"timestamp not a number", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Set("X-Slack-Request-Timestamp", "soon")
 			return r
 		}, ErrStale},
 		{"signature of another version", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Set("X-Slack-Signature", strings.Replace(r.Header.Get("X-Slack-Signature"), "v0=", "v1=", 1))
 			return r
 		}, ErrBadSignature},
 		{"signature not hex", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Set("X-Slack-Signature", "v0=zz")
 			return r
 		}, ErrBadSignature},
 		{"signature cut short", func() *http.Request {
-			r := signed(signingSecret, now, body)
+			r := signed(t, signingSecret, now, body)
 			r.Header.Set("X-Slack-Signature", r.Header.Get("X-Slack-Signature")[:20])
 			return r
 		}, ErrBadSignature},
@@ -113,7 +104,7 @@ func TestVerifyRequestAcceptsOnlyWhatSlackSigned(t *testing.T) {
 
 func TestVerifyRequestNeedsASecret(t *testing.T) {
 	now := time.Now()
-	_, err := VerifyRequest(signed("", now, "payload=x"), "", now)
+	_, err := VerifyRequest(signed(t, "", now, "payload=x"), "", now)
 	assert.Error(t, err)
 }
 
@@ -123,7 +114,7 @@ func TestVerifyRequestAgreesWithSlackGo(t *testing.T) {
 	now := time.Now()
 	body := "payload=%7B%22type%22%3A%22block_actions%22%7D"
 	for _, secret := range []string{signingSecret, "wrong"} {
-		r := signed(secret, now, body)
+		r := signed(t, secret, now, body)
 		sv, err := slack.NewSecretsVerifier(r.Header, signingSecret)
 		require.NoError(t, err)
 		_, _ = sv.Write([]byte(body))
@@ -137,7 +128,7 @@ func TestVerifyRequestAgreesWithSlackGo(t *testing.T) {
 func TestVerifyRequestReadsNoMoreThanItsLimit(t *testing.T) {
 	now := time.Now()
 	src := &countingReader{r: bytes.NewReader(make([]byte, 10*MaxRequestBody))}
-	r := signed(signingSecret, now, "")
+	r := signed(t, signingSecret, now, "")
 	r.ContentLength = -1
 	r.Body = io.NopCloser(src)
 	_, err := VerifyRequest(r, signingSecret, now)

@@ -1,7 +1,8 @@
 // Package smtptest is an in-process SMTP relay for tests: it records what
 // arrives, in plain text, with STARTTLS or implicit TLS (a self-signed
 // certificate made for the test), with or without AUTH PLAIN, and can refuse
-// recipients or hold a message in DATA.
+// recipients (all, or some) or hold a message in DATA. Parse reads what
+// arrived as a mail client does.
 package smtptest
 
 import (
@@ -41,6 +42,7 @@ type Relay struct {
 	mu        sync.Mutex
 	got       []Delivery
 	authTries int
+	refused   map[string]*smtp.SMTPError // by recipient
 }
 
 // Delivery is one message as it arrived.
@@ -51,6 +53,10 @@ type Delivery struct {
 	TLS  bool
 	User string
 }
+
+// NoSuchMailbox is the reply of a relay that knows no such recipient: 550,
+// a permanent refusal, for Refuse.
+var NoSuchMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
 
 // Mode is how a relay secures its connections.
 type Mode int
@@ -111,6 +117,16 @@ func (r *Relay) AuthTries() int {
 	return r.authTries
 }
 
+// Refuse makes the relay refuse RCPT TO:<address> with reply from now on.
+func (r *Relay) Refuse(address string, reply *smtp.SMTPError) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.refused == nil {
+		r.refused = map[string]*smtp.SMTPError{}
+	}
+	r.refused[address] = reply
+}
+
 // Addr is the relay's host:port.
 func (r *Relay) Addr() string { return net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) }
 
@@ -141,6 +157,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if s.relay.RcptReply != nil {
 		return s.relay.RcptReply
+	}
+	s.relay.mu.Lock()
+	reply := s.relay.refused[to]
+	s.relay.mu.Unlock()
+	if reply != nil {
+		return reply
 	}
 	s.cur.To = append(s.cur.To, to)
 	return nil
