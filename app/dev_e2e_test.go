@@ -144,7 +144,7 @@ func TestDevEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	require.NotEmpty(t, created.ID)
 	require.Equal(t, api.CampaignWorkflowID(created.ID), created.WorkflowID)
-	require.Equal(t, 2, created.PlaybookVersion, "the latest version by default")
+	require.Equal(t, 3, created.PlaybookVersion, "the latest version by default")
 	require.Equal(t, d.UIURL+"/namespaces/default/workflows/"+created.WorkflowID, created.UIURL)
 
 	var again api.CampaignView
