@@ -77,7 +77,7 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	m.Subject(n.Subject())
 	m.SetDateWithValue(now)
 	m.SetGenHeader(mail.HeaderMessageID, MessageID(n, domain))
-	if n.Kind != api.NoticeRequested {
+	if n.Kind != api.NoticeRequested && n.Alert == nil {
 		root := threadID(n, domain)
 		m.SetGenHeader(mail.HeaderInReplyTo, root)
 		m.SetGenHeader(mail.HeaderReferences, root)
@@ -86,8 +86,14 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
 	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
 	m.SetGenHeader(mail.HeaderUserAgent, "Greenlight")
-	m.SetGenHeader(HeaderApproval, n.ThreadKey)
 	m.SetGenHeader(HeaderKind, n.Kind)
+	if n.Alert != nil {
+		if err := alertBody(m, n); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	m.SetGenHeader(HeaderApproval, n.ThreadKey)
 
 	m.SetBodyString(mail.TypeTextPlain, plainText(n))
 	var html bytes.Buffer
