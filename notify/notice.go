@@ -2,7 +2,7 @@
 // who it is for, what happened, the approval as that person reads it and the
 // links they may use. Email, Slack and webhooks render the same Notice, with
 // the same subject and lead sentence, so a person hears one story wherever
-// it reaches them.
+// it reaches them. A notice about no approval carries an Alert instead.
 package notify
 
 import (
