@@ -16,9 +16,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/api"
-	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/notify/email"
-	"github.com/greenlight/greenlight/notify/email/smtptest"
 	"github.com/greenlight/greenlight/notify/slack/slacktest"
 	"github.com/greenlight/greenlight/notify/webhook"
 	"github.com/greenlight/greenlight/store"
@@ -35,19 +33,8 @@ func TestSpamWaveAlertEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
 	}
-	relay, _ := smtptest.Start(t, smtptest.Plain, nil)
-	fake := slacktest.NewServer(t, e2eSlackToken)
-	secret, err := webhook.NewSecret()
-	require.NoError(t, err)
-	receiver := newWebhookReceiver(t, secret)
-	d, cfg := startDevWith(t, func(cfg *config.Config) {
-		cfg.Notify = config.Notify{
-			SMTPHost: relay.Host, SMTPPort: fmt.Sprint(relay.Port), SMTPTLS: email.TLSNone, SMTPFrom: e2eFrom, SMTPTimeout: "10s",
-			SlackToken: e2eSlackToken, SlackSigningSecret: e2eSlackSecret, SlackAPIURL: fake.APIURL(),
-			WebhookURLs: []string{receiver.URL + "/greenlight"}, WebhookSecret: secret,
-		}
-	})
-	n := notifyE2E{d: d, relay: relay, slack: fake, webhooks: receiver}
+	n, cfg := startNotifyE2E(t)
+	d := n.d
 	for _, p := range []string{
 		`{"id":"olga@acme","name":"Olga","clients":["acme"],"roles":["account-owner"],"channels":[{"kind":"email","address":"olga@acme.example"},{"kind":"slack","address":"U0OLGA"}]}`,
 		`{"id":"sam@acme","name":"Sam","clients":["acme"],"roles":["account-owner","client-marketing-lead"],"channels":[{"kind":"slack","address":"U0SAM"}]}`,
@@ -123,7 +110,7 @@ func TestSpamWaveAlertEndToEnd(t *testing.T) {
 	}
 
 	// The subscription's signed event.
-	e := receiver.event(t, webhook.TypeSpamWave)
+	e := n.webhooks.event(t, webhook.TypeSpamWave)
 	assert.Equal(t, subject, e.Data.Title)
 	assert.Equal(t, "acme", e.Data.Client)
 
@@ -143,7 +130,7 @@ func TestSpamWaveAlertEndToEnd(t *testing.T) {
 		got = append(got, strings.Join([]string{r.Kind, r.PersonID, r.Channel, r.Status, r.ApprovalID}, " "))
 	}
 	assert.ElementsMatch(t, []string{"alert olga@acme email sent ", "alert sam@acme slack sent ", "alert  webhook sent "}, got)
-	for _, d := range relay.Deliveries() {
+	for _, d := range n.relay.Deliveries() {
 		assert.NotContains(t, d.To, "pat@acme.example")
 		assert.NotContains(t, d.To, "eve@other.example")
 	}

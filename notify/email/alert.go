@@ -2,9 +2,7 @@ package email
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
-	"html/template"
 
 	"github.com/wneessen/go-mail"
 
@@ -14,11 +12,6 @@ import (
 // HeaderAlert carries an alert's type (api.AlertSpamWave), for mail filters.
 const HeaderAlert = "X-Greenlight-Alert"
 
-//go:embed alert.html
-var alertSource string
-
-var alertTemplate = template.Must(template.New("alert").Parse(alertSource))
-
 // alertBody sets the parts of an alert's email: what happened and what to
 // do, then the accounts concerned. An alert asks for no decision, so it has
 // no deadline, no buttons and no links that act.
@@ -27,7 +20,7 @@ func alertBody(m *mail.Msg, n notify.Notice) error {
 	m.SetGenHeader(HeaderAlert, a.Type)
 	m.SetBodyString(mail.TypeTextPlain, a.PlainText())
 	var html bytes.Buffer
-	if err := alertTemplate.Execute(&html, a); err != nil {
+	if err := htmlTemplate.Execute(&html, htmlData{Subject: n.Subject(), Alert: a}); err != nil {
 		return fmt.Errorf("email: render %s: %w", n.Key, err)
 	}
 	m.AddAlternativeString(mail.TypeTextHTML, html.String())

@@ -34,7 +34,12 @@ const (
 //go:embed message.html
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("message").Funcs(template.FuncMap{"join": strings.Join}).Parse(htmlSource))
+//go:embed alert.html
+var alertSource string
+
+// htmlTemplate lays out every email; an alert's rows (alert.html) take the
+// place of the approval's.
+var htmlTemplate = template.Must(template.Must(template.New("message").Funcs(template.FuncMap{"join": strings.Join}).Parse(htmlSource)).Parse(alertSource))
 
 // htmlData is what the HTML part shows.
 type htmlData struct {
@@ -42,6 +47,7 @@ type htmlData struct {
 	A                      preview.Approval
 	L                      notify.Links
 	Buttons                bool // Approve or Reject is offered
+	Alert                  *notify.Alert
 }
 
 // Message builds the email for n, from the address from ("Name <addr>" or
