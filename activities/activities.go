@@ -117,6 +117,9 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 		}
 		res.Output["blocked"] = blocked
 	}
+	if err := a.raiseAlerts(ctx, req, res.Output); err != nil {
+		return ActionResult{}, err
+	}
 	if res.Replayed {
 		activity.GetLogger(ctx).Info("action already performed; returning its recorded result", "key", req.Key)
 	}

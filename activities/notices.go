@@ -69,7 +69,11 @@ type DeliveryRequest struct {
 
 // Key is the delivery's idempotency key.
 func (r DeliveryRequest) Key() string {
-	return DeliveryKey(r.Event.ApprovalID, eventName(r.Event), r.Channel.Kind, r.Person, r.Channel.Index)
+	about := r.Event.ApprovalID
+	if r.Event.Kind == api.NoticeAlert {
+		about = r.Event.Key // an alert is about no approval; its key is its own
+	}
+	return DeliveryKey(about, eventName(r.Event), r.Channel.Kind, r.Person, r.Channel.Index)
 }
 
 // DeliveryKey is the idempotency key of one message about approvalID: event
@@ -127,6 +131,9 @@ type DeliveryLog interface {
 	Skipped(ctx context.Context, key, reason string) error
 	// Ref returns where an earlier delivery went ("" when it did not).
 	Ref(ctx context.Context, key string) (string, error)
+	// Action returns the platform action recorded under key (what an alert
+	// says), or an error wrapping ErrNoAction.
+	Action(ctx context.Context, key string) (RecordedAction, error)
 }
 
 // DeliveryRecord is what the log keeps of a delivery.
@@ -159,9 +166,11 @@ type Notices struct {
 	People  Directory
 	Log     DeliveryLog
 	Senders map[string]Sender // by channel kind: email, slack, webhook
-	// Webhooks are URLs told of every approval event, signed with the
-	// webhook sender's secret.
+	// Webhooks are URLs told of every approval event and alert, signed with
+	// the webhook sender's secret.
 	Webhooks []string
+	// Alerts records the alerts actions raise (alerts.go); nil raises none.
+	Alerts Alerts
 	// Hook, when set, runs at each stage of a delivery ("begun", "sent"); tests
 	// use it to kill a worker mid-delivery.
 	Hook func(ctx context.Context, stage, key string)
@@ -172,6 +181,9 @@ func (a *Activities) PlanNotice(ctx context.Context, e NoticeEvent) (NoticePlan,
 	n := a.Notices
 	if n == nil {
 		return NoticePlan{Skip: "this worker tells no one (no notice channels configured)"}, nil
+	}
+	if e.Kind == api.NoticeAlert {
+		return a.planAlert(ctx, e)
 	}
 	ap, err := n.Log.Approval(ctx, e.ApprovalID)
 	if err != nil {
@@ -186,6 +198,12 @@ func (a *Activities) PlanNotice(ctx context.Context, e NoticeEvent) (NoticePlan,
 	if err != nil {
 		return NoticePlan{}, fmt.Errorf("plan notice %s: %w", e.Key, err)
 	}
+	return n.planFor(people, e.Client), nil
+}
+
+// planFor tells people, each through the channels this deployment sends
+// through in their order, and every webhook subscription.
+func (n *Notices) planFor(people []Person, client string) NoticePlan {
 	var plan NoticePlan
 	for _, p := range people {
 		t := NoticeTarget{Person: p.ID}
@@ -207,9 +225,9 @@ func (a *Activities) PlanNotice(ctx context.Context, e NoticeEvent) (NoticePlan,
 		}
 	}
 	if len(plan.Targets) == 0 {
-		plan.Skip = fmt.Sprintf("nobody to tell: no person of client %q with a channel this deployment sends through", e.Client)
+		plan.Skip = fmt.Sprintf("nobody to tell: no person of client %q with a channel this deployment sends through", client)
 	}
-	return plan, nil
+	return plan
 }
 
 // Deliver sends one message, at most once per key.
@@ -243,6 +261,13 @@ func (a *Activities) Deliver(ctx context.Context, r DeliveryRequest) error {
 		return nil
 	}
 	a.hook(ctx, "begun", key)
+	if r.Event.Kind == api.NoticeAlert {
+		m, err := a.alertMessage(ctx, r, key, person, address)
+		if err != nil {
+			return err
+		}
+		return a.send(ctx, r, sender, m)
+	}
 	ap, err := n.Log.Approval(ctx, r.Event.ApprovalID)
 	if err != nil {
 		return err
@@ -271,6 +296,13 @@ func (a *Activities) Deliver(ctx context.Context, r DeliveryRequest) error {
 			return err
 		}
 	}
+	return a.send(ctx, r, sender, m)
+}
+
+// send sends m, records the outcome under its key, and says what Temporal
+// should do about a failure.
+func (a *Activities) send(ctx context.Context, r DeliveryRequest, sender Sender, m Message) error {
+	n, key := a.Notices, m.Key
 	ref, err := sender.Send(ctx, m)
 	if err != nil {
 		if ferr := n.Log.Failed(ctx, key, err.Error(), false); ferr != nil {

@@ -100,6 +100,9 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 // beside it; notices nil tells no one.
 func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
 	dispatcher, stopDispatcher := startDispatcher(st, c, logger, notices != nil)
+	if notices != nil {
+		notices.Alerts = worker.StoreAlerts(st, dispatcher.Wake)
+	}
 	acts := &activities.Activities{
 		Projections: worker.StoreProjections(st, dispatcher.Wake),
 		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},

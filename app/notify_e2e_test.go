@@ -51,20 +51,9 @@ func TestNotifyEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
 	}
-	relay, _ := smtptest.Start(t, smtptest.Plain, nil)
-	relay.Refuse("lee@acme.example", smtptest.NoSuchMailbox)
-	fake := slacktest.NewServer(t, e2eSlackToken)
-	secret, err := webhook.NewSecret()
-	require.NoError(t, err)
-	receiver := newWebhookReceiver(t, secret)
-	d, _ := startDevWith(t, func(cfg *config.Config) {
-		cfg.Notify = config.Notify{
-			SMTPHost: relay.Host, SMTPPort: fmt.Sprint(relay.Port), SMTPTLS: email.TLSNone, SMTPFrom: e2eFrom, SMTPTimeout: "10s",
-			SlackToken: e2eSlackToken, SlackSigningSecret: e2eSlackSecret, SlackAPIURL: fake.APIURL(),
-			WebhookURLs: []string{receiver.URL + "/greenlight"}, WebhookSecret: secret,
-		}
-	})
-	n := notifyE2E{d: d, relay: relay, slack: fake, webhooks: receiver}
+	n, _ := startNotifyE2E(t)
+	n.relay.Refuse("lee@acme.example", smtptest.NoSuchMailbox)
+	d := n.d
 
 	for _, p := range []string{
 		`{"id":"dana@acme","name":"Dana","clients":["acme"],"roles":["client-marketing-lead"],"time_zone":"Europe/Paris",
@@ -97,6 +86,25 @@ func TestNotifyEndToEnd(t *testing.T) {
 			t.FailNow()
 		}
 	}
+}
+
+// startNotifyE2E runs the dev stack with every channel faked only at the
+// wire: an SMTP relay, a fake Slack and a webhook receiver.
+func startNotifyE2E(t *testing.T) (notifyE2E, config.Config) {
+	t.Helper()
+	relay, _ := smtptest.Start(t, smtptest.Plain, nil)
+	fake := slacktest.NewServer(t, e2eSlackToken)
+	secret, err := webhook.NewSecret()
+	require.NoError(t, err)
+	receiver := newWebhookReceiver(t, secret)
+	d, cfg := startDevWith(t, func(cfg *config.Config) {
+		cfg.Notify = config.Notify{
+			SMTPHost: relay.Host, SMTPPort: fmt.Sprint(relay.Port), SMTPTLS: email.TLSNone, SMTPFrom: e2eFrom, SMTPTimeout: "10s",
+			SlackToken: e2eSlackToken, SlackSigningSecret: e2eSlackSecret, SlackAPIURL: fake.APIURL(),
+			WebhookURLs: []string{receiver.URL + "/greenlight"}, WebhookSecret: secret,
+		}
+	})
+	return notifyE2E{d: d, relay: relay, slack: fake, webhooks: receiver}, cfg
 }
 
 // notifyE2E is the stack, its channels' doubles, and the approval under test.

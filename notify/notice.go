@@ -2,7 +2,7 @@
 // who it is for, what happened, the approval as that person reads it and the
 // links they may use. Email, Slack and webhooks render the same Notice, with
 // the same subject and lead sentence, so a person hears one story wherever
-// it reaches them.
+// it reaches them. A notice about no approval carries an Alert instead.
 package notify
 
 import (
@@ -48,6 +48,9 @@ type Notice struct {
 	Links     Links
 	// ThreadKey is the approval id: every message about one approval threads together.
 	ThreadKey string
+	// Alert is the content of a notice of kind api.NoticeAlert, which is
+	// about no approval: Approval is empty then.
+	Alert *Alert
 }
 
 // Key builds a notice's idempotency key from what makes it one message: the
@@ -69,6 +72,10 @@ func (n Notice) Check() error {
 	}
 	switch n.Kind {
 	case api.NoticeRequested, api.NoticeReminded, api.NoticeEscalated, api.NoticeDecided, api.NoticeExpired:
+	case api.NoticeAlert:
+		if n.Alert == nil || strings.TrimSpace(n.Alert.Title) == "" {
+			problems = append(problems, errors.New("an alert without its content"))
+		}
 	default:
 		problems = append(problems, fmt.Errorf("unknown kind %q", n.Kind))
 	}
@@ -97,6 +104,9 @@ func (n Notice) Actionable() bool {
 // Subject is the one line every channel leads with: what happened and to
 // what, with the deadline while an answer is still wanted.
 func (n Notice) Subject() string {
+	if n.Alert != nil {
+		return OneLine(n.Alert.Title)
+	}
 	a := n.Approval
 	title := OneLine(a.Title)
 	switch {
@@ -117,6 +127,9 @@ func (n Notice) Subject() string {
 // Lead is the sentence that opens the message body: why this person hears
 // about the approval now.
 func (n Notice) Lead() string {
+	if n.Alert != nil {
+		return n.Alert.Text
+	}
 	a := n.Approval
 	switch {
 	case n.Kind == api.NoticeRequested && a.RequestedBy != "":

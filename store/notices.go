@@ -75,3 +75,20 @@ func (s *Store) NoticeStarted(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// AddNotice writes a notice no projection carries (an alert an activity
+// raised), unless one with its key is there already: created says whether
+// this call wrote it. Of concurrent calls with one key, one writes.
+func (s *Store) AddNotice(ctx context.Context, n Notice) (created bool, err error) {
+	if n.Key == "" {
+		return false, fmt.Errorf("store: unable to add notice: %w: key is required", ErrInvalid)
+	}
+	n.ID, n.StartedAt = 0, nil
+	n.CreatedAt = utcOr(n.CreatedAt, utc(time.Now()))
+	makeStorable(&n)
+	res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&n)
+	if res.Error != nil {
+		return false, fmt.Errorf("store: unable to add notice %q: %w", n.Key, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

@@ -70,3 +70,32 @@ func TestANoticeIsNeverWrittenWithoutItsEvent(t *testing.T) {
 		assert.Empty(t, pending)
 	})
 }
+
+// TestAddNoticeWritesEachKeyOnce: an alert raised again (a retried action)
+// leaves the first row alone, and waits for the dispatcher like any notice.
+func TestAddNoticeWritesEachKeyOnce(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		alert := store.Notice{Key: "c1/weekly.1.classify/spam-wave", Kind: "alert", CampaignID: "c1", ClientID: "acme", CreatedAt: t0}
+		created, err := s.AddNotice(ctx, alert)
+		require.NoError(t, err)
+		assert.True(t, created)
+		again := alert
+		again.CreatedAt, again.ClientID = t0.Add(time.Hour), "other"
+		created, err = s.AddNotice(ctx, again)
+		require.NoError(t, err)
+		assert.False(t, created, "the key is there already")
+
+		pending, err := s.PendingNotices(ctx, 10)
+		require.NoError(t, err)
+		require.Len(t, pending, 1)
+		got := pending[0]
+		assert.Equal(t, "alert", got.Kind)
+		assert.Empty(t, got.ApprovalID, "an alert is about no approval")
+		assert.Equal(t, "acme", got.ClientID, "the first write stands")
+		assert.WithinDuration(t, t0, got.CreatedAt, time.Millisecond, "the first write stands")
+
+		_, err = s.AddNotice(ctx, store.Notice{Kind: "alert"})
+		assert.ErrorIs(t, err, store.ErrInvalid)
+	})
+}

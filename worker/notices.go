@@ -129,11 +129,15 @@ func (d *NoticeDispatcher) start(ctx context.Context, n store.Notice) error {
 		Key: n.Key, Kind: n.Kind, ApprovalID: n.ApprovalID, CampaignID: n.CampaignID, Client: n.ClientID, Seq: n.Seq, To: n.To,
 		At: n.CreatedAt,
 	}
+	about := n.ApprovalID
+	if about == "" {
+		about = "campaign " + n.CampaignID // an alert
+	}
 	_, err := d.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.NoticeWorkflowID(n.Key), TaskQueue: d.TaskQueue,
 		// Reject a second start even after the first finished: an event is told once.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		StaticSummary:         fmt.Sprintf("Tell people: %s %s", n.ApprovalID, n.Kind),
+		StaticSummary:         fmt.Sprintf("Tell people: %s %s", about, n.Kind),
 	}, workflows.NoticeWorkflowType, e)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

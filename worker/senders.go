@@ -36,8 +36,11 @@ type slackSender struct{ c *slack.Client }
 
 func (s slackSender) Send(ctx context.Context, m activities.Message) (string, error) {
 	a := m.Approval
-	switch m.Kind {
-	case api.NoticeDecided, api.NoticeExpired:
+	switch {
+	case m.Alert != nil:
+		r, err := s.c.Post(ctx, m.Recipient.Address, slack.AlertBlocks(*m.Alert), slack.AlertText(*m.Alert))
+		return r.Channel + "/" + r.TS, slackVerdict(err)
+	case m.Kind == api.NoticeDecided, m.Kind == api.NoticeExpired:
 		blocks, text := slack.Decided(a), slack.DecidedText(a)
 		if channel, ts, ok := strings.Cut(m.Thread, "/"); ok {
 			// The request's message shows the outcome, without its buttons.
@@ -67,7 +70,8 @@ func slackVerdict(err error) error {
 }
 
 // WebhookSender posts every event to a subscription, signed with secret: the
-// approval as the API shows it, under the delivery's key as the event id.
+// approval as the API shows it (or an alert, as notify.Alert), under the
+// delivery's key as the event id.
 func WebhookSender(secret string) activities.Sender { return webhookSender{secret: secret} }
 
 type webhookSender struct {
@@ -81,6 +85,9 @@ func (w webhookSender) Send(ctx context.Context, m activities.Message) (string, 
 		at = time.Now()
 	}
 	e := webhook.Event{ID: eventID(m.Key), Type: "approval." + m.Kind, Timestamp: at, Data: m.View}
+	if m.Alert != nil {
+		e.Type, e.Data = m.Alert.Type, m.Alert
+	}
 	err := w.s.Send(ctx, m.Recipient.Address, w.secret, e)
 	if err == nil {
 		return e.ID, nil

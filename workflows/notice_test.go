@@ -163,7 +163,7 @@ func (h *noticeHarness) tell(t *testing.T, e activities.NoticeEvent) workflows.N
 		h.setup(env, acts)
 	}
 	worker.Register(env, acts)
-	if e.ApprovalID == "" {
+	if e.ApprovalID == "" && e.Kind != api.NoticeAlert {
 		e.ApprovalID, e.CampaignID, e.Client = "c1.ok", "c1", "acme"
 	}
 	env.ExecuteWorkflow(workflows.NoticeWorkflow, e)

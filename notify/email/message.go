@@ -34,7 +34,12 @@ const (
 //go:embed message.html
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("message").Funcs(template.FuncMap{"join": strings.Join}).Parse(htmlSource))
+//go:embed alert.html
+var alertSource string
+
+// htmlTemplate lays out every email; an alert's rows (alert.html) take the
+// place of the approval's.
+var htmlTemplate = template.Must(template.Must(template.New("message").Funcs(template.FuncMap{"join": strings.Join}).Parse(htmlSource)).Parse(alertSource))
 
 // htmlData is what the HTML part shows.
 type htmlData struct {
@@ -42,6 +47,7 @@ type htmlData struct {
 	A                      preview.Approval
 	L                      notify.Links
 	Buttons                bool // Approve or Reject is offered
+	Alert                  *notify.Alert
 }
 
 // Message builds the email for n, from the address from ("Name <addr>" or
@@ -77,7 +83,7 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	m.Subject(n.Subject())
 	m.SetDateWithValue(now)
 	m.SetGenHeader(mail.HeaderMessageID, MessageID(n, domain))
-	if n.Kind != api.NoticeRequested {
+	if n.Kind != api.NoticeRequested && n.Alert == nil {
 		root := threadID(n, domain)
 		m.SetGenHeader(mail.HeaderInReplyTo, root)
 		m.SetGenHeader(mail.HeaderReferences, root)
@@ -86,8 +92,14 @@ func build(n notify.Notice, from, domain string, now time.Time) (*mail.Msg, erro
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
 	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
 	m.SetGenHeader(mail.HeaderUserAgent, "Greenlight")
-	m.SetGenHeader(HeaderApproval, n.ThreadKey)
 	m.SetGenHeader(HeaderKind, n.Kind)
+	if n.Alert != nil {
+		if err := alertBody(m, n); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	m.SetGenHeader(HeaderApproval, n.ThreadKey)
 
 	m.SetBodyString(mail.TypeTextPlain, plainText(n))
 	var html bytes.Buffer

@@ -69,16 +69,18 @@ func TestHostilePreviewTextIsInertInHTML(t *testing.T) {
 }
 
 func TestTheHTMLPartFetchesNothingAndFitsAPhone(t *testing.T) {
-	r := render(t, notice(api.NoticeRequested, 0))
-	lower := strings.ToLower(r.HTML)
-	for _, never := range []string{"<img", "<link", "<style", "<script", "<iframe", "<object", "<video", "url(", "@import"} {
-		assert.NotContains(t, lower, never, "no images, stylesheets or third-party requests")
-	}
-	assert.NotRegexp(t, `<[^>]*\s(src|background)=`, lower)
-	assert.Contains(t, r.HTML, `<meta name="viewport" content="width=device-width, initial-scale=1">`)
-	// Only max-width may name pixels wider than a 375 px phone.
-	for _, m := range regexp.MustCompile(`(?:^|[^-])width:\s*(\d+)px|width="(\d+)"`).FindAllStringSubmatch(r.HTML, -1) {
-		t.Errorf("fixed width %q", m[0])
+	for _, n := range []notify.Notice{notice(api.NoticeRequested, 0), alertNotice()} {
+		r := render(t, n)
+		lower := strings.ToLower(r.HTML)
+		for _, never := range []string{"<img", "<link", "<style", "<script", "<iframe", "<object", "<video", "url(", "@import"} {
+			assert.NotContains(t, lower, never, "%s: no images, stylesheets or third-party requests", n.Kind)
+		}
+		assert.NotRegexp(t, `<[^>]*\s(src|background)=`, lower)
+		assert.Contains(t, r.HTML, `<meta name="viewport" content="width=device-width, initial-scale=1">`)
+		// Only max-width may name pixels wider than a 375 px phone.
+		for _, m := range regexp.MustCompile(`(?:^|[^-])width:\s*(\d+)px|width="(\d+)"`).FindAllStringSubmatch(r.HTML, -1) {
+			t.Errorf("%s: fixed width %q", n.Kind, m[0])
+		}
 	}
 }
 

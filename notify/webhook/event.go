@@ -1,4 +1,4 @@
-// Package webhook sends approval events to an agency's own endpoint the way
+// Package webhook sends approval events and alerts to an agency's own endpoint the way
 // Standard Webhooks describes: a JSON body {"type", "timestamp", "data"},
 // signed with HMAC-SHA256 under a whsec_ secret in the webhook-id,
 // webhook-timestamp and webhook-signature headers. Receivers check requests
@@ -20,12 +20,15 @@ const (
 	TypeEscalated = "approval.escalated"
 	TypeDecided   = "approval.decided"
 	TypeExpired   = "approval.expired"
+	// TypeSpamWave is an alert, not an approval event: a wave of spam or bot
+	// followers; its data is the alert with the accounts concerned.
+	TypeSpamWave = "followers.spam_wave"
 )
 
 // Types lists every event type, for validation and documentation.
-var Types = []string{TypeRequested, TypeReminded, TypeEscalated, TypeDecided, TypeExpired}
+var Types = []string{TypeRequested, TypeReminded, TypeEscalated, TypeDecided, TypeExpired, TypeSpamWave}
 
-// Event is one thing that happened to an approval. ID is the webhook-id and
+// Event is one thing that happened to an approval, or an alert. ID is the webhook-id and
 // the Idempotency-Key: the same event keeps it on every attempt, so a
 // receiver that saw it once can skip it.
 type Event struct {

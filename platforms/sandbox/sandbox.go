@@ -607,11 +607,8 @@ func (w *world) classifyFollowers(a platforms.Action) map[string]any {
 	}
 	total := len(followers)
 	suspicious := counts["spam"] + counts["bot"]
-	share := 0
-	if total > 0 {
-		share = 100 * suspicious / total
-	}
-	wave := total >= 10 && share > 30
+	share := platforms.SuspiciousPercent(total, suspicious)
+	wave := platforms.SpamWave(total, suspicious)
 	var answer string
 	switch {
 	case total == 0:

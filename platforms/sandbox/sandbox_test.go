@@ -247,6 +247,26 @@ func TestSandboxClassifiesEachNewFollowerOnce(t *testing.T) {
 	})
 }
 
+// TestSandboxReportsASpamWave: following accounts that are bots draws them all
+// back, and the check calls it a wave by the shared rule (platforms.SpamWave).
+func TestSandboxReportsASpamWave(t *testing.T) {
+	sb := sandbox.New(storetest.SQLite(t))
+	var accounts []any
+	for i := range 12 {
+		accounts = append(accounts, fmt.Sprintf("@bakery%08d", 31000000+i))
+	}
+	accounts = append(accounts, "@the_sourdough_fan1", "@daily_sourdough_club2")
+	perform(t, sb, "week/1/follow", "follow_accounts", map[string]any{"accounts": accounts})
+
+	out := perform(t, sb, "week/1/classify", "classify_followers", map[string]any{"since": "7d"})
+	total, suspicious := int(out["total"].(float64)), int(out["spam"].(float64)+out["bot"].(float64))
+	require.GreaterOrEqual(t, suspicious, 12, "bots follow back every time")
+	require.True(t, platforms.SpamWave(total, suspicious))
+	require.Equal(t, true, out["spam_wave"])
+	require.Equal(t, float64(platforms.SuspiciousPercent(total, suspicious)), out["suspicious_percent"])
+	require.Contains(t, out["answer"], "Yes:")
+}
+
 func TestSandboxClassifiesMentions(t *testing.T) {
 	sb := sandbox.New(storetest.SQLite(t))
 	for i, c := range []struct{ text, want string }{
