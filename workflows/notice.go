@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -42,7 +43,7 @@ func NoticeWorkflow(ctx workflow.Context, e activities.NoticeEvent) (NoticeResul
 	var plan activities.NoticePlan
 	pctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second, RetryPolicy: defaultRetry(),
-		Summary: fmt.Sprintf("Who to tell: %s %s", e.ApprovalID, e.Kind),
+		Summary: fmt.Sprintf("Who to tell: %s %s", cmp.Or(e.ApprovalID, e.CampaignID), e.Kind),
 	})
 	if err := workflow.ExecuteActivity(pctx, acts.PlanNotice, e).Get(ctx, &plan); err != nil {
 		return NoticeResult{}, err
