@@ -353,7 +353,7 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	day := 24 * time.Hour
 	var pause, twice, resume *error
 	h.at(day, func() {
-		pause = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency", Reason: "client on holiday"})
+		pause = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency", Reason: "client on holiday", Channel: api.ChannelCLI, RequestID: "req-pause"})
 	})
 	h.at(day+time.Hour, func() { twice = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency"}) })
 	h.at(10*day, func() {
@@ -371,8 +371,17 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	require.Equal(t, workflows.ErrTypeAlreadyPaused, appErr.Type())
 	require.Equal(t, int64(3), h.actionCount("publish_posts"))
 	require.Equal(t, 27*day, h.env.Now().Sub(h.start()).Truncate(time.Hour), "week 2 started on resume (day 20), week 3 a week later")
-	require.Contains(t, h.auditKinds(), "campaign.paused")
-	require.Contains(t, h.auditKinds(), "campaign.resumed")
+	// Each is on record with who, through which channel and the request that
+	// asked; a request without a channel is the API's.
+	evs, err := h.st.ListAudit(context.Background(), store.AuditFilter{CampaignID: h.in.CampaignID, Kind: "campaign.", OldestFirst: true})
+	require.NoError(t, err)
+	var held []string
+	for _, e := range evs.Items {
+		if e.Kind == "campaign.paused" || e.Kind == "campaign.resumed" {
+			held = append(held, e.Kind+" "+e.Actor+" "+e.Channel+" "+e.RequestID)
+		}
+	}
+	require.Equal(t, []string{"campaign.paused ops@agency cli req-pause", "campaign.resumed ops@agency api "}, held)
 }
 
 func TestResumeShiftsDeadlinesWhenThePlaybookSaysSo(t *testing.T) {
