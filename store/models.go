@@ -140,7 +140,7 @@ type AuditEvent struct {
 	Kind       string    `gorm:"size:64;not null"`
 	Actor      string    `gorm:"size:200;not null;default:''"`
 	Channel    string    `gorm:"size:32;not null;default:''"`
-	RequestID  string    `gorm:"size:64;not null;default:''"`  // the API request that caused it, "" for none
+	RequestID  string    `gorm:"size:64;not null;default:''"`   // the API request that caused it, "" for none
 	Detail     string    `gorm:"type:text;not null;default:''"` // JSON
 	At         time.Time `gorm:"not null;index"`
 }
