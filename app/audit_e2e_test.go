@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -10,6 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/store/storetest"
 )
 
 // allEvents reads every page of path as the token in header.
@@ -166,8 +171,41 @@ func TestAuditTrailEndToEnd(t *testing.T) {
 	assert.Len(t, gl.allEvents("/v1/campaigns/"+acme+"/events", acmeOps("e2e-read")), len(acmeTrail))
 	require.Equal(t, http.StatusNotFound, gl.do("GET", "/v1/campaigns/"+globex+"/events", nil, acmeOps("e2e-read"), nil).StatusCode)
 
+	// The dev admin token made itself at start: on record as greenlight's.
+	var made []string
+	for _, e := range gl.allEvents("/v1/audit?type=token.created", nil) {
+		made = append(made, e.Actor+" "+e.Channel+" "+e.Client)
+	}
+	assert.ElementsMatch(t, []string{"greenlight system ", "dev-admin api acme"}, made)
+
 	// Filters narrow what the admin reads.
 	decided := gl.allEvents("/v1/audit?type=approval.&actor=dev-admin&client=acme&since=1h", nil)
 	require.Len(t, decided, 1)
 	assert.Equal(t, "e2e-decide", decided[0].RequestID)
+}
+
+// TestBootstrapAdminTokenIsOnRecord: the first admin token, written straight
+// to the database, is on record like any other, as made by greenlight from
+// the command line, without its secret; a refused second one records nothing.
+func TestBootstrapAdminTokenIsOnRecord(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.SQLite(t)
+	secret, err := app.BootstrapAdminToken(ctx, st, "first-admin")
+	require.NoError(t, err)
+	_, err = app.BootstrapAdminToken(ctx, st, "second-admin")
+	require.Error(t, err)
+
+	page, err := st.ListAudit(ctx, store.AuditFilter{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	e := page.Items[0]
+	assert.Equal(t, api.AuditTokenCreated, e.Kind)
+	assert.Equal(t, "greenlight", e.Actor)
+	assert.Equal(t, api.ChannelCLI, e.Channel)
+	assert.Empty(t, e.ClientID, "a token of every client is no single client's")
+	assert.NotContains(t, e.Detail, secret)
+	var detail map[string]any
+	require.NoError(t, json.Unmarshal([]byte(e.Detail), &detail))
+	assert.Equal(t, "first-admin", detail["name"])
+	assert.Equal(t, api.RoleAdmin, detail["role"])
 }

@@ -89,11 +89,7 @@ func (s *Server) createToken(c *gin.Context) {
 		if t, secret, err = mintToken(ctx, st, req); err != nil {
 			return err
 		}
-		// Who holds it and what it may do; never its secret or hash.
-		v := tokenView(t)
-		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenCreated, soleClient(v.Clients), map[string]any{
-			"token": v.ID, "name": v.Name, "role": v.Role, "clients": v.Clients, "approval_roles": v.ApprovalRoles, "person": v.Person,
-		}))
+		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenCreated, soleClient(t.ClientList()), t.AuditDetail()))
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		invalid(c, "the token request has problems", playbooks.Problem{Field: "person", Message: "no person " + req.Person + " (create it with POST /v1/people first)"})
@@ -151,8 +147,7 @@ func (s *Server) revokeToken(c *gin.Context) {
 		if t, err = st.RevokeToken(ctx, was.ID); err != nil || was.Revoked() {
 			return err // revoking again changes nothing, so records nothing
 		}
-		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenRevoked, soleClient(t.ClientList()),
-			map[string]any{"token": t.ID, "name": t.Name, "role": t.Role}))
+		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenRevoked, soleClient(t.ClientList()), t.AuditDetail()))
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		notFound(c, "no token "+c.Param("id"))
