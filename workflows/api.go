@@ -134,7 +134,8 @@ type ApprovalSignal struct {
 	// follow an approval; the record keeps both versions.
 	Edits map[string]any `json:"edits,omitempty"`
 	// RequestID is the id of the API request that carried the decision (a
-	// Slack click's, a link's), for the audit log; a raw signal's is kept as sent.
+	// Slack click's, a link's), for the audit log; a raw signal's is dropped,
+	// since no API request carried it.
 	RequestID string `json:"request_id,omitempty"`
 }
 

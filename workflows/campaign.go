@@ -147,6 +147,8 @@ func (r *campaignRun) onSignal(ctx workflow.Context, sig ApprovalSignal) {
 		// came straight through Temporal.
 		sig.Channel = api.ChannelSignal
 	}
+	// Nor did it come through an API request, whatever id it carries.
+	sig.RequestID = ""
 	_, _ = r.decide(ctx, sig)
 }
 

@@ -408,3 +408,43 @@ steps:
 		require.Equal(t, tc.expires, a.DueAt.Sub(a.RequestedAt))
 	}
 }
+
+// TestDecisionsCarryTheirRequestID: a decision through the API (the decide
+// update) is on record with the id of the request that carried it; a raw
+// signal came through no request, whatever id it claims.
+func TestDecisionsCarryTheirRequestID(t *testing.T) {
+	src := `
+name: two-asks
+version: 1
+steps:
+  - id: first
+    approval: {title: First?, timeout: 48h, on_timeout: reject}
+  - id: second
+    needs: first
+    approval: {title: Second?, timeout: 48h, on_timeout: reject}
+`
+	h := newHarness(t, parse(t, src), nil)
+	var decided *error
+	h.at(time.Hour, func() {
+		decided = h.update(workflows.UpdateDecide, workflows.ApprovalSignal{
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "first"), Decision: api.DecisionApprove, By: "dana@acme",
+			Channel: api.ChannelSlack, RequestID: "req-click",
+		})
+	})
+	h.at(2*time.Hour, func() {
+		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "second"), Decision: api.DecisionApprove, By: "sam@acme",
+			Channel: api.ChannelAPI, RequestID: "req-forged",
+		})
+	})
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	require.NoError(t, *decided)
+	evs, err := h.st.ListAudit(context.Background(), store.AuditFilter{CampaignID: h.in.CampaignID, Kind: "approval.decided", OldestFirst: true})
+	require.NoError(t, err)
+	var got []string
+	for _, e := range evs.Items {
+		got = append(got, e.Actor+" "+e.Channel+" "+e.RequestID)
+	}
+	require.Equal(t, []string{"dana@acme slack req-click", "sam@acme signal "}, got)
+}
