@@ -101,6 +101,7 @@ type AuditRow struct {
 	Kind       string    `json:"kind"`
 	Actor      string    `json:"actor,omitempty"`
 	Channel    string    `json:"channel,omitempty"`
-	Detail     string    `json:"detail,omitempty"` // JSON
+	RequestID  string    `json:"request_id,omitempty"` // the API request that caused it
+	Detail     string    `json:"detail,omitempty"`     // JSON
 	At         time.Time `json:"at"`
 }

@@ -234,6 +234,19 @@ func (n notifyE2E) decide(t *testing.T) {
 	require.Len(t, v.Votes, 1)
 	assert.Equal(t, "sam@acme", v.Votes[0].By)
 	assert.Equal(t, "client-marketing-lead", v.Votes[0].Role)
+
+	// On record as Sam's, through Slack, with the id of the click's request.
+	var decided []api.AuditEventView
+	for _, e := range (apiClient{t: t, base: n.d.APIURL}).allEvents("/v1/campaigns/"+v.CampaignID+"/events", nil) {
+		if e.Type == "approval.decided" {
+			decided = append(decided, e)
+		}
+	}
+	require.Len(t, decided, 1)
+	assert.Equal(t, "sam@acme", decided[0].Actor)
+	assert.Equal(t, api.ChannelSlack, decided[0].Channel)
+	assert.Equal(t, "click-U0SAM", decided[0].RequestID)
+	assert.Equal(t, n.approval, decided[0].ApprovalID)
 }
 
 func (n notifyE2E) decided(t *testing.T) {
@@ -366,7 +379,10 @@ func (n notifyE2E) responseURL(name string) string {
 // click sends c to the API's interactivity URL, as Slack does: without a token.
 func (n notifyE2E) click(t *testing.T, c slacktest.Click) (int, string) {
 	t.Helper()
-	resp, err := (&http.Client{Transport: baseTransport}).Do(c.Request(t, n.d.APIURL+"/v1/slack/interactions"))
+	req := c.Request(t, n.d.APIURL+"/v1/slack/interactions")
+	// Slack signs the body only; the id ties the click to its audit event.
+	req.Header.Set("X-Request-Id", "click-"+c.UserID)
+	resp, err := (&http.Client{Transport: baseTransport}).Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)

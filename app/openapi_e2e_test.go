@@ -373,6 +373,21 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?client=acme&since=1d", "", "", nil), 200)
 	c.expect(c.call(true, "GET", "/v1/reports/approvals?since=yesterday", "", "", nil), 400)
 
+	// The audit log: a campaign's trail, and every event.
+	var trail api.AuditEventList
+	c.expect(c.call(true, "GET", "/v1/campaigns/"+id+"/events?limit=2", "", "", nil), 200).json(t, &trail)
+	require.Len(t, trail.Items, 2)
+	require.NotEmpty(t, trail.NextPageToken)
+	c.expect(c.call(true, "GET", "/v1/campaigns/"+id+"/events?page_token="+trail.NextPageToken, "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/campaigns/no-such-campaign/events", "", "", nil), 404)
+	c.expect(c.call(false, "GET", "/v1/campaigns/"+id+"/events?limit=0", "", "", nil), 400)
+	c.expect(c.call(true, "GET", "/v1/audit", "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/audit?client=acme&type=approval.&actor=dev-admin&since=1d&until=2099-01-01T00:00:00Z&limit=5", "", "", nil), 200)
+	c.expect(c.call(false, "GET", "/v1/audit?type=Approval", "", "", nil), 400)
+	c.expect(c.call(true, "GET", "/v1/audit?since=yesterday", "", "", nil), 400)
+	c.expect(c.call(true, "GET", "/v1/audit?since=4000d", "", "", nil), 422)
+	c.expect(c.call(true, "GET", "/v1/audit", "", "", dana), 403) // approvers do not read the whole log
+
 	// People: the directory, and a token that belongs to a person.
 	pat := map[string]any{"id": "pat@acme", "name": "Pat", "clients": []string{"acme"}, "roles": []string{"client-marketing-lead"},
 		"channels": []map[string]string{{"kind": "email", "address": "pat@acme.example"}, {"kind": "slack", "address": "U0PAT"}}, "time_zone": "Europe/Paris"}

@@ -26,7 +26,7 @@ func devAdminToken(ctx context.Context, st *store.Store, dataDir string) (string
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read admin token %s: %w", path, err)
 	}
-	_, secret, err := st.CreateToken(ctx, "dev-admin", api.RoleAdmin, nil, nil)
+	secret, err := createAdminToken(ctx, st, "dev-admin", api.ChannelSystem)
 	if err != nil {
 		return "", fmt.Errorf("create the dev admin token: %w", err)
 	}
@@ -48,9 +48,28 @@ func BootstrapAdminToken(ctx context.Context, st *store.Store, name string) (str
 	if has {
 		return "", errors.New("an admin token already exists: create more with `greenlight tokens create` using it")
 	}
-	_, secret, err := st.CreateToken(ctx, name, api.RoleAdmin, nil, nil)
+	secret, err := createAdminToken(ctx, st, name, api.ChannelCLI)
 	if err != nil {
 		return "", fmt.Errorf("create the admin token: %w", err)
 	}
 	return secret, nil
+}
+
+// createAdminToken makes an admin token of every client, on record in the
+// audit log as made by greenlight itself through channel (no token made it),
+// and returns its secret.
+func createAdminToken(ctx context.Context, st *store.Store, name, channel string) (string, error) {
+	var secret string
+	err := st.Transaction(ctx, func(tx *store.Store) error {
+		t, s, err := tx.CreateToken(ctx, name, api.RoleAdmin, nil, nil)
+		if err != nil {
+			return err
+		}
+		secret = s
+		return tx.AppendAudit(ctx, store.AuditEvent{
+			DedupKey: api.AuditTokenCreated + "/" + t.ID, Kind: api.AuditTokenCreated,
+			Actor: "greenlight", Channel: channel, Detail: string(t.AuditDetail()), At: t.CreatedAt,
+		})
+	})
+	return secret, err
 }

@@ -25,9 +25,10 @@ type campaignList struct {
 func campaignPath(id string) string { return "/v1/campaigns/" + url.PathEscape(id) }
 
 func newCampaignsCmd(g *globals) *cobra.Command {
-	return groupCmd("campaigns", "List, show, pause, resume and cancel campaigns",
+	return groupCmd("campaigns", "List, show, pause, resume and cancel campaigns, and read their audit trail",
 		newCampaignsListCmd(g),
 		newCampaignsShowCmd(g),
+		newCampaignsEventsCmd(g),
 		newCampaignsCancelCmd(g),
 		newCampaignsPauseCmd(g, "pause"),
 		newCampaignsPauseCmd(g, "resume"),

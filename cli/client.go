@@ -12,13 +12,16 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/greenlight/greenlight/api"
 )
 
 // requestTimeout bounds every API call: the API answers from the store or a Temporal
 // query, so anything slower than this is a hung connection, not a slow answer.
 const requestTimeout = 30 * time.Second
 
-// channelHeader tells the API which channel a decision came through, for the audit log.
+// channelHeader tells the API which channel a request came through, for the
+// audit log: every request the CLI sends is marked.
 const channelHeader = "Greenlight-Channel"
 
 // request is one call to the Greenlight HTTP API.
@@ -105,6 +108,7 @@ func (c *client) newRequest(ctx context.Context, r request) (*http.Request, erro
 	}
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	req.Header.Set("User-Agent", "greenlight-cli")
+	req.Header.Set(channelHeader, api.ChannelCLI)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}

@@ -45,7 +45,6 @@ func newDecisionCmd(g *globals, verb string) *cobra.Command {
 				method: http.MethodPost,
 				path:   approvalPath(args[0]) + "/decision",
 				body:   req,
-				header: http.Header{channelHeader: {api.ChannelCLI}},
 			}
 			return call(cmd.Context(), g, r, func(a api.ApprovalView) error {
 				return printApproval(g, a, time.Now())

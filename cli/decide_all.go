@@ -87,7 +87,6 @@ func decideAll(cmd *cobra.Command, g *globals, f allFilter, req decisionRequest)
 	}
 	raw, err = c.do(ctx, request{
 		method: http.MethodPost, path: "/v1/approvals/decisions", body: body,
-		header: http.Header{channelHeader: {api.ChannelCLI}},
 	})
 	if err != nil {
 		return err

@@ -7,12 +7,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/api"
-	"github.com/greenlight/greenlight/playbooks"
 )
 
 func newReportCmd(g *globals) *cobra.Command {
@@ -34,16 +32,8 @@ decisions. --since and --until take an RFC 3339 time or a duration back from now
 (30d, 2w, 48h).`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Checked here so a typo is a usage mistake (exit 2), not an API
-			// failure; the raw values are sent so the API's clock sets "now".
-			now := time.Now()
-			for _, b := range []struct{ flag, value string }{{"since", since}, {"until", until}} {
-				if b.value == "" {
-					continue
-				}
-				if _, _, err := playbooks.ParseTimeAgo(b.value, now); err != nil {
-					return usageErrorf("--%s: %v", b.flag, err)
-				}
+			if err := checkBounds(since, until); err != nil {
+				return err
 			}
 			q := url.Values{}
 			setQuery(q, "client", client)

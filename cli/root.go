@@ -77,6 +77,7 @@ func newRootCmd(stdout, stderr io.Writer, local Local) *cobra.Command {
 		newDecisionCmd(g, "reject"),
 		newPlaybooksCmd(g),
 		newReportCmd(g),
+		newAuditCmd(g),
 		newTokensCmd(g),
 		newPeopleCmd(g),
 	)

@@ -191,6 +191,8 @@ func validDecision(c *gin.Context, d string) bool {
 // from it ends the decision (a signed link records its single use there).
 func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTurn func(context.Context) *refusal) (api.ApprovalView, *refusal) {
 	var none api.ApprovalView
+	// Every channel's decision is on record with the request that carried it.
+	sig.RequestID = requestIDFrom(ctx)
 	lctx, cancel := context.WithTimeout(ctx, decisionTimeout)
 	defer cancel()
 	unlock, err := s.decisions.lock(lctx, sig.ApprovalID)

@@ -17,7 +17,7 @@ import (
 type right string
 
 const (
-	rightRead      right = "read"      // list and get playbooks, campaigns, approvals
+	rightRead      right = "read"      // list and get playbooks, campaigns (their audit events too), approvals
 	rightLaunch    right = "launch"    // start campaigns
 	rightControl   right = "control"   // cancel, pause, resume
 	rightPlaybooks right = "playbooks" // register playbook versions (for its clients; shared ones: admin)
@@ -26,14 +26,15 @@ const (
 	rightReports   right = "reports"   // the let-go report
 	rightTokens    right = "tokens"    // create, list and revoke tokens
 	rightPeople    right = "people"    // list, create, change and delete the directory's people (within its clients)
+	rightAudit     right = "audit"     // read the audit log across campaigns, tokens, people and playbooks (within its clients)
 )
 
 // roleRights is the whole permission model in one table, so a review reads it at
 // once. What a right reaches is narrowed further by the token's clients, and who a
 // decision is recorded as (and in which approver role) comes from the token alone.
 var roleRights = map[string][]right{
-	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens, rightPeople},
-	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports, rightPeople},
+	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens, rightPeople, rightAudit},
+	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports, rightPeople, rightAudit},
 	api.RoleApprover: {rightRead, rightDecide, rightReports},
 	api.RoleViewer:   {rightRead, rightReports},
 }

@@ -119,6 +119,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
 		// A requester may not approve their own steps; see requester for admins.
 		RequestedBy:      requester(ctx),
+		RequestID:        requestIDOf(c),
 		Connector:        s.connector,
 		SearchAttributes: s.searchAttrs,
 	}
@@ -128,11 +129,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 	if created || resumed {
-		_ = s.store.AppendAudit(ctx, store.AuditEvent{
-			DedupKey: camp.ID + "/launch", CampaignID: camp.ID, Kind: "campaign.launched",
-			Actor: actor(ctx, "", "api"), Channel: channelOf(c), At: now,
-			Detail: fmt.Sprintf(`{"playbook":%q,"version":%d}`, pb.Name, pb.Version),
-		})
+		e := auditOf(c, api.AuditCampaignLaunched, camp.ClientID, map[string]any{"playbook": pb.Name, "version": pb.Version})
+		// One launch event per campaign, whichever retry records it.
+		e.DedupKey, e.CampaignID, e.At = camp.ID+"/launch", camp.ID, now
+		_ = s.store.AppendAudit(ctx, e)
 	}
 	s.answerLaunch(c, http.StatusCreated, camp)
 }
@@ -341,11 +341,9 @@ func (s *Server) cancelCampaign(c *gin.Context) {
 	}
 	// Temporal's cancellation carries no identity, so who asked for it is
 	// recorded here; the workflow records the cancellation itself.
-	now := time.Now().UTC()
-	if err := s.store.AppendAudit(ctx, store.AuditEvent{
-		DedupKey: fmt.Sprintf("%s/cancel/%d", camp.ID, now.UnixNano()), CampaignID: camp.ID, Kind: "campaign.cancel_requested",
-		Actor: actor(ctx, "", "api"), Channel: channelOf(c), At: now,
-	}); err != nil {
+	e := auditOf(c, api.AuditCampaignCancelRequested, camp.ClientID, nil)
+	e.CampaignID = camp.ID
+	if err := s.store.AppendAudit(ctx, e); err != nil {
 		s.log.WarnContext(ctx, "could not record who canceled", "campaign", camp.ID, "error", err)
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": camp.ID, "workflow_id": camp.WorkflowID, "status": "canceling"})
@@ -378,7 +376,9 @@ func (s *Server) setPaused(c *gin.Context, update string) {
 	defer cancel()
 	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: camp.WorkflowID, UpdateName: update, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.PauseRequest{By: actor(c.Request.Context(), req.By, channelOf(c)), Reason: req.Reason}},
+		Args: []any{workflows.PauseRequest{
+			By: actor(c.Request.Context(), req.By, channelOf(c)), Reason: req.Reason, Channel: channelOf(c), RequestID: requestIDOf(c),
+		}},
 	})
 	if err == nil {
 		err = handle.Get(ctx, nil)

@@ -100,11 +100,9 @@ func (s *Server) createLinks(c *gin.Context) {
 		s.internal(c, "could not sign the link", err)
 		return
 	}
-	if err := s.store.AppendAudit(ctx, store.AuditEvent{
-		DedupKey: fmt.Sprintf("%s/link/%d", a.ID, now.UnixNano()), CampaignID: a.CampaignID, ApprovalID: a.ID,
-		Kind: "approval.link_minted", Actor: actor(ctx, who.ID, "api"), Channel: channelOf(c), At: now.UTC(),
-		Detail: fmt.Sprintf(`{"expires_at":%q,"role":%q}`, exp.Format(time.RFC3339), who.Role),
-	}); err != nil {
+	e := auditOf(c, api.AuditLinkMinted, a.ClientID, map[string]any{"expires_at": exp.Format(time.RFC3339), "role": who.Role})
+	e.CampaignID, e.ApprovalID, e.Actor, e.At = a.CampaignID, a.ID, actor(ctx, who.ID, "api"), now.UTC()
+	if err := s.store.AppendAudit(ctx, e); err != nil {
 		s.internal(c, "could not record the link", err)
 		return
 	}

@@ -199,6 +199,41 @@ func mayManage(c *gin.Context, clients []string) bool {
 	return false
 }
 
+// personDetail is what the audit log keeps of a person written: who, for which
+// clients and roles, and the kinds of its channels, never their addresses (a
+// webhook's URL may hold the receiver's credential). With old, the fields the
+// change touched are listed under "changed".
+func personDetail(p, old *store.Person) map[string]any {
+	kinds := func(p *store.Person) []string {
+		out := make([]string, 0, len(p.Channels))
+		for _, ch := range p.Channels {
+			out = append(out, ch.Kind)
+		}
+		return out
+	}
+	d := map[string]any{"person": p.ID, "name": p.Name, "clients": p.Clients, "roles": p.Roles,
+		"channels": kinds(p), "time_zone": p.TimeZone}
+	if old != nil {
+		changed := []string{}
+		for _, f := range []struct {
+			name string
+			same bool
+		}{
+			{"name", old.Name == p.Name},
+			{"clients", slices.Equal(old.Clients, p.Clients)},
+			{"roles", slices.Equal(old.Roles, p.Roles)},
+			{"channels", slices.Equal(old.Channels, p.Channels)},
+			{"time_zone", old.TimeZone == p.TimeZone},
+		} {
+			if !f.same {
+				changed = append(changed, f.name)
+			}
+		}
+		d["changed"] = changed
+	}
+	return d
+}
+
 // personVisible says whether the caller may know the person exists.
 func personVisible(ctx context.Context, p *store.Person) bool {
 	who := callerOf(ctx)
@@ -242,7 +277,14 @@ func (s *Server) createPerson(c *gin.Context) {
 		return
 	}
 	p := personRow(req.ID, req)
-	if !s.personOK(c, "create", s.store.CreatePerson(c.Request.Context(), p)) {
+	ctx := c.Request.Context()
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		if err := st.CreatePerson(ctx, p); err != nil {
+			return err
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditPersonCreated, soleClient(p.Clients), personDetail(p, nil)))
+	})
+	if !s.personOK(c, "create", err) {
 		return
 	}
 	c.Header("Location", "/v1/people/"+url.PathEscape(p.ID))
@@ -280,14 +322,37 @@ func (s *Server) updatePerson(c *gin.Context) {
 		return
 	}
 	p := personRow(id, req)
-	if !s.personOK(c, "update", s.store.UpdatePerson(c.Request.Context(), p, scopeFilter(c.Request.Context(), ""))) {
+	ctx := c.Request.Context()
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		// Read for the record only: UpdatePerson checks the scope itself.
+		old, err := st.GetPerson(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := st.UpdatePerson(ctx, p, scopeFilter(ctx, "")); err != nil {
+			return err
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditPersonUpdated, soleClient(old.Clients, p.Clients), personDetail(p, old)))
+	})
+	if !s.personOK(c, "update", err) {
 		return
 	}
 	c.JSON(http.StatusOK, personView(p))
 }
 
 func (s *Server) deletePerson(c *gin.Context) {
-	err := s.store.DeletePerson(c.Request.Context(), c.Param("id"), scopeFilter(c.Request.Context(), ""))
+	ctx := c.Request.Context()
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		old, err := st.GetPerson(ctx, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if err := st.DeletePerson(ctx, old.ID, scopeFilter(ctx, "")); err != nil {
+			return err
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditPersonDeleted, soleClient(old.Clients),
+			map[string]any{"person": old.ID, "name": old.Name, "clients": old.Clients}))
+	})
 	if !s.personOK(c, "delete", err) {
 		return
 	}

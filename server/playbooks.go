@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
@@ -230,9 +231,19 @@ func (s *Server) registerPlaybook(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	// Builtin stays false even for a built-in name: only the binary's own YAML is
-	// built in, and the row says where a version came from.
-	created, err := s.store.RegisterPlaybook(ctx, store.Playbook{
-		Name: pb.Name, Version: pb.Version, Description: pb.Description, Source: string(body), Client: owner,
+	// built in, and the row says where a version came from. A new version is on
+	// record with its registration, or neither is.
+	var created bool
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		var err error
+		created, err = st.RegisterPlaybook(ctx, store.Playbook{
+			Name: pb.Name, Version: pb.Version, Description: pb.Description, Source: string(body), Client: owner,
+		})
+		if err != nil || !created {
+			return err
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditPlaybookRegistered, owner,
+			map[string]any{"name": pb.Name, "version": pb.Version, "client": owner}))
 	})
 	if errors.Is(err, store.ErrOwned) {
 		s.ownedElsewhere(c, pb.Name)

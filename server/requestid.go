@@ -41,6 +41,13 @@ const requestIDCtxKey = "request_id"
 // requestIDOf is the id of the request c serves ("" outside a request).
 func requestIDOf(c *gin.Context) string { return c.GetString(requestIDCtxKey) }
 
+// requestIDFrom is the id of the request ctx comes from ("" for none), for
+// work that holds only the context (a decision, a Slack click's).
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
 // requestLogHandler adds the request id to every record logged with a request's
 // context, whichever logger call made it.
 type requestLogHandler struct{ slog.Handler }

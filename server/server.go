@@ -153,6 +153,7 @@ func (s *Server) routes() {
 	v1.POST("/campaigns/:id/cancel", control, s.cancelCampaign)
 	v1.POST("/campaigns/:id/pause", control, s.pauseCampaign)
 	v1.POST("/campaigns/:id/resume", control, s.resumeCampaign)
+	v1.GET("/campaigns/:id/events", read, s.listCampaignEvents)
 
 	v1.GET("/approvals", read, s.listApprovals)
 	v1.POST("/approvals/decisions", decide, s.decideMany)
@@ -170,6 +171,7 @@ func (s *Server) routes() {
 	v1.POST("/inbox/links", decide, s.createInboxLink)
 
 	v1.GET("/reports/approvals", reports, s.approvalsReport)
+	v1.GET("/audit", s.allow(rightAudit), s.listAudit)
 
 	people := s.allow(rightPeople)
 	v1.GET("/people", people, s.listPeople)

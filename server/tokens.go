@@ -81,7 +81,16 @@ func (s *Server) createToken(c *gin.Context) {
 		invalid(c, "the token request has problems", probs...)
 		return
 	}
-	t, secret, err := s.mintToken(c.Request.Context(), req)
+	ctx := c.Request.Context()
+	var t *store.APIToken
+	var secret string
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		var err error
+		if t, secret, err = mintToken(ctx, st, req); err != nil {
+			return err
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenCreated, soleClient(t.ClientList()), t.AuditDetail()))
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		invalid(c, "the token request has problems", playbooks.Problem{Field: "person", Message: "no person " + req.Person + " (create it with POST /v1/people first)"})
 		return
@@ -95,20 +104,20 @@ func (s *Server) createToken(c *gin.Context) {
 	c.JSON(http.StatusCreated, v)
 }
 
-// mintToken stores the token req asks for. A person the caller may not see
-// is ErrNotFound, as one that does not exist.
-func (s *Server) mintToken(ctx context.Context, req tokenRequest) (*store.APIToken, string, error) {
+// mintToken stores in st the token req asks for. A person the caller may not
+// see is ErrNotFound, as one that does not exist.
+func mintToken(ctx context.Context, st *store.Store, req tokenRequest) (*store.APIToken, string, error) {
 	if req.Person == "" {
-		return s.store.CreateToken(ctx, req.Name, req.Role, req.Clients, req.ApprovalRoles)
+		return st.CreateToken(ctx, req.Name, req.Role, req.Clients, req.ApprovalRoles)
 	}
-	p, err := s.store.GetPerson(ctx, req.Person)
+	p, err := st.GetPerson(ctx, req.Person)
 	if err != nil {
 		return nil, "", err
 	}
 	if !personVisible(ctx, p) {
 		return nil, "", store.ErrNotFound
 	}
-	return s.store.CreateTokenFor(ctx, p.ID, req.Role, req.Clients)
+	return st.CreateTokenFor(ctx, p.ID, req.Role, req.Clients)
 }
 
 func (s *Server) listTokens(c *gin.Context) {
@@ -128,7 +137,18 @@ func (s *Server) listTokens(c *gin.Context) {
 }
 
 func (s *Server) revokeToken(c *gin.Context) {
-	t, err := s.store.RevokeToken(c.Request.Context(), c.Param("id"))
+	ctx := c.Request.Context()
+	var t *store.APIToken
+	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		was, err := st.GetToken(ctx, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if t, err = st.RevokeToken(ctx, was.ID); err != nil || was.Revoked() {
+			return err // revoking again changes nothing, so records nothing
+		}
+		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenRevoked, soleClient(t.ClientList()), t.AuditDetail()))
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		notFound(c, "no token "+c.Param("id"))
 		return

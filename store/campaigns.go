@@ -66,6 +66,10 @@ func (s *Store) CreateCampaign(ctx context.Context, c *Campaign) error {
 // client row stays: other campaigns may share it. Platform actions stay too:
 // they record effects outside Greenlight, which a delete cannot undo.
 func (s *Store) DeleteCampaign(ctx context.Context, id string) error {
+	if id == "" {
+		// "" is the campaign of every event outside campaigns: never delete those.
+		return fmt.Errorf("store: unable to delete campaign: %w: an id is required", ErrInvalid)
+	}
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, child := range []any{&StepRun{}, &Approval{}, &AuditEvent{}} {
 			if err := tx.Where("campaign_id = ?", id).Delete(child).Error; err != nil {

@@ -28,6 +28,7 @@ var migrations = []migration{
 	{Version: 4, Name: "approval roles on tokens, playbook owners", Up: migrateOwnership},
 	{Version: 5, Name: "people, and tokens that belong to a person", Up: migratePeople},
 	{Version: 6, Name: "notices and deliveries", Up: migrateDeliveries},
+	{Version: 7, Name: "audit events for everything, with request ids", Up: migrateAuditScope},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -356,5 +357,21 @@ func migrateDeliveries(tx *gorm.DB, dialect string) error {
 )`,
 		`CREATE UNIQUE INDEX idx_notices_key ON notices (key)`,
 		`CREATE INDEX idx_notices_started_at ON notices (started_at)`,
+	})
+}
+
+// migrateAuditScope lets audit events record what happens outside campaigns
+// (tokens, people, playbook registrations) and which API request caused each.
+// An event's client scopes who may read it; the events already recorded are
+// all a campaign's, and take its client. campaign_id stays NOT NULL: "" is an
+// event of no campaign.
+func migrateAuditScope(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`ALTER TABLE audit_events ADD COLUMN client_id VARCHAR(64) NOT NULL DEFAULT ''`,
+		`ALTER TABLE audit_events ADD COLUMN request_id VARCHAR(64) NOT NULL DEFAULT ''`,
+		`UPDATE audit_events SET client_id = COALESCE(
+	(SELECT campaigns.client_id FROM campaigns WHERE campaigns.id = audit_events.campaign_id), '')
+	WHERE campaign_id <> ''`,
+		`CREATE INDEX idx_audit_events_client_id ON audit_events (client_id)`,
 	})
 }

@@ -127,13 +127,20 @@ type DecisionToken struct {
 // AuditEvent is an append-only record of who did what, when and through which channel.
 // DedupKey makes writes from retried activities land once.
 type AuditEvent struct {
-	ID         int64     `gorm:"primaryKey;autoIncrement"`
-	DedupKey   string    `gorm:"size:300;not null;uniqueIndex"`
-	CampaignID string    `gorm:"size:64;not null;index"`
+	ID       int64  `gorm:"primaryKey;autoIncrement"`
+	DedupKey string `gorm:"size:300;not null;uniqueIndex"`
+	// CampaignID is "" for an event of no campaign (a token, a person, a
+	// playbook registration).
+	CampaignID string `gorm:"size:64;not null;index"`
+	// ClientID scopes the event: a campaign's events have its client (the
+	// store fills it in); "" is an event of no single client, which only
+	// callers of every client see.
+	ClientID   string    `gorm:"size:64;not null;default:'';index"`
 	ApprovalID string    `gorm:"size:200;not null;default:''"`
 	Kind       string    `gorm:"size:64;not null"`
 	Actor      string    `gorm:"size:200;not null;default:''"`
 	Channel    string    `gorm:"size:32;not null;default:''"`
+	RequestID  string    `gorm:"size:64;not null;default:''"`   // the API request that caused it, "" for none
 	Detail     string    `gorm:"type:text;not null;default:''"` // JSON
 	At         time.Time `gorm:"not null;index"`
 }

@@ -37,8 +37,8 @@ type Projection struct {
 // later one, in which case it changes nothing and returns nil: activity retries
 // are expected and must succeed. The guard is a conditional UPDATE of the
 // campaign row, which also serialises concurrent projections of one campaign.
-// Child rows with an empty CampaignID (and approvals with an empty ClientID)
-// are filled from the campaign; p's slices are not modified.
+// Child rows with an empty CampaignID (and approvals and audit events with an
+// empty ClientID) are filled from the campaign; p's slices are not modified.
 func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 	if p.CampaignID == "" || p.Seq < 1 {
 		return fmt.Errorf("store: unable to apply projection: %w: campaign id and a positive seq are required", ErrInvalid)
@@ -98,7 +98,8 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 			return nil // already applied, or stale
 		}
 
-		if slices.ContainsFunc(approvals, func(a Approval) bool { return a.ClientID == "" }) {
+		if slices.ContainsFunc(approvals, func(a Approval) bool { return a.ClientID == "" }) ||
+			slices.ContainsFunc(audit, func(e AuditEvent) bool { return e.ClientID == "" }) {
 			var clientID string
 			if err := tx.Model(&Campaign{}).Where("id = ?", p.CampaignID).Select("client_id").Scan(&clientID).Error; err != nil {
 				return err
@@ -106,6 +107,11 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 			for i := range approvals {
 				if approvals[i].ClientID == "" {
 					approvals[i].ClientID = clientID
+				}
+			}
+			for i := range audit {
+				if audit[i].ClientID == "" {
+					audit[i].ClientID = clientID
 				}
 			}
 		}

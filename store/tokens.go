@@ -47,6 +47,25 @@ func (t *APIToken) ApprovalRoleList() []string {
 // Revoked says whether the token no longer authenticates.
 func (t *APIToken) Revoked() bool { return t.RevokedAt != nil }
 
+// AuditDetail is what the audit log keeps of the token: who holds it and what
+// it may do, as a JSON object; never its secret or its hash.
+func (t *APIToken) AuditDetail() json.RawMessage {
+	clients, roles, person := t.ClientList(), t.ApprovalRoleList(), ""
+	if clients == nil {
+		clients = []string{}
+	}
+	if roles == nil {
+		roles = []string{}
+	}
+	if t.PersonID != nil {
+		person = *t.PersonID
+	}
+	b, _ := json.Marshal(map[string]any{
+		"token": t.ID, "name": t.Name, "role": t.Role, "clients": clients, "approval_roles": roles, "person": person,
+	})
+	return b
+}
+
 // CreateToken stores a new token and returns it with its secret, which is never
 // stored and cannot be shown again.
 // approvalRoles are the approver roles its holder decides in (nil: none).

@@ -34,10 +34,13 @@ const (
 	UpdateResume = "resume"
 )
 
-// PauseRequest says who paused or resumed a campaign, and why.
+// PauseRequest says who paused or resumed a campaign, and why; the API adds
+// the channel (api or cli; empty is recorded as api) and its request's id.
 type PauseRequest struct {
-	By     string `json:"by"`
-	Reason string `json:"reason,omitempty"`
+	By        string `json:"by"`
+	Reason    string `json:"reason,omitempty"`
+	Channel   string `json:"channel,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // CampaignInput is everything a campaign needs; the playbook travels inside it so
@@ -49,6 +52,9 @@ type CampaignInput struct {
 	Params      map[string]any     `json:"params"`
 	Connector   string             `json:"connector"` // platform connector, e.g. "sandbox"
 	RequestedBy string             `json:"requested_by,omitempty"`
+	// RequestID is the id of the API request that launched the campaign, for
+	// the audit log.
+	RequestID string `json:"request_id,omitempty"`
 	// ContinueAsNewAfter is the history length past which a top-level repeat
 	// continues as a new run between iterations; 0 means the default.
 	ContinueAsNewAfter int `json:"continue_as_new_after,omitempty"`
@@ -127,6 +133,10 @@ type ApprovalSignal struct {
 	// Edits replaces parts of the preview (e.g. reworded posts) for the steps that
 	// follow an approval; the record keeps both versions.
 	Edits map[string]any `json:"edits,omitempty"`
+	// RequestID is the id of the API request that carried the decision (a
+	// Slack click's, a link's), for the audit log; a raw signal's is dropped,
+	// since no API request carried it.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // Errors a decision can meet; the API maps them to 404, 409 and 403.

@@ -147,6 +147,8 @@ func (r *campaignRun) onSignal(ctx workflow.Context, sig ApprovalSignal) {
 		// came straight through Temporal.
 		sig.Channel = api.ChannelSignal
 	}
+	// Nor did it come through an API request, whatever id it carries.
+	sig.RequestID = ""
 	_, _ = r.decide(ctx, sig)
 }
 
@@ -168,7 +170,7 @@ func (r *campaignRun) run(ctx workflow.Context) (CampaignResult, error) {
 			runErr = atIndex(r.resumeStep(ctx, r.in.Playbook.Steps[rs.StepIndex], root, rs.At), rs.StepIndex)
 		}
 	} else {
-		r.emit(ctx, change{status: api.StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: api.ChannelSystem,
+		r.emit(ctx, change{status: api.StatusRunning, audit: []auditEntry{{kind: "campaign.started", actor: r.in.RequestedBy, channel: api.ChannelSystem, requestID: r.in.RequestID,
 			detail: map[string]any{"playbook": r.in.Playbook.Name, "version": r.in.Playbook.Version}}}})
 	}
 	for i := first; runErr == nil && i < len(r.in.Playbook.Steps); i++ {

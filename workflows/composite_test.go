@@ -353,7 +353,7 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	day := 24 * time.Hour
 	var pause, twice, resume *error
 	h.at(day, func() {
-		pause = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency", Reason: "client on holiday"})
+		pause = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency", Reason: "client on holiday", Channel: api.ChannelCLI, RequestID: "req-pause"})
 	})
 	h.at(day+time.Hour, func() { twice = h.update(workflows.UpdatePause, workflows.PauseRequest{By: "ops@agency"}) })
 	h.at(10*day, func() {
@@ -371,8 +371,17 @@ func TestPauseHoldsTheNextStepUntilResumed(t *testing.T) {
 	require.Equal(t, workflows.ErrTypeAlreadyPaused, appErr.Type())
 	require.Equal(t, int64(3), h.actionCount("publish_posts"))
 	require.Equal(t, 27*day, h.env.Now().Sub(h.start()).Truncate(time.Hour), "week 2 started on resume (day 20), week 3 a week later")
-	require.Contains(t, h.auditKinds(), "campaign.paused")
-	require.Contains(t, h.auditKinds(), "campaign.resumed")
+	// Each is on record with who, through which channel and the request that
+	// asked; a request without a channel is the API's.
+	evs, err := h.st.ListAudit(context.Background(), store.AuditFilter{CampaignID: h.in.CampaignID, Kind: "campaign.", OldestFirst: true})
+	require.NoError(t, err)
+	var held []string
+	for _, e := range evs.Items {
+		if e.Kind == "campaign.paused" || e.Kind == "campaign.resumed" {
+			held = append(held, e.Kind+" "+e.Actor+" "+e.Channel+" "+e.RequestID)
+		}
+	}
+	require.Equal(t, []string{"campaign.paused ops@agency cli req-pause", "campaign.resumed ops@agency api "}, held)
 }
 
 func TestResumeShiftsDeadlinesWhenThePlaybookSaysSo(t *testing.T) {
@@ -398,4 +407,44 @@ steps:
 		require.Equal(t, tc.expires, a.DecidedAt.Sub(a.RequestedAt), "rule %q", tc.rule)
 		require.Equal(t, tc.expires, a.DueAt.Sub(a.RequestedAt))
 	}
+}
+
+// TestDecisionsCarryTheirRequestID: a decision through the API (the decide
+// update) is on record with the id of the request that carried it; a raw
+// signal came through no request, whatever id it claims.
+func TestDecisionsCarryTheirRequestID(t *testing.T) {
+	src := `
+name: two-asks
+version: 1
+steps:
+  - id: first
+    approval: {title: First?, timeout: 48h, on_timeout: reject}
+  - id: second
+    needs: first
+    approval: {title: Second?, timeout: 48h, on_timeout: reject}
+`
+	h := newHarness(t, parse(t, src), nil)
+	var decided *error
+	h.at(time.Hour, func() {
+		decided = h.update(workflows.UpdateDecide, workflows.ApprovalSignal{
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "first"), Decision: api.DecisionApprove, By: "dana@acme",
+			Channel: api.ChannelSlack, RequestID: "req-click",
+		})
+	})
+	h.at(2*time.Hour, func() {
+		h.env.SignalWorkflow(workflows.SignalApproval, workflows.ApprovalSignal{
+			ApprovalID: api.ApprovalID(h.in.CampaignID, "second"), Decision: api.DecisionApprove, By: "sam@acme",
+			Channel: api.ChannelAPI, RequestID: "req-forged",
+		})
+	})
+	h.run()
+	require.NoError(t, h.env.GetWorkflowError())
+	require.NoError(t, *decided)
+	evs, err := h.st.ListAudit(context.Background(), store.AuditFilter{CampaignID: h.in.CampaignID, Kind: "approval.decided", OldestFirst: true})
+	require.NoError(t, err)
+	var got []string
+	for _, e := range evs.Items {
+		got = append(got, e.Actor+" "+e.Channel+" "+e.RequestID)
+	}
+	require.Equal(t, []string{"dana@acme slack req-click", "sam@acme signal "}, got)
 }

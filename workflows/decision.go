@@ -114,7 +114,7 @@ func (r *campaignRun) decide(ctx workflow.Context, sig ApprovalSignal) (api.Appr
 		detail["edits"] = sig.Edits
 	}
 	r.emit(ctx, change{approvals: []int{ai}, votes: []voteRef{{ai, len(a.Votes) - 1}}, audit: []auditEntry{{
-		kind: kind, actor: sig.By, channel: sig.Channel, approvalID: a.ID, detail: detail,
+		kind: kind, actor: sig.By, channel: sig.Channel, approvalID: a.ID, requestID: sig.RequestID, detail: detail,
 	}}})
 	return *a, nil
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"fmt"
 
 	"go.temporal.io/sdk/temporal"
@@ -70,7 +71,7 @@ func (r *campaignRun) setPaused(ctx workflow.Context, pause bool, req PauseReque
 		detail["deadlines_shifted_by"] = by.String()
 	}
 	c.status = r.liveStatus()
-	c.audit = []auditEntry{{kind: kind, actor: req.By, channel: api.ChannelAPI, detail: detail}}
+	c.audit = []auditEntry{{kind: kind, actor: req.By, channel: cmp.Or(req.Channel, api.ChannelAPI), requestID: req.RequestID, detail: detail}}
 	r.emit(ctx, c)
 }
 

@@ -51,6 +51,7 @@ type auditEntry struct {
 	actor      string
 	channel    string
 	approvalID string
+	requestID  string // the API request that caused it, if one did
 	detail     map[string]any
 }
 
@@ -100,6 +101,7 @@ func (r *campaignRun) emit(ctx workflow.Context, c change) {
 			Kind:       a.kind,
 			Actor:      a.actor,
 			Channel:    a.channel,
+			RequestID:  a.requestID,
 			Detail:     jsonText(a.detail),
 			At:         now,
 		})

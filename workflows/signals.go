@@ -68,7 +68,7 @@ func (r *campaignRun) initSignalFlood(ctx workflow.Context) {
 func (r *campaignRun) ignore(ctx workflow.Context, sig ApprovalSignal, err error) {
 	if !r.flood {
 		r.emit(ctx, change{audit: []auditEntry{{
-			kind: "approval.ignored", actor: sig.By, channel: sig.Channel, approvalID: sig.ApprovalID,
+			kind: "approval.ignored", actor: sig.By, channel: sig.Channel, approvalID: sig.ApprovalID, requestID: sig.RequestID,
 			detail: map[string]any{"decision": sig.Decision, "reason": err.Error()},
 		}}})
 		return
@@ -85,7 +85,7 @@ func (r *campaignRun) ignore(ctx workflow.Context, sig ApprovalSignal, err error
 	if c.By != "" && c.InFull < ignoredInFull {
 		c.InFull++
 		r.emit(ctx, change{audit: []auditEntry{{
-			kind: "approval.ignored", actor: clip(sig.By), channel: sig.Channel, approvalID: clip(sig.ApprovalID),
+			kind: "approval.ignored", actor: clip(sig.By), channel: sig.Channel, approvalID: clip(sig.ApprovalID), requestID: clip(sig.RequestID),
 			detail: map[string]any{"decision": clip(sig.Decision), "reason": clip(err.Error())},
 		}}})
 		return
