@@ -140,7 +140,6 @@ func (c *Classifier) Classify(text string) Result {
 	hits := c.find(toks)
 
 	var sensitive, unsure []Signal
-	var subjects, cues []string
 	praise := false
 	question := strings.ContainsAny(text, "?？¿")
 	quote := func(h hit) string { return clip(text[toks[h.start].start:toks[h.end-1].end]) }
@@ -193,21 +192,9 @@ func (c *Classifier) Classify(text string) Result {
 	r := Result{Sensitivity: Routine, Sentiment: "neutral"}
 	switch {
 	case len(sensitive) > 0:
-		r.Sensitivity, r.Signals = Sensitive, dedupe(sensitive)
-		for _, s := range sensitive {
-			if !slices.Contains(subjects, s.Kind) {
-				subjects = append(subjects, s.Kind)
-			}
-		}
-		r.Subjects = subjects
+		r.Sensitivity, r.Signals, r.Subjects = Sensitive, dedupe(sensitive), kinds(sensitive)
 	case len(unsure) > 0:
-		r.Sensitivity, r.Signals = Unsure, dedupe(unsure)
-		for _, s := range unsure {
-			if !slices.Contains(cues, s.Kind) {
-				cues = append(cues, s.Kind)
-			}
-		}
-		r.Cues = cues
+		r.Sensitivity, r.Signals, r.Cues = Unsure, dedupe(unsure), kinds(unsure)
 	}
 	negative := len(sensitive) > 0
 	for _, s := range unsure {
@@ -318,6 +305,17 @@ func sarcasmTag(text string) bool {
 		}
 		i = j + 2
 	}
+}
+
+// kinds lists the signals' kinds, each once, in order.
+func kinds(signals []Signal) []string {
+	var out []string
+	for _, s := range signals {
+		if !slices.Contains(out, s.Kind) {
+			out = append(out, s.Kind)
+		}
+	}
+	return out
 }
 
 // dedupe keeps the first signal of each kind and text, at most MaxSignals.
