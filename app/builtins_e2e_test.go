@@ -67,8 +67,10 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 	gl.waitFor(ae.ID, "the first weekly report", stepDone("weekly.1.weekly_report"))
 	cancel(ae)
 
-	// crisis-triage: a sensitive mention, approved by a person, answered.
+	// crisis-triage: a sensitive mention, approved by a person at its sensitive
+	// gate, answered.
 	ct := launch("crisis-triage", map[string]any{"brand": "Acme", "text": "This is a scam, I want a refund", "author": "@dana", "url": "https://x.invalid/dana/1"})
+	require.Equal(t, 2, ct.PlaybookVersion)
 	gl.waitFor(ct.ID, "the human decision", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
 	decide(api.ApprovalID(ct.ID, "decide"))
 	gl.waitFor(ct.ID, "the reply", stepDone("respond"))
@@ -85,6 +87,6 @@ func TestBuiltinPlaybooksOnRealServer(t *testing.T) {
 	saveHistories(t, tc, map[string]string{
 		"reputation-repair-v3-canceled":  rr.WorkflowID,
 		"audience-expansion-v1-canceled": ae.WorkflowID,
-		"crisis-triage-v1-canceled":      ct.WorkflowID,
+		"crisis-triage-v2-canceled":      ct.WorkflowID,
 	})
 }

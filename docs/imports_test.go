@@ -43,6 +43,11 @@ var importRules = []struct {
 		why:   "the catalog and the Connector interface are read by the playbook language; connectors live in platforms/<name>",
 	},
 	{
+		from:  "platforms/mentions",
+		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin", "go.temporal.io"},
+		why:   "the classifier is pure: every connector and the playbook language use it",
+	},
+	{
 		from: "api",
 		never: []string{module + "/workflows", module + "/playbooks", module + "/activities", module + "/store",
 			module + "/server", "go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},

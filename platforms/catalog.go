@@ -17,6 +17,11 @@ type ActionSpec struct {
 	// the one input the guardrail filters, so an outreach action must never reach
 	// an account that is not listed there.
 	Outreach bool
+	// AnswersMention marks an action that answers a mention whenever it runs.
+	// Validation lets such a step run only after a person approved it at a
+	// sensitive approval, or on a mention classified routine (docs/playbooks.md,
+	// "Mentions reach a person").
+	AnswersMention bool
 }
 
 // Catalog lists every action a playbook may name. Validation refuses anything else.
@@ -89,15 +94,16 @@ var Catalog = map[string]ActionSpec{
 
 	// Conversations: a mention of the brand, the reply, and how it went.
 	"classify_mention": {
-		Description: "Rate a mention's sensitivity (low, medium, high) with the reasons, and suggest a reply.",
+		Description: "Rate a mention's sensitivity (routine, unsure, sensitive) with its subjects and reasons, and suggest a reply; extra_terms adds the client's words by subject (platforms/mentions).",
 		Required:    []string{"text"},
-		Optional:    []string{"author", "platform", "url", "brand"},
+		Optional:    []string{"author", "platform", "url", "brand", "extra_terms"},
 	},
 	"respond_to_mention": {
-		Description: "Reply to a mention, publicly or by direct message; accounts names whose thread it is.",
-		Required:    []string{"url", "message"},
-		Optional:    []string{"accounts", "platform", "private"},
-		Outreach:    true,
+		Description:    "Reply to a mention, publicly or by direct message; accounts names whose thread it is.",
+		Required:       []string{"url", "message"},
+		Optional:       []string{"accounts", "platform", "private"},
+		Outreach:       true,
+		AnswersMention: true,
 	},
 	"check_conversation": {
 		Description: "Look at a conversation again: new replies, sentiment, whether it is resolved.",

@@ -98,7 +98,7 @@ func ParseContext(ctx context.Context, src []byte) (*Playbook, error) {
 		}
 		return nil, refuse(p)
 	}
-	probs, err := validate(st, &pb)
+	probs, err := validate(st, &pb, releasedBeforeMentionRule(src))
 	if err != nil {
 		return nil, stopped(err)
 	}

@@ -213,6 +213,13 @@ type Approval struct {
 	// Risk (routine, sensitive, high; default routine) bounds what silence may
 	// decide, through the playbook's guardrails.silence or DefaultSilence.
 	Risk string `yaml:"risk" json:"risk,omitempty"`
+	// Sensitive marks a gate only a person may pass, such as the reply to a
+	// mention that is not clearly routine: silence never approves it (no
+	// on_timeout or escalate.on_timeout of approve, whatever the guardrails
+	// allow, and the workflow rejects where a policy would approve), no grant
+	// covers it, and its risk is sensitive unless it says high. A step that
+	// answers a mention may run on a person's yes only through such a gate.
+	Sensitive bool `yaml:"sensitive" json:"sensitive,omitempty"`
 	// Grant is what approving this allows later approvals to pass without asking:
 	// "approve the plan, not each post".
 	Grant *Grant `yaml:"grant" json:"grant,omitempty"`

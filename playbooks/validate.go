@@ -25,12 +25,14 @@ var campaignFacts = map[string]bool{"id": true, "client": true, "playbook": true
 // Validate returns every problem in pb, each with its field path (no positions: Parse
 // adds them). It never stops at the first, but lists at most MaxProblems.
 func Validate(pb *Playbook) []Problem {
-	probs, _ := validate(stopper{ctx: context.Background()}, pb)
+	probs, _ := validate(stopper{ctx: context.Background()}, pb, false)
 	return probs
 }
 
-// validate is Validate that stops, returning why, once st says so.
-func validate(st stopper, pb *Playbook) ([]Problem, error) {
+// validate is Validate that stops, returning why, once st says so. released
+// says pb is a built-in version released before the mention rule
+// (releasedBeforeMentionRule), which is held to the rules it shipped under.
+func validate(st stopper, pb *Playbook, released bool) ([]Problem, error) {
 	if pb == nil {
 		return []Problem{{Field: "$", Message: "there is no playbook"}}, nil
 	}
@@ -46,6 +48,9 @@ func validate(st stopper, pb *Playbook) ([]Problem, error) {
 	v.guardrails()
 	v.pauseRule()
 	v.steps()
+	if len(v.pb.Steps) > 0 && !released {
+		v.mentionReplies()
+	}
 	if v.stopped != nil {
 		return nil, v.stopped
 	}
@@ -388,7 +393,29 @@ func (v *validator) approval(f string, s *Step, at place) {
 	}
 	v.approvers(f, a)
 	v.risk(f, a)
+	v.sensitiveGate(f, a)
 	v.grant(f, a, at)
+}
+
+// sensitiveGate holds a sensitive approval to a person's explicit yes: its
+// silence never approves and no grant passes it, whatever the guardrails say.
+func (v *validator) sensitiveGate(f string, a *Approval) {
+	if !a.Sensitive {
+		return
+	}
+	const why = "a sensitive approval is never approved by silence; use reject, escalate, skip or fail"
+	if a.OnTimeout == OnTimeoutApprove {
+		v.addf(f+".on_timeout", "%s", why)
+	}
+	if a.Escalate != nil && a.Escalate.OnTimeout == OnTimeoutApprove {
+		v.addf(f+".escalate.on_timeout", "a sensitive approval is never approved by silence; use reject, skip or fail")
+	}
+	if a.CoveredBy != "" {
+		v.addf(f+".covered_by", "a sensitive approval is decided by a person each time; no grant covers it")
+	}
+	if a.Risk == RiskRoutine {
+		v.addf(f+".risk", "a sensitive approval is not routine; leave risk out (sensitive) or say high")
+	}
 }
 
 // grant checks a grant's bounds and that covered_by names an approval that grants.
@@ -420,7 +447,10 @@ func (v *validator) grant(f string, a *Approval, at place) {
 // can approve routine posts but never a high-risk move.
 func (v *validator) risk(f string, a *Approval) {
 	risk := a.Risk
-	if risk == "" {
+	switch {
+	case risk == "" && a.Sensitive:
+		risk = RiskSensitive
+	case risk == "":
 		risk = RiskRoutine
 	}
 	allowed, ok := v.pb.Guardrails.Silence[risk]
@@ -434,6 +464,9 @@ func (v *validator) risk(f string, a *Approval) {
 		// Unknown policies are reported on their own; only real ones are weighed.
 		if policy == "" || slices.Contains(allowed, policy) || !slices.Contains(DefaultSilence[RiskRoutine], policy) {
 			return
+		}
+		if a.Sensitive && policy == OnTimeoutApprove {
+			return // sensitiveGate says why, whatever the risk allows
 		}
 		v.addf(field, "a %s-risk approval may not be decided %q by silence; allowed: %s", risk, policy, strings.Join(allowed, ", "))
 	}

@@ -96,8 +96,10 @@ type stepIndex struct {
 
 type stepInfo struct {
 	id, kind, path string
-	order, last    int  // document order of the step and of the last step inside it
-	grants         bool // an approval with a grant
+	action         string // an action step's action
+	order, last    int    // document order of the step and of the last step inside it
+	grants         bool   // an approval with a grant
+	sensitive      bool   // an approval marked sensitive
 }
 
 func indexSteps(steps []Step) stepIndex {
@@ -108,7 +110,8 @@ func indexSteps(steps []Step) stepIndex {
 		for i := range steps {
 			s := &steps[i]
 			p := fmt.Sprintf("%s[%d]", path, i)
-			info := &stepInfo{id: s.ID, kind: s.Kind(), path: p, order: n, grants: s.Approval != nil && s.Approval.Grant != nil}
+			info := &stepInfo{id: s.ID, kind: s.Kind(), path: p, order: n, action: s.Action,
+				grants: s.Approval != nil && s.Approval.Grant != nil, sensitive: s.Approval != nil && s.Approval.Sensitive}
 			n++
 			ix.byPath[p] = info
 			if _, dup := ix.byID[s.ID]; !dup && s.ID != "" {

@@ -41,7 +41,7 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
 	})
 
-	if cfg.CoveredBy != "" && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
+	if cfg.CoveredBy != "" && !cfg.Sensitive && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
 		return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
 	}
 	return r.waitApproval(ctx, f, idx, ai, cfg, title, preview, ResumePoint{Key: key})
@@ -115,7 +115,7 @@ func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, 
 			}
 			escalated = true
 		case !decided:
-			r.expire(ctx, ai, cfg.OnTimeout)
+			r.expire(ctx, ai, silence(cfg, cfg.OnTimeout))
 		}
 	}
 	if escalated && !decided {
@@ -124,7 +124,7 @@ func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, 
 			return failed(err)
 		}
 		if !decided {
-			r.expire(ctx, ai, esc.OnTimeout)
+			r.expire(ctx, ai, silence(cfg, esc.OnTimeout))
 		}
 	}
 	return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
@@ -234,6 +234,20 @@ func (r *campaignRun) escalate(ctx workflow.Context, ai int, title string, esc *
 		},
 	}
 	return workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, nil)
+}
+
+// silence is the policy a deadline applies. A sensitive approval's silence
+// never approves: validation refuses such a playbook, and a workflow input
+// made by hand past it is rejected instead. No guard (GetVersion) is needed:
+// only approvals marked sensitive take another path, and no playbook could
+// carry the mark before this rule (the decoder refuses unknown fields), so no
+// recorded or running campaign has one. The same holds for the grant that a
+// sensitive approval ignores in runApproval.
+func silence(cfg *playbooks.Approval, policy string) string {
+	if cfg.Sensitive && policy == playbooks.OnTimeoutApprove {
+		return playbooks.OnTimeoutReject
+	}
+	return policy
 }
 
 // outcomeOf folds a human decision and a timeout policy into what the playbook acts on.

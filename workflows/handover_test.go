@@ -157,7 +157,7 @@ steps:
       if: params.sensitive
       then:
         - id: ask
-          approval: {title: Reply?, timeout: 4h, on_timeout: reject, on_reject: continue}
+          approval: {title: Reply?, sensitive: true, timeout: 4h, on_timeout: reject, on_reject: continue}
         - id: reply
           needs: ask
           action: respond_to_mention

@@ -13,9 +13,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/mentions"
 	"github.com/greenlight/greenlight/store"
 )
 
@@ -90,7 +90,7 @@ func (s *Network) simulate(ctx context.Context, a platforms.Action) (map[string]
 	case "define_audience":
 		return defineAudience(a), nil
 	case "classify_mention":
-		return classifyMention(a), nil
+		return classifyMention(a)
 	case "optimize_profile":
 		var profiles []any
 		for _, p := range list(a.Input, "platforms") {
@@ -630,108 +630,71 @@ func (w *world) classifyFollowers(a platforms.Action) map[string]any {
 	return out
 }
 
-// mentionSignal is a set of words that make a mention sensitive, and why.
-type mentionSignal struct {
-	// Lower-case words or phrases, matched whole; a trailing * matches any ending
-	// ("refund*" → "refunded"), so "sue" never fires on "issue" or "suede".
-	words  []string
-	level  string
-	reason string
-}
-
-var mentionSignals = []mentionSignal{
-	{[]string{"refund*", "chargeback*", "money back"}, "high", "asks for money back"},
-	{[]string{"scam*", "fraud*", "rip off", "ripoff", "ripped off", "stole", "stolen"}, "high", "accuses the brand of dishonesty"},
-	{[]string{"lawsuit*", "lawyer*", "attorney*", "sue", "suing", "sued", "legal action", "court"}, "high", "threatens legal action"},
-	{[]string{"injur*", "hospital*", "food poisoning", "allergic", "unsafe", "dangerous", "caught fire"}, "high", "reports harm or a safety risk"},
-	{[]string{"data breach", "hacked", "leaked", "privacy"}, "high", "reports a data or privacy problem"},
-	{[]string{"racist", "sexist", "discriminat*", "harass*"}, "high", "alleges discrimination or harassment"},
-	{[]string{"broken", "broke", "faulty", "defective", "doesn't work", "does not work", "stopped working"}, "medium", "reports a faulty product"},
-	{[]string{"never arrived", "late", "delayed", "missing", "lost"}, "medium", "reports a delivery problem"},
-	{[]string{"rude", "ignored", "no answer", "no reply", "still waiting"}, "medium", "complains about service"},
-	{[]string{"disappoint*", "worst", "terrible", "awful", "unacceptable", "angry", "cancel*"}, "medium", "is upset"},
-}
-
-var praiseWords = []string{"love*", "thank*", "great", "amazing", "awesome", "best", "recommend*"}
-
-// mentions reports whether the padded word string contains w (see mentionSignal).
-func mentions(words, w string) bool {
-	if stem, ok := strings.CutSuffix(w, "*"); ok {
-		return strings.Contains(words, " "+stem)
+// classifyMention rates a mention with the shared classifier (package
+// mentions), adding the client's extra_terms, and drafts a reply to match: a
+// person reads it before anything but a routine acknowledgement goes out.
+func classifyMention(a platforms.Action) (map[string]any, error) {
+	c, err := mentions.ForInput(a.Input["extra_terms"])
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: classify_mention: %w", err)
 	}
-	return strings.Contains(words, " "+w+" ")
-}
-
-// classifyMention rates a mention by the words in it: any high signal makes it
-// high, any medium one medium, otherwise low. Every signal found is a reason.
-func classifyMention(a platforms.Action) map[string]any {
-	text := strings.ToLower(strings.ReplaceAll(str(a.Input, "text"), "’", "'"))
-	words := " " + strings.Join(strings.FieldsFunc(text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
-	}), " ") + " "
-	sensitivity := "low"
-	reasons := []any{}
-	var signals []any
-	for _, s := range mentionSignals {
-		for _, w := range s.words {
-			if !mentions(words, w) {
-				continue
-			}
-			word := strings.TrimSuffix(w, "*")
-			reasons = append(reasons, fmt.Sprintf("mentions %q: %s", word, s.reason))
-			signals = append(signals, map[string]any{"word": word, "level": s.level})
-			if s.level == "high" {
-				sensitivity = "high"
-			} else if sensitivity == "low" {
-				sensitivity = "medium"
-			}
-			break
+	r := c.Classify(str(a.Input, "text"))
+	signals := make([]any, 0, len(r.Signals))
+	for _, sg := range r.Signals {
+		m := map[string]any{"kind": sg.Kind, "level": sg.Level, "text": sg.Text, "pattern": sg.Pattern}
+		if sg.Client {
+			m["client"] = true
 		}
-	}
-	sentiment := "neutral"
-	switch {
-	case len(reasons) > 0:
-		sentiment = "negative"
-	default:
-		for _, p := range praiseWords {
-			if mentions(words, p) {
-				sentiment = "positive"
-				break
-			}
-		}
-	}
-	if len(reasons) == 0 {
-		reasons = append(reasons, "no complaint, legal, safety or money words: routine")
+		signals = append(signals, m)
 	}
 	author := str(a.Input, "author")
+	out := map[string]any{
+		"sensitivity": r.Sensitivity, "subjects": toAny(r.Subjects), "cues": toAny(r.Cues),
+		"reasons": toAny(r.Reasons()), "signals": signals, "sentiment": r.Sentiment,
+		"suggested_response": suggestReply(r, author, str(a.Input, "brand")),
+		"author":             author, "platform": str(a.Input, "platform"), "url": str(a.Input, "url"),
+		"author_reach": int(hash(str(a.Input, "platform"), handleKey(author), "reach") % 50000),
+	}
+	if probs := c.Problems(); len(probs) > 0 {
+		out["term_problems"] = toAny(probs)
+	}
+	return out, nil
+}
+
+// suggestReply drafts the reply: for a sensitive or unsure mention, words a
+// person can send after reading it (they may edit it when approving); for a
+// routine one, the acknowledgement that goes out on its own.
+func suggestReply(r mentions.Result, author, brand string) string {
 	hi := "Hi"
 	if author != "" {
 		hi = "Hi " + author
 	}
 	team := "The team"
-	if brand := str(a.Input, "brand"); brand != "" {
+	if brand != "" {
 		team = "The " + brand + " team"
 	}
-	var reply string
+	personal := false
+	for _, s := range r.Subjects {
+		switch s {
+		case mentions.SelfHarm:
+			return fmt.Sprintf("%s, thank you for telling us, and we're so sorry you're going through this. If you are in danger right now, please contact your local emergency services. Someone from our team will reach out to you personally. %s", hi, team)
+		case mentions.Illness, mentions.Death, mentions.Accident, mentions.Violence, mentions.Disaster, mentions.Children:
+			personal = true
+		}
+	}
 	switch {
-	case sensitivity == "high":
-		reply = fmt.Sprintf("%s, we're sorry: this is not the experience we want for anyone. We're looking into it now; please send us a direct message with your details so we can put it right. %s", hi, team)
-	case sensitivity == "medium":
-		reply = fmt.Sprintf("%s, sorry to hear that. Could you send us a direct message with your order number? We'll sort it out today. %s", hi, team)
-	case sentiment == "positive":
-		reply = fmt.Sprintf("%s, thank you, that made our day! %s", hi, team)
-	default:
-		reply = fmt.Sprintf("%s, thanks for reaching out! We've seen this and will get back to you if there's anything to add. %s", hi, team)
+	case personal:
+		return fmt.Sprintf("%s, we're so sorry, and thank you for telling us. Someone from our team will reach out to you personally. %s", hi, team)
+	case slices.Contains(r.Subjects, mentions.Discrimination):
+		return fmt.Sprintf("%s, thank you for raising this. We take it seriously; please send us a direct message so someone from our team can look into it with you today. %s", hi, team)
+	case r.Sensitivity == mentions.Sensitive:
+		return fmt.Sprintf("%s, we're sorry: this is not the experience we want for anyone. We're looking into it now; please send us a direct message with your details so we can put it right. %s", hi, team)
+	case r.Sensitivity == mentions.Unsure:
+		return fmt.Sprintf("%s, thanks for getting in touch. Could you tell us a bit more? We're here to help. %s", hi, team)
+	case r.Sentiment == "positive":
+		return fmt.Sprintf("%s, thank you, that made our day! %s", hi, team)
 	}
-	out := map[string]any{
-		"sensitivity": sensitivity, "reasons": reasons, "sentiment": sentiment, "suggested_response": reply,
-		"author": author, "platform": str(a.Input, "platform"), "url": str(a.Input, "url"),
-		"author_reach": int(hash(str(a.Input, "platform"), handleKey(author), "reach") % 50000),
-	}
-	if signals != nil {
-		out["signals"] = signals
-	}
-	return out
+	return fmt.Sprintf("%s, thanks for reaching out! We've seen this and will get back to you if there's anything to add. %s", hi, team)
 }
 
 // respond replies to a mention. When the step named whose thread it is and the
@@ -759,24 +722,27 @@ func (w *world) checkConversation(a platforms.Action) map[string]any {
 	url := str(a.Input, "url")
 	sensitivity := w.mentions[url]
 	if sensitivity == "" {
-		sensitivity = "low"
+		sensitivity = mentions.Routine
 	}
+	// Mentions classified before the classifier's scale changed were rated
+	// low, medium or high.
+	high := sensitivity == mentions.Sensitive || sensitivity == "high"
 	responded := w.responses[url]
 	replies := int(hash(w.client, url, "replies") % 8)
 	sentiment, resolved, attention := "steady", false, false
 	var summary string
 	switch {
-	case responded && sensitivity == "high":
+	case responded && high:
 		sentiment = "improving"
 		summary = "The author took the conversation to direct messages; keep the case open until it is put right."
 	case responded:
 		sentiment, resolved = "improving", true
 		summary = "The reply landed well; the conversation has settled."
-	case sensitivity == "high":
+	case high:
 		sentiment, attention = "worsening", true
 		replies += 6
 		summary = "No reply went out and others are joining in; the conversation needs someone now."
-	case sensitivity == "medium":
+	case sensitivity == mentions.Unsure || sensitivity == "medium":
 		attention = true
 		summary = "No reply went out; the author is still waiting."
 	default:

@@ -269,20 +269,43 @@ func TestSandboxReportsASpamWave(t *testing.T) {
 
 func TestSandboxClassifiesMentions(t *testing.T) {
 	sb := sandbox.New(storetest.SQLite(t))
-	for i, c := range []struct{ text, want string }{
-		{"I want a refund, this is a scam", "high"},
-		{"My lawyer will hear about this", "high"},
-		{"The mixer arrived broken and nobody answers", "medium"},
-		{"Order #41 is late again. Disappointed.", "medium"},
-		{"Love the new sourdough, thank you!", "low"},
-		{"No issue with the suede jacket, court shoes next", "high"}, // "court" is a legal word, "issue" and "suede" are not "sue"
-		{"No issue with the suede jacket", "low"},
+	for i, c := range []struct {
+		text, want string
+		subjects   []any
+		extra      any
+		reply      string
+	}{
+		{text: "I want a refund, this is a scam", want: "sensitive", subjects: []any{"money"}, reply: "direct message"},
+		{text: "My lawyer will hear about this", want: "sensitive", subjects: []any{"legal"}, reply: "direct message"},
+		{text: "My mum passed away last week, she loved your scones", want: "sensitive", subjects: []any{"death"}, reply: "so sorry"},
+		{text: "Order #41 is late again. Disappointed.", want: "sensitive", subjects: []any{"complaint"}},
+		{text: "Well, that was disappointing.", want: "unsure", reply: "tell us a bit more"},
+		{text: "Love the new sourdough, thank you!", want: "routine", reply: "made our day"},
+		{text: "No issue with the suede jacket", want: "routine", reply: "thanks for reaching out"},
+		// The client's words, in both shapes a connector takes them.
+		{text: "The nursery next door is closing", want: "sensitive", subjects: []any{"children"}, extra: map[string]any{"children": []any{"nursery"}}},
+		{text: "The nursery next door is closing", want: "sensitive", subjects: []any{"children"}, extra: []any{"children: nursery"}},
+		{text: "The nursery next door is closing", want: "routine"},
 	} {
-		out := perform(t, sb, fmt.Sprintf("mention/%d", i), "classify_mention", map[string]any{"text": c.text, "author": "@dana", "brand": "Acme"})
+		in := map[string]any{"text": c.text, "author": "@dana", "brand": "Acme"}
+		if c.extra != nil {
+			in["extra_terms"] = c.extra
+		}
+		out := perform(t, sb, fmt.Sprintf("mention/%d", i), "classify_mention", in)
 		require.Equal(t, c.want, out["sensitivity"], c.text)
 		require.NotEmpty(t, out["reasons"], c.text)
 		require.Contains(t, out["suggested_response"], "@dana", c.text)
+		require.Contains(t, out["suggested_response"], c.reply, c.text)
+		if c.subjects != nil {
+			require.Equal(t, c.subjects, out["subjects"], c.text)
+		}
+		require.NotContains(t, out, "term_problems")
 	}
+	out := perform(t, sb, "mention/bad-terms", "classify_mention", map[string]any{
+		"text": "Love the new sourdough, thank you!", "extra_terms": []any{"praise: sourdough"},
+	})
+	require.Equal(t, "unsure", out["sensitivity"], "a client list that could not be read leaves nothing routine")
+	require.Len(t, out["term_problems"], 1)
 }
 
 func TestSandboxConversationCalmsOnceAnswered(t *testing.T) {
