@@ -39,6 +39,12 @@ func BindParams(pb *Playbook, given map[string]any) (map[string]any, error) {
 			probs = append(probs, Problem{Field: "params." + p.Name, Message: err.Error()})
 			continue
 		}
+		if p.Name == pb.Guardrails.CompetitorsParam {
+			if ps := competitorProblems("params."+p.Name, v); len(ps) > 0 {
+				probs = append(probs, ps...)
+				continue
+			}
+		}
 		out[p.Name] = v
 	}
 	for _, k := range slices.Sorted(maps.Keys(given)) {

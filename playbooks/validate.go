@@ -44,6 +44,7 @@ func validate(st stopper, pb *Playbook) ([]Problem, error) {
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
+	v.competitorDefault()
 	v.pauseRule()
 	v.steps()
 	if v.stopped != nil {
@@ -243,6 +244,7 @@ func (v *validator) step(p string, s *Step, fr *frame) {
 			v.branch(p, s, at)
 		}
 	}
+	v.onBlocked(p, s, at)
 	if s.Kind() != KindAction {
 		if s.With != nil {
 			v.addf(p+".with", "only action steps take inputs")
