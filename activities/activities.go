@@ -60,12 +60,12 @@ func (a *Activities) ApplyProjection(ctx context.Context, p Projection) error {
 
 // ActionRequest asks for one platform action.
 type ActionRequest struct {
-	Key         string         `json:"key"` // idempotency key: campaign id + step key
-	Connector   string         `json:"connector"`
-	Action      string         `json:"action"`
-	CampaignID  string         `json:"campaign_id"`
-	Client      string         `json:"client"`
-	Input       map[string]any `json:"input"`
+	Key        string         `json:"key"` // idempotency key: campaign id + step key
+	Connector  string         `json:"connector"`
+	Action     string         `json:"action"`
+	CampaignID string         `json:"campaign_id"`
+	Client     string         `json:"client"`
+	Input      map[string]any `json:"input"`
 	// Competitors is the campaign's competitor list as launched: handles
 	// (older campaigns send only these) or competitor objects
 	// (competitors.Parse).

@@ -34,13 +34,16 @@ func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
 	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
 		Key: "c1/follow", Connector: "sandbox", Action: "follow_accounts", CampaignID: "c1", Client: "acme",
 		Input:       map[string]any{"count": float64(3), "accounts": []any{"@fan1", "@RivalCo", "@fan2"}},
-		Competitors: []string{"rivalco"},
+		Competitors: []any{"rivalco"},
 	})
 	require.NoError(t, err)
 	var res activities.ActionResult
 	require.NoError(t, val.Get(&res))
 	require.Equal(t, []any{"@fan1", "@fan2"}, res.Output["followed"])
-	require.Equal(t, []any{map[string]any{"account": "@RivalCo", "rule": "guardrails.competitors"}}, res.Output["blocked"])
+	require.Equal(t, []any{map[string]any{
+		"account": "@RivalCo", "rule": "guardrails.competitors", "input": "accounts", "target": "@RivalCo",
+		"competitor": "rivalco", "via": "account", "matched": "handle rivalco (any platform)",
+	}}, res.Output["blocked"])
 
 	a, err := st.GetPlatformAction(context.Background(), "c1/follow")
 	require.NoError(t, err)

@@ -205,7 +205,7 @@ func checkAccount(p, s string) string {
 	case t.Kind == KindPost:
 		return fmt.Sprintf("%q is a post, not an account: give the account, such as %q", s, example[p])
 	case t.Kind == KindAccount:
-		return fmt.Sprintf("%q is a %s account, not a %s one: list it under %s", s, t.Platform, p, t.Platform)
+		return fmt.Sprintf("%q is an account on %s, not on %s: list it under %s", s, t.Platform, p, t.Platform)
 	}
 	switch p {
 	case Mastodon:
@@ -215,7 +215,7 @@ func checkAccount(p, s string) string {
 	case LinkedIn:
 		return fmt.Sprintf("%q is not a LinkedIn page: write company/NAME or in/NAME, such as %q, or the page's URL", s, example[p])
 	}
-	return fmt.Sprintf("%q is not a %s account: write its handle, such as %q, or its profile URL", s, p, example[p])
+	return fmt.Sprintf("%q is not an account on %s: write its handle, such as %q, or its profile URL", s, p, example[p])
 }
 
 // readAccount reads an account listed under platform p: a URL, or the

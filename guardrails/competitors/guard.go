@@ -1,10 +1,6 @@
 package competitors
 
-import (
-	"slices"
-	"maps"
-	"strings"
-)
+import "strings"
 
 // Rule names the competitor guardrail in every record of what it blocked.
 const Rule = "guardrails.competitors"
@@ -65,7 +61,7 @@ func New(list []Competitor) *Guard {
 				put(g.byShort, t.Short, l)
 			}
 		}
-		for _, p := range slices.Sorted(maps.Keys(c.Accounts)) {
+		for _, p := range Platforms { // x first: the platform a bare handle most often means
 			for _, a := range c.Accounts[p] {
 				t := readAccount(p, a)
 				if t.Kind != KindAccount {

@@ -117,13 +117,13 @@ func readHandle(s string) Target {
 func canonicalHost(h string) string {
 	h = strings.TrimSuffix(strings.ToLower(h), ".")
 	if u, err := idna.Punycode.ToUnicode(h); err == nil && u != h {
-		h = foldString(u)
-	}
-	if !isASCII(h) {
-		// A name in another script compares in its ASCII form.
-		if a, err := idna.Punycode.ToASCII(h); err == nil {
-			h = a
+		// rivalcо.com (Cyrillic о) arrives as xn--…: read it back, fold it,
+		// and keep the result if it is a name at all.
+		if d := asciiHost(foldString(u)); domainPattern.MatchString(d) {
+			h = d
 		}
+	} else {
+		h = asciiHost(h)
 	}
 	return strings.TrimPrefix(h, "www.")
 }
@@ -132,7 +132,7 @@ func canonicalHost(h string) string {
 // to the platform.
 var platformHosts = map[string]string{
 	"x.com": X, "twitter.com": X, "mobile.twitter.com": X, "mobile.x.com": X, "m.twitter.com": X,
-	"bsky.app": Bluesky,
+	"bsky.app":     Bluesky,
 	"linkedin.com": LinkedIn, "m.linkedin.com": LinkedIn,
 	"instagram.com": Instagram, "m.instagram.com": Instagram,
 	"facebook.com": Facebook, "m.facebook.com": Facebook, "web.facebook.com": Facebook, "fb.com": Facebook,
@@ -419,6 +419,18 @@ func readFediverse(host string, segs []string) Target {
 		t.Kind = KindPost
 	}
 	return t
+}
+
+// asciiHost is a host in another script in its ASCII (punycode) form, in
+// which it compares.
+func asciiHost(h string) string {
+	if isASCII(h) {
+		return h
+	}
+	if a, err := idna.Punycode.ToASCII(h); err == nil {
+		return a
+	}
+	return h
 }
 
 func isASCII(s string) bool {
