@@ -58,7 +58,17 @@ func (r *campaignRun) requestApproval(ctx workflow.Context, idx int, cfg *playbo
 // approvalContent resolves an approval's title and preview in frame f; a preview
 // that cannot be resolved fails the step.
 func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, step playbooks.Step) (string, map[string]any, error) {
-	cfg := step.Approval
+	title, preview, err := r.resolveApproval(f, idx, step.Approval)
+	if err != nil {
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
+		return "", nil, err
+	}
+	return title, preview, nil
+}
+
+// resolveApproval resolves cfg's title and preview in frame f. A title that does
+// not resolve is shown as written; a preview must resolve.
+func (r *campaignRun) resolveApproval(f *frame, idx int, cfg *playbooks.Approval) (string, map[string]any, error) {
 	sc := r.scopeFor(f)
 	title := cfg.Title
 	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
@@ -66,9 +76,7 @@ func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, s
 	}
 	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
 	if err != nil {
-		err = fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
-		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
-		return "", nil, err
+		return "", nil, fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
 	}
 	return title, preview, nil
 }

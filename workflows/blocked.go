@@ -60,14 +60,9 @@ func (r *campaignRun) blockedAudit(idx int, step playbooks.Step, out map[string]
 // the first run's output (its blocked list included) on record.
 func (r *campaignRun) askAboutBlock(ctx workflow.Context, f *frame, idx int, step playbooks.Step, req activities.ActionRequest, first map[string]any) error {
 	cfg := step.OnBlocked
-	sc := r.scopeFor(f)
-	title := cfg.Title
-	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
-		title = playbooks.Text(t)
-	}
-	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
+	title, preview, err := r.resolveApproval(f, idx, cfg)
 	if err != nil {
-		err = fmt.Errorf("step %s: on_blocked preview: %w", r.view.Steps[idx].Key, err)
+		// The block stays on record even though nobody can be asked.
 		r.endStep(ctx, f, idx, api.StepFailed, first, err, r.blockedAudit(idx, step, first)...)
 		return err
 	}

@@ -23,11 +23,7 @@ params:
   - name: post
     type: string
     required: true
-  - name: competitors
-    type: list
-    default: []
-guardrails:
-  competitors_param: competitors
+` + competitorsParam + `
 steps:
   - id: repost
     name: Repost ${params.post}
@@ -43,6 +39,13 @@ steps:
     with:
       message: "repost ${steps.repost.output.on_blocked.outcome ?? 'done'}"
 `
+
+// competitorsParam declares the competitors and names them to the guardrail.
+const competitorsParam = `  - name: competitors
+    type: list
+    default: []
+guardrails:
+  competitors_param: competitors`
 
 var rivalCompetitors = []any{map[string]any{
 	"name":     "RivalCo",
@@ -155,11 +158,7 @@ func TestBlockedFollowApprovedFollowsTheCompetitorAlone(t *testing.T) {
 name: follow-some
 version: 1
 params:
-  - name: competitors
-    type: list
-    default: []
-guardrails:
-  competitors_param: competitors
+` + competitorsParam + `
 steps:
   - id: follow
     action: follow_accounts

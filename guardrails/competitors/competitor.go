@@ -72,7 +72,7 @@ func Parse(list []any) ([]Competitor, []Problem) {
 				out = append(out, c)
 			}
 		default:
-			add(f, "must be a handle such as \"@rivalco\" or an object {name, accounts, domains}, not %s", describe(raw))
+			add(f, "must be a handle such as \"@rivalco\" or an object {name, accounts, domains}, not %s", Describe(raw))
 		}
 	}
 	return out, probs
@@ -119,7 +119,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 	case nil:
 		add(f+".name", "is required: name the competitor, such as RivalCo")
 	default:
-		add(f+".name", "must be text, not %s", describe(name))
+		add(f+".name", "must be text, not %s", Describe(name))
 	}
 	switch accs := m["accounts"].(type) {
 	case nil:
@@ -133,7 +133,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 			}
 			list, ok := accs[p].([]any)
 			if !ok {
-				add(pf, "must be a list of accounts, such as [%q], not %s", example[p], describe(accs[p]))
+				add(pf, "must be a list of accounts, such as [%q], not %s", example[p], Describe(accs[p]))
 				continue
 			}
 			if len(list) > MaxEntries {
@@ -144,7 +144,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 				af := fmt.Sprintf("%s[%d]", pf, j)
 				s, ok := a.(string)
 				if !ok {
-					add(af, "must be text such as %q, not %s", example[p], describe(a))
+					add(af, "must be text such as %q, not %s", example[p], Describe(a))
 					continue
 				}
 				if msg := checkAccount(p, s); msg != "" {
@@ -155,7 +155,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 			}
 		}
 	default:
-		add(f+".accounts", "must be an object of platform to accounts, such as {x: [\"@rivalco\"]}, not %s", describe(accs))
+		add(f+".accounts", "must be an object of platform to accounts, such as {x: [\"@rivalco\"]}, not %s", Describe(accs))
 	}
 	switch doms := m["domains"].(type) {
 	case nil:
@@ -168,7 +168,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 			df := fmt.Sprintf("%s.domains[%d]", f, j)
 			s, ok := d.(string)
 			if !ok {
-				add(df, "must be a domain such as rivalco.com, not %s", describe(d))
+				add(df, "must be a domain such as rivalco.com, not %s", Describe(d))
 				continue
 			}
 			dom, msg := checkDomain(s)
@@ -179,7 +179,7 @@ func parseObject(f string, m map[string]any) (Competitor, []Problem) {
 			c.Domains = append(c.Domains, dom)
 		}
 	default:
-		add(f+".domains", "must be a list of domains, such as [rivalco.com], not %s", describe(doms))
+		add(f+".domains", "must be a list of domains, such as [rivalco.com], not %s", Describe(doms))
 	}
 	if len(probs) == 0 && len(c.Accounts) == 0 && len(c.Domains) == 0 {
 		add(f, "names no account and no domain, so it would block nothing: give accounts or domains")
@@ -320,7 +320,9 @@ func checkDomain(s string) (string, string) {
 	return d, ""
 }
 
-func describe(v any) string {
+// Describe names the kind of a JSON value for a message: the text "x", a
+// number, a list. The playbook language words its messages with it too.
+func Describe(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
@@ -328,7 +330,7 @@ func describe(v any) string {
 		return fmt.Sprintf("the text %q", v)
 	case bool:
 		return "a boolean"
-	case float64, int, int64:
+	case float64, int, int64, uint64:
 		return "a number"
 	case []any:
 		return "a list"
