@@ -109,7 +109,7 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 		// is not called at all.
 		return ActionResult{Output: guardrailOutput(map[string]any{
 			"performed": false,
-			"reason":    "the competitor guardrail stopped the action: " + describeBlock(screened.Blocked[0]),
+			"reason":    "the competitor guardrail stopped the action: " + screened.Blocked[0].String(),
 		}, screened)}, nil
 	}
 	input = screened.Input

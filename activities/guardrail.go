@@ -2,7 +2,6 @@ package activities
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -81,6 +80,3 @@ func plain[T any](v []T) []any {
 	return out
 }
 
-func describeBlock(b competitors.Block) string {
-	return fmt.Sprintf("%s %q reaches %s (%s)", b.Input, b.Target, b.Competitor, b.Matched)
-}

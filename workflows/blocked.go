@@ -69,8 +69,13 @@ func (r *campaignRun) askAboutBlock(ctx workflow.Context, f *frame, idx int, ste
 	if preview == nil {
 		preview = map[string]any{}
 	}
-	// What the person decides about, whatever the playbook's preview says.
-	preview["action"], preview["blocked"] = step.Action, first["blocked"]
+	// What the person decides about, whatever the playbook's preview says, in
+	// sentences every channel shows as a list.
+	var told []any
+	for _, b := range blocksOf(first) {
+		told = append(told, b.String())
+	}
+	preview["action"], preview["blocked"] = step.Action, told
 	r.view.Steps[idx].Output = json.RawMessage(jsonText(first))
 	ai := r.requestApproval(ctx, idx, cfg, title, preview, r.blockedAudit(idx, step, first)...)
 	return r.settleBlock(ctx, f, idx, ai, step, req, first, title, ResumePoint{Key: r.view.Steps[idx].Key})

@@ -89,9 +89,8 @@ func TestBlockedRepostGoesToAnApprovalSilenceRejects(t *testing.T) {
 		require.NoError(t, json.Unmarshal(v.Approvals[0].Preview, &preview))
 		require.Equal(t, "repost", preview["action"])
 		require.Equal(t, "https://x.com/RivalCo/status/1790000000000000000", preview["post"])
-		blocked := preview["blocked"].([]any)
-		require.Len(t, blocked, 1)
-		require.Equal(t, "x account @RivalCo", blocked[0].(map[string]any)["matched"], "the person sees what it matched")
+		require.Equal(t, []any{`url "https://x.com/RivalCo/status/1790000000000000000": a post of RivalCo (x account @RivalCo)`},
+			preview["blocked"], "the person sees what was blocked and what it matched")
 	})
 	h.run()
 	h.requireFinishedCleanly()

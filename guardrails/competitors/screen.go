@@ -17,6 +17,19 @@ type Block struct {
 	Match
 }
 
+// String says what was blocked, for people: `url "x.com/RivalCo/status/1":
+// a post of RivalCo (x account @RivalCo)`.
+func (b Block) String() string {
+	what := map[string]string{
+		ViaAccount: "an account", ViaPost: "a post", ViaDomain: "a link to the domain",
+		ViaTag: "a tag", ViaLink: "a link",
+	}[b.Via]
+	if what == "" {
+		what = "a target"
+	}
+	return fmt.Sprintf("%s %q: %s of %s (%s)", b.Input, b.Target, what, b.Competitor, b.Matched)
+}
+
 // Note records a target the guardrail could not attribute (a post link that
 // does not show its author): it was let through, and people should know.
 type Note struct {
