@@ -100,7 +100,7 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 	if req.Action == "notify" && a.Links != nil {
 		input = a.withLinks(input)
 	}
-	screened, err := screen(spec, input, req)
+	screened, err := screen(ctx, spec, input, req)
 	if err != nil {
 		return ActionResult{}, err
 	}

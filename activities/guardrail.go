@@ -1,9 +1,12 @@
 package activities
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/greenlight/greenlight/guardrails/competitors"
@@ -11,24 +14,43 @@ import (
 )
 
 // screen applies the competitor guardrail to an action's input, before any
-// connector sees it. A competitor list that does not read (the launch
-// validates it, so only a hand-made workflow input gets here) fails the action
-// rather than letting it through unguarded.
-func screen(spec platforms.ActionSpec, input map[string]any, req ActionRequest) (competitors.Screened, error) {
+// connector sees it. A competitor list that does not read fails the action
+// rather than letting it through unguarded: the launch validates the list, so
+// only a hand-made workflow input gets here. The one exception is a handle
+// written the old way that is no handle at all ("@Rival Co"): campaigns
+// launched before lists were validated may carry one, it never matched a real
+// account, and failing their outreach now would stop them for nothing; it is
+// logged and passed over.
+func screen(ctx context.Context, spec platforms.ActionSpec, input map[string]any, req ActionRequest) (competitors.Screened, error) {
 	if len(spec.Guarded) == 0 || len(req.Competitors) == 0 {
 		return competitors.Screened{Input: input}, nil
 	}
 	list, probs := competitors.Parse(req.Competitors)
-	if len(probs) > 0 {
-		msgs := make([]string, len(probs))
-		for i, p := range probs {
-			msgs[i] = "competitors" + p.Field + ": " + p.Message
+	var msgs []string
+	for _, p := range probs {
+		if i, old := oldEntry(req.Competitors, p.Field); old {
+			activity.GetLogger(ctx).Warn("competitor entry passed over: it is not a handle", "entry", req.Competitors[i], "problem", p.Message)
+			continue
 		}
+		msgs = append(msgs, "competitors"+p.Field+": "+p.Message)
+	}
+	if len(msgs) > 0 {
 		return competitors.Screened{}, temporal.NewNonRetryableApplicationError(
 			"the competitor list does not read: "+strings.Join(msgs, "; "), "BadCompetitors", nil)
 	}
 	return competitors.Screen(spec.Guarded, input, competitors.New(list),
 		competitors.Override{Allowed: req.Unblock, Only: req.UnblockOnly}), nil
+}
+
+// oldEntry reports whether a problem is about a whole entry that is a string,
+// and which.
+func oldEntry(list []any, field string) (int, bool) {
+	var i int
+	if _, err := fmt.Sscanf(field, "[%d]", &i); err != nil || fmt.Sprintf("[%d]", i) != field || i < 0 || i >= len(list) {
+		return 0, false
+	}
+	_, isString := list[i].(string)
+	return i, isString
 }
 
 // guardrailOutput adds what the guardrail did to an action's output: blocked

@@ -187,6 +187,18 @@ func TestRunActionUnblocksOnlyWhatWasApproved(t *testing.T) {
 	require.Len(t, again["allowed"], 1)
 }
 
+// A campaign launched before lists were validated may carry a handle that is
+// none: it is passed over, and the rest of the list still guards.
+func TestRunActionPassesOverOldHandlesThatAreNone(t *testing.T) {
+	e := newActionEnv(t)
+	out, err := e.run(activities.ActionRequest{Key: "c1/follow", Action: "follow_accounts",
+		Input:       map[string]any{"count": float64(3), "accounts": []any{"@fan", "@RivalCo"}},
+		Competitors: []any{"@Rival Co", "", "@RivalCo"}})
+	require.NoError(t, err)
+	require.Equal(t, []any{"@fan"}, out["followed"])
+	require.Equal(t, []string{"@RivalCo"}, blockedTargets(t, out))
+}
+
 // A competitor list that does not read fails the action; it never runs
 // unguarded.
 func TestRunActionRefusesAnUnreadableCompetitorList(t *testing.T) {

@@ -210,3 +210,30 @@ func TestBlockedApprovalHandsOver(t *testing.T) {
 	require.Equal(t, false, out["performed"], "the first run's output came along")
 	require.Len(t, h.audit(workflows.KindGuardrailBlocked), 1)
 }
+
+// The built-in audience expansion with a competitor given as data: its
+// accounts seed the audience, and none of them, in any of the forms it is
+// listed, is ever followed or engaged with.
+func TestBuiltinAudienceExpansionNeverReachesACompetitorGivenAsData(t *testing.T) {
+	h := newHarness(t, builtin(t, "audience-expansion"), map[string]any{
+		"brand": "Acme Bakery", "audience": []any{"sourdough"}, "max_weeks": 2,
+		"competitors": []any{map[string]any{
+			"name": "RivalCo",
+			"accounts": map[string]any{
+				"x": []any{"https://x.com/RivalCo"}, "mastodon": []any{"@rivalco@mastodon.social"}, "instagram": []any{"rivalco"},
+			},
+		}},
+	})
+	h.run()
+	h.requireFinishedCleanly()
+	seeds := h.stepOutput("define_audience")["accounts"].([]any)[:3]
+	require.ElementsMatch(t, []any{"https://x.com/RivalCo", "@rivalco@mastodon.social", "rivalco"}, seeds, "the competitor's accounts seed the audience")
+	for _, action := range []string{"follow_accounts", "engage_posts"} {
+		for _, in := range h.actionInputs(action) {
+			for _, acc := range asList(in["accounts"]) {
+				require.NotContains(t, seeds, acc, "%s reached the competitor", action)
+			}
+		}
+	}
+	require.NotEmpty(t, h.audit(workflows.KindGuardrailBlocked))
+}
