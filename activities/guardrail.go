@@ -101,4 +101,3 @@ func plain[T any](v []T) []any {
 	}
 	return out
 }
-
