@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/guardrails/competitors"
 	"github.com/greenlight/greenlight/links"
 	"github.com/greenlight/greenlight/platforms"
 )
@@ -61,13 +60,20 @@ func (a *Activities) ApplyProjection(ctx context.Context, p Projection) error {
 
 // ActionRequest asks for one platform action.
 type ActionRequest struct {
-	Key         string         `json:"key"` // idempotency key: campaign id + step key
-	Connector   string         `json:"connector"`
-	Action      string         `json:"action"`
-	CampaignID  string         `json:"campaign_id"`
-	Client      string         `json:"client"`
-	Input       map[string]any `json:"input"`
-	Competitors []string       `json:"competitors,omitempty"`
+	Key        string         `json:"key"` // idempotency key: campaign id + step key
+	Connector  string         `json:"connector"`
+	Action     string         `json:"action"`
+	CampaignID string         `json:"campaign_id"`
+	Client     string         `json:"client"`
+	Input      map[string]any `json:"input"`
+	// Competitors is the campaign's competitor list as launched: handles
+	// (older campaigns send only these) or competitor objects
+	// (competitors.Parse).
+	Competitors []any `json:"competitors,omitempty"`
+	// Unblock lets through blocks a person approved (a step's on_blocked), and
+	// only those; UnblockOnly says the action already ran without them.
+	Unblock     []competitors.Block `json:"unblock,omitempty"`
+	UnblockOnly bool                `json:"unblock_only,omitempty"`
 }
 
 // ActionResult is the action's output plus how it was obtained.
@@ -94,10 +100,19 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 	if req.Action == "notify" && a.Links != nil {
 		input = a.withLinks(input)
 	}
-	var blocked []map[string]any
-	if spec.Outreach && len(req.Competitors) > 0 {
-		input, blocked = blockCompetitors(input, req.Competitors)
+	screened, err := screen(ctx, spec, input, req)
+	if err != nil {
+		return ActionResult{}, err
 	}
+	if screened.Stopped {
+		// The action's own target or text reaches a competitor: the connector
+		// is not called at all.
+		return ActionResult{Output: guardrailOutput(map[string]any{
+			"performed": false,
+			"reason":    "the competitor guardrail stopped the action: " + screened.Blocked[0].String(),
+		}, screened)}, nil
+	}
+	input = screened.Input
 	stop := a.keepAlive(ctx)
 	res, err := conn.Perform(ctx, platforms.Action{
 		Key: req.Key, Name: req.Action, CampaignID: req.CampaignID, Client: req.Client, Input: input,
@@ -111,12 +126,7 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 		}
 		return ActionResult{}, fmt.Errorf("%s %s: %w", req.Connector, req.Action, err)
 	}
-	if len(blocked) > 0 {
-		if res.Output == nil {
-			res.Output = map[string]any{}
-		}
-		res.Output["blocked"] = blocked
-	}
+	res.Output = guardrailOutput(res.Output, screened)
 	if err := a.raiseAlerts(ctx, req, res.Output); err != nil {
 		return ActionResult{}, err
 	}
@@ -124,45 +134,6 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 		activity.GetLogger(ctx).Info("action already performed; returning its recorded result", "key", req.Key)
 	}
 	return ActionResult{Output: res.Output, Simulated: res.Simulated, Replayed: res.Replayed}, nil
-}
-
-// blockCompetitors drops competitor accounts from an outreach action's targets and
-// says which rule blocked each, so the record shows why nothing happened to them.
-func blockCompetitors(in map[string]any, competitors []string) (map[string]any, []map[string]any) {
-	deny := map[string]bool{}
-	for _, c := range competitors {
-		deny[normalizeHandle(c)] = true
-	}
-	out := make(map[string]any, len(in))
-	keys := make([]string, 0, len(in))
-	for k := range in {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var blocked []map[string]any
-	for _, k := range keys {
-		v := in[k]
-		list, isList := v.([]any)
-		if k != "accounts" || !isList {
-			out[k] = v
-			continue
-		}
-		kept := make([]any, 0, len(list))
-		for _, acc := range list {
-			s, _ := acc.(string)
-			if deny[normalizeHandle(s)] {
-				blocked = append(blocked, map[string]any{"account": s, "rule": "guardrails.competitors"})
-				continue
-			}
-			kept = append(kept, acc)
-		}
-		out[k] = kept
-	}
-	return out, blocked
-}
-
-func normalizeHandle(s string) string {
-	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "@"))
 }
 
 // withLinks adds signed approve and reject links for each approver named in a

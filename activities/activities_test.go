@@ -24,27 +24,19 @@ import (
 )
 
 func TestRunActionBlocksCompetitorsAndRecordsTheRule(t *testing.T) {
-	st := storetest.SQLite(t)
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&activities.Activities{
-		Projections: worker.StoreProjections(st),
-		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
-	})
-	val, err := env.ExecuteActivity((&activities.Activities{}).RunAction, activities.ActionRequest{
-		Key: "c1/follow", Connector: "sandbox", Action: "follow_accounts", CampaignID: "c1", Client: "acme",
+	e := newActionEnv(t)
+	out, err := e.run(activities.ActionRequest{
+		Key: "c1/follow", Action: "follow_accounts",
 		Input:       map[string]any{"count": float64(3), "accounts": []any{"@fan1", "@RivalCo", "@fan2"}},
-		Competitors: []string{"rivalco"},
+		Competitors: []any{"rivalco"}, // a list of handles, as older campaigns send it
 	})
 	require.NoError(t, err)
-	var res activities.ActionResult
-	require.NoError(t, val.Get(&res))
-	require.Equal(t, []any{"@fan1", "@fan2"}, res.Output["followed"])
-	require.Equal(t, []any{map[string]any{"account": "@RivalCo", "rule": "guardrails.competitors"}}, res.Output["blocked"])
-
-	a, err := st.GetPlatformAction(context.Background(), "c1/follow")
-	require.NoError(t, err)
-	require.NotContains(t, a.Input, "RivalCo", "the connector never saw the competitor")
+	require.Equal(t, []any{"@fan1", "@fan2"}, out["followed"])
+	require.Equal(t, []any{map[string]any{
+		"account": "@RivalCo", "rule": "guardrails.competitors", "input": "accounts", "target": "@RivalCo",
+		"competitor": "rivalco", "via": "account", "matched": "handle rivalco (any platform)",
+	}}, out["blocked"])
+	require.NotContains(t, e.recorded("c1/follow").Input, "RivalCo", "the connector never saw the competitor")
 }
 
 func TestRunActionRefusesUnknownConnector(t *testing.T) {

@@ -48,6 +48,12 @@ var importRules = []struct {
 		why:   "the classifier is pure: every connector and the playbook language use it",
 	},
 	{
+		from: "guardrails/competitors",
+		never: []string{module + "/store", module + "/workflows", module + "/activities", module + "/playbooks",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the guardrail is pure: the playbook language validates competitor lists with it and the activities screen inputs with it",
+	},
+	{
 		from: "api",
 		never: []string{module + "/workflows", module + "/playbooks", module + "/activities", module + "/store",
 			module + "/server", "go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},

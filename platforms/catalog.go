@@ -12,17 +12,41 @@ type ActionSpec struct {
 	Description string
 	Required    []string // inputs that must be present in the step's `with`
 	Optional    []string
-	// Outreach actions touch other people's accounts; the competitor guardrail
-	// applies to them. Their targets travel in the `accounts` list input, which is
-	// the one input the guardrail filters, so an outreach action must never reach
-	// an account that is not listed there.
+	// Outreach actions touch other people's accounts or posts. Each names its
+	// targets in inputs listed in Guarded, so it must never reach an account,
+	// post or link that is not in one of those.
 	Outreach bool
 	// AnswersMention marks an action that answers a mention whenever it runs.
 	// Validation lets such a step run only after a person approved it at a
 	// sensitive approval, or on a mention classified routine (docs/playbooks.md,
 	// "Mentions reach a person").
 	AnswersMention bool
+	// Guarded are the inputs the competitor guardrail reads before the action
+	// runs: the accounts, posts and links it acts on and the text it publishes.
+	Guarded []Guarded
 }
+
+// Guarded is one input the competitor guardrail reads, and how.
+type Guarded struct {
+	Input string
+	As    string // GuardAccounts, GuardTarget, GuardText or GuardPosts
+}
+
+// How the competitor guardrail reads a guarded input.
+const (
+	// GuardAccounts is a list of accounts (handles or profile URLs): each
+	// competitor is struck from it and the action acts on the rest.
+	GuardAccounts = "accounts"
+	// GuardTarget is the post, profile or link the action acts on: a
+	// competitor's stops the whole action.
+	GuardTarget = "target"
+	// GuardText is text the action publishes: tagging or linking a competitor
+	// stops the whole action.
+	GuardText = "text"
+	// GuardPosts is a list of posts to publish ({text, url, …} or plain text):
+	// a post that tags or links a competitor is dropped, the rest published.
+	GuardPosts = "posts"
+)
 
 // Catalog lists every action a playbook may name. Validation refuses anything else.
 //
@@ -53,6 +77,7 @@ var Catalog = map[string]ActionSpec{
 		Description: "Publish a batch of posts on the brand's own profiles.",
 		Required:    []string{"brand", "count"},
 		Optional:    []string{"platforms", "posts"},
+		Guarded:     []Guarded{{"posts", GuardPosts}},
 	},
 	"moderate_comments": {
 		Description: "Review held blog comments, approve genuine ones and drop spam.",
@@ -75,12 +100,35 @@ var Catalog = map[string]ActionSpec{
 		Required:    []string{"count"},
 		Optional:    []string{"audience", "accounts", "daily_cap", "days"},
 		Outreach:    true,
+		Guarded:     []Guarded{{"accounts", GuardAccounts}},
 	},
 	"engage_posts": {
 		Description: "Like and reply to recent posts of the given accounts, at most count and daily_cap per day over days.",
 		Required:    []string{"accounts"},
 		Optional:    []string{"count", "daily_cap", "days"},
 		Outreach:    true,
+		Guarded:     []Guarded{{"accounts", GuardAccounts}},
+	},
+	"repost": {
+		Description: "Repost (retweet, boost) a post on the brand's profile as it is.",
+		Required:    []string{"url"},
+		Optional:    []string{"brand", "platform"},
+		Outreach:    true,
+		Guarded:     []Guarded{{"url", GuardTarget}},
+	},
+	"quote": {
+		Description: "Quote a post on the brand's profile with the brand's own text.",
+		Required:    []string{"url", "text"},
+		Optional:    []string{"brand", "platform"},
+		Outreach:    true,
+		Guarded:     []Guarded{{"url", GuardTarget}, {"text", GuardText}},
+	},
+	"share": {
+		Description: "Share a link (an article, a page, a post) on the brand's profile, with optional text.",
+		Required:    []string{"url"},
+		Optional:    []string{"text", "brand", "platform"},
+		Outreach:    true,
+		Guarded:     []Guarded{{"url", GuardTarget}, {"text", GuardText}},
 	},
 	"measure_followers": {
 		Description: "Count the brand's followers and how many the campaign has brought, against an optional goal.",
@@ -104,6 +152,8 @@ var Catalog = map[string]ActionSpec{
 		Optional:       []string{"accounts", "platform", "private"},
 		Outreach:       true,
 		AnswersMention: true,
+		// The mention itself (url), whose thread it is (accounts) and the reply.
+		Guarded: []Guarded{{"url", GuardTarget}, {"accounts", GuardAccounts}, {"message", GuardText}},
 	},
 	"check_conversation": {
 		Description: "Look at a conversation again: new replies, sentiment, whether it is resolved.",

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/greenlight/greenlight/guardrails/competitors"
 )
 
 // BindParams checks launch parameters against the playbook's declarations and
@@ -38,6 +40,12 @@ func BindParams(pb *Playbook, given map[string]any) (map[string]any, error) {
 		if err != nil {
 			probs = append(probs, Problem{Field: "params." + p.Name, Message: err.Error()})
 			continue
+		}
+		if p.Name == pb.Guardrails.CompetitorsParam {
+			if ps := competitorProblems("params."+p.Name, v); len(ps) > 0 {
+				probs = append(probs, ps...)
+				continue
+			}
 		}
 		out[p.Name] = v
 	}
@@ -112,20 +120,4 @@ func coerce(t string, v any) (any, error) {
 	return nil, fmt.Errorf("unknown type %q", t)
 }
 
-func describe(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return fmt.Sprintf("the text %q", v)
-	case bool:
-		return "a boolean"
-	case float64, int, int64, uint64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
+func describe(v any) string { return competitors.Describe(v) }

@@ -49,8 +49,9 @@ const (
 
 // Guardrails stop harmful moves whatever a step asks for.
 type Guardrails struct {
-	// CompetitorsParam names the list parameter holding the client's competitors;
-	// outreach actions never target them.
+	// CompetitorsParam names the list parameter holding the client's
+	// competitors: handles, or objects {name, accounts, domains} (package
+	// guardrails/competitors). No outreach or publishing action reaches them.
 	CompetitorsParam string `yaml:"competitors_param" json:"competitors_param,omitempty"`
 	// Silence maps an approval's risk to the timeout policies allowed for it,
 	// replacing DefaultSilence for the risks it names.
@@ -95,6 +96,10 @@ type Step struct {
 	With    map[string]any `yaml:"with" json:"with,omitempty"`
 	Timeout *Duration      `yaml:"timeout" json:"timeout,omitempty"` // per attempt; default 5m
 	Retry   *Retry         `yaml:"retry" json:"retry,omitempty"`
+	// OnBlocked asks a person about what the competitor guardrail kept from
+	// this action. Only a person's approval lets it through, once; silence
+	// never does (validation refuses on_timeout: approve here).
+	OnBlocked *Approval `yaml:"on_blocked" json:"on_blocked,omitempty"`
 
 	Approval *Approval `yaml:"approval" json:"approval,omitempty"`
 

@@ -46,6 +46,7 @@ func validate(st stopper, pb *Playbook, released bool) ([]Problem, error) {
 	v.header()
 	v.paramsBlock()
 	v.guardrails()
+	v.competitorDefault()
 	v.pauseRule()
 	v.steps()
 	if len(v.pb.Steps) > 0 && !released {
@@ -248,6 +249,7 @@ func (v *validator) step(p string, s *Step, fr *frame) {
 			v.branch(p, s, at)
 		}
 	}
+	v.onBlocked(p, s, at)
 	if s.Kind() != KindAction {
 		if s.With != nil {
 			v.addf(p+".with", "only action steps take inputs")

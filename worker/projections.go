@@ -65,7 +65,10 @@ func projectionRows(p activities.Projection) store.Projection {
 		})
 	}
 	for _, e := range p.Audit {
-		out.Audit = append(out.Audit, auditEvent(p.CampaignID, e))
+		out.Audit = append(out.Audit, store.AuditEvent{
+			DedupKey: e.DedupKey, CampaignID: p.CampaignID, ApprovalID: e.ApprovalID, Kind: e.Kind,
+			Actor: e.Actor, Channel: e.Channel, RequestID: e.RequestID, Detail: e.Detail, At: e.At,
+		})
 		if n, ok := noticeOf(e); ok {
 			out.Notices = append(out.Notices, n)
 		}

@@ -23,6 +23,18 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	if err != nil {
 		return err
 	}
+	ai := r.requestApproval(ctx, idx, cfg, title, preview)
+	if cfg.CoveredBy != "" && !cfg.Sensitive && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
+		return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
+	}
+	return r.waitApproval(ctx, f, idx, ai, cfg, title, preview, ResumePoint{Key: key})
+}
+
+// requestApproval opens the approval of the step at idx (its id is the step's
+// key) and records the request, with any audit entries that go with it. It
+// returns the approval's index.
+func (r *campaignRun) requestApproval(ctx workflow.Context, idx int, cfg *playbooks.Approval, title string, preview map[string]any, audit ...auditEntry) int {
+	key := r.view.Steps[idx].Key
 	now := workflow.Now(ctx).UTC()
 	av := api.ApprovalView{
 		ID: api.ApprovalID(r.in.CampaignID, key), CampaignID: r.in.CampaignID, Client: r.in.Client,
@@ -37,20 +49,26 @@ func (r *campaignRun) runApproval(ctx workflow.Context, f *frame, idx int, step 
 	r.view.Steps[idx].Status = api.StepWaitingApproval
 	r.emit(ctx, change{
 		status: api.StatusWaitingApproval, steps: []int{idx}, approvals: []int{ai},
-		audit: []auditEntry{{kind: "approval.requested", channel: api.ChannelSystem, approvalID: av.ID,
-			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}},
+		audit: append(audit, auditEntry{kind: "approval.requested", channel: api.ChannelSystem, approvalID: av.ID,
+			detail: map[string]any{"title": title, "due_at": av.DueAt.Format(time.RFC3339), "on_timeout": cfg.OnTimeout}}),
 	})
-
-	if cfg.CoveredBy != "" && !cfg.Sensitive && r.applyGrant(ctx, f, ai, cfg.CoveredBy, preview) {
-		return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
-	}
-	return r.waitApproval(ctx, f, idx, ai, cfg, title, preview, ResumePoint{Key: key})
+	return ai
 }
 
 // approvalContent resolves an approval's title and preview in frame f; a preview
 // that cannot be resolved fails the step.
 func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, step playbooks.Step) (string, map[string]any, error) {
-	cfg := step.Approval
+	title, preview, err := r.resolveApproval(f, idx, step.Approval)
+	if err != nil {
+		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
+		return "", nil, err
+	}
+	return title, preview, nil
+}
+
+// resolveApproval resolves cfg's title and preview in frame f. A title that does
+// not resolve is shown as written; a preview must resolve.
+func (r *campaignRun) resolveApproval(f *frame, idx int, cfg *playbooks.Approval) (string, map[string]any, error) {
 	sc := r.scopeFor(f)
 	title := cfg.Title
 	if t, err := playbooks.Resolve(cfg.Title, sc); err == nil {
@@ -58,9 +76,7 @@ func (r *campaignRun) approvalContent(ctx workflow.Context, f *frame, idx int, s
 	}
 	preview, err := playbooks.ResolveMap(cfg.Preview, sc)
 	if err != nil {
-		err = fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
-		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
-		return "", nil, err
+		return "", nil, fmt.Errorf("step %s: preview: %w", r.view.Steps[idx].Key, err)
 	}
 	return title, preview, nil
 }
@@ -82,6 +98,15 @@ func (r *campaignRun) resumeApproval(ctx workflow.Context, f *frame, idx int, st
 // waitApproval waits for people, then for the escalation contact, and settles the
 // approval; p says which reminders went out before a hand-over.
 func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, preview map[string]any, p ResumePoint) error {
+	if err := r.awaitApproval(ctx, f, idx, ai, cfg, title, p); err != nil {
+		return err
+	}
+	return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
+}
+
+// awaitApproval waits until the approval is decided, by people or by its
+// silence policies (escalating on the way); an error ends the step.
+func (r *campaignRun) awaitApproval(ctx workflow.Context, f *frame, idx, ai int, cfg *playbooks.Approval, title string, p ResumePoint) error {
 	if len(cfg.Reminders) > p.RemindersSent && r.view.Approvals[ai].Status == api.ApprovalPending {
 		rctx, stopReminders := workflow.WithCancel(ctx)
 		defer stopReminders()
@@ -127,7 +152,7 @@ func (r *campaignRun) waitApproval(ctx workflow.Context, f *frame, idx, ai int, 
 			r.expire(ctx, ai, silence(cfg, esc.OnTimeout))
 		}
 	}
-	return r.settleApproval(ctx, f, idx, ai, cfg, title, preview)
+	return nil
 }
 
 // settleApproval ends an approval step from its approval's final state.

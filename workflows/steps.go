@@ -126,8 +126,9 @@ func (r *campaignRun) beginStep(ctx workflow.Context, step playbooks.Step, f *fr
 	return idx
 }
 
-// endStep records a step's outcome and output.
-func (r *campaignRun) endStep(ctx workflow.Context, f *frame, idx int, status string, output map[string]any, stepErr error) {
+// endStep records a step's outcome and output, and the audit entries that go
+// with it.
+func (r *campaignRun) endStep(ctx workflow.Context, f *frame, idx int, status string, output map[string]any, stepErr error, audit ...auditEntry) {
 	now := workflow.Now(ctx).UTC()
 	s := &r.view.Steps[idx]
 	s.Status = status
@@ -139,16 +140,56 @@ func (r *campaignRun) endStep(ctx workflow.Context, f *frame, idx int, status st
 	if stepErr != nil {
 		s.Error = stepErr.Error()
 	}
-	r.emit(ctx, change{status: r.liveStatus(), steps: []int{idx}})
+	r.emit(ctx, change{status: r.liveStatus(), steps: []int{idx}, audit: audit})
 }
 
 func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
+	req, err := r.actionRequest(ctx, f, idx, step)
+	if err != nil {
+		return err
+	}
+	var res activities.ActionResult
+	if err := workflow.ExecuteActivity(r.actionContext(ctx, idx, step), acts.RunAction, req).Get(ctx, &res); err != nil {
+		return r.actionFailed(ctx, f, idx, step, err)
+	}
+	out := res.Output
+	if out == nil {
+		out = map[string]any{}
+	}
+	if res.Simulated {
+		out["simulated"] = true
+	}
+	if step.OnBlocked != nil && len(blocksOf(out)) > 0 {
+		return r.askAboutBlock(ctx, f, idx, step, req, out)
+	}
+	r.endStep(ctx, f, idx, api.StepCompleted, out, nil, r.blockedAudit(idx, step, out)...)
+	return nil
+}
+
+// actionRequest resolves an action step's inputs into its request; inputs that
+// do not resolve fail the step.
+func (r *campaignRun) actionRequest(ctx workflow.Context, f *frame, idx int, step playbooks.Step) (activities.ActionRequest, error) {
 	input, err := playbooks.ResolveMap(step.With, r.scopeFor(f))
 	if err != nil {
 		err = fmt.Errorf("step %s: inputs: %w", r.view.Steps[idx].Key, err)
 		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
-		return err
+		return activities.ActionRequest{}, err
 	}
+	return activities.ActionRequest{
+		// Stable across retries, worker crashes and continue-as-new: the connector
+		// acts once per key.
+		Key:         r.in.CampaignID + "/" + r.view.Steps[idx].Key,
+		Connector:   r.in.Connector,
+		Action:      step.Action,
+		CampaignID:  r.in.CampaignID,
+		Client:      r.in.Client,
+		Input:       input,
+		Competitors: r.competitors(),
+	}, nil
+}
+
+// actionContext carries an action step's timeout and retry policy.
+func (r *campaignRun) actionContext(ctx workflow.Context, idx int, step playbooks.Step) workflow.Context {
 	timeout := defaultActionTimeout
 	if step.Timeout != nil {
 		timeout = step.Timeout.Duration
@@ -163,42 +204,23 @@ func (r *campaignRun) runAction(ctx workflow.Context, f *frame, idx int, step pl
 			retry.MaximumInterval = step.Retry.Max.Duration
 		}
 	}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
 		HeartbeatTimeout:    min(actionHeartbeatTimeout, timeout),
 		RetryPolicy:         retry,
 		Summary:             summary(r.view.Steps[idx]),
 	})
-	req := activities.ActionRequest{
-		// Stable across retries, worker crashes and continue-as-new: the connector
-		// acts once per key.
-		Key:         r.in.CampaignID + "/" + r.view.Steps[idx].Key,
-		Connector:   r.in.Connector,
-		Action:      step.Action,
-		CampaignID:  r.in.CampaignID,
-		Client:      r.in.Client,
-		Input:       input,
-		Competitors: r.competitors(),
-	}
-	var res activities.ActionResult
-	if err := workflow.ExecuteActivity(actx, acts.RunAction, req).Get(ctx, &res); err != nil {
-		if temporal.IsCanceledError(err) {
-			r.failStep(ctx, f, idx, err)
-			return err
-		}
-		err = fmt.Errorf("step %s: %s: %w", r.view.Steps[idx].Key, step.Action, err)
-		r.endStep(ctx, f, idx, api.StepFailed, nil, err)
+}
+
+// actionFailed ends an action step whose activity failed or was canceled.
+func (r *campaignRun) actionFailed(ctx workflow.Context, f *frame, idx int, step playbooks.Step, err error) error {
+	if temporal.IsCanceledError(err) {
+		r.failStep(ctx, f, idx, err)
 		return err
 	}
-	out := res.Output
-	if out == nil {
-		out = map[string]any{}
-	}
-	if res.Simulated {
-		out["simulated"] = true
-	}
-	r.endStep(ctx, f, idx, api.StepCompleted, out, nil)
-	return nil
+	err = fmt.Errorf("step %s: %s: %w", r.view.Steps[idx].Key, step.Action, err)
+	r.endStep(ctx, f, idx, api.StepFailed, nil, err)
+	return err
 }
 
 // noticeOptions are the options of a reminder's or an escalation's notify action.
@@ -219,19 +241,15 @@ func summary(s api.StepView) string {
 	return s.ID
 }
 
-func (r *campaignRun) competitors() []string {
+// competitors is the campaign's competitor list as launched (handles or
+// competitor objects); the activity reads it with the guardrail.
+func (r *campaignRun) competitors() []any {
 	name := r.in.Playbook.Guardrails.CompetitorsParam
 	if name == "" {
 		return nil
 	}
 	list, _ := r.in.Params[name].([]any)
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		if s, ok := v.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
+	return list
 }
 
 // approved reports whether the named approval step ended approved, by a person or

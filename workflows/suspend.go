@@ -139,6 +139,10 @@ func (r *campaignRun) resumeStep(ctx workflow.Context, step playbooks.Step, f *f
 	switch step.Kind() {
 	case playbooks.KindApproval:
 		return r.resumeApproval(ctx, f, idx, step, p)
+	case playbooks.KindAction:
+		if step.OnBlocked != nil {
+			return r.resumeBlock(ctx, f, idx, step, p)
+		}
 	case playbooks.KindWait:
 		return r.runWait(ctx, f, idx, step)
 	case playbooks.KindRepeat:

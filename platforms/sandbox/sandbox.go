@@ -118,6 +118,8 @@ func (s *Network) simulate(ctx context.Context, a platforms.Action) (map[string]
 		return map[string]any{"held": held, "approved": held - spam, "dropped_as_spam": spam}, nil
 	case "respond_to_mention":
 		return respond(a), nil
+	case "repost", "quote", "share":
+		return reshare(a), nil
 	case "report":
 		return report(a), nil
 	case "notify":
@@ -386,7 +388,7 @@ func defineAudience(a platforms.Action) map[string]any {
 	seen := map[string]bool{}
 	accounts := make([]any, 0, size)
 	var seeds []any
-	for _, s := range list(a.Input, "seed_accounts") {
+	for _, s := range seedAccounts(a.Input) {
 		if k := handleKey(s); k != "" && !seen[k] {
 			seen[k] = true
 			seeds = append(seeds, s)
@@ -418,6 +420,26 @@ func defineAudience(a platforms.Action) map[string]any {
 		"summary": fmt.Sprintf("%d candidate accounts interested in %s (%d seed accounts first); about %d people see their posts",
 			len(accounts), strings.Join(interests, ", "), len(seeds), reach),
 	}
+}
+
+// seedAccounts are the accounts listed in seed_accounts: handles, or competitor
+// objects ({name, accounts: {platform: [...]}}, as a campaign's competitors
+// may be given), whose accounts are taken platform by platform.
+func seedAccounts(in map[string]any) []string {
+	raw, _ := in["seed_accounts"].([]any)
+	var out []string
+	for _, e := range raw {
+		switch v := e.(type) {
+		case string:
+			out = append(out, v)
+		case map[string]any:
+			accs, _ := v["accounts"].(map[string]any)
+			for _, p := range slices.Sorted(maps.Keys(accs)) {
+				out = append(out, list(accs, p)...)
+			}
+		}
+	}
+	return out
 }
 
 // budget is how many accounts an outreach action may touch: at most count, and at
@@ -712,6 +734,38 @@ func respond(a platforms.Action) map[string]any {
 	out["reply_url"] = fmt.Sprintf("%s#reply-%08x", url, hash(a.Client, url, str(a.Input, "message")))
 	if to := list(a.Input, "accounts"); len(to) > 0 {
 		out["to"] = toAny(to)
+	}
+	return out
+}
+
+// reshare reposts, quotes or shares a post or link on the brand's profile. The
+// competitor guardrail has read the url and text before: a competitor's post
+// or site never gets here.
+func reshare(a platforms.Action) map[string]any {
+	url, text := str(a.Input, "url"), str(a.Input, "text")
+	platform := str(a.Input, "platform")
+	network := platform
+	if network == "" {
+		network = "social"
+	}
+	owner := str(a.Input, "brand")
+	if owner == "" {
+		owner = a.Client
+	}
+	out := map[string]any{
+		"performed": true, "url": url, "platform": platform,
+		"post_url": fmt.Sprintf("https://%s.sandbox.invalid/%s/posts/%d", slug(network), slug(owner), hash(a.Client, a.Name, url, text)%1000000),
+	}
+	switch a.Name {
+	case "repost":
+		out["reposted"] = true
+	case "quote":
+		out["quoted"], out["text"] = true, text
+	case "share":
+		out["shared"] = true
+		if text != "" {
+			out["text"] = text
+		}
 	}
 	return out
 }
