@@ -1,0 +1,305 @@
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/greenlight/greenlight/notify"
+	"github.com/greenlight/greenlight/platforms"
+)
+
+// Status is the part of Mastodon's Status entity the connector reads.
+type Status struct {
+	ID          string  `json:"id"`
+	URI         string  `json:"uri"`
+	URL         string  `json:"url"`
+	Content     string  `json:"content"`
+	Visibility  string  `json:"visibility"`
+	InReplyToID *string `json:"in_reply_to_id"`
+	CreatedAt   string  `json:"created_at"`
+	Account     Account `json:"account"`
+	Reblog      *Status `json:"reblog"`
+	Favourited  bool    `json:"favourited"`
+	Reblogged   bool    `json:"reblogged"`
+}
+
+// Account is the part of Mastodon's Account entity the connector reads.
+type Account struct {
+	ID             string `json:"id"`
+	Username       string `json:"username"`
+	Acct           string `json:"acct"`
+	DisplayName    string `json:"display_name"`
+	URL            string `json:"url"`
+	Bot            bool   `json:"bot"`
+	CreatedAt      string `json:"created_at"`
+	FollowersCount int    `json:"followers_count"`
+	FollowingCount int    `json:"following_count"`
+	StatusesCount  int    `json:"statuses_count"`
+}
+
+// relationship is Mastodon's Relationship entity, the answer to a follow.
+type relationship struct {
+	ID        string `json:"id"`
+	Following bool   `json:"following"`
+	Requested bool   `json:"requested"`
+}
+
+// post creates a status; idem is its Idempotency-Key (Mastodon returns the
+// first status for a key it saw within the last hour).
+func (c *Connector) post(ctx context.Context, form url.Values, idem string) (Status, error) {
+	var s Status
+	err := c.call(ctx, http.MethodPost, "/api/v1/statuses", form, idem, &s)
+	return s, err
+}
+
+func (c *Connector) publish(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	raw, _ := a.Input["posts"].([]any)
+	if len(raw) == 0 {
+		return nil, notify.Permanent(errors.New("mastodon: publish_posts needs posts, each with text"))
+	}
+	texts := make([]string, len(raw))
+	for i, p := range raw {
+		switch v := p.(type) {
+		case string:
+			texts[i] = v
+		case map[string]any:
+			texts[i], _ = v["text"].(string)
+		}
+		if strings.TrimSpace(texts[i]) == "" {
+			return nil, notify.Permanent(fmt.Errorf("mastodon: publish_posts: post %d has no text", i))
+		}
+	}
+	// A failure part way returns the error; the retry sends every post again
+	// with the same per-post key, so those already created come back as they are.
+	posts := make([]any, 0, len(texts))
+	for i, t := range texts {
+		s, err := c.post(ctx, url.Values{"status": {t}}, a.Key+"/"+strconv.Itoa(i))
+		if err != nil {
+			return nil, fmt.Errorf("mastodon: publish_posts: post %d: %w", i, err)
+		}
+		posts = append(posts, map[string]any{"id": s.ID, "url": s.URL, "text": t})
+	}
+	return map[string]any{"posts": posts, "count": len(posts),
+		"summary": fmt.Sprintf("published %d statuses", len(posts))}, nil
+}
+
+// resolve finds a post by its URL, fetching it onto the instance when needed,
+// so it has a local id to reply to, boost or favourite.
+func (c *Connector) resolve(ctx context.Context, postURL string) (Status, error) {
+	if postURL == "" {
+		return Status{}, notify.Permanent(errors.New("mastodon: a post url is required"))
+	}
+	var found struct {
+		Statuses []Status `json:"statuses"`
+	}
+	q := url.Values{"q": {postURL}, "resolve": {"true"}, "type": {"statuses"}, "limit": {"1"}}
+	if err := c.call(ctx, http.MethodGet, "/api/v2/search", q, "", &found); err != nil {
+		return Status{}, err
+	}
+	if len(found.Statuses) == 0 {
+		return Status{}, notify.Permanent(fmt.Errorf("mastodon: no post found at %s", postURL))
+	}
+	return found.Statuses[0], nil
+}
+
+func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	mention, err := c.resolve(ctx, str(a.Input, "url"))
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: respond_to_mention: %w", err)
+	}
+	msg := str(a.Input, "message")
+	if strings.TrimSpace(msg) == "" {
+		return nil, notify.Permanent(errors.New("mastodon: respond_to_mention needs a message"))
+	}
+	// A reply reaches its author, and a direct one is only delivered to those
+	// it mentions, so the author is mentioned unless the message does already.
+	if h := "@" + mention.Account.Acct; mention.Account.Acct != "" && !strings.Contains(msg, h) {
+		msg = h + " " + msg
+	}
+	private := a.Input["private"] == true
+	form := url.Values{"status": {msg}, "in_reply_to_id": {mention.ID}}
+	if private {
+		form.Set("visibility", "direct")
+	}
+	s, err := c.post(ctx, form, a.Key)
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: respond_to_mention: %w", err)
+	}
+	return map[string]any{"id": s.ID, "url": s.URL, "in_reply_to_id": mention.ID,
+		"in_reply_to_url": str(a.Input, "url"), "private": private, "visibility": s.Visibility,
+		"summary": fmt.Sprintf("replied to @%s", mention.Account.Acct)}, nil
+}
+
+// boost reblogs a post. Mastodon answers a second boost of the same post with
+// the existing reblog, so a retry does not boost twice.
+func (c *Connector) boost(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	target, err := c.resolve(ctx, str(a.Input, "url"))
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: repost: %w", err)
+	}
+	var s Status
+	if err := c.call(ctx, http.MethodPost, "/api/v1/statuses/"+url.PathEscape(target.ID)+"/reblog", nil, "", &s); err != nil {
+		return nil, fmt.Errorf("mastodon: repost: %w", err)
+	}
+	return map[string]any{"id": s.ID, "url": s.URL, "reblogged_id": target.ID, "reblogged_url": target.URL,
+		"summary": fmt.Sprintf("boosted %s", target.URL)}, nil
+}
+
+// quote posts the brand's text with a link to the post (share: to any page).
+// Mastodon has no native quote; the link renders as a preview card.
+func (c *Connector) quote(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	link, text := str(a.Input, "url"), strings.TrimSpace(str(a.Input, "text"))
+	if link == "" {
+		return nil, notify.Permanent(fmt.Errorf("mastodon: %s needs a url", a.Name))
+	}
+	if a.Name == "quote" && text == "" {
+		return nil, notify.Permanent(errors.New("mastodon: quote needs text"))
+	}
+	status := link
+	if text != "" {
+		status = text + "\n\n" + link
+	}
+	s, err := c.post(ctx, url.Values{"status": {status}}, a.Key)
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: %s: %w", a.Name, err)
+	}
+	return map[string]any{"id": s.ID, "url": s.URL, "quoted_url": link,
+		"summary": fmt.Sprintf("posted a link to %s", link)}, nil
+}
+
+// account finds an account by handle (user@instance, @user@instance) or
+// profile URL: lookup knows accounts the instance has seen, search with
+// resolve fetches the others.
+func (c *Connector) account(ctx context.Context, handle string) (Account, error) {
+	h := strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if h == "" {
+		return Account{}, notify.Permanent(errors.New("mastodon: an empty account"))
+	}
+	if !strings.Contains(h, "://") {
+		var acc Account
+		err := c.call(ctx, http.MethodGet, "/api/v1/accounts/lookup", url.Values{"acct": {h}}, "", &acc)
+		var api *APIError
+		if err == nil || !errors.As(err, &api) || api.Status != http.StatusNotFound {
+			return acc, err
+		}
+	}
+	var found struct {
+		Accounts []Account `json:"accounts"`
+	}
+	q := url.Values{"q": {h}, "resolve": {"true"}, "type": {"accounts"}, "limit": {"1"}}
+	if err := c.call(ctx, http.MethodGet, "/api/v2/search", q, "", &found); err != nil {
+		return Account{}, err
+	}
+	if len(found.Accounts) == 0 {
+		return Account{}, notify.Permanent(fmt.Errorf("mastodon: no account %s", handle))
+	}
+	return found.Accounts[0], nil
+}
+
+// follow follows up to count (and daily_cap) of the accounts. Following an
+// account already followed is a no-op on Mastodon, so a retry is harmless.
+func (c *Connector) follow(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	accounts := list(a.Input, "accounts")
+	limit := limitOf(a.Input, len(accounts))
+	followed := make([]any, 0, limit)
+	for _, h := range accounts[:limit] {
+		acc, err := c.account(ctx, h)
+		if err != nil {
+			return nil, fmt.Errorf("mastodon: follow_accounts: %s: %w", h, err)
+		}
+		var rel relationship
+		if err := c.call(ctx, http.MethodPost, "/api/v1/accounts/"+url.PathEscape(acc.ID)+"/follow", nil, "", &rel); err != nil {
+			return nil, fmt.Errorf("mastodon: follow_accounts: %s: %w", h, err)
+		}
+		followed = append(followed, map[string]any{"account": h, "id": acc.ID, "url": acc.URL,
+			"following": rel.Following, "requested": rel.Requested})
+	}
+	return map[string]any{"followed": followed, "count": len(followed), "remaining": len(accounts) - limit,
+		"summary": fmt.Sprintf("followed %d accounts", len(followed))}, nil
+}
+
+// engage favourites each account's latest post of its own. A favourite is
+// idempotent on Mastodon: favouriting twice leaves one.
+func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	accounts := list(a.Input, "accounts")
+	limit := limitOf(a.Input, len(accounts))
+	liked := make([]any, 0, limit)
+	for _, h := range accounts[:limit] {
+		acc, err := c.account(ctx, h)
+		if err != nil {
+			return nil, fmt.Errorf("mastodon: engage_posts: %s: %w", h, err)
+		}
+		var latest []Status
+		q := url.Values{"limit": {"1"}, "exclude_replies": {"true"}, "exclude_reblogs": {"true"}}
+		if err := c.call(ctx, http.MethodGet, "/api/v1/accounts/"+url.PathEscape(acc.ID)+"/statuses", q, "", &latest); err != nil {
+			return nil, fmt.Errorf("mastodon: engage_posts: %s: %w", h, err)
+		}
+		if len(latest) == 0 {
+			continue // nothing to like; not an error
+		}
+		var s Status
+		if err := c.call(ctx, http.MethodPost, "/api/v1/statuses/"+url.PathEscape(latest[0].ID)+"/favourite", nil, "", &s); err != nil {
+			return nil, fmt.Errorf("mastodon: engage_posts: %s: %w", h, err)
+		}
+		liked = append(liked, map[string]any{"account": h, "status_id": s.ID, "post": s.URL})
+	}
+	return map[string]any{"accounts": toAny(accounts[:limit]), "liked": liked, "likes": len(liked),
+		"replies": 0, "count": limit, "summary": fmt.Sprintf("favourited %d posts", len(liked))}, nil
+}
+
+func str(in map[string]any, k string) string {
+	s, _ := in[k].(string)
+	return s
+}
+
+// list reads a list of strings, as JSON decodes it ([]any) or as Go code writes it.
+func list(in map[string]any, k string) []string {
+	switch v := in[k].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, x := range v {
+			if s, ok := x.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// limitOf is how many of n to act on now: count and daily_cap when given.
+func limitOf(in map[string]any, n int) int {
+	for _, k := range []string{"count", "daily_cap"} {
+		if v, ok := num(in[k]); ok && v >= 0 && v < n {
+			n = v
+		}
+	}
+	return n
+}
+
+func num(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), true
+	}
+	return 0, false
+}

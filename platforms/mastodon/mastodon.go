@@ -1,0 +1,106 @@
+// Package mastodon is the Mastodon connector: campaign actions become
+// statuses, boosts, favourites and follows on one account of one instance,
+// through Mastodon's REST API.
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/greenlight/greenlight/notify"
+	"github.com/greenlight/greenlight/platforms"
+)
+
+// Name is the connector's name in the action log.
+const Name = "mastodon"
+
+// Config says which account on which instance the connector acts as.
+type Config struct {
+	Server      string // https://instance, the account's home server
+	AccessToken string // a user token with the read, write and follow scopes
+	Client      *http.Client
+}
+
+// Connector performs campaign actions on Mastodon.
+type Connector struct {
+	server string
+	token  string
+	http   *http.Client
+	log    platforms.ActionLog
+}
+
+var _ platforms.Connector = (*Connector)(nil)
+
+// New checks cfg and returns a connector that records what it does in log.
+func New(cfg Config, log platforms.ActionLog) (*Connector, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.Server, "/"))
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, errors.New("mastodon: server must be an https:// URL of the instance")
+	}
+	if cfg.AccessToken == "" {
+		return nil, errors.New("mastodon: access token is required")
+	}
+	if log == nil {
+		return nil, errors.New("mastodon: an action log is required")
+	}
+	hc := cfg.Client
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	return &Connector{server: u.String(), token: cfg.AccessToken, http: hc, log: log}, nil
+}
+
+// Name returns "mastodon".
+func (c *Connector) Name() string { return Name }
+
+// Perform acts once per key. The action log answers a key already performed;
+// statuses carry the key to Mastodon as Idempotency-Key, so a retry after the
+// instance accepted a status but before its record (a crash, a failed write)
+// gets the same status back instead of a second one.
+func (c *Connector) Perform(ctx context.Context, a platforms.Action) (platforms.Result, error) {
+	if a.Key == "" {
+		return platforms.Result{}, notify.Permanent(errors.New("mastodon: action has no idempotency key"))
+	}
+	prev, err := c.log.Performed(ctx, a.Key)
+	switch {
+	case err == nil:
+		prev.Replayed = true
+		return prev, nil
+	case !errors.Is(err, platforms.ErrNotPerformed):
+		return platforms.Result{}, fmt.Errorf("mastodon: unable to look up action %s: %w", a.Key, err)
+	}
+	out, err := c.act(ctx, a)
+	if err != nil {
+		return platforms.Result{}, err
+	}
+	out["simulated"] = false
+	out["platform"] = Name
+	r, fresh, err := c.log.Record(ctx, Name, a, platforms.Result{Output: out})
+	if err != nil {
+		return platforms.Result{}, fmt.Errorf("mastodon: unable to record action %s: %w", a.Key, err)
+	}
+	r.Replayed = !fresh
+	return r, nil
+}
+
+func (c *Connector) act(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	switch a.Name {
+	case "publish_posts":
+		return c.publish(ctx, a)
+	case "respond_to_mention":
+		return c.respond(ctx, a)
+	case "repost":
+		return c.boost(ctx, a)
+	case "quote", "share":
+		return c.quote(ctx, a)
+	case "follow_accounts":
+		return c.follow(ctx, a)
+	case "engage_posts":
+		return c.engage(ctx, a)
+	}
+	return nil, notify.Permanent(fmt.Errorf("mastodon: action %q is not supported", a.Name))
+}
