@@ -94,17 +94,27 @@ func (c *Connector) resolve(ctx context.Context, postURL string) (Status, error)
 	if postURL == "" {
 		return Status{}, notify.Permanent(errors.New("mastodon: a post url is required"))
 	}
-	var found struct {
-		Statuses []Status `json:"statuses"`
-	}
-	q := url.Values{"q": {postURL}, "resolve": {"true"}, "type": {"statuses"}, "limit": {"1"}}
-	if err := c.call(ctx, http.MethodGet, "/api/v2/search", q, "", &found); err != nil {
+	var found searchResult
+	if err := c.search(ctx, postURL, "statuses", &found); err != nil {
 		return Status{}, err
 	}
 	if len(found.Statuses) == 0 {
 		return Status{}, notify.Permanent(fmt.Errorf("mastodon: no post found at %s", postURL))
 	}
 	return found.Statuses[0], nil
+}
+
+// searchResult is Mastodon's Search entity, without hashtags.
+type searchResult struct {
+	Accounts []Account `json:"accounts"`
+	Statuses []Status  `json:"statuses"`
+}
+
+// search asks the instance for one account or status, resolving it from its
+// home server when the instance has not seen it yet.
+func (c *Connector) search(ctx context.Context, q, kind string, into *searchResult) error {
+	form := url.Values{"q": {q}, "resolve": {"true"}, "type": {kind}, "limit": {"1"}}
+	return c.call(ctx, http.MethodGet, "/api/v2/search", form, "", into)
 }
 
 func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string]any, error) {
@@ -188,11 +198,8 @@ func (c *Connector) account(ctx context.Context, handle string) (Account, error)
 			return acc, err
 		}
 	}
-	var found struct {
-		Accounts []Account `json:"accounts"`
-	}
-	q := url.Values{"q": {h}, "resolve": {"true"}, "type": {"accounts"}, "limit": {"1"}}
-	if err := c.call(ctx, http.MethodGet, "/api/v2/search", q, "", &found); err != nil {
+	var found searchResult
+	if err := c.search(ctx, h, "accounts", &found); err != nil {
 		return Account{}, err
 	}
 	if len(found.Accounts) == 0 {
@@ -228,8 +235,9 @@ func (c *Connector) follow(ctx context.Context, a platforms.Action) (map[string]
 func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]any, error) {
 	accounts := list(a.Input, "accounts")
 	limit := limitOf(a.Input, len(accounts))
-	liked := make([]any, 0, limit)
+	liked, engaged := make([]any, 0, limit), make([]any, 0, limit)
 	for _, h := range accounts[:limit] {
+		engaged = append(engaged, h)
 		acc, err := c.account(ctx, h)
 		if err != nil {
 			return nil, fmt.Errorf("mastodon: engage_posts: %s: %w", h, err)
@@ -248,7 +256,7 @@ func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]
 		}
 		liked = append(liked, map[string]any{"account": h, "status_id": s.ID, "post": s.URL})
 	}
-	return map[string]any{"accounts": toAny(accounts[:limit]), "liked": liked, "likes": len(liked),
+	return map[string]any{"accounts": engaged, "liked": liked, "likes": len(liked),
 		"replies": 0, "count": limit, "summary": fmt.Sprintf("favourited %d posts", len(liked))}, nil
 }
 
@@ -272,14 +280,6 @@ func list(in map[string]any, k string) []string {
 		return out
 	}
 	return nil
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 // limitOf is how many of n to act on now: count and daily_cap when given.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/greenlight/greenlight/notify"
 	"github.com/greenlight/greenlight/platforms"
@@ -22,7 +23,7 @@ const Name = "mastodon"
 type Config struct {
 	Server      string // https://instance, the account's home server
 	AccessToken string // a user token with the read, write and follow scopes
-	Client      *http.Client
+	Client      *http.Client // optional: a client with a 30s timeout otherwise
 }
 
 // Connector performs campaign actions on Mastodon.
@@ -49,7 +50,9 @@ func New(cfg Config, log platforms.ActionLog) (*Connector, error) {
 	}
 	hc := cfg.Client
 	if hc == nil {
-		hc = http.DefaultClient
+		// Bounded even when the caller's context is not, so a stalled
+		// instance cannot hold an activity forever.
+		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	return &Connector{server: u.String(), token: cfg.AccessToken, http: hc, log: log}, nil
 }
