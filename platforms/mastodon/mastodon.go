@@ -21,8 +21,8 @@ const Name = "mastodon"
 
 // Config says which account on which instance the connector acts as.
 type Config struct {
-	Server      string // https://instance, the account's home server
-	AccessToken string // a user token with the read, write and follow scopes
+	Server      string       // https://instance, the account's home server
+	AccessToken string       // a user token with the read, write and follow scopes
 	Client      *http.Client // optional: a client with a 30s timeout otherwise
 }
 
