@@ -43,6 +43,12 @@ var importRules = []struct {
 		why:   "the catalog and the Connector interface are read by the playbook language; connectors live in platforms/<name>",
 	},
 	{
+		from: "platforms/mastodon",
+		never: []string{module + "/store", module + "/workflows", module + "/activities", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "a connector talks to its platform; its idempotency record comes in as a platforms.ActionLog",
+	},
+	{
 		from:  "platforms/mentions",
 		never: []string{module + "/store", "gorm.io/gorm", "github.com/gin-gonic/gin", "go.temporal.io"},
 		why:   "the classifier is pure: every connector and the playbook language use it",
