@@ -36,6 +36,17 @@ type Harness struct {
 	// Where are output keys that say where an action landed ("url", "id");
 	// each must be present and not empty.
 	Where []string
+	// Log returns a fresh action log for each check (worker.StoreActionLog on
+	// a test store); none means a MemoryLog. The suite wraps it to lose a
+	// record when it simulates a crash.
+	Log func(t *testing.T) platforms.ActionLog
+}
+
+func (h Harness) log(t *testing.T) *LosingLog {
+	if h.Log == nil {
+		return &LosingLog{ActionLog: NewMemoryLog()}
+	}
+	return &LosingLog{ActionLog: h.Log(t)}
 }
 
 // SampleInputs gives each input name a plausible value, so every catalog
@@ -86,8 +97,7 @@ func Run(t *testing.T, h Harness) {
 
 func oncePerKey(t *testing.T, h Harness, name string) {
 	h.Reset(t)
-	log := NewMemoryLog()
-	c := h.Connector(t, log)
+	c := h.Connector(t, h.log(t))
 	a := ActionFor("contract/"+name+"/once", name)
 	ctx := context.Background()
 
@@ -117,7 +127,7 @@ func oncePerKey(t *testing.T, h Harness, name string) {
 // only the platform's own dedup by the key the connector sent can ensure.
 func afterLostRecord(t *testing.T, h Harness, name string) {
 	h.Reset(t)
-	log := NewMemoryLog()
+	log := h.log(t)
 	log.LoseNext()
 	c := h.Connector(t, log)
 	a := ActionFor("contract/"+name+"/lost", name)
@@ -140,7 +150,7 @@ func afterLostRecord(t *testing.T, h Harness, name string) {
 
 func unknownAction(t *testing.T, h Harness) {
 	h.Reset(t)
-	c := h.Connector(t, NewMemoryLog())
+	c := h.Connector(t, h.log(t))
 	a := platforms.Action{Key: "contract/unknown", Name: "no_such_action", CampaignID: "c", Client: "x", Input: map[string]any{}}
 	_, err := c.Perform(context.Background(), a)
 	require.Error(t, err, "an action outside the catalog is refused")
@@ -149,7 +159,7 @@ func unknownAction(t *testing.T, h Harness) {
 
 func canceled(t *testing.T, h Harness, name string) {
 	h.Reset(t)
-	c := h.Connector(t, NewMemoryLog())
+	c := h.Connector(t, h.log(t))
 	a := ActionFor("contract/"+name+"/canceled", name)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -158,19 +168,16 @@ func canceled(t *testing.T, h Harness, name string) {
 	require.Equal(t, 0, h.Reached(t, a.Key))
 }
 
-// MemoryLog is a platforms.ActionLog in memory that can lose a record, as a
-// worker that crashes after the platform answered loses it.
-type MemoryLog struct {
-	mu      sync.Mutex
-	results map[string]platforms.Result
-	lose    int
+// LosingLog is an action log that can lose a record, as a worker that
+// crashes after the platform answered loses it.
+type LosingLog struct {
+	platforms.ActionLog
+	mu   sync.Mutex
+	lose int
 }
 
-// NewMemoryLog returns an empty log.
-func NewMemoryLog() *MemoryLog { return &MemoryLog{results: map[string]platforms.Result{}} }
-
 // LoseNext makes the next Record fail without keeping anything.
-func (l *MemoryLog) LoseNext() {
+func (l *LosingLog) LoseNext() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lose++
@@ -178,6 +185,29 @@ func (l *MemoryLog) LoseNext() {
 
 // ErrLost is the error of a record LoseNext lost.
 var ErrLost = errors.New("connectortest: the record was lost")
+
+// Record fails with ErrLost when a loss is due, and records otherwise.
+func (l *LosingLog) Record(ctx context.Context, connector string, a platforms.Action, r platforms.Result) (platforms.Result, bool, error) {
+	l.mu.Lock()
+	lost := l.lose > 0
+	if lost {
+		l.lose--
+	}
+	l.mu.Unlock()
+	if lost {
+		return platforms.Result{}, false, ErrLost
+	}
+	return l.ActionLog.Record(ctx, connector, a, r)
+}
+
+// MemoryLog is a platforms.ActionLog in memory.
+type MemoryLog struct {
+	mu      sync.Mutex
+	results map[string]platforms.Result
+}
+
+// NewMemoryLog returns an empty log.
+func NewMemoryLog() *MemoryLog { return &MemoryLog{results: map[string]platforms.Result{}} }
 
 // Performed returns the recorded result of key, or platforms.ErrNotPerformed.
 func (l *MemoryLog) Performed(ctx context.Context, key string) (platforms.Result, error) {
@@ -195,10 +225,6 @@ func (l *MemoryLog) Performed(ctx context.Context, key string) (platforms.Result
 func (l *MemoryLog) Record(ctx context.Context, connector string, a platforms.Action, r platforms.Result) (platforms.Result, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.lose > 0 {
-		l.lose--
-		return platforms.Result{}, false, ErrLost
-	}
 	if kept, ok := l.results[a.Key]; ok {
 		kept.Replayed = true
 		return kept, false, nil

@@ -19,6 +19,8 @@ import (
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/connectortest"
 	"github.com/greenlight/greenlight/platforms/webhook"
+	"github.com/greenlight/greenlight/store/storetest"
+	"github.com/greenlight/greenlight/worker"
 )
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -105,13 +107,24 @@ func connector(t *testing.T, url string, log platforms.ActionLog) *webhook.Conne
 }
 
 func TestWebhookKeepsTheConnectorContract(t *testing.T) {
-	var r *receiver
-	connectortest.Run(t, connectortest.Harness{
-		Connector: func(t *testing.T, log platforms.ActionLog) platforms.Connector { return connector(t, r.URL, log) },
-		Reset:     func(t *testing.T) { r = newReceiver(t) },
-		Reached:   func(_ *testing.T, key string) int { return r.reached(key) },
-		Where:     []string{"url", "id"},
-	})
+	for _, c := range []struct {
+		name string
+		log  func(t *testing.T) platforms.ActionLog
+	}{
+		{"in memory", nil},
+		{"in the store", func(t *testing.T) platforms.ActionLog { return worker.StoreActionLog(storetest.SQLite(t)) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var r *receiver
+			connectortest.Run(t, connectortest.Harness{
+				Connector: func(t *testing.T, log platforms.ActionLog) platforms.Connector { return connector(t, r.URL, log) },
+				Reset:     func(t *testing.T) { r = newReceiver(t) },
+				Reached:   func(_ *testing.T, key string) int { return r.reached(key) },
+				Where:     []string{"url", "id"},
+				Log:       c.log,
+			})
+		})
+	}
 }
 
 func answer(status int, header map[string]string, body string) func(w http.ResponseWriter) bool {
