@@ -124,7 +124,7 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 			// the connector.
 			return ActionResult{}, fmt.Errorf("%s %s stopped: %w", req.Connector, req.Action, ctx.Err())
 		}
-		return ActionResult{}, fmt.Errorf("%s %s: %w", req.Connector, req.Action, err)
+		return ActionResult{}, connectorError(req, err)
 	}
 	res.Output = guardrailOutput(res.Output, screened)
 	if err := a.raiseAlerts(ctx, req, res.Output); err != nil {

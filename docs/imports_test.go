@@ -90,6 +90,12 @@ var importRules = []struct {
 		why: "the webhook library signs and sends plain events, and receivers' code may import it on its own",
 	},
 	{
+		from: "platforms/webhook",
+		never: []string{module + "/workflows", module + "/activities", module + "/store", module + "/server",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "a connector acts through platforms.ActionLog, which the worker backs with the store, and sorts its errors the notify way, so it knows neither Temporal nor the database",
+	},
+	{
 		from:  "store",
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",

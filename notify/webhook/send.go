@@ -167,6 +167,14 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// CheckURL checks a receiver's URL as Send does: https, or plain http to a
+// loopback host. Its errors quote the URL without user info or query.
+func CheckURL(raw string) (*url.URL, error) { return target(raw) }
+
+// Shown is how a receiver's URL appears in errors and logs: scheme, host and
+// path, without user info or query, where receivers sometimes keep a key.
+func Shown(u *url.URL) string { return shown(u) }
+
 // target checks a receiver's URL: https, or plain http to a loopback host.
 func target(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/connectortest"
 	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/store/storetest"
@@ -62,19 +63,6 @@ func TestSandboxRankRespondsToWork(t *testing.T) {
 	require.Less(t, measure(sb, "m2"), before)
 }
 
-// sampleInputs gives each input name a plausible value, so every catalog action can
-// be performed with its required inputs alone.
-var sampleInputs = map[string]any{
-	"brand":     "Acme",
-	"platforms": []any{"linkedin", "x"},
-	"count":     float64(2),
-	"interests": []any{"sourdough", "coffee"},
-	"accounts":  []any{"@fan1", "@fan2"},
-	"text":      "Where can I buy your bread?",
-	"url":       "https://x.sandbox.invalid/fan1/status/1",
-	"message":   "Thanks for asking!",
-}
-
 func TestEveryCatalogActionIsSimulated(t *testing.T) {
 	ctx := context.Background()
 	sb := sandbox.New(storetest.SQLite(t))
@@ -82,8 +70,8 @@ func TestEveryCatalogActionIsSimulated(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := map[string]any{}
 			for _, k := range platforms.Catalog[name].Required {
-				v, ok := sampleInputs[k]
-				require.True(t, ok, "no sample value for required input %q: add one to sampleInputs", k)
+				v, ok := connectortest.SampleInputs[k]
+				require.True(t, ok, "no sample value for required input %q: add one to connectortest.SampleInputs", k)
 				in[k] = v
 			}
 			res, err := sb.Perform(ctx, platforms.Action{Key: "c1/" + name, Name: name, CampaignID: "c1", Client: "acme", Input: in})
