@@ -132,11 +132,15 @@ func TestSecuritySignalFlood(t *testing.T) {
 			}
 			require.LessOrEqual(t, after.Rows["audit_events"]-before.Rows["audit_events"], int64(floodBudget(v.signals, v.pairs)))
 
-			// Every run stayed far from Temporal's limits.
+			// Every run stayed far from Temporal's limits (10,000 signals per
+			// run): a run hands over at 1,000 events, plus what arrives while
+			// it drains the flood, which grows with the worker's latency (about
+			// 2,100 on a loaded 2-core machine at 1,500 signals a second).
 			s.handedOver(campaignID)
 			runs := s.runHistories(campaignID)
 			for i, n := range runs {
-				require.Less(t, n, int64(2000), "run %d of %d: %d events", i+1, len(runs), n)
+				t.Logf("run %d of %d: %d events", i+1, len(runs), n)
+				require.Less(t, n, int64(maxFloodedRunEvents), "run %d of %d: %d events", i+1, len(runs), n)
 			}
 
 			v.decide(campaignID, approvalID)
@@ -258,6 +262,11 @@ func (s *securityEnv) ended(campaignID string) int {
 
 // handedOver waits until the campaign has continued as new at least once and its
 // current run has handled what it was sent.
+// maxFloodedRunEvents bounds a flooded run's history far below Temporal's
+// per-run limit of 10,000 signals, yet below the largest flood here (3,000
+// signals), so a run that never handed over would fail it.
+const maxFloodedRunEvents = 3000
+
 func (s *securityEnv) handedOver(campaignID string) {
 	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
