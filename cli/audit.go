@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -218,15 +219,30 @@ func (c *csvEvents) add(_ json.RawMessage, e api.AuditEventView) error {
 	if err := c.header(); err != nil {
 		return err
 	}
-	if err := c.w.Write([]string{
+	row := []string{
 		strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.Type, e.Actor, e.Channel,
 		e.Client, e.CampaignID, e.ApprovalID, e.RequestID, compactJSON(e.Detail),
-	}); err != nil {
+	}
+	for i := range row {
+		row[i] = spreadsheetSafe(row[i])
+	}
+	if err := c.w.Write(row); err != nil {
 		return err
 	}
 	// Flushed per event: a long export shows progress and holds nothing back.
 	c.w.Flush()
 	return c.w.Error()
+}
+
+// spreadsheetSafe keeps a value text when a spreadsheet opens the file: one
+// that starts like a formula (=, +, -, @, a tab or a carriage return) gets a
+// leading apostrophe. Actors and details can come from raw signals, so a
+// sender could otherwise plant a formula in someone's export.
+func spreadsheetSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 func (c *csvEvents) header() error {

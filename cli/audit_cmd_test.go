@@ -181,3 +181,23 @@ func TestAuditRefusalFails(t *testing.T) {
 	assert.Contains(t, stderr, "may not do this (audit)")
 	assert.Contains(t, stdout, `"status": 403`, "--json prints the problem for scripts")
 }
+
+// TestAuditCSVKeepsFormulasText: an actor a raw signal named "=HYPERLINK(…)"
+// stays text in a spreadsheet; ordinary values are written as they are.
+func TestAuditCSVKeepsFormulasText(t *testing.T) {
+	base, _ := fakeAPI(t, http.StatusOK, `{"items":[
+		{"id":7,"at":"2026-03-01T10:00:00Z","type":"approval.ignored","actor":"=HYPERLINK(\"https://evil.example\",\"click\")","channel":"signal","client":"acme","campaign_id":"c1","detail":{}},
+		{"id":6,"at":"2026-03-01T09:00:00Z","type":"approval.ignored","actor":"+1 555","channel":"signal","client":"acme","campaign_id":"c1","detail":{}},
+		{"id":5,"at":"2026-03-01T08:00:00Z","type":"approval.decided","actor":"dana@acme","channel":"api","client":"acme","campaign_id":"c1","detail":{}}],
+		"next_page_token":""}`)
+
+	stdout, stderr, code := runCLI(t, base, "audit", "--csv")
+
+	require.Equal(t, 0, code, stderr)
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	require.NoError(t, err, stdout)
+	require.Len(t, rows, 4)
+	assert.Equal(t, `'=HYPERLINK("https://evil.example","click")`, rows[1][3])
+	assert.Equal(t, "'+1 555", rows[2][3])
+	assert.Equal(t, "dana@acme", rows[3][3])
+}
