@@ -18,8 +18,11 @@ const (
 	AuditPersonCreated           = "person.created"
 	AuditPersonUpdated           = "person.updated"
 	AuditPersonDeleted           = "person.deleted"
-	// AuditGuardrailBlocked is a platform action a guardrail refused.
-	AuditGuardrailBlocked = "guardrail.blocked"
+	AuditInboxLinkMinted         = "inbox.link_minted"
+	// AuditGuardrailBlocked is a platform action a guardrail refused;
+	// AuditGuardrailUnblocked, one a person let through (on_blocked).
+	AuditGuardrailBlocked   = "guardrail.blocked"
+	AuditGuardrailUnblocked = "guardrail.unblocked"
 )
 
 // AuditEventView is one audit event as the API shows it: who (Actor) did what

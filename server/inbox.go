@@ -73,7 +73,13 @@ func (s *Server) createInboxLink(c *gin.Context) {
 		s.internal(c, "could not sign the inbox link", err)
 		return
 	}
-	s.log.InfoContext(ctx, "inbox link minted", "person", caller.name, "token", caller.tokenID, "expires_at", exp)
+	// The link acts as its person until it expires: on record, like an
+	// approval link.
+	if err := s.store.AppendAudit(ctx, auditOf(c, api.AuditInboxLinkMinted, soleClient(caller.clients),
+		map[string]any{"person": caller.name, "token": caller.tokenID, "expires_at": exp.Format(time.RFC3339)})); err != nil {
+		s.internal(c, "could not record the inbox link", err)
+		return
+	}
 	c.JSON(http.StatusCreated, inboxLinkResponse{InboxURL: u, ExpiresAt: exp})
 }
 

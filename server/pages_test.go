@@ -248,6 +248,13 @@ func TestInboxLinks(t *testing.T) {
 	expires, err := time.Parse(time.RFC3339, body["expires_at"].(string))
 	require.NoError(t, err)
 	assert.WithinDuration(t, time.Now().Add(48*time.Hour), expires, 2*time.Second)
+	// The link acts as dana until it expires: it is on record, as acme's.
+	minted, err := srv.st.ListAudit(context.Background(), store.AuditFilter{Kind: api.AuditInboxLinkMinted, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, minted.Items, 1)
+	assert.Equal(t, "dana@acme", minted.Items[0].Actor)
+	assert.Equal(t, "acme", minted.Items[0].ClientID)
+	assert.Contains(t, minted.Items[0].Detail, tokenID)
 
 	for name, tc := range map[string]struct {
 		body   string

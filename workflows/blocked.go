@@ -24,10 +24,7 @@ import (
 // already wrote, so their histories replay unchanged.
 
 // Audit event kinds of the competitor guardrail.
-const (
-	KindGuardrailBlocked   = "guardrail.blocked"
-	KindGuardrailUnblocked = "guardrail.unblocked"
-)
+const ()
 
 // blocksOf reads the blocked list of an action's output.
 func blocksOf(out map[string]any) []competitors.Block {
@@ -53,7 +50,7 @@ func (r *campaignRun) blockedAudit(idx int, step playbooks.Step, out map[string]
 	if out["performed"] == false {
 		detail["performed"] = false
 	}
-	return []auditEntry{{kind: KindGuardrailBlocked, actor: competitors.Rule, channel: api.ChannelSystem, detail: detail}}
+	return []auditEntry{{kind: api.AuditGuardrailBlocked, actor: competitors.Rule, channel: api.ChannelSystem, detail: detail}}
 }
 
 // askAboutBlock opens the step's on_blocked approval: the step waits for it with
@@ -139,7 +136,7 @@ func (r *campaignRun) settleBlock(ctx workflow.Context, f *frame, idx, ai int, s
 		}
 		out["unblocked"] = res.Output
 		audit = append(audit, auditEntry{
-			kind: KindGuardrailUnblocked, actor: a.DecidedBy, channel: a.Channel, approvalID: a.ID,
+			kind: api.AuditGuardrailUnblocked, actor: a.DecidedBy, channel: a.Channel, approvalID: a.ID,
 			detail: map[string]any{"step": r.view.Steps[idx].Key, "action": step.Action, "allowed": first["blocked"]},
 		})
 	}

@@ -106,7 +106,7 @@ func TestBlockedRepostGoesToAnApprovalSilenceRejects(t *testing.T) {
 	require.NotContains(t, out, "unblocked")
 	require.Equal(t, "repost rejected", h.actionInputs("notify")[0]["message"])
 
-	blocked := h.audit(workflows.KindGuardrailBlocked)
+	blocked := h.audit(api.AuditGuardrailBlocked)
 	require.Len(t, blocked, 1)
 	require.Equal(t, "guardrails.competitors", blocked[0].Actor)
 	var detail struct {
@@ -121,7 +121,7 @@ func TestBlockedRepostGoesToAnApprovalSilenceRejects(t *testing.T) {
 		"rule": "guardrails.competitors", "input": "url", "target": "https://x.com/RivalCo/status/1790000000000000000",
 		"competitor": "RivalCo", "via": "post", "matched": "x account @RivalCo",
 	}}, detail.Blocked)
-	require.Empty(t, h.audit(workflows.KindGuardrailUnblocked))
+	require.Empty(t, h.audit(api.AuditGuardrailUnblocked))
 	require.Contains(t, h.auditKinds(), "approval.expired")
 }
 
@@ -143,7 +143,7 @@ func TestBlockedRepostApprovedByAPersonGoesThroughOnce(t *testing.T) {
 	unblocked := out["unblocked"].(map[string]any)
 	require.Equal(t, true, unblocked["reposted"])
 	require.Len(t, unblocked["allowed"], 1)
-	ev := h.audit(workflows.KindGuardrailUnblocked)
+	ev := h.audit(api.AuditGuardrailUnblocked)
 	require.Len(t, ev, 1)
 	require.Equal(t, "dana@acme", ev[0].Actor)
 	require.Equal(t, "repost approved", h.actionInputs("notify")[0]["message"])
@@ -182,7 +182,7 @@ steps:
 	follows := h.actionInputs("follow_accounts")
 	require.Len(t, follows, 2)
 	require.Equal(t, []any{"https://twitter.com/RivalCo"}, follows[1]["accounts"], "the unblocked run touches the approved account only")
-	require.Len(t, h.audit(workflows.KindGuardrailBlocked), 2, "the follow and the engagement")
+	require.Len(t, h.audit(api.AuditGuardrailBlocked), 2, "the follow and the engagement")
 	require.Equal(t, []any{"@fan_one"}, h.actionInputs("engage_posts")[0]["accounts"])
 	_, waited := h.stepOutput("engage")["on_blocked"]
 	require.False(t, waited, "without on_blocked nobody is asked")
@@ -208,7 +208,7 @@ func TestBlockedApprovalHandsOver(t *testing.T) {
 	require.Equal(t, "rejected", out["on_blocked"].(map[string]any)["outcome"])
 	require.Equal(t, "dana@acme", out["on_blocked"].(map[string]any)["by"])
 	require.Equal(t, false, out["performed"], "the first run's output came along")
-	require.Len(t, h.audit(workflows.KindGuardrailBlocked), 1)
+	require.Len(t, h.audit(api.AuditGuardrailBlocked), 1)
 }
 
 // The built-in audience expansion with a competitor given as data: its
@@ -235,5 +235,5 @@ func TestBuiltinAudienceExpansionNeverReachesACompetitorGivenAsData(t *testing.T
 			}
 		}
 	}
-	require.NotEmpty(t, h.audit(workflows.KindGuardrailBlocked))
+	require.NotEmpty(t, h.audit(api.AuditGuardrailBlocked))
 }
