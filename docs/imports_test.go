@@ -43,6 +43,12 @@ var importRules = []struct {
 		why:   "the catalog and the Connector interface are read by the playbook language; connectors live in platforms/<name>",
 	},
 	{
+		from: "credentials",
+		never: []string{module + "/api", module + "/store", module + "/workflows", module + "/activities", module + "/server",
+			module + "/platforms", module + "/playbooks", "go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "secrets are resolved by name with the standard library only, so any layer may hold a Source",
+	},
+	{
 		from: "platforms/mastodon",
 		never: []string{module + "/store", module + "/workflows", module + "/activities", module + "/server",
 			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
