@@ -29,6 +29,7 @@ var migrations = []migration{
 	{Version: 5, Name: "people, and tokens that belong to a person", Up: migratePeople},
 	{Version: 6, Name: "notices and deliveries", Up: migrateDeliveries},
 	{Version: 7, Name: "audit events for everything, with request ids", Up: migrateAuditScope},
+	{Version: 8, Name: "client accounts", Up: migrateAccounts},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -373,5 +374,27 @@ func migrateAuditScope(tx *gorm.DB, dialect string) error {
 	(SELECT campaigns.client_id FROM campaigns WHERE campaigns.id = audit_events.campaign_id), '')
 	WHERE campaign_id <> ''`,
 		`CREATE INDEX idx_audit_events_client_id ON audit_events (client_id)`,
+	})
+}
+
+// migrateAccounts adds the accounts a client acts through on each platform:
+// which connector acts on each, the team that owns it, and the name (never
+// the value) of its credential. A handle is stored normalised, so (client,
+// platform, handle) is unique as the platform sees it.
+func migrateAccounts(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE accounts (
+	id VARCHAR(64) NOT NULL PRIMARY KEY,
+	client_id VARCHAR(64) NOT NULL,
+	platform VARCHAR(32) NOT NULL,
+	handle VARCHAR(300) NOT NULL,
+	connector VARCHAR(64) NOT NULL,
+	team VARCHAR(64) NOT NULL DEFAULT '',
+	credential VARCHAR(64) NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL,
+	updated_at {ts} NOT NULL
+)`,
+		`CREATE UNIQUE INDEX idx_accounts_client_platform_handle ON accounts (client_id, platform, handle)`,
+		`CREATE INDEX idx_accounts_team ON accounts (team)`,
 	})
 }
