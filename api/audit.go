@@ -18,6 +18,9 @@ const (
 	AuditPersonCreated           = "person.created"
 	AuditPersonUpdated           = "person.updated"
 	AuditPersonDeleted           = "person.deleted"
+	AuditAccountCreated          = "account.created"
+	AuditAccountUpdated          = "account.updated"
+	AuditAccountDeleted          = "account.deleted"
 	AuditInboxLinkMinted         = "inbox.link_minted"
 	// AuditGuardrailBlocked is a platform action a guardrail refused;
 	// AuditGuardrailUnblocked, one a person let through (on_blocked).

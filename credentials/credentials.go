@@ -32,6 +32,10 @@ var ErrUnknown = errors.New("credentials: no such credential")
 // environment variable's name.
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
+// ValidName says whether name may name a credential: lower-case letters,
+// digits, . _ -, starting with a letter or digit, at most 64.
+func ValidName(name string) bool { return namePattern.MatchString(name) }
+
 // Secret is one resolved credential. Its value is only read through Value.
 type Secret struct {
 	name  string
@@ -71,7 +75,7 @@ func EnvName(name string) string {
 // Get resolves name. The file is read again when it changed since the last
 // read, so a rotated secret is used from the next call on.
 func (s *Source) Get(name string) (Secret, error) {
-	if !namePattern.MatchString(name) {
+	if !ValidName(name) {
 		return Secret{}, fmt.Errorf("credentials: %q is not a credential name (lower-case letters, digits, . _ -; at most 64)", name)
 	}
 	lookup := s.Lookup

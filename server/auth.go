@@ -26,6 +26,7 @@ const (
 	rightReports   right = "reports"   // the let-go report
 	rightTokens    right = "tokens"    // create, list and revoke tokens
 	rightPeople    right = "people"    // list, create, change and delete the directory's people (within its clients)
+	rightAccounts  right = "accounts"  // create, change and delete a client's accounts (within its clients)
 	rightAudit     right = "audit"     // read the audit log across campaigns, tokens, people and playbooks (within its clients)
 )
 
@@ -33,8 +34,8 @@ const (
 // once. What a right reaches is narrowed further by the token's clients, and who a
 // decision is recorded as (and in which approver role) comes from the token alone.
 var roleRights = map[string][]right{
-	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens, rightPeople, rightAudit},
-	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports, rightPeople, rightAudit},
+	api.RoleAdmin:    {rightRead, rightLaunch, rightControl, rightPlaybooks, rightShared, rightDecide, rightReports, rightTokens, rightPeople, rightAccounts, rightAudit},
+	api.RoleOperator: {rightRead, rightLaunch, rightControl, rightPlaybooks, rightDecide, rightReports, rightPeople, rightAccounts, rightAudit},
 	api.RoleApprover: {rightRead, rightDecide, rightReports},
 	api.RoleViewer:   {rightRead, rightReports},
 }

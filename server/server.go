@@ -180,6 +180,13 @@ func (s *Server) routes() {
 	v1.PUT("/people/:id", people, s.updatePerson)
 	v1.DELETE("/people/:id", people, s.deletePerson)
 
+	accounts := s.allow(rightAccounts)
+	v1.GET("/clients/:client/accounts", read, s.listAccounts)
+	v1.POST("/clients/:client/accounts", accounts, s.createAccount)
+	v1.GET("/clients/:client/accounts/:id", read, s.getAccount)
+	v1.PUT("/clients/:client/accounts/:id", accounts, s.updateAccount)
+	v1.DELETE("/clients/:client/accounts/:id", accounts, s.deleteAccount)
+
 	v1.GET("/tokens", tokens, s.listTokens)
 	v1.POST("/tokens", tokens, s.createToken)
 	v1.POST("/tokens/:id/revoke", tokens, s.revokeToken)

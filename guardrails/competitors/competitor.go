@@ -339,3 +339,16 @@ func Describe(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
+
+// AccountKey reads an account written under platform p (a handle in the
+// platform's own form, or its profile URL), as a competitor list accepts it,
+// and returns its key on the platform: what every spelling of one account
+// shares ("rivalco" for "@RivalCo" on X, "user@instance" on Mastodon,
+// "company/rivalco" on LinkedIn). Otherwise the key is "" and problem says what
+// is wrong. p must be one of Platforms.
+func AccountKey(p, written string) (key, problem string) {
+	if msg := checkAccount(p, written); msg != "" {
+		return "", msg
+	}
+	return readAccount(p, written).Account, ""
+}
