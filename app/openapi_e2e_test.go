@@ -418,6 +418,25 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(true, "DELETE", "/v1/people/pat@acme", "", "", nil), 204)
 	c.expect(c.call(true, "DELETE", "/v1/people/pat@acme", "", "", nil), 404)
 
+	// Accounts: a client's accounts on the platforms.
+	acct := map[string]any{"platform": "x", "handle": "@AcmeCo", "connector": "sandbox", "team": "team-x", "credential": "acme.x-token"}
+	var account struct {
+		ID string `json:"id"`
+	}
+	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", acct, nil), 201).json(t, &account)
+	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", map[string]any{"platform": "x", "handle": "https://x.com/acmeco", "connector": "webhook"}, nil), 409)
+	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", map[string]any{"platform": "x", "handle": "not a handle!", "connector": "sandbox"}, nil), 422)
+	c.expect(c.jsonCall(false, "POST", "/v1/clients/acme/accounts", `{"platform":"x","handle":"@a","connector":"sandbox","secret":"x"}`, nil), 400)
+	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts", "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts?team=team-x&platform=x&limit=5", "", "", nil), 200)
+	c.expect(c.call(false, "GET", "/v1/clients/acme/accounts?limit=0", "", "", nil), 400)
+	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts/"+account.ID, "", "", nil), 200)
+	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts/no-such-account", "", "", nil), 404)
+	c.expect(c.jsonCall(true, "PUT", "/v1/clients/acme/accounts/"+account.ID, map[string]any{"platform": "x", "handle": "acmeco", "connector": "webhook"}, nil), 200)
+	c.expect(c.jsonCall(true, "PUT", "/v1/clients/acme/accounts/no-such-account", acct, nil), 404)
+	c.expect(c.jsonCall(true, "DELETE", "/v1/clients/acme/accounts/"+account.ID, nil, nil), 204)
+	c.expect(c.jsonCall(true, "DELETE", "/v1/clients/acme/accounts/"+account.ID, nil, nil), 404)
+
 	// Tokens, and the 401 every /v1 route answers without a valid one.
 	tok := c.expect(c.jsonCall(true, "POST", "/v1/tokens", map[string]any{"name": "conformance", "role": "viewer", "clients": []string{"acme"}}, nil), 201)
 	var created struct {
