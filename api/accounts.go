@@ -36,3 +36,8 @@ type AccountView struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
+
+// Request is the body that writes the account back as it is.
+func (a AccountView) Request() AccountRequest {
+	return AccountRequest{Platform: a.Platform, Handle: a.Handle, Connector: a.Connector, Team: a.Team, Credential: a.Credential}
+}

@@ -80,6 +80,7 @@ func newRootCmd(stdout, stderr io.Writer, local Local) *cobra.Command {
 		newAuditCmd(g),
 		newTokensCmd(g),
 		newPeopleCmd(g),
+		newAccountsCmd(g),
 	)
 	return root
 }
