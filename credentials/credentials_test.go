@@ -87,3 +87,12 @@ func TestASecretNeverPrintsItsValue(t *testing.T) {
 		assert.Contains(t, out, "acme.mastodon")
 	}
 }
+
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"acme.x-token": true, "a": true, "0_a": true, string(bytes.Repeat([]byte("a"), 64)): true,
+		"": false, "-a": false, "Acme": false, "a/b": false, "a b": false, string(bytes.Repeat([]byte("a"), 65)): false,
+	} {
+		assert.Equal(t, want, ValidName(name), name)
+	}
+}
