@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
@@ -17,19 +15,7 @@ const acmeXJSON = `{"id":"a1b2c3","client":"acme","platform":"x","handle":"acmec
 // (plus id, client and times), recording every request in order.
 func accountsAPI(t *testing.T) (string, *[]seen) {
 	t.Helper()
-	return recordingAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.Method == http.MethodGet {
-			io.WriteString(w, acmeXJSON)
-			return
-		}
-		var v map[string]any
-		_ = json.Unmarshal(body, &v)
-		v["id"], v["client"] = "a1b2c3", "acme"
-		v["created_at"], v["updated_at"] = "2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"
-		out, _ := json.Marshal(v)
-		w.Write(out)
-	})
+	return echoAPI(t, acmeXJSON, map[string]any{"id": "a1b2c3", "client": "acme"})
 }
 
 func TestAccountsCreateSendsTheFields(t *testing.T) {

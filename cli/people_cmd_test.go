@@ -18,16 +18,25 @@ const danaJSON = `{"id":"dana@acme","name":"Dana","clients":["acme"],"roles":["c
 // times), recording every request in order.
 func directoryAPI(t *testing.T) (string, *[]seen) {
 	t.Helper()
+	return echoAPI(t, danaJSON, map[string]any{"id": "dana@acme"})
+}
+
+// echoAPI answers GET with got and any write with what was sent, plus times
+// and the fields of absent the body leaves out, recording every request in order.
+func echoAPI(t *testing.T, got string, absent map[string]any) (string, *[]seen) {
+	t.Helper()
 	return recordingAPI(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.Method == http.MethodGet {
-			io.WriteString(w, danaJSON)
+			io.WriteString(w, got)
 			return
 		}
 		var v map[string]any
 		_ = json.Unmarshal(body, &v)
-		if v["id"] == nil {
-			v["id"] = "dana@acme"
+		for k, val := range absent {
+			if v[k] == nil {
+				v[k] = val
+			}
 		}
 		v["created_at"], v["updated_at"] = "2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"
 		out, _ := json.Marshal(v)
