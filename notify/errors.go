@@ -68,7 +68,7 @@ func ClassifyHTTP(status int, retryAfter string, err error) error {
 	switch {
 	case status == http.StatusRequestTimeout, status == http.StatusTooEarly,
 		status == http.StatusTooManyRequests, status >= 500:
-		if d, ok := parseRetryAfter(retryAfter); ok {
+		if d, ok := ParseRetryAfter(retryAfter, time.Now()); ok {
 			return &RetryAfterError{Err: err, After: d}
 		}
 		return err
@@ -76,8 +76,10 @@ func ClassifyHTTP(status int, retryAfter string, err error) error {
 	return Permanent(err)
 }
 
-// parseRetryAfter reads a Retry-After value; a date in the past means now.
-func parseRetryAfter(v string) (time.Duration, bool) {
+// ParseRetryAfter reads a Retry-After value, seconds or an HTTP date, as of
+// now; a date in the past means now. Every channel and connector reads the
+// header here.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
@@ -90,7 +92,7 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
+		return max(t.Sub(now), 0), true
 	}
 	return 0, false
 }

@@ -9,12 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/greenlight/greenlight/notify"
 )
 
 // Response answers a click through its response_url.
@@ -73,8 +74,8 @@ func (c *Client) Respond(ctx context.Context, responseURL string, msg Response) 
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	if resp.StatusCode == http.StatusTooManyRequests {
-		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
-			return fmt.Errorf("slack: response to %s: %w", u.Host, &slack.RateLimitedError{RetryAfter: time.Duration(s) * time.Second})
+		if d, ok := notify.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return fmt.Errorf("slack: response to %s: %w", u.Host, &slack.RateLimitedError{RetryAfter: d})
 		}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/greenlight/greenlight/notify"
 )
 
 // UserAgent names Greenlight to receivers.
@@ -101,7 +103,7 @@ func answered(u *url.URL, e Event, resp *http.Response, head []byte, at time.Tim
 		err.msg = fmt.Sprintf("%s, a redirect to %q, which is not followed: configure the final URL", what, cut(resp.Header.Get("Location"), 200))
 		return err
 	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
-		err.Wait, err.hasWait = retryAfter(resp.Header.Get("Retry-After"), at)
+		err.Wait, err.hasWait = notify.ParseRetryAfter(resp.Header.Get("Retry-After"), at)
 	default:
 		err.Permanent = true
 	}
@@ -151,20 +153,6 @@ func permanent(err error) error {
 		return err
 	}
 	return &Error{Permanent: true, msg: err.Error(), err: err}
-}
-
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
-		return time.Duration(min(s, int64(365*24*time.Hour/time.Second))) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 // CheckURL checks a receiver's URL as Send does: https, or plain http to a
