@@ -246,7 +246,7 @@ func (e pagesE2E) fromOutbox(t *testing.T) {
 	// The outbox lists Lee's email; its page shows the text part, links and all.
 	var file string
 	require.Eventually(t, func() bool {
-		list, err := email.List(e.d.OutboxDir)
+		list, _, err := email.List(e.d.OutboxDir, 0)
 		require.NoError(t, err)
 		for _, m := range list {
 			if m.ApprovalID == id && m.Kind == api.NoticeRequested && strings.Contains(m.To, "lee@agency.example") {

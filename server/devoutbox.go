@@ -59,15 +59,12 @@ func localOnly() gin.HandlerFunc {
 }
 
 func (s *Server) outboxList(c *gin.Context) {
-	list, err := email.List(s.outbox)
+	list, total, err := email.List(s.outbox, maxOutboxShown)
 	if err != nil {
 		s.internal(c, "could not list the outbox", err)
 		return
 	}
-	more := 0
-	if len(list) > maxOutboxShown {
-		list, more = list[:maxOutboxShown], len(list)-maxOutboxShown
-	}
+	more := total - len(list)
 	s.writeDevPage(c, http.StatusOK, outboxListTemplate, map[string]any{"Items": list, "More": more, "Dir": s.outbox})
 }
 

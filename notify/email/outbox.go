@@ -133,30 +133,39 @@ type Entry struct {
 	MessageID  string
 }
 
-// List returns the outbox's messages, newest first. A missing folder is an
-// empty outbox.
-func List(dir string) ([]Entry, error) {
+// List returns the outbox's newest messages, newest first, at most limit of
+// them (0: all), and how many it holds in all. Only the messages returned are
+// opened, so a long-lived outbox costs a page no more than its limit. A
+// missing folder is an empty outbox.
+func List(dir string, limit int) ([]Entry, int, error) {
 	files, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("email: list outbox %s: %w", dir, err)
+		return nil, 0, fmt.Errorf("email: list outbox %s: %w", dir, err)
 	}
-	var list []Entry
+	var names []string
 	for _, f := range files {
-		if !f.Type().IsRegular() || !outboxName.MatchString(f.Name()) {
-			continue
+		if f.Type().IsRegular() && outboxName.MatchString(f.Name()) {
+			names = append(names, f.Name())
 		}
-		e, err := readEntry(dir, f.Name())
+	}
+	// The names start with the time, so name order is time order.
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(b, a) })
+	total := len(names)
+	if limit > 0 && len(names) > limit {
+		names = names[:limit]
+	}
+	list := make([]Entry, 0, len(names))
+	for _, n := range names {
+		e, err := readEntry(dir, n)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		list = append(list, e)
 	}
-	// The names start with the time, so name order is time order.
-	slices.SortFunc(list, func(a, b Entry) int { return strings.Compare(b.File, a.File) })
-	return list, nil
+	return list, total, nil
 }
 
 var headerDecoder mime.WordDecoder

@@ -62,7 +62,7 @@ func TestOutboxListsNewestFirst(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".tmp-123"), []byte("half a mess"), 0o600))
 
-	list, err := List(dir)
+	list, _, err := List(dir, 0)
 	require.NoError(t, err)
 	require.Len(t, list, 3)
 	assert.Equal(t, []string{api.NoticeReminded, api.NoticeReminded, api.NoticeRequested}, []string{list[0].Kind, list[1].Kind, list[2].Kind})
@@ -77,9 +77,16 @@ func TestOutboxListsNewestFirst(t *testing.T) {
 		assert.NoError(t, err)
 	}
 
-	empty, err := List(filepath.Join(dir, "missing"))
+	newest, total, err := List(dir, 2)
+	require.NoError(t, err)
+	assert.Equal(t, 3, total, "all are counted")
+	require.Len(t, newest, 2, "only the newest are read")
+	assert.Equal(t, list[:2], newest)
+
+	empty, total, err := List(filepath.Join(dir, "missing"), 0)
 	require.NoError(t, err)
 	assert.Empty(t, empty)
+	assert.Zero(t, total)
 }
 
 func TestOutboxReadStaysInTheOutbox(t *testing.T) {
@@ -96,7 +103,7 @@ func TestOutboxReadStaysInTheOutbox(t *testing.T) {
 		_, err := Read(dir, name)
 		assert.ErrorIs(t, err, fs.ErrNotExist, name)
 	}
-	list, err := List(dir)
+	list, _, err := List(dir, 0)
 	require.NoError(t, err)
 	assert.Len(t, list, 1, "List shows no planted link")
 }
@@ -124,7 +131,7 @@ func TestOutboxHasASenderOfItsOwn(t *testing.T) {
 	receipt, err := o.Send(context.Background(), notice(api.NoticeRequested, 0))
 	require.NoError(t, err)
 	assert.True(t, strings.HasSuffix(receipt.MessageID, "@localhost>"), receipt.MessageID)
-	list, err := List(dir)
+	list, _, err := List(dir, 0)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	data, err := Read(dir, list[0].File)
