@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,8 +69,10 @@ func New(cfg Config, log platforms.ActionLog) (*Connector, error) {
 		// cannot hold an activity forever.
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
+	bounded := *hc
+	bounded.Transport = boundedBodies{next: hc.Transport}
 	return &Connector{service: u.String(), identifier: strings.TrimPrefix(strings.TrimSpace(cfg.Identifier), "@"),
-		password: cfg.AppPassword, http: hc, log: log}, nil
+		password: cfg.AppPassword, http: &bounded, log: log}, nil
 }
 
 // Name returns "bluesky".
@@ -103,6 +106,30 @@ func (c *Connector) Perform(ctx context.Context, a platforms.Action) (platforms.
 	}
 	r.Replayed = !fresh
 	return r, nil
+}
+
+// maxBody bounds what is read of any response: indigo's client reads bodies
+// whole, and a hostile or broken server must not make one call cost
+// unbounded memory. A body cut short fails to decode, as a transient error.
+const maxBody = 4 << 20
+
+// boundedBodies cuts every response body at maxBody.
+type boundedBodies struct{ next http.RoundTripper }
+
+func (b boundedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := b.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(resp.Body, maxBody), resp.Body}
+	return resp, nil
 }
 
 func (c *Connector) act(ctx context.Context, a platforms.Action) (map[string]any, error) {

@@ -418,3 +418,45 @@ func TestNotificationsSortsMentionsRepliesAndFollows(t *testing.T) {
 		Created: "2024-01-01T00:00:00.000Z", FollowedAt: "2026-11-29T10:05:00.000Z"}, page.Follows[0])
 	require.NotEmpty(t, page.Cursor)
 }
+
+func TestConcurrentCallsShareOneRefresh(t *testing.T) {
+	f := newFake(t)
+	c := newConnector(t, f, newLog())
+	ctx := context.Background()
+	_, err := c.Perform(ctx, action("k0", "repost", map[string]any{"url": f.webURL(alicePost(f))}))
+	require.NoError(t, err)
+	f.expireAccess()
+
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = c.Perform(ctx, action("k"+strconv.Itoa(i+1), "quote",
+				map[string]any{"url": f.webURL(bobReply(f)), "text": "reply " + strconv.Itoa(i)}))
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, f.brandRecords(collPost), len(errs))
+	require.Equal(t, 1, f.count("com.atproto.server.refreshSession"), "calls that saw the token expire together refresh it once")
+}
+
+func TestOversizedResponseIsCut(t *testing.T) {
+	f := newFake(t)
+	f.fail = func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "com.atproto.identity.resolveHandle") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"did":"did:plc:alice","padding":"`))
+		_, _ = w.Write([]byte(strings.Repeat("x", maxBody+1)))
+		_, _ = w.Write([]byte(`"}`))
+		return true
+	}
+	c := newConnector(t, f, newLog())
+	_, err := c.Perform(context.Background(), action("k", "repost", map[string]any{"url": f.webURL(alicePost(f))}))
+	require.Error(t, err, "a body past the bound is not read whole")
+	require.Empty(t, f.brandRecords(collRepost))
+}
