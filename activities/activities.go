@@ -24,8 +24,14 @@ import (
 type Activities struct {
 	// Projections writes projection batches to the store (worker.StoreProjections).
 	Projections ProjectionWriter
-	Connectors  map[string]platforms.Connector
-	Logger      *slog.Logger
+	// Connectors act for every platform of campaigns without accounts (the
+	// sandbox), and for the platforms the dev stack lends the sandbox.
+	Connectors map[string]platforms.Connector
+	// Accounts builds the connector of a client's account; Holds checks the
+	// campaign may act on it. Both nil: accounts cannot be acted on.
+	Accounts AccountConnectors
+	Holds    Holds
+	Logger   *slog.Logger
 	// Links signs one-click approval links into reminders; nil sends reminders
 	// without links (a worker configured without the link secret).
 	Links *LinkSigner
@@ -74,6 +80,12 @@ type ActionRequest struct {
 	// only those; UnblockOnly says the action already ran without them.
 	Unblock     []competitors.Block `json:"unblock,omitempty"`
 	UnblockOnly bool                `json:"unblock_only,omitempty"`
+	// Accounts are the campaign's accounts (CampaignInput.Accounts): an
+	// action on a platform acts through that platform's account. None: the
+	// action goes to Connector.
+	Accounts []platforms.Account `json:"accounts,omitempty"`
+	// Granted are the accounts whose owning team has approved lending them.
+	Granted []string `json:"granted,omitempty"`
 }
 
 // ActionResult is the action's output plus how it was obtained.
@@ -113,11 +125,21 @@ func (a *Activities) RunAction(ctx context.Context, req ActionRequest) (ActionRe
 		}, screened)}, nil
 	}
 	input = screened.Input
-	stop := a.keepAlive(ctx)
-	res, err := conn.Perform(ctx, platforms.Action{
-		Key: req.Key, Name: req.Action, CampaignID: req.CampaignID, Client: req.Client, Input: input,
-	})
-	stop()
+	act := platforms.Action{Key: req.Key, Name: req.Action, CampaignID: req.CampaignID, Client: req.Client, Input: input}
+	var res platforms.Result
+	if spec.OnAccount && len(req.Accounts) > 0 {
+		targets, terr := a.accountTargets(ctx, req, input)
+		if terr != nil {
+			return ActionResult{}, terr
+		}
+		stop := a.keepAlive(ctx)
+		res, err = performOn(ctx, targets, act)
+		stop()
+	} else {
+		stop := a.keepAlive(ctx)
+		res, err = conn.Perform(ctx, act)
+		stop()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			// Canceled (the campaign was) or timed out: say so, rather than blame

@@ -37,6 +37,9 @@ type ApprovalView struct {
 type Approver struct {
 	ID   string `json:"id,omitempty"`
 	Role string `json:"role,omitempty"`
+	// Team: anyone whose token or person belongs to the team (the owning
+	// team of an account a campaign of another team asks for).
+	Team string `json:"team,omitempty"`
 }
 
 // VoteView is one person's decision on an approval.

@@ -18,10 +18,15 @@ type CampaignView struct {
 	Params          map[string]any `json:"params,omitempty"`
 	Steps           []StepView     `json:"steps"`
 	Approvals       []ApprovalView `json:"approvals"`
-	CreatedAt       *time.Time     `json:"created_at,omitempty"`
-	UpdatedAt       *time.Time     `json:"updated_at,omitempty"`
-	FinishedAt      *time.Time     `json:"finished_at,omitempty"`
-	UIURL           string         `json:"ui_url,omitempty"`
+	// Team is the team that launched the campaign; "" for none.
+	Team string `json:"team,omitempty"`
+	// Accounts are the client accounts the campaign holds (docs/connectors.md,
+	// "Teams"); empty for a campaign on the sandbox alone.
+	Accounts   []CampaignAccountView `json:"accounts,omitempty"`
+	CreatedAt  *time.Time            `json:"created_at,omitempty"`
+	UpdatedAt  *time.Time            `json:"updated_at,omitempty"`
+	FinishedAt *time.Time            `json:"finished_at,omitempty"`
+	UIURL      string                `json:"ui_url,omitempty"`
 }
 
 // StepView is one step run.

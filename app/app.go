@@ -16,6 +16,7 @@ import (
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/credentials"
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
@@ -98,17 +99,21 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 
 // startWorker runs the campaign worker on c, with the notice dispatcher
 // beside it; notices nil tells no one.
-func startWorker(c client.Client, st *store.Store, logger *slog.Logger, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg config.Config, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
 	dispatcher, stopDispatcher := startDispatcher(st, c, logger, notices != nil)
 	if notices != nil {
 		notices.Alerts = worker.StoreAlerts(st, dispatcher.Wake)
 	}
+	sb := sandbox.New(st)
 	acts := &activities.Activities{
 		Projections: worker.StoreProjections(st, dispatcher.Wake),
-		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
-		Logger:      logger,
-		Links:       signer,
-		Notices:     notices,
+		Connectors:  map[string]platforms.Connector{sandbox.Name: sb},
+		Accounts: &worker.AccountConnectors{Sandbox: sb, Log: worker.StoreActionLog(st),
+			Credentials: &credentials.Source{File: cfg.CredentialsFile}},
+		Holds:   worker.StoreHolds(st),
+		Logger:  logger,
+		Links:   signer,
+		Notices: notices,
 	}
 	w := worker.New(c, acts)
 	if err := w.Start(); err != nil {
@@ -171,7 +176,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	s.push(serveAPI(ln, server.Deps{
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
-		Metrics: reg, Auth: true, Slack: slackDeps,
+		Metrics: reg, Auth: true, Slack: slackDeps, LendSandbox: cfg.LendSandbox(false),
 	}, logger))
 	s.push(startLaunchSweep(st, c, logger, reg, grace))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
@@ -198,7 +203,7 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopWorker, err := startWorker(c, st, logger, signer, notices)
+	stopWorker, err := startWorker(c, st, logger, cfg, signer, notices)
 	if err != nil {
 		return err
 	}

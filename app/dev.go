@@ -106,7 +106,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if notices != nil {
 		notices.Hook = o.deliveryHook
 	}
-	stopWorker, err := startWorker(c, st, logger, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
+	stopWorker, err := startWorker(c, st, logger, cfg, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +130,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg), Slack: slackDeps,
+		LendSandbox: cfg.LendSandbox(true),
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()

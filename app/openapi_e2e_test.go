@@ -424,7 +424,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		ID string `json:"id"`
 	}
 	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", acct, nil), 201).json(t, &account)
-	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", map[string]any{"platform": "x", "handle": "https://x.com/acmeco", "connector": "webhook"}, nil), 409)
+	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", map[string]any{"platform": "x", "handle": "https://x.com/acmeco", "connector": "webhook", "endpoint": "https://hooks.acme.example/gl", "credential": "acme.hook"}, nil), 409)
 	c.expect(c.jsonCall(true, "POST", "/v1/clients/acme/accounts", map[string]any{"platform": "x", "handle": "not a handle!", "connector": "sandbox"}, nil), 422)
 	c.expect(c.jsonCall(false, "POST", "/v1/clients/acme/accounts", `{"platform":"x","handle":"@a","connector":"sandbox","secret":"x"}`, nil), 400)
 	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts", "", "", nil), 200)
@@ -432,7 +432,7 @@ func TestOpenAPIConformance(t *testing.T) {
 	c.expect(c.call(false, "GET", "/v1/clients/acme/accounts?limit=0", "", "", nil), 400)
 	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts/"+account.ID, "", "", nil), 200)
 	c.expect(c.call(true, "GET", "/v1/clients/acme/accounts/no-such-account", "", "", nil), 404)
-	c.expect(c.jsonCall(true, "PUT", "/v1/clients/acme/accounts/"+account.ID, map[string]any{"platform": "x", "handle": "acmeco", "connector": "webhook"}, nil), 200)
+	c.expect(c.jsonCall(true, "PUT", "/v1/clients/acme/accounts/"+account.ID, map[string]any{"platform": "x", "handle": "acmeco", "connector": "webhook", "endpoint": "https://hooks.acme.example/gl", "credential": "acme.hook"}, nil), 200)
 	c.expect(c.jsonCall(true, "PUT", "/v1/clients/acme/accounts/no-such-account", acct, nil), 404)
 	c.expect(c.jsonCall(true, "DELETE", "/v1/clients/acme/accounts/"+account.ID, nil, nil), 204)
 	c.expect(c.jsonCall(true, "DELETE", "/v1/clients/acme/accounts/"+account.ID, nil, nil), 404)

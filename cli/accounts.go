@@ -108,6 +108,7 @@ func printAccount(g *globals, a api.AccountView) error {
 	t.row("Connector", a.Connector)
 	t.row("Team", orNone(a.Team))
 	t.row("Credential", orNone(a.Credential))
+	t.row("Endpoint", orNone(a.Endpoint))
 	t.field("Created", absTime(&a.CreatedAt))
 	t.field("Updated", absTime(&a.UpdatedAt))
 	return t.flush()
@@ -123,19 +124,20 @@ func orNone(s string) string {
 // accountFlags are the fields an account is made of, as flags; create needs
 // platform, handle and connector, update changes only the fields given.
 type accountFlags struct {
-	client, platform, handle, connector, team, credential string
+	client, platform, handle, connector, team, credential, endpoint string
 }
 
-var accountFieldFlags = []string{"platform", "handle", "connector", "team", "credential"}
+var accountFieldFlags = []string{"platform", "handle", "connector", "team", "credential", "endpoint"}
 
 func (af *accountFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&af.client, "client", "", "the account's client (required)")
 	f.StringVar(&af.platform, "platform", "", "x, mastodon, bluesky, linkedin, instagram, facebook, tiktok or youtube")
 	f.StringVar(&af.handle, "handle", "", "the account as the platform writes it (@acme, @acme@mastodon.social, company/acme) or its profile URL")
-	f.StringVar(&af.connector, "connector", "", "the connector that acts on it: sandbox, webhook or mastodon")
+	f.StringVar(&af.connector, "connector", "", "the connector that acts on it: sandbox, webhook, mastodon or bluesky")
 	f.StringVar(&af.team, "team", "", "the id of the team that owns it, e.g. team-x ('' for none)")
 	f.StringVar(&af.credential, "credential", "", "the NAME of its credential, never the secret ('' for none)")
+	f.StringVar(&af.endpoint, "endpoint", "", "where the connector reaches it: a webhook receiver's URL, a Mastodon instance, a Bluesky PDS ('' for the default)")
 }
 
 // apply sets on req the fields whose flags cmd was given.
@@ -151,6 +153,7 @@ func (af *accountFlags) apply(cmd *cobra.Command, req *api.AccountRequest) {
 		{"connector", &af.connector, &req.Connector},
 		{"team", &af.team, &req.Team},
 		{"credential", &af.credential, &req.Credential},
+		{"endpoint", &af.endpoint, &req.Endpoint},
 	} {
 		if f.Changed(s.flag) {
 			*s.to = *s.from
@@ -161,7 +164,7 @@ func (af *accountFlags) apply(cmd *cobra.Command, req *api.AccountRequest) {
 func newAccountsCreateCmd(g *globals) *cobra.Command {
 	var af accountFlags
 	cmd := &cobra.Command{
-		Use:   "create --client C --platform P --handle H --connector N [--team T] [--credential NAME]",
+		Use:   "create --client C --platform P --handle H --connector N [--team T] [--credential NAME] [--endpoint URL]",
 		Short: "Add an account to a client",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -183,7 +186,7 @@ func newAccountsCreateCmd(g *globals) *cobra.Command {
 func newAccountsUpdateCmd(g *globals) *cobra.Command {
 	var af accountFlags
 	cmd := &cobra.Command{
-		Use:   "update ID --client C [--platform P] [--handle H] [--connector N] [--team T] [--credential NAME]",
+		Use:   "update ID --client C [--platform P] [--handle H] [--connector N] [--team T] [--credential NAME] [--endpoint URL]",
 		Short: "Change an account: the fields given are replaced, the others kept",
 		Long: `Change an account. The account is read, the fields whose flags are given are
 replaced, and the account is written back whole.`,
@@ -193,7 +196,7 @@ replaced, and the account is written back whole.`,
 				return err
 			}
 			if !slices.ContainsFunc(accountFieldFlags, cmd.Flags().Changed) {
-				return usageErrorf("nothing to change: give at least one of --platform, --handle, --connector, --team, --credential")
+				return usageErrorf("nothing to change: give at least one of --platform, --handle, --connector, --team, --credential, --endpoint")
 			}
 			var a api.AccountView
 			if err := getJSON(cmd.Context(), g, accountPath(af.client, args[0]), &a); err != nil {

@@ -46,6 +46,28 @@ type Config struct {
 	LaunchGrace string
 	// Notify says how people are told of approvals (notify.go).
 	Notify Notify
+	// CredentialsFile is the JSON secrets file the connectors' credentials
+	// are read from (package credentials); "" reads the environment only.
+	CredentialsFile string
+	// Unattached says what a launch does with a platform the client has no
+	// account on: UnattachedSandbox lends it the sandbox, UnattachedRefuse
+	// answers 422. "" is dev's sandbox and the server's refuse.
+	Unattached string
+}
+
+// Values of Unattached.
+const (
+	UnattachedSandbox = "sandbox"
+	UnattachedRefuse  = "refuse"
+)
+
+// LendSandbox resolves Unattached for a process: dev lends the sandbox unless
+// told to refuse, a server refuses unless told to lend.
+func (c Config) LendSandbox(dev bool) bool {
+	if dev {
+		return c.Unattached != UnattachedRefuse
+	}
+	return c.Unattached == UnattachedSandbox
 }
 
 // TLS configures the client connection to an external Temporal cluster.
@@ -97,6 +119,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{EnvLinkSecret, &c.LinkSecret},
 		{"GREENLIGHT_PUBLIC_URL", &c.PublicURL},
 		{"GREENLIGHT_LAUNCH_GRACE", &c.LaunchGrace},
+		{"GREENLIGHT_CREDENTIALS_FILE", &c.CredentialsFile},
+		{"GREENLIGHT_UNATTACHED_PLATFORMS", &c.Unattached},
 	}
 	for _, v := range vars {
 		if val, ok := lookup(v.name); ok && val != "" {
@@ -145,6 +169,8 @@ const (
 	FlagLinkSecret  = "link-secret"
 	FlagPublicURL   = "public-url"
 	FlagLaunchGrace = "launch-grace"
+	FlagCredentials = "credentials-file"
+	FlagUnattached  = "unattached-platforms"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -187,6 +213,10 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.Var(secretValue{&c.LinkSecret}, n, "key that signs approval links, 32+ characters; prefer the environment (GREENLIGHT_LINK_SECRET)")
 		case FlagPublicURL:
 			fs.StringVar(&c.PublicURL, n, c.PublicURL, "public base URL of the API, used in approval links (GREENLIGHT_PUBLIC_URL)")
+		case FlagCredentials:
+			fs.StringVar(&c.CredentialsFile, n, c.CredentialsFile, "JSON file of connector credentials by name, read again when it changes (GREENLIGHT_CREDENTIALS_FILE)")
+		case FlagUnattached:
+			fs.StringVar(&c.Unattached, n, c.Unattached, "a platform the client has no account on: sandbox (lend the sandbox; dev's default) or refuse (422; the server's default) (GREENLIGHT_UNATTACHED_PLATFORMS)")
 		case FlagLaunchGrace:
 			fs.StringVar(&c.LaunchGrace, n, c.LaunchGrace, "how long a new campaign may wait for its workflow before it is failed as an interrupted launch (GREENLIGHT_LAUNCH_GRACE)")
 		}
@@ -238,6 +268,11 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Notify.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	switch c.Unattached {
+	case "", UnattachedSandbox, UnattachedRefuse:
+	default:
+		errs = append(errs, fmt.Errorf("config: GREENLIGHT_UNATTACHED_PLATFORMS (--unattached-platforms) %q: want sandbox or refuse", c.Unattached))
 	}
 	return errors.Join(errs...)
 }

@@ -16,6 +16,11 @@ type ActionSpec struct {
 	// targets in inputs listed in Guarded, so it must never reach an account,
 	// post or link that is not in one of those.
 	Outreach bool
+	// OnAccount actions act on (or read) the client's own account on a
+	// platform: each goes to the connector of the campaign's account for the
+	// platforms it names (docs/connectors.md, "Accounts"). The others are
+	// Greenlight's own work (drafting, measuring, reporting).
+	OnAccount bool
 	// AnswersMention marks an action that answers a mention whenever it runs.
 	// Validation lets such a step run only after a person approved it at a
 	// sensitive approval, or on a mention classified routine (docs/playbooks.md,
@@ -62,6 +67,7 @@ var Catalog = map[string]ActionSpec{
 	"optimize_profile": {
 		Description: "Complete and align the brand's profile on each named platform (bio, links, imagery).",
 		Required:    []string{"brand", "platforms"},
+		OnAccount:   true,
 	},
 	"launch_blog": {
 		Description: "Launch the brand's blog; comments are held for moderation when pre_moderate is true.",
@@ -78,6 +84,7 @@ var Catalog = map[string]ActionSpec{
 		Required:    []string{"brand", "count"},
 		Optional:    []string{"platforms", "posts"},
 		Guarded:     []Guarded{{"posts", GuardPosts}},
+		OnAccount:   true,
 	},
 	"moderate_comments": {
 		Description: "Review held blog comments, approve genuine ones and drop spam.",
@@ -101,6 +108,7 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"audience", "accounts", "daily_cap", "days"},
 		Outreach:    true,
 		Guarded:     []Guarded{{"accounts", GuardAccounts}},
+		OnAccount:   true,
 	},
 	"engage_posts": {
 		Description: "Like and reply to recent posts of the given accounts, at most count and daily_cap per day over days.",
@@ -108,6 +116,7 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"count", "daily_cap", "days"},
 		Outreach:    true,
 		Guarded:     []Guarded{{"accounts", GuardAccounts}},
+		OnAccount:   true,
 	},
 	"repost": {
 		Description: "Repost (retweet, boost) a post on the brand's profile as it is.",
@@ -115,6 +124,7 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"brand", "platform"},
 		Outreach:    true,
 		Guarded:     []Guarded{{"url", GuardTarget}},
+		OnAccount:   true,
 	},
 	"quote": {
 		Description: "Quote a post on the brand's profile with the brand's own text.",
@@ -122,6 +132,7 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"brand", "platform"},
 		Outreach:    true,
 		Guarded:     []Guarded{{"url", GuardTarget}, {"text", GuardText}},
+		OnAccount:   true,
 	},
 	"share": {
 		Description: "Share a link (an article, a page, a post) on the brand's profile, with optional text.",
@@ -129,15 +140,18 @@ var Catalog = map[string]ActionSpec{
 		Optional:    []string{"text", "brand", "platform"},
 		Outreach:    true,
 		Guarded:     []Guarded{{"url", GuardTarget}, {"text", GuardText}},
+		OnAccount:   true,
 	},
 	"measure_followers": {
 		Description: "Count the brand's followers and how many the campaign has brought, against an optional goal.",
 		Required:    []string{"brand"},
 		Optional:    []string{"goal"},
+		OnAccount:   true,
 	},
 	"classify_followers": {
 		Description: "Classify the followers that arrived since the last check as genuine, spam or bot, with reasons and the step that drove them.",
 		Optional:    []string{"since"},
+		OnAccount:   true,
 	},
 
 	// Conversations: a mention of the brand, the reply, and how it went.
@@ -153,12 +167,14 @@ var Catalog = map[string]ActionSpec{
 		Outreach:       true,
 		AnswersMention: true,
 		// The mention itself (url), whose thread it is (accounts) and the reply.
-		Guarded: []Guarded{{"url", GuardTarget}, {"accounts", GuardAccounts}, {"message", GuardText}},
+		Guarded:   []Guarded{{"url", GuardTarget}, {"accounts", GuardAccounts}, {"message", GuardText}},
+		OnAccount: true,
 	},
 	"check_conversation": {
 		Description: "Look at a conversation again: new replies, sentiment, whether it is resolved.",
 		Required:    []string{"url"},
 		Optional:    []string{"platform", "author"},
+		OnAccount:   true,
 	},
 
 	// Reporting.

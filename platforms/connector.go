@@ -10,6 +10,9 @@ type Action struct {
 	CampaignID string
 	Client     string
 	Input      map[string]any
+	// Account is the client's account the action acts as; nil for a
+	// connector that acts for every platform (the sandbox of older campaigns).
+	Account *Account
 }
 
 // Result is what a connector reports back.

@@ -13,7 +13,25 @@ type Playbook struct {
 	Params      []Param    `yaml:"params" json:"params,omitempty"`
 	Guardrails  Guardrails `yaml:"guardrails" json:"guardrails"`
 	Pause       *PauseRule `yaml:"pause" json:"pause,omitempty"`
-	Steps       []Step     `yaml:"steps" json:"steps"`
+	// Ownership says what a launch on another team's account does; nil
+	// refuses it (docs/connectors.md, "Teams").
+	Ownership *Ownership `yaml:"ownership" json:"ownership,omitempty"`
+	Steps     []Step     `yaml:"steps" json:"steps"`
+}
+
+// Ownership lets a campaign act on accounts another team owns, once that team
+// approves: the launch puts an approval for the owning team before the first
+// step. Silence never lends an account: the approval rejects on timeout and
+// a rejection fails the campaign.
+type Ownership struct {
+	AskOwner *OwnerApproval `yaml:"ask_owner" json:"ask_owner,omitempty"`
+}
+
+// OwnerApproval is how long the owning team has to say yes, and when it is
+// reminded.
+type OwnerApproval struct {
+	Timeout   Duration   `yaml:"timeout" json:"timeout"`
+	Reminders []Duration `yaml:"reminders" json:"reminders,omitempty"`
 }
 
 // PauseRule says what pausing a campaign does to approval deadlines: keep them
@@ -246,6 +264,8 @@ type Grant struct {
 type Approver struct {
 	ID   string `yaml:"id" json:"id,omitempty"`
 	Role string `yaml:"role" json:"role,omitempty"`
+	// Team: anyone whose token or person belongs to the team.
+	Team string `yaml:"team" json:"team,omitempty"`
 }
 
 // Escalation is the second tier of an approval.

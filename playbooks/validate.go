@@ -48,6 +48,7 @@ func validate(st stopper, pb *Playbook, released bool) ([]Problem, error) {
 	v.guardrails()
 	v.competitorDefault()
 	v.pauseRule()
+	v.ownership()
 	v.steps()
 	if len(v.pb.Steps) > 0 && !released {
 		v.mentionReplies()
@@ -153,6 +154,25 @@ func (v *validator) paramsBlock() {
 			if _, err := coerce(p.Type, p.Default); err != nil {
 				v.addf(f+".default", "%v", err)
 			}
+		}
+	}
+}
+
+func (v *validator) ownership() {
+	o := v.pb.Ownership
+	if o == nil {
+		return
+	}
+	if o.AskOwner == nil {
+		v.addf("ownership", "say ask_owner (with a timeout) or leave ownership out")
+		return
+	}
+	if o.AskOwner.Timeout.Duration <= 0 {
+		v.addf("ownership.ask_owner.timeout", "is required: how long the owning team has to approve (e.g. 72h); silence then refuses")
+	}
+	for i, r := range o.AskOwner.Reminders {
+		if r.Duration <= 0 || r.Duration >= o.AskOwner.Timeout.Duration {
+			v.addf(fmt.Sprintf("ownership.ask_owner.reminders[%d]", i), "must fall after the request and before the timeout")
 		}
 	}
 }
@@ -483,12 +503,18 @@ func (v *validator) approvers(f string, a *Approval) {
 	people := 0
 	for i, ap := range a.Approvers {
 		af := fmt.Sprintf("%s.approvers[%d]", f, i)
+		named := 0
+		for _, s := range []string{ap.ID, ap.Role, ap.Team} {
+			if s != "" {
+				named++
+			}
+		}
 		switch {
-		case ap.ID == "" && ap.Role == "":
-			v.addf(af, "name a person (id) or a role")
-		case ap.ID != "" && ap.Role != "":
-			v.addf(af, "name a person (id) or a role, not both")
-		case strings.Contains(ap.ID+ap.Role, "${"):
+		case named == 0:
+			v.addf(af, "name a person (id), a role or a team")
+		case named > 1:
+			v.addf(af, "name a person (id), a role or a team, only one of them")
+		case strings.Contains(ap.ID+ap.Role+ap.Team, "${"):
 			v.addf(af, "approvers are plain names, not templates")
 		case ap.ID != "":
 			people++

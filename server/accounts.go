@@ -13,6 +13,8 @@ import (
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/credentials"
 	"github.com/greenlight/greenlight/guardrails/competitors"
+	hook "github.com/greenlight/greenlight/notify/webhook"
+	"github.com/greenlight/greenlight/platforms/bluesky"
 	"github.com/greenlight/greenlight/platforms/mastodon"
 	"github.com/greenlight/greenlight/platforms/sandbox"
 	"github.com/greenlight/greenlight/platforms/webhook"
@@ -27,7 +29,7 @@ import (
 // account ids (404).
 
 // accountConnectors are the connectors an account may name.
-var accountConnectors = []string{sandbox.Name, webhook.Name, mastodon.Name}
+var accountConnectors = []string{sandbox.Name, webhook.Name, mastodon.Name, bluesky.Name}
 
 // teamPattern: a team id has the shape of a client id (e.g. team-x).
 var teamPattern = clientPattern
@@ -38,7 +40,7 @@ const maxHandle = 300
 func accountView(a *store.Account) api.AccountView {
 	return api.AccountView{
 		ID: a.ID, Client: a.ClientID, Platform: a.Platform, Handle: a.Handle, Connector: a.Connector,
-		Team: a.Team, Credential: a.Credential, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Team: a.Team, Credential: a.Credential, Endpoint: a.Endpoint, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
@@ -71,11 +73,48 @@ func accountRow(client, id string, req api.AccountRequest) (*store.Account, []pl
 		// The value is not echoed: someone may have pasted the secret itself here.
 		add("credential", "is not a credential name: 1-64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit; give the name of the credential, never the secret")
 	}
+	if msg := endpointProblem(req); msg != "" {
+		add("endpoint", "%s", msg)
+	}
+	if req.Connector != sandbox.Name && slices.Contains(accountConnectors, req.Connector) && req.Credential == "" {
+		add("credential", "the %s connector acts with a secret: name its credential (docs/connectors.md, \"Credentials\")", req.Connector)
+	}
 	if len(probs) > 0 {
 		return nil, probs
 	}
 	return &store.Account{ID: id, ClientID: client, Platform: req.Platform, Handle: handle,
-		Connector: req.Connector, Team: req.Team, Credential: req.Credential}, nil
+		Connector: req.Connector, Team: req.Team, Credential: req.Credential, Endpoint: req.Endpoint}, nil
+}
+
+// maxEndpoint bounds an account's endpoint URL.
+const maxEndpoint = 500
+
+// endpointProblem checks where the account's connector reaches it: a webhook
+// needs its receiver's URL; a Mastodon account's defaults to its handle's
+// instance; the sandbox reaches none.
+func endpointProblem(req api.AccountRequest) string {
+	if req.Endpoint == "" {
+		// A Mastodon handle always names its instance, the default endpoint.
+		if req.Connector == webhook.Name {
+			return "the webhook connector needs the receiver's URL here"
+		}
+		return ""
+	}
+	if req.Connector == sandbox.Name {
+		return "the sandbox reaches no endpoint; leave it out"
+	}
+	if len(req.Endpoint) > maxEndpoint {
+		return fmt.Sprintf("at most %d bytes", maxEndpoint)
+	}
+	u, err := hook.CheckURL(req.Endpoint)
+	if err != nil {
+		return "must be an https:// URL (plain http only on a loopback host)"
+	}
+	if u.User != nil {
+		// A password in the URL would be shown wherever the account is.
+		return "must not carry a user or password; secrets go in the credential"
+	}
+	return ""
 }
 
 // accountDetail is what the audit log keeps of an account written (it holds
@@ -83,7 +122,7 @@ func accountRow(client, id string, req api.AccountRequest) (*store.Account, []pl
 // touched are listed under "changed".
 func accountDetail(a, old *store.Account) map[string]any {
 	d := map[string]any{"account": a.ID, "platform": a.Platform, "handle": a.Handle,
-		"connector": a.Connector, "team": a.Team, "credential": a.Credential}
+		"connector": a.Connector, "team": a.Team, "credential": a.Credential, "endpoint": a.Endpoint}
 	if old != nil {
 		changed := []string{}
 		for _, f := range []struct {
@@ -95,6 +134,7 @@ func accountDetail(a, old *store.Account) map[string]any {
 			{"connector", old.Connector == a.Connector},
 			{"team", old.Team == a.Team},
 			{"credential", old.Credential == a.Credential},
+			{"endpoint", old.Endpoint == a.Endpoint},
 		} {
 			if !f.same {
 				changed = append(changed, f.name)

@@ -39,19 +39,20 @@ func TestAccountsLifecycle(t *testing.T) {
 	got := a.must(http.StatusOK, admin, "GET", base+"/"+id, "")
 	assert.Equal(t, created, got)
 
-	taken := a.must(http.StatusConflict, admin, "POST", base, `{"platform":"x","handle":"https://x.com/acmeco","connector":"webhook"}`)
+	taken := a.must(http.StatusConflict, admin, "POST", base, `{"platform":"x","handle":"https://x.com/acmeco","connector":"webhook","endpoint":"https://hooks.acme.example/greenlight","credential":"acme.hook"}`)
 	assert.Equal(t, []string{"handle"}, fields(taken), "another spelling of the same account is the same account")
 
-	a.must(http.StatusCreated, admin, "POST", base, `{"platform":"mastodon","handle":"@acme@mastodon.social","connector":"mastodon","team":"team-y"}`)
+	a.must(http.StatusCreated, admin, "POST", base, `{"platform":"mastodon","handle":"@acme@mastodon.social","connector":"mastodon","team":"team-y","credential":"acme.mastodon"}`)
 	a.must(http.StatusCreated, admin, "POST", "/v1/clients/beta/accounts", acmeX)
 	assert.Len(t, ids(a.must(http.StatusOK, admin, "GET", base, "")), 2)
 	assert.Equal(t, []string{id}, ids(a.must(http.StatusOK, admin, "GET", base+"?team=team-x", "")))
 	assert.Len(t, ids(a.must(http.StatusOK, admin, "GET", base+"?platform=mastodon", "")), 1)
 
-	updated := a.must(http.StatusOK, admin, "PUT", base+"/"+id, `{"platform":"x","handle":"acmeco","connector":"webhook"}`)
+	updated := a.must(http.StatusOK, admin, "PUT", base+"/"+id, `{"platform":"x","handle":"acmeco","connector":"webhook","endpoint":"http://127.0.0.1:9/hook","credential":"acme.hook"}`)
 	assert.Equal(t, "webhook", updated["connector"])
 	assert.Equal(t, "", updated["team"], "PUT replaces every field")
-	assert.Equal(t, "", updated["credential"])
+	assert.Equal(t, "acme.hook", updated["credential"])
+	assert.Equal(t, "http://127.0.0.1:9/hook", updated["endpoint"])
 	assert.Equal(t, created["created_at"], updated["created_at"])
 
 	a.must(http.StatusNotFound, admin, "GET", "/v1/clients/beta/accounts/"+id, "")
@@ -79,6 +80,10 @@ func TestAccountsValidation(t *testing.T) {
 		{"unknown connector", `{"platform":"x","handle":"@a","connector":"carrier-pigeon"}`, []string{"connector"}},
 		{"bad team", `{"platform":"x","handle":"@a","connector":"sandbox","team":"Team X"}`, []string{"team"}},
 		{"bad credential", `{"platform":"x","handle":"@a","connector":"sandbox","credential":"sk-LIVE/secret"}`, []string{"credential"}},
+		{"webhook without a receiver or a credential", `{"platform":"x","handle":"@a","connector":"webhook"}`, []string{"endpoint", "credential"}},
+		{"plain http off loopback", `{"platform":"x","handle":"@a","connector":"webhook","credential":"h","endpoint":"http://hooks.example/x"}`, []string{"endpoint"}},
+		{"password in the endpoint", `{"platform":"x","handle":"@a","connector":"webhook","credential":"h","endpoint":"https://u:sk-LIVE@hooks.example/x"}`, []string{"endpoint"}},
+		{"sandbox with an endpoint", `{"platform":"x","handle":"@a","connector":"sandbox","endpoint":"https://hooks.example/x"}`, []string{"endpoint"}},
 		{"everything", `{"platform":"x","handle":"not a handle!","connector":"","team":"-","credential":"A"}`, []string{"handle", "connector", "team", "credential"}},
 	}
 	for _, tt := range tests {

@@ -220,6 +220,8 @@ func (s *Server) decide(ctx context.Context, sig workflows.ApprovalSignal, onTur
 		if sig.Role, ref = approvalRole(ctx, a.ClientID, allowed, sig.Role); ref != nil {
 			return none, ref
 		}
+		// An owning team's approval: the team is the token's, never the body's.
+		sig.Team = callerTeam(ctx)
 	}
 	// A campaign whose worker is down cannot answer; say so rather than hang.
 	uctx, ucancel := context.WithTimeout(ctx, decisionTimeout)

@@ -60,6 +60,16 @@ type caller struct {
 	// roleClients are the clients on whose approvals approvalRoles count (the
 	// person's clients); nil: every client, as for a token of its own.
 	roleClients []string
+	// team is the token's team (a person's token: the person's); "" for none.
+	team string
+}
+
+// callerTeam is the team the request acts for: its token's, never the body's.
+func callerTeam(ctx context.Context) string {
+	if c := callerOf(ctx); c != nil {
+		return c.team
+	}
+	return ""
 }
 
 func (c *caller) admin() bool { return c.role == api.RoleAdmin }

@@ -33,6 +33,9 @@ type launchRequest struct {
 	Version  int            `json:"version,omitempty"`
 	Client   string         `json:"client"`
 	Params   map[string]any `json:"params,omitempty"`
+	// Accounts names, by id, which of the client's accounts to act on where
+	// the client has several on one platform.
+	Accounts []string `json:"accounts,omitempty"`
 }
 
 const maxIdempotencyKey = 200
@@ -87,9 +90,21 @@ func (s *Server) createCampaign(c *gin.Context) {
 		s.internal(c, "could not check parameters", err)
 		return
 	}
+	team := callerTeam(ctx)
+	plan, probs, err := s.planAccounts(ctx, req, pb, params, team)
+	if err != nil {
+		s.internal(c, "could not read the client's accounts", err)
+		return
+	}
+	if len(probs) > 0 {
+		invalid(c, "the campaign's platforms do not resolve to the client's accounts", probs...)
+		return
+	}
 	req.Version = row.Version
 	now := time.Now().UTC()
-	camp, created, ok := s.recordLaunch(c, campaignRow(ctx, req, pb, params, key, now))
+	camp := campaignRow(ctx, req, pb, params, key, now)
+	camp.Team = team
+	camp, created, ok := s.recordLaunch(c, camp, plan.holds)
 	if !ok {
 		return
 	}
@@ -116,7 +131,8 @@ func (s *Server) createCampaign(c *gin.Context) {
 	}
 
 	in := workflows.CampaignInput{
-		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *pb, Params: params,
+		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *withOwnerSteps(pb, plan.owners), Params: params,
+		Team: team, Accounts: plan.accounts,
 		// A requester may not approve their own steps; see requester for admins.
 		RequestedBy:      requester(ctx),
 		RequestID:        requestIDOf(c),
@@ -206,14 +222,18 @@ func campaignRow(ctx context.Context, req launchRequest, pb *playbooks.Playbook,
 	}
 }
 
-// recordLaunch writes camp's row, or, when its Idempotency-Key was used before
+// recordLaunch writes camp's row with its holds, or, when its Idempotency-Key was used before
 // with the same request, finds that launch's row (created false). It answers
 // the request itself when it cannot go on.
-func (s *Server) recordLaunch(c *gin.Context, camp *store.Campaign) (*store.Campaign, bool, bool) {
+func (s *Server) recordLaunch(c *gin.Context, camp *store.Campaign, holds []store.HoldRequest) (*store.Campaign, bool, bool) {
 	ctx := c.Request.Context()
-	err := s.store.CreateCampaign(ctx, camp)
+	err := s.store.CreateCampaignHolding(ctx, camp, camp.Team, holds)
 	if err == nil {
 		return camp, true, true
+	}
+	if hc, ok := store.IsHoldConflict(err); ok {
+		holdConflict(c, hc)
+		return nil, false, false
 	}
 	if !errors.Is(err, store.ErrConflict) || camp.IdempotencyKey == nil {
 		s.internal(c, "could not record the campaign", err)

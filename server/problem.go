@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
@@ -21,6 +22,8 @@ type Problem struct {
 	Errors []playbooks.Problem `json:"errors,omitempty"`
 	// RequestID matches the X-Request-Id header and the request's log lines.
 	RequestID string `json:"request_id,omitempty"`
+	// Conflict says which account a launch may not hold, and why.
+	Conflict *api.HoldConflict `json:"conflict,omitempty"`
 }
 
 const problemContentType = "application/problem+json"

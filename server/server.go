@@ -25,7 +25,10 @@ type Deps struct {
 	Namespace string
 	UIURL     string // base URL of the Temporal Web UI; "" = no links
 	Connector string // platform connector new campaigns use
-	Logger    *slog.Logger
+	// LendSandbox lets a campaign act through Connector on a platform where the
+	// client has no account (dev); off, such a launch is refused with 422.
+	LendSandbox bool
+	Logger      *slog.Logger
 	// LinkSecret signs one-click approval links; nil turns the link endpoints off.
 	LinkSecret []byte
 	// PublicURL is the API's base URL as approvers reach it, for links; "" = the
@@ -60,6 +63,7 @@ type Server struct {
 	namespace   string
 	uiURL       string
 	connector   string
+	lendSandbox bool
 	log         *slog.Logger
 	engine      *gin.Engine
 	linkKey     []byte
@@ -85,7 +89,7 @@ func New(d Deps) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
-		connector: d.Connector, log: slog.New(requestLogHandler{d.Logger.Handler()}), engine: gin.New(),
+		connector: d.Connector, lendSandbox: d.LendSandbox, log: slog.New(requestLogHandler{d.Logger.Handler()}), engine: gin.New(),
 		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"), searchAttrs: d.SearchAttributes,
 	}
 	s.metrics = d.Metrics

@@ -19,7 +19,7 @@ func (s *Server) campaignSummary(c *store.Campaign) api.CampaignView {
 		Client: c.ClientID, Status: c.Status, CurrentStep: c.CurrentStep, Error: c.Error,
 		CreatedAt: &created, UpdatedAt: &updated, FinishedAt: c.FinishedAt,
 		Steps: []api.StepView{}, Approvals: []api.ApprovalView{},
-		UIURL: s.workflowURL(c.WorkflowID),
+		UIURL: s.workflowURL(c.WorkflowID), Team: c.Team,
 	}
 	if c.Params != "" {
 		_ = json.Unmarshal([]byte(c.Params), &v.Params)
@@ -45,6 +45,9 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (api.Campa
 	}
 	for i := range approvals {
 		v.Approvals = append(v.Approvals, approvalView(&approvals[i]))
+	}
+	if v.Accounts, err = s.campaignAccounts(ctx, c); err != nil {
+		return v, err
 	}
 	return v, nil
 }

@@ -29,8 +29,12 @@ type Account struct {
 	Connector string `gorm:"size:64;not null"`
 	Team      string `gorm:"size:64;not null;default:''"`
 	// Credential is the name of the account's credential, never its value.
-	Credential string    `gorm:"size:64;not null;default:''"`
-	CreatedAt  time.Time `gorm:"not null"`
+	Credential string `gorm:"size:64;not null;default:''"`
+	// Endpoint is where the connector reaches the account: a webhook
+	// receiver's URL, a Mastodon instance or a Bluesky PDS; "" for the
+	// connector's default.
+	Endpoint  string    `gorm:"size:500;not null;default:''"`
+	CreatedAt time.Time `gorm:"not null"`
 	// Set by the store, not by GORM, so a write returns the time it stored.
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
@@ -156,7 +160,7 @@ func (s *Store) UpdateAccount(ctx context.Context, a *Account) error {
 		}
 		a.CreatedAt = utc(old.CreatedAt)
 		return tx.Model(&Account{}).Where("id = ?", a.ID).
-			Select("platform", "handle", "connector", "team", "credential", "updated_at").Updates(a).Error
+			Select("platform", "handle", "connector", "team", "credential", "endpoint", "updated_at").Updates(a).Error
 	})
 	if err != nil {
 		return fmt.Errorf("store: unable to update account %q: %w", a.ID, accountConflictOr(err, a))

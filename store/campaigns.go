@@ -71,7 +71,7 @@ func (s *Store) DeleteCampaign(ctx context.Context, id string) error {
 		return fmt.Errorf("store: unable to delete campaign: %w: an id is required", ErrInvalid)
 	}
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, child := range []any{&StepRun{}, &Approval{}, &AuditEvent{}} {
+		for _, child := range []any{&StepRun{}, &Approval{}, &AuditEvent{}, &AccountHold{}} {
 			if err := tx.Where("campaign_id = ?", id).Delete(child).Error; err != nil {
 				return err
 			}

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{Version: 6, Name: "notices and deliveries", Up: migrateDeliveries},
 	{Version: 7, Name: "audit events for everything, with request ids", Up: migrateAuditScope},
 	{Version: 8, Name: "client accounts", Up: migrateAccounts},
+	{Version: 10, Name: "campaign teams, account endpoints and holds", Up: migrateHolds},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -396,5 +397,27 @@ func migrateAccounts(tx *gorm.DB, dialect string) error {
 )`,
 		`CREATE UNIQUE INDEX idx_accounts_client_platform_handle ON accounts (client_id, platform, handle)`,
 		`CREATE INDEX idx_accounts_team ON accounts (team)`,
+	})
+}
+
+// migrateHolds gives campaigns the team that launched them, accounts the
+// endpoint their connector reaches, and records which campaign holds which
+// account (store/holds.go). A hold has no foreign key: DeleteCampaign removes
+// it with the campaign, and whether it is active is read from the campaign.
+func migrateHolds(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`ALTER TABLE campaigns ADD COLUMN team VARCHAR(64) NOT NULL DEFAULT ''`,
+		`ALTER TABLE accounts ADD COLUMN endpoint VARCHAR(500) NOT NULL DEFAULT ''`,
+		`CREATE TABLE account_holds (
+	campaign_id VARCHAR(64) NOT NULL,
+	account_id VARCHAR(64) NOT NULL,
+	client_id VARCHAR(64) NOT NULL,
+	team VARCHAR(64) NOT NULL DEFAULT '',
+	granted BOOLEAN NOT NULL,
+	await_step VARCHAR(100) NOT NULL DEFAULT '',
+	created_at {ts} NOT NULL,
+	PRIMARY KEY (campaign_id, account_id)
+)`,
+		`CREATE INDEX idx_account_holds_account ON account_holds (account_id)`,
 	})
 }

@@ -42,21 +42,23 @@ type PlaybookOwner struct {
 
 // Campaign is one run of a playbook for one client.
 type Campaign struct {
-	ID              string     `gorm:"primaryKey;size:64"`
-	WorkflowID      string     `gorm:"size:128;not null;uniqueIndex"`
-	ClientID        string     `gorm:"size:64;not null;index"`
-	Playbook        string     `gorm:"size:100;not null;index"`
-	PlaybookVersion int        `gorm:"not null"`
-	Params          string     `gorm:"type:text;not null;default:'{}'"` // JSON object
-	Status          string     `gorm:"size:32;not null;index"`
-	CurrentStep     string     `gorm:"size:200;not null;default:''"`
-	Error           string     `gorm:"type:text;not null;default:''"`
-	IdempotencyKey  *string    `gorm:"size:200;uniqueIndex"`        // NULL when the caller sent none
-	RequestDigest   string     `gorm:"size:64;not null;default:''"` // sha256 of the launch request, to refuse a reused key with another body
-	ProjectionSeq   int64      `gorm:"not null;default:0"`          // last projection applied; older ones are stale
-	CreatedAt       time.Time  `gorm:"not null;index"`
-	UpdatedAt       time.Time  `gorm:"not null"`
-	FinishedAt      *time.Time ``
+	ID              string `gorm:"primaryKey;size:64"`
+	WorkflowID      string `gorm:"size:128;not null;uniqueIndex"`
+	ClientID        string `gorm:"size:64;not null;index"`
+	Playbook        string `gorm:"size:100;not null;index"`
+	PlaybookVersion int    `gorm:"not null"`
+	Params          string `gorm:"type:text;not null;default:'{}'"` // JSON object
+	Status          string `gorm:"size:32;not null;index"`
+	// Team is the launching token's team: the team whose accounts it acts on.
+	Team           string     `gorm:"size:64;not null;default:''"`
+	CurrentStep    string     `gorm:"size:200;not null;default:''"`
+	Error          string     `gorm:"type:text;not null;default:''"`
+	IdempotencyKey *string    `gorm:"size:200;uniqueIndex"`        // NULL when the caller sent none
+	RequestDigest  string     `gorm:"size:64;not null;default:''"` // sha256 of the launch request, to refuse a reused key with another body
+	ProjectionSeq  int64      `gorm:"not null;default:0"`          // last projection applied; older ones are stale
+	CreatedAt      time.Time  `gorm:"not null;index"`
+	UpdatedAt      time.Time  `gorm:"not null"`
+	FinishedAt     *time.Time ``
 }
 
 // StepRun is one execution of one step. Key is the step's instance path, unique in

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/playbooks"
 )
 
@@ -46,12 +47,18 @@ type PauseRequest struct {
 // CampaignInput is everything a campaign needs; the playbook travels inside it so
 // the run keeps the definition it started with.
 type CampaignInput struct {
-	CampaignID  string             `json:"campaign_id"`
-	Client      string             `json:"client"`
-	Playbook    playbooks.Playbook `json:"playbook"`
-	Params      map[string]any     `json:"params"`
-	Connector   string             `json:"connector"` // platform connector, e.g. "sandbox"
-	RequestedBy string             `json:"requested_by,omitempty"`
+	CampaignID string             `json:"campaign_id"`
+	Client     string             `json:"client"`
+	Playbook   playbooks.Playbook `json:"playbook"`
+	Params     map[string]any     `json:"params"`
+	Connector  string             `json:"connector"` // platform connector, e.g. "sandbox"
+	// Team is the launching token's team.
+	Team string `json:"team,omitempty"`
+	// Accounts are the client's accounts the launch resolved the playbook's
+	// platforms to, each acted on through its own connector; none: every
+	// action goes to Connector (campaigns launched before accounts).
+	Accounts    []platforms.Account `json:"accounts,omitempty"`
+	RequestedBy string              `json:"requested_by,omitempty"`
 	// RequestID is the id of the API request that launched the campaign, for
 	// the audit log.
 	RequestID string `json:"request_id,omitempty"`
@@ -130,6 +137,9 @@ type ApprovalSignal struct {
 	// Role is the decider's role (e.g. "client-marketing-lead"), matched against
 	// the approval's approvers; a signed link carries it.
 	Role string `json:"role,omitempty"`
+	// Team is the decider's team, from their token; matched against approvers
+	// that name a team.
+	Team string `json:"team,omitempty"`
 	// Edits replaces parts of the preview (e.g. reworded posts) for the steps that
 	// follow an approval; the record keeps both versions.
 	Edits map[string]any `json:"edits,omitempty"`

@@ -321,7 +321,7 @@ func (r *campaignRun) expire(ctx workflow.Context, ai int, policy string) {
 func approversOf(list []playbooks.Approver) []api.Approver {
 	out := make([]api.Approver, 0, len(list))
 	for _, a := range list {
-		out = append(out, api.Approver{ID: a.ID, Role: a.Role})
+		out = append(out, api.Approver{ID: a.ID, Role: a.Role, Team: a.Team})
 	}
 	return out
 }
@@ -390,9 +390,12 @@ func approversLabel(list []api.Approver) string {
 	}
 	names := make([]string, 0, len(list))
 	for _, a := range list {
-		if a.ID != "" {
+		switch {
+		case a.ID != "":
 			names = append(names, a.ID)
-		} else {
+		case a.Team != "":
+			names = append(names, "team:"+a.Team)
+		default:
 			names = append(names, "role:"+a.Role)
 		}
 	}
@@ -405,6 +408,9 @@ func approverInputs(list []api.Approver) []any {
 		m := map[string]any{}
 		if a.ID != "" {
 			m["id"] = a.ID
+		}
+		if a.Team != "" {
+			m["team"] = a.Team
 		}
 		if a.Role != "" {
 			m["role"] = a.Role

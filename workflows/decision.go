@@ -36,7 +36,7 @@ func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
 	default:
 		return ai, decisionError(fmt.Sprintf("approval %s already %s by %s", a.ID, a.Status, a.DecidedBy), ErrTypeAlreadyDecided, ErrAlreadyDecided)
 	}
-	if !MayDecide(a.Approvers, api.Approver{ID: sig.By, Role: sig.Role}) {
+	if !MayDecide(a.Approvers, api.Approver{ID: sig.By, Role: sig.Role, Team: sig.Team}) {
 		return ai, decisionError(fmt.Sprintf("%s (role %q) is %v %s", sig.By, sig.Role, ErrNotAnApprover, a.ID), ErrTypeNotAnApprover, ErrNotAnApprover)
 	}
 	if sig.Decision == api.DecisionApprove && a.RequestedBy != "" && sig.By == a.RequestedBy {
@@ -50,7 +50,7 @@ func (r *campaignRun) checkDecision(sig ApprovalSignal) (int, error) {
 	return ai, nil
 }
 
-// MayDecide reports whether who (a person by id, or through a role) is among
+// MayDecide reports whether who (a person by id, or through a role or a team) is among
 // the approvers; no approvers means anyone may decide. The API asks the same
 // question before minting a link, so both ask it here.
 func MayDecide(approvers []api.Approver, who api.Approver) bool {
@@ -58,7 +58,7 @@ func MayDecide(approvers []api.Approver, who api.Approver) bool {
 		return true
 	}
 	for _, ap := range approvers {
-		if ap.ID != "" && ap.ID == who.ID || ap.Role != "" && ap.Role == who.Role {
+		if ap.ID != "" && ap.ID == who.ID || ap.Role != "" && ap.Role == who.Role || ap.Team != "" && ap.Team == who.Team {
 			return true
 		}
 	}

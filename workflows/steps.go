@@ -185,7 +185,21 @@ func (r *campaignRun) actionRequest(ctx workflow.Context, f *frame, idx int, ste
 		Client:      r.in.Client,
 		Input:       input,
 		Competitors: r.competitors(),
+		Accounts:    r.in.Accounts,
+		Granted:     r.granted(f),
 	}, nil
+}
+
+// granted lists the accounts of other teams whose owners approved lending
+// them to this campaign.
+func (r *campaignRun) granted(f *frame) []string {
+	var ids []string
+	for _, a := range r.in.Accounts {
+		if a.AwaitStep != "" && r.approved(f, a.AwaitStep) {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
 }
 
 // actionContext carries an action step's timeout and retry policy.

@@ -70,7 +70,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 	}
 	cfg.BindFlags(cmd.Flags(), config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
 		config.FlagUIURL, config.FlagNamespace, config.FlagPlaybooks, config.FlagLogLevel, config.FlagLogFormat,
-		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace)
+		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagCredentials, config.FlagUnattached)
 	return cmd
 }
 
@@ -87,7 +87,7 @@ func newServerCmd() *cobra.Command {
 			return app.Server(cmd.Context(), cfg, cfg.Logger())
 		},
 	}
-	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace}, externalFlags...)...)
+	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagUnattached}, externalFlags...)...)
 	return cmd
 }
 
@@ -104,7 +104,7 @@ func newWorkerCmd() *cobra.Command {
 			return app.Worker(cmd.Context(), cfg, cfg.Logger())
 		},
 	}
-	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagDataDir}, externalFlags...)...)
+	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagDataDir, config.FlagCredentials}, externalFlags...)...)
 	return cmd
 }
 

@@ -22,6 +22,9 @@ import (
 // Name is the connector's name in the action log.
 const Name = "bluesky"
 
+// DefaultService is the PDS entryway accounts hosted by Bluesky sign in at.
+const DefaultService = "https://bsky.social"
+
 // Config says which account on which PDS the connector acts as.
 type Config struct {
 	Service     string       // https://pds, the account's PDS (or the entryway that fronts it)

@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/greenlight/greenlight/notify"
+	hook "github.com/greenlight/greenlight/notify/webhook"
 	"github.com/greenlight/greenlight/platforms"
 )
 
@@ -38,9 +38,10 @@ var _ platforms.Connector = (*Connector)(nil)
 
 // New checks cfg and returns a connector that records what it does in log.
 func New(cfg Config, log platforms.ActionLog) (*Connector, error) {
-	u, err := url.Parse(strings.TrimRight(cfg.Server, "/"))
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, errors.New("mastodon: server must be an https:// URL of the instance")
+	u, err := hook.CheckURL(strings.TrimRight(cfg.Server, "/"))
+	if err != nil {
+		// A local instance for development may speak plain http on loopback.
+		return nil, errors.New("mastodon: server must be an https:// URL of the instance (plain http only on a loopback host)")
 	}
 	if cfg.AccessToken == "" {
 		return nil, errors.New("mastodon: access token is required")

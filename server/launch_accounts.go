@@ -1,0 +1,287 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/store"
+)
+
+// A launch resolves every platform its campaign acts on (playbooks.Platforms)
+// to one of the client's accounts: the one the request names in accounts, the
+// client's only account there, or the only one the caller's team owns. A
+// platform without an account is refused with 422, unless the deployment
+// lends it the sandbox (dev). Accounts of another team are held only when the
+// playbook asks that team (ownership.ask_owner): the launch then puts the
+// owning team's approval before the first step.
+
+// launchPlan is what the accounts add to a launch.
+type launchPlan struct {
+	accounts []platforms.Account // none: every action goes to the sandbox, as before accounts
+	holds    []store.HoldRequest
+	owners   []playbooks.Step // owner approvals to run first
+}
+
+// ownerStepPrefix starts the id of an owning team's approval step.
+const ownerStepPrefix = "owner_approval"
+
+// maxLaunchAccounts bounds the accounts a launch may name.
+const maxLaunchAccounts = 20
+
+// planAccounts resolves the platforms of pb with params for the caller's team.
+func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbooks.Playbook, params map[string]any, team string) (launchPlan, []playbooks.Problem, error) {
+	var plan launchPlan
+	var probs []playbooks.Problem
+	if len(req.Accounts) > maxLaunchAccounts {
+		return plan, []playbooks.Problem{{Field: "accounts", Message: fmt.Sprintf("at most %d accounts", maxLaunchAccounts)}}, nil
+	}
+	named := map[string]bool{}
+	for i, id := range req.Accounts {
+		if !clientPattern.MatchString(id) {
+			probs = append(probs, playbooks.Problem{Field: fmt.Sprintf("accounts[%d]", i), Message: "is not an account id"})
+		}
+		named[id] = true
+	}
+	if len(probs) > 0 {
+		return plan, probs, nil
+	}
+	used := map[string]bool{}
+	lent := false
+	for _, p := range playbooks.Platforms(pb, params) {
+		page, err := s.store.ListAccounts(ctx, store.AccountFilter{ClientID: req.Client, Platform: p, Limit: 200})
+		if err != nil {
+			return plan, nil, err
+		}
+		acc, msg := pickAccount(page.Items, named, team)
+		switch {
+		case msg != "":
+			probs = append(probs, playbooks.Problem{Field: platformField(params, p), Message: msg})
+			continue
+		case acc == nil && s.lendSandbox:
+			plan.accounts = append(plan.accounts, platforms.Account{Platform: p, Connector: s.connector})
+			lent = true
+			continue
+		case acc == nil:
+			probs = append(probs, playbooks.Problem{Field: platformField(params, p), Message: fmt.Sprintf(
+				"client %s has no account on %s: add one (POST /v1/clients/%s/accounts, or greenlight accounts create) before launching",
+				req.Client, p, req.Client)})
+			continue
+		}
+		used[acc.ID] = true
+		ref := platforms.Account{ID: acc.ID, Platform: acc.Platform, Handle: acc.Handle, Connector: acc.Connector,
+			Endpoint: acc.Endpoint, Credential: acc.Credential, Team: acc.Team}
+		hold := store.HoldRequest{Account: *acc}
+		if acc.Team != "" && acc.Team != team && pb.Ownership != nil && pb.Ownership.AskOwner != nil {
+			ref.AwaitStep = ownerStepID(pb, acc.Team)
+			hold.Await = ref.AwaitStep
+		}
+		plan.accounts = append(plan.accounts, ref)
+		plan.holds = append(plan.holds, hold)
+	}
+	for i, id := range req.Accounts {
+		if !used[id] {
+			probs = append(probs, playbooks.Problem{Field: fmt.Sprintf("accounts[%d]", i), Message: fmt.Sprintf(
+				"%s is not an account of client %s on a platform this campaign acts on", id, req.Client)})
+		}
+	}
+	if len(probs) > 0 {
+		return launchPlan{}, probs, nil
+	}
+	if len(plan.holds) == 0 && lent {
+		// Nothing but the sandbox: the campaign runs as campaigns did before
+		// accounts, every action on its connector.
+		plan.accounts = nil
+	}
+	plan.owners = ownerSteps(pb, plan.accounts, team)
+	return plan, nil, nil
+}
+
+// pickAccount chooses among a client's accounts on one platform.
+func pickAccount(accs []store.Account, named map[string]bool, team string) (*store.Account, string) {
+	var chosen []*store.Account
+	for i := range accs {
+		if named[accs[i].ID] {
+			chosen = append(chosen, &accs[i])
+		}
+	}
+	if len(chosen) == 0 && len(accs) > 1 {
+		for i := range accs {
+			if accs[i].Team == team {
+				chosen = append(chosen, &accs[i])
+			}
+		}
+	}
+	if len(chosen) == 0 && len(accs) == 1 {
+		chosen = append(chosen, &accs[0])
+	}
+	switch {
+	case len(chosen) == 1:
+		return chosen[0], ""
+	case len(chosen) == 0 && len(accs) == 0:
+		return nil, ""
+	}
+	ids := make([]string, 0, len(accs))
+	for _, a := range accs {
+		ids = append(ids, a.ID+" ("+a.Handle+")")
+	}
+	p := accs[0].Platform
+	if len(chosen) > 1 && len(named) > 0 && named[chosen[0].ID] {
+		return nil, fmt.Sprintf("accounts names %d accounts on %s; name one", len(chosen), p)
+	}
+	return nil, fmt.Sprintf("the client has %d accounts on %s: %s; name the one to act on in accounts", len(accs), p, strings.Join(ids, ", "))
+}
+
+// platformField is the launch field that brought platform p in.
+func platformField(params map[string]any, p string) string {
+	if params["platform"] == p {
+		return "params.platform"
+	}
+	if list, ok := params["platforms"].([]any); ok && slices.Contains(list, any(p)) {
+		return "params.platforms"
+	}
+	return "playbook"
+}
+
+var stepIDUnsafe = regexp.MustCompile(`[^a-z0-9_]`)
+
+// ownerStepID is the id of owner's approval step, distinct from pb's steps.
+func ownerStepID(pb *playbooks.Playbook, owner string) string {
+	base := ownerStepPrefix + "_" + stepIDUnsafe.ReplaceAllString(owner, "_")
+	id := base
+	for n := 2; stepIDTaken(pb.Steps, id); n++ {
+		id = fmt.Sprintf("%s_%d", base, n)
+	}
+	return id
+}
+
+func stepIDTaken(steps []playbooks.Step, id string) bool {
+	for _, s := range steps {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerSteps are the approvals of the teams whose accounts the campaign asks
+// for, one per team, in the order their accounts come. Only the owning team
+// may decide, silence rejects, and a rejection fails the campaign before it
+// acts on anything.
+func ownerSteps(pb *playbooks.Playbook, accs []platforms.Account, team string) []playbooks.Step {
+	var steps []playbooks.Step
+	byStep := map[string][]string{}
+	var order []string
+	owner := map[string]string{}
+	for _, a := range accs {
+		if a.AwaitStep == "" {
+			continue
+		}
+		if _, ok := byStep[a.AwaitStep]; !ok {
+			order = append(order, a.AwaitStep)
+			owner[a.AwaitStep] = a.Team
+		}
+		byStep[a.AwaitStep] = append(byStep[a.AwaitStep], a.Platform+" "+a.Handle)
+	}
+	ask := pb.Ownership
+	for _, id := range order {
+		list := strings.Join(byStep[id], ", ")
+		asker := "no team"
+		if team != "" {
+			asker = "team " + team
+		}
+		accounts := make([]any, 0, len(byStep[id]))
+		for _, a := range byStep[id] {
+			accounts = append(accounts, a)
+		}
+		steps = append(steps, playbooks.Step{
+			ID:   id,
+			Name: fmt.Sprintf("Team %s lends %s", owner[id], list),
+			Approval: &playbooks.Approval{
+				Title: fmt.Sprintf("Let a %s campaign of %s act on %s, which team %s owns?", pb.Name, asker, list, owner[id]),
+				Preview: map[string]any{
+					"accounts":      accounts,
+					"campaign_team": asker,
+					"playbook":      fmt.Sprintf("%s v%d", pb.Name, pb.Version),
+					"note":          "While this campaign runs, no campaign of another team may act on these accounts, including yours.",
+				},
+				Timeout:   ask.AskOwner.Timeout,
+				Reminders: ask.AskOwner.Reminders,
+				OnTimeout: playbooks.OnTimeoutReject,
+				OnReject:  playbooks.OnRejectFail,
+				Sensitive: true,
+				Approvers: []playbooks.Approver{{Team: owner[id]}},
+			},
+		})
+	}
+	return steps
+}
+
+// withOwnerSteps is pb with the owner approvals first; pb itself is shared
+// (the registry's copy) and stays as it is.
+func withOwnerSteps(pb *playbooks.Playbook, owners []playbooks.Step) *playbooks.Playbook {
+	if len(owners) == 0 {
+		return pb
+	}
+	cp := *pb
+	cp.Steps = append(append([]playbooks.Step{}, owners...), pb.Steps...)
+	return &cp
+}
+
+// holdConflict answers a launch refused because of an account's owner or
+// holders: 409, naming the account, its owning team and the campaigns that
+// hold it.
+func holdConflict(c *gin.Context, hc *store.HoldConflictError) {
+	campaigns := hc.Campaigns
+	if campaigns == nil {
+		campaigns = []string{}
+	}
+	detail := hc.Error()
+	if hc.Owner != "" && hc.Owner != hc.Team {
+		detail += fmt.Sprintf(". Ask team %s to lend it (a playbook with ownership.ask_owner waits for their approval), or launch from team %s", hc.Owner, hc.Owner)
+	}
+	b, err := json.Marshal(Problem{Type: probConflict, Title: "Conflict", Status: http.StatusConflict, Detail: detail, RequestID: requestIDOf(c),
+		Conflict: &api.HoldConflict{Account: hc.AccountID, Platform: hc.Platform, Handle: hc.Handle, Owner: hc.Owner, Team: hc.Team, Campaigns: campaigns}})
+	if err != nil {
+		conflict(c, detail)
+		return
+	}
+	c.Abort()
+	c.Data(http.StatusConflict, problemContentType, b)
+}
+
+// campaignAccounts lists the accounts camp holds, for its view.
+func (s *Server) campaignAccounts(ctx context.Context, camp *store.Campaign) ([]api.CampaignAccountView, error) {
+	holds, err := s.store.HoldsOf(ctx, camp.ID)
+	if err != nil || len(holds) == 0 {
+		return nil, err
+	}
+	out := make([]api.CampaignAccountView, 0, len(holds))
+	for _, h := range holds {
+		a, err := s.store.GetAccount(ctx, camp.ClientID, h.AccountID)
+		if err != nil {
+			// A deleted account: still held by id, so still shown.
+			out = append(out, api.CampaignAccountView{ID: h.AccountID, State: holdState(h)})
+			continue
+		}
+		out = append(out, api.CampaignAccountView{ID: a.ID, Platform: a.Platform, Handle: a.Handle,
+			Connector: a.Connector, Team: a.Team, State: holdState(h)})
+	}
+	return out, nil
+}
+
+func holdState(h store.AccountHold) string {
+	if h.Granted {
+		return api.HoldHeld
+	}
+	return api.HoldAwaitingOwner
+}
