@@ -38,6 +38,10 @@ type PersonRequest struct {
 	// TimeZone is an IANA name ("Europe/Paris"); messages show deadlines in it.
 	// Empty means UTC.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Team is the team whose accounts the person's campaigns may act on (e.g.
+	// team-x); empty for none. Only an admin sets or changes it; the person's
+	// tokens take it.
+	Team string `json:"team,omitempty"`
 }
 
 // PersonView is a person of the directory as the API shows it.
@@ -48,6 +52,7 @@ type PersonView struct {
 	Roles     []string        `json:"roles"`
 	Channels  []PersonChannel `json:"channels"`
 	TimeZone  string          `json:"time_zone"`
+	Team      string          `json:"team"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 }
@@ -55,5 +60,5 @@ type PersonView struct {
 // Request is the body that replaces the person with itself, for a client that
 // changes a few fields and sends the rest back.
 func (v PersonView) Request() PersonRequest {
-	return PersonRequest{ID: v.ID, Name: v.Name, Clients: v.Clients, Roles: v.Roles, Channels: v.Channels, TimeZone: v.TimeZone}
+	return PersonRequest{ID: v.ID, Name: v.Name, Clients: v.Clients, Roles: v.Roles, Channels: v.Channels, TimeZone: v.TimeZone, Team: v.Team}
 }

@@ -27,6 +27,9 @@ type TokenView struct {
 	// Person is the directory's person the token belongs to: its holder acts
 	// as that person, in that person's approver roles (ApprovalRoles is empty).
 	Person string `json:"person,omitempty"`
+	// Team is the team whose accounts the holder's campaigns may act on; ""
+	// for none. A person's token has the person's team.
+	Team string `json:"team"`
 	// Token is the secret, present only in the answer that created it.
 	Token string `json:"token,omitempty"`
 }

@@ -61,7 +61,7 @@ func BootstrapAdminToken(ctx context.Context, st *store.Store, name string) (str
 func createAdminToken(ctx context.Context, st *store.Store, name, channel string) (string, error) {
 	var secret string
 	err := st.Transaction(ctx, func(tx *store.Store) error {
-		t, s, err := tx.CreateToken(ctx, name, api.RoleAdmin, nil, nil)
+		t, s, err := tx.CreateToken(ctx, store.TokenSpec{Name: name, Role: api.RoleAdmin})
 		if err != nil {
 			return err
 		}

@@ -58,9 +58,9 @@ func printPeople(g *globals, l peopleList) error {
 		_, err := fmt.Fprintln(g.stdout, "No people.")
 		return err
 	}
-	t := newTable(g.stdout, "ID", "NAME", "CLIENTS", "ROLES", "CHANNELS", "TIME ZONE")
+	t := newTable(g.stdout, "ID", "NAME", "CLIENTS", "ROLES", "CHANNELS", "TIME ZONE", "TEAM")
 	for _, p := range l.Items {
-		t.row(p.ID, p.Name, strings.Join(p.Clients, ","), strings.Join(p.Roles, ","), formatChannels(p.Channels), p.TimeZone)
+		t.row(p.ID, p.Name, strings.Join(p.Clients, ","), strings.Join(p.Roles, ","), formatChannels(p.Channels), p.TimeZone, p.Team)
 	}
 	if err := t.flush(); err != nil {
 		return err
@@ -87,6 +87,7 @@ func printPerson(g *globals, p api.PersonView) error {
 	t.row("Clients", strings.Join(p.Clients, ", "))
 	t.row("Roles", strings.Join(p.Roles, ", "))
 	t.row("Time zone", p.TimeZone)
+	t.row("Team", orNone(p.Team))
 	t.field("Created", absTime(&p.CreatedAt))
 	t.field("Updated", absTime(&p.UpdatedAt))
 	if len(p.Channels) == 0 {
@@ -101,11 +102,11 @@ func printPerson(g *globals, p api.PersonView) error {
 // personFlags are the fields a person is made of, as flags; create needs
 // name and client, update changes only the fields given.
 type personFlags struct {
-	name, timeZone          string
+	name, timeZone, team    string
 	clients, roles, channel []string
 }
 
-var personFlagNames = []string{"name", "client", "role", "channel", "time-zone"}
+var personFlagNames = []string{"name", "client", "role", "channel", "time-zone", "team"}
 
 func (pf *personFlags) bind(cmd *cobra.Command, update bool) {
 	f := cmd.Flags()
@@ -119,6 +120,11 @@ func (pf *personFlags) bind(cmd *cobra.Command, update bool) {
 	f.StringArrayVar(&pf.channel, "channel", nil, listHelp("a way to reach the person, KIND:ADDRESS with KIND "+strings.Join(api.ChannelKinds, ", ")+
 		" (email:dana@acme.example, slack:U024BE7LH, webhook:https://…); repeat in the order to try them", clear, "channel"))
 	f.StringVar(&pf.timeZone, "time-zone", "", "IANA time zone for deadlines in messages, e.g. Europe/Paris (default UTC)")
+	teamHelp := "the team whose accounts the person's campaigns may act on, e.g. team-x; the person's tokens take it (admins only)"
+	if update {
+		teamHelp += "; '' takes the person out of its team"
+	}
+	f.StringVar(&pf.team, "team", "", teamHelp)
 }
 
 func listHelp(what, clear, flag string) string {
@@ -137,6 +143,9 @@ func (pf *personFlags) apply(cmd *cobra.Command, req *api.PersonRequest) error {
 	}
 	if f.Changed("time-zone") {
 		req.TimeZone = pf.timeZone
+	}
+	if f.Changed("team") {
+		req.Team = pf.team
 	}
 	if f.Changed("client") {
 		req.Clients = nonEmpty(pf.clients)
@@ -183,7 +192,7 @@ func formatChannels(chans []api.PersonChannel) string {
 func newPeopleCreateCmd(g *globals) *cobra.Command {
 	var pf personFlags
 	cmd := &cobra.Command{
-		Use:   "create ID --name NAME --client C [--role R]… [--channel KIND:ADDRESS]… [--time-zone TZ]",
+		Use:   "create ID --name NAME --client C [--role R]… [--channel KIND:ADDRESS]… [--time-zone TZ] [--team T]",
 		Short: "Add a person to the directory",
 		Long: `Add a person to the directory. ID is how approvers, deciders and the person's
 tokens name the person (e.g. dana@acme): lower-case letters, digits, @ . _ -.`,
@@ -206,7 +215,7 @@ tokens name the person (e.g. dana@acme): lower-case letters, digits, @ . _ -.`,
 func newPeopleUpdateCmd(g *globals) *cobra.Command {
 	var pf personFlags
 	cmd := &cobra.Command{
-		Use:   "update ID [--name NAME] [--client C]… [--role R]… [--channel KIND:ADDRESS]… [--time-zone TZ]",
+		Use:   "update ID [--name NAME] [--client C]… [--role R]… [--channel KIND:ADDRESS]… [--time-zone TZ] [--team T]",
 		Short: "Change a person: the fields given are replaced, the others kept",
 		Long: `Change a person. The person is read, the fields whose flags are given are
 replaced (a repeatable flag replaces its whole list, in the order given), and the
@@ -214,7 +223,7 @@ person is written back whole.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.ContainsFunc(personFlagNames, cmd.Flags().Changed) {
-				return usageErrorf("nothing to change: give at least one of --name, --client, --role, --channel, --time-zone")
+				return usageErrorf("nothing to change: give at least one of --name, --client, --role, --channel, --time-zone, --team")
 			}
 			var p api.PersonView
 			if err := getJSON(cmd.Context(), g, personPath(args[0]), &p); err != nil {

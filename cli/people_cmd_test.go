@@ -12,7 +12,7 @@ import (
 
 const danaJSON = `{"id":"dana@acme","name":"Dana","clients":["acme"],"roles":["client-marketing-lead"],
 	"channels":[{"kind":"email","address":"dana@acme.example"},{"kind":"slack","address":"U024BE7LH"}],
-	"time_zone":"Europe/Paris","created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z"}`
+	"time_zone":"Europe/Paris","team":"team-x","created_at":"2026-03-01T10:00:00Z","updated_at":"2026-03-01T10:00:00Z"}`
 
 // directoryAPI answers GET with dana and any write with what was sent (plus
 // times), recording every request in order.
@@ -95,8 +95,8 @@ func TestPeopleUpdateReplacesOnlyTheFieldsGiven(t *testing.T) {
 	assert.Equal(t, "GET /v1/people/dana@acme", got[0].method+" "+got[0].path)
 	assert.Equal(t, "PUT /v1/people/dana@acme", got[1].method+" "+got[1].path)
 	assert.JSONEq(t, `{"id":"dana@acme","name":"Dana D.","clients":["acme"],
-		"channels":[{"kind":"webhook","address":"https://hooks.example/dana"}],"time_zone":"Europe/Paris"}`, string(got[1].body),
-		"clients and time zone kept, roles emptied, channels replaced")
+		"channels":[{"kind":"webhook","address":"https://hooks.example/dana"}],"time_zone":"Europe/Paris","team":"team-x"}`, string(got[1].body),
+		"clients, time zone and team kept, roles emptied, channels replaced")
 	assert.Contains(t, stderr, "person dana@acme updated")
 }
 
@@ -109,8 +109,8 @@ func TestPeopleListPrintsATable(t *testing.T) {
 	assert.Equal(t, "/v1/people", got.path)
 	assert.Equal(t, "acme", got.query.Get("client"))
 	assert.Equal(t, "client-marketing-lead", got.query.Get("role"))
-	assert.Equal(t, "ID         NAME  CLIENTS  ROLES                  CHANNELS                                 TIME ZONE\n"+
-		"dana@acme  Dana  acme     client-marketing-lead  email:dana@acme.example,slack:U024BE7LH  Europe/Paris\n", stdout)
+	assert.Equal(t, "ID         NAME  CLIENTS  ROLES                  CHANNELS                                 TIME ZONE     TEAM\n"+
+		"dana@acme  Dana  acme     client-marketing-lead  email:dana@acme.example,slack:U024BE7LH  Europe/Paris  team-x\n", stdout)
 	assert.Contains(t, stderr, "--page-token tok")
 
 	stdout, _, code = runCLI(t, base, "people", "list", "--json")

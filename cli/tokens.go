@@ -31,7 +31,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 }
 
 func newTokensCreateCmd(g *globals) *cobra.Command {
-	var name, role, person string
+	var name, role, person, team string
 	var clients, approvalRoles []string
 	var bootstrap bool
 	cfg := config.Load()
@@ -73,6 +73,9 @@ no admin token exists yet.`,
 					body["name"] = name
 				}
 			}
+			if team != "" {
+				body["team"] = team
+			}
 			r := request{method: http.MethodPost, path: "/v1/tokens", body: body}
 			return call(cmd.Context(), g, r, func(t api.TokenView) error {
 				fmt.Fprintf(g.stderr, "token %s (%s, %s) created; its secret is shown only this once:\n", t.ID, t.Name, t.Role)
@@ -85,6 +88,7 @@ no admin token exists yet.`,
 	f.StringVar(&name, "name", "", "who the token acts as; recorded as the decider and requester")
 	f.StringVar(&person, "person", "", "the person of the directory the token belongs to: it acts as the person, in the person's approver roles")
 	f.StringVar(&role, "role", "", "admin, operator, approver or viewer")
+	f.StringVar(&team, "team", "", "the team whose accounts the holder's campaigns may act on, e.g. team-x; with --person, the person's team (the default)")
 	f.StringArrayVar(&clients, "client", nil, "limit the token to this client (repeatable); none = every client")
 	f.StringArrayVar(&approvalRoles, "approval-role", nil, "an approver role the holder decides in, e.g. agency-lead (repeatable)")
 	f.BoolVar(&bootstrap, "admin-bootstrap", false, "create the first admin token directly in the database")
@@ -100,7 +104,7 @@ func newTokensListCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			r := request{method: http.MethodGet, path: "/v1/tokens"}
 			return call(cmd.Context(), g, r, func(l tokenList) error {
-				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "APPROVER ROLES", "PERSON", "CREATED", "REVOKED")
+				t := newTable(g.stdout, "ID", "NAME", "ROLE", "CLIENTS", "APPROVER ROLES", "PERSON", "TEAM", "CREATED", "REVOKED")
 				for _, tok := range l.Items {
 					revoked := ""
 					if tok.RevokedAt != nil {
@@ -110,7 +114,7 @@ func newTokensListCmd(g *globals) *cobra.Command {
 					if tok.Person != "" {
 						roles = "the person's"
 					}
-					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"), roles, tok.Person,
+					t.row(tok.ID, tok.Name, tok.Role, cmp.Or(strings.Join(tok.Clients, ","), "all"), roles, tok.Person, tok.Team,
 						tok.CreatedAt.Local().Format(time.DateTime), revoked)
 				}
 				return t.flush()

@@ -61,8 +61,8 @@ func TestAuditRecordsChangesOutsideCampaigns(t *testing.T) {
 	a.send(201, admin, "POST", "/v1/people", dana, withID("req-person-1"))
 	a.send(409, admin, "POST", "/v1/people", dana, withID("req-person-again")) // refused: nothing recorded
 	a.send(200, admin, "PUT", "/v1/people/dana@acme", `{"name":"Dana D.","clients":["acme","globex"],"roles":["client-marketing-lead"],
-		"channels":[{"kind":"webhook","address":"https://hooks.example/secret-path"}]}`, cli)
-	rec := a.send(201, admin, "POST", "/v1/tokens", `{"name":"ops","role":"operator","clients":["acme"]}`, withID("req-token-1"))
+		"channels":[{"kind":"webhook","address":"https://hooks.example/secret-path"}],"team":"team-x"}`, cli)
+	rec := a.send(201, admin, "POST", "/v1/tokens", `{"name":"ops","role":"operator","clients":["acme"],"team":"team-y"}`, withID("req-token-1"))
 	var tok api.TokenView
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &tok))
 	require.NotEmpty(t, tok.Token)
@@ -93,18 +93,18 @@ func TestAuditRecordsChangesOutsideCampaigns(t *testing.T) {
 	assert.Equal(t, "api", pc.Channel)
 	assert.Equal(t, "acme", pc.Client)
 	assert.JSONEq(t, `{"person":"dana@acme","name":"Dana","clients":["acme"],"roles":["client-marketing-lead"],
-		"channels":["email","slack"],"time_zone":"Europe/Paris"}`, string(pc.Detail))
+		"channels":["email","slack"],"time_zone":"Europe/Paris","team":""}`, string(pc.Detail))
 	pu := byType["person.updated"]
 	assert.Equal(t, "cli", pu.Channel)
 	assert.Len(t, pu.RequestID, 16, "a fresh id when the caller sent none")
 	assert.Equal(t, "", pu.Client, "a person of two clients is no single client's")
 	var upd struct{ Changed []string }
 	require.NoError(t, json.Unmarshal(pu.Detail, &upd))
-	assert.Equal(t, []string{"name", "clients", "channels", "time_zone"}, upd.Changed)
+	assert.Equal(t, []string{"name", "clients", "channels", "time_zone", "team"}, upd.Changed)
 	tc := byType["token.created"]
 	assert.Equal(t, "req-token-1", tc.RequestID)
 	assert.Equal(t, "acme", tc.Client)
-	assert.JSONEq(t, `{"token":"`+tok.ID+`","name":"ops","role":"operator","clients":["acme"],"approval_roles":[],"person":""}`, string(tc.Detail))
+	assert.JSONEq(t, `{"token":"`+tok.ID+`","name":"ops","role":"operator","clients":["acme"],"approval_roles":[],"person":"","team":"team-y"}`, string(tc.Detail))
 	assert.Equal(t, "req-revoke-1", byType["token.revoked"].RequestID)
 	pr := byType["playbook.registered"]
 	assert.Equal(t, "req-playbook-1", pr.RequestID)

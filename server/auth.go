@@ -60,19 +60,24 @@ type caller struct {
 	// roleClients are the clients on whose approvals approvalRoles count (the
 	// person's clients); nil: every client, as for a token of its own.
 	roleClients []string
-	// team is the token's team (a person's token: the person's); "" for none.
+	// team is the team whose accounts the caller's campaigns may act on: the
+	// token's, or for a person's token the person's as read for this request,
+	// so moving a person takes effect without new tokens. "": no team.
 	team string
 }
 
 // callerTeam is the team the request acts for: its token's, never the body's.
-func callerTeam(ctx context.Context) string {
-	if c := callerOf(ctx); c != nil {
-		return c.team
-	}
-	return ""
-}
+func callerTeam(ctx context.Context) string { return callerOf(ctx).teamOf() }
 
 func (c *caller) admin() bool { return c.role == api.RoleAdmin }
+
+// teamOf is the caller's team; "" for none, and for no caller (auth off).
+func (c *caller) teamOf() string {
+	if c == nil {
+		return ""
+	}
+	return c.team
+}
 
 func (c *caller) may(r right) bool { return slices.Contains(roleRights[c.role], r) }
 
@@ -248,7 +253,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 // the person is read here, once for the request. It answers the request itself
 // when it cannot go on.
 func (s *Server) callerFor(c *gin.Context, t *store.APIToken) (*caller, bool) {
-	who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList()}
+	who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList(), team: t.Team}
 	if t.PersonID == nil {
 		return who, true
 	}
@@ -263,7 +268,7 @@ func (s *Server) callerFor(c *gin.Context, t *store.APIToken) (*caller, bool) {
 		s.internal(c, "could not read the token's person", err)
 		return nil, false
 	}
-	who.name, who.person, who.approvalRoles, who.roleClients = p.ID, p.ID, p.Roles, p.Clients
+	who.name, who.person, who.approvalRoles, who.roleClients, who.team = p.ID, p.ID, p.Roles, p.Clients, p.Team
 	return who, true
 }
 

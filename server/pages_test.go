@@ -195,7 +195,7 @@ func tokenAPI(t *testing.T) approvalsAPI {
 
 func (a approvalsAPI) token(name string, clients, roles []string) (string, string) {
 	a.t.Helper()
-	tok, secret, err := a.st.CreateToken(context.Background(), name, api.RoleApprover, clients, roles)
+	tok, secret, err := a.st.CreateToken(context.Background(), store.TokenSpec{Name: name, Role: api.RoleApprover, Clients: clients, ApprovalRoles: roles})
 	require.NoError(a.t, err)
 	return tok.ID, secret
 }
@@ -269,7 +269,7 @@ func TestInboxLinks(t *testing.T) {
 			assert.Equal(t, tc.status, rec.Code, rec.Body.String())
 		})
 	}
-	_, viewer, err := srv.st.CreateToken(context.Background(), "vic", api.RoleViewer, nil, nil)
+	_, viewer, err := srv.st.CreateToken(context.Background(), store.TokenSpec{Name: "vic", Role: api.RoleViewer})
 	require.NoError(t, err)
 	rec, _ = srv.mintInbox(viewer, `{}`)
 	assert.Equal(t, http.StatusForbidden, rec.Code, "a viewer decides nothing, so it gets no inbox")
@@ -346,7 +346,7 @@ func TestInboxLinks(t *testing.T) {
 
 func TestInboxLinkNeedsALinkSecretAndAnExpiry(t *testing.T) {
 	off := newApprovalsAPI(t, server.Deps{Auth: true})
-	_, secret, err := off.st.CreateToken(context.Background(), "dana@acme", api.RoleApprover, nil, nil)
+	_, secret, err := off.st.CreateToken(context.Background(), store.TokenSpec{Name: "dana@acme", Role: api.RoleApprover})
 	require.NoError(t, err)
 	rec, body := off.mintInbox(secret, `{}`)
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)

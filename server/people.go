@@ -39,7 +39,7 @@ const maxEmailAddress = 254
 func personView(p *store.Person) api.PersonView {
 	return api.PersonView{
 		ID: p.ID, Name: p.Name, Clients: p.Clients, Roles: p.Roles, Channels: p.Channels,
-		TimeZone: p.TimeZone, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		TimeZone: p.TimeZone, Team: p.Team, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 
@@ -69,6 +69,9 @@ func personProblems(id string, req api.PersonRequest) []playbooks.Problem {
 	probs = append(probs, listProblems("channels", req.Channels, channelProblem)...)
 	if msg := timeZoneProblem(req.TimeZone); msg != "" {
 		add("time_zone", "%s", msg)
+	}
+	if req.Team != "" && !teamPattern.MatchString(req.Team) {
+		add("team", "%s", teamProblem(req.Team))
 	}
 	return probs
 }
@@ -178,7 +181,7 @@ func loadLocation(tz string) error {
 
 // personRow is the row a valid request describes.
 func personRow(id string, req api.PersonRequest) *store.Person {
-	return &store.Person{ID: id, Name: strings.TrimSpace(req.Name), Clients: req.Clients, Roles: req.Roles, Channels: req.Channels, TimeZone: req.TimeZone}
+	return &store.Person{ID: id, Name: strings.TrimSpace(req.Name), Clients: req.Clients, Roles: req.Roles, Channels: req.Channels, TimeZone: req.TimeZone, Team: req.Team}
 }
 
 // mayManage refuses, with 403, a person whose clients are not all within the
@@ -212,7 +215,7 @@ func personDetail(p, old *store.Person) map[string]any {
 		return out
 	}
 	d := map[string]any{"person": p.ID, "name": p.Name, "clients": p.Clients, "roles": p.Roles,
-		"channels": kinds(p), "time_zone": p.TimeZone}
+		"channels": kinds(p), "time_zone": p.TimeZone, "team": p.Team}
 	if old != nil {
 		changed := []string{}
 		for _, f := range []struct {
@@ -224,6 +227,7 @@ func personDetail(p, old *store.Person) map[string]any {
 			{"roles", slices.Equal(old.Roles, p.Roles)},
 			{"channels", slices.Equal(old.Channels, p.Channels)},
 			{"time_zone", old.TimeZone == p.TimeZone},
+			{"team", old.Team == p.Team},
 		} {
 			if !f.same {
 				changed = append(changed, f.name)
@@ -278,6 +282,9 @@ func (s *Server) createPerson(c *gin.Context) {
 	}
 	p := personRow(req.ID, req)
 	ctx := c.Request.Context()
+	if !s.personOK(c, "create", teamChange(ctx, p.ID, "", p.Team)) {
+		return
+	}
 	err := s.store.Transaction(ctx, func(st *store.Store) error {
 		if err := st.CreatePerson(ctx, p); err != nil {
 			return err
@@ -324,12 +331,14 @@ func (s *Server) updatePerson(c *gin.Context) {
 	p := personRow(id, req)
 	ctx := c.Request.Context()
 	err := s.store.Transaction(ctx, func(st *store.Store) error {
-		// Read for the record only: UpdatePerson checks the scope itself.
-		old, err := st.GetPerson(ctx, id)
+		// UpdatePerson checks the scope itself; the team is checked against
+		// the person as it was under the same lock, and a refusal rolls the
+		// write back.
+		old, err := st.UpdatePerson(ctx, p, scopeFilter(ctx, ""))
 		if err != nil {
 			return err
 		}
-		if err := st.UpdatePerson(ctx, p, scopeFilter(ctx, "")); err != nil {
+		if err := teamChange(ctx, id, old.Team, p.Team); err != nil {
 			return err
 		}
 		return st.AppendAudit(ctx, auditOf(c, api.AuditPersonUpdated, soleClient(old.Clients, p.Clients), personDetail(p, old)))
@@ -364,9 +373,12 @@ func (s *Server) deletePerson(c *gin.Context) {
 func (s *Server) personOK(c *gin.Context, what string, err error) bool {
 	var taken *store.PersonConflictError
 	var tokens *store.PersonHasTokensError
+	var team *teamChangeError
 	switch {
 	case err == nil:
 		return true
+	case errors.As(err, &team):
+		problem(c, http.StatusForbidden, probForbidden, "Forbidden", team.Error(), playbooks.Problem{Field: "team", Message: team.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		notFound(c, "no person "+c.Param("id"))
 	case errors.As(err, &taken):

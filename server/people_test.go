@@ -30,7 +30,7 @@ func newPeopleAPI(t *testing.T) peopleAPI {
 // token makes a token straight in the store and returns its secret.
 func (a peopleAPI) token(name, role string, clients ...string) string {
 	a.t.Helper()
-	_, secret, err := a.st.CreateToken(context.Background(), name, role, clients, nil)
+	_, secret, err := a.st.CreateToken(context.Background(), store.TokenSpec{Name: name, Role: role, Clients: clients})
 	require.NoError(a.t, err)
 	return secret
 }

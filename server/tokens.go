@@ -23,7 +23,7 @@ func tokenView(t *store.APIToken) api.TokenView {
 		roles = []string{}
 	}
 	v := api.TokenView{
-		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients, ApprovalRoles: roles,
+		ID: t.ID, Name: t.Name, Role: t.Role, Clients: clients, ApprovalRoles: roles, Team: t.Team,
 		CreatedAt: t.CreatedAt, RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt,
 	}
 	if t.PersonID != nil {
@@ -41,6 +41,9 @@ type tokenRequest struct {
 	// after the person and decides in the person's roles, so name may only
 	// repeat the person's id and approval_roles must be left out.
 	Person string `json:"person"`
+	// Team is the team whose accounts the holder's campaigns may act on. A
+	// person's token has the person's team, so team may only repeat it.
+	Team string `json:"team,omitempty"`
 }
 
 func (req tokenRequest) problems() []playbooks.Problem {
@@ -54,6 +57,9 @@ func (req tokenRequest) problems() []playbooks.Problem {
 	if req.Person != "" && len(req.ApprovalRoles) > 0 {
 		probs = append(probs, playbooks.Problem{Field: "approval_roles", Message: fmt.Sprintf(
 			"a token that belongs to a person decides in the person's roles; leave approval_roles out and give %s roles with PUT /v1/people/%s", req.Person, req.Person)})
+	}
+	if req.Team != "" && !teamPattern.MatchString(req.Team) {
+		probs = append(probs, playbooks.Problem{Field: "team", Message: teamProblem(req.Team)})
 	}
 	if !ValidRole(req.Role) {
 		probs = append(probs, playbooks.Problem{Field: "role", Message: "must be one of " + strings.Join(api.Roles, ", ")})
@@ -91,7 +97,12 @@ func (s *Server) createToken(c *gin.Context) {
 		}
 		return st.AppendAudit(ctx, auditOf(c, api.AuditTokenCreated, soleClient(t.ClientList()), t.AuditDetail()))
 	})
-	if errors.Is(err, store.ErrNotFound) {
+	var mismatch *store.TokenTeamError
+	switch {
+	case errors.As(err, &mismatch):
+		invalid(c, "the token request has problems", tokenTeamProblem(mismatch))
+		return
+	case errors.Is(err, store.ErrNotFound):
 		invalid(c, "the token request has problems", playbooks.Problem{Field: "person", Message: "no person " + req.Person + " (create it with POST /v1/people first)"})
 		return
 	}
@@ -107,8 +118,9 @@ func (s *Server) createToken(c *gin.Context) {
 // mintToken stores in st the token req asks for. A person the caller may not
 // see is ErrNotFound, as one that does not exist.
 func mintToken(ctx context.Context, st *store.Store, req tokenRequest) (*store.APIToken, string, error) {
+	spec := store.TokenSpec{Name: req.Name, Role: req.Role, Clients: req.Clients, ApprovalRoles: req.ApprovalRoles, Team: req.Team}
 	if req.Person == "" {
-		return st.CreateToken(ctx, req.Name, req.Role, req.Clients, req.ApprovalRoles)
+		return st.CreateToken(ctx, spec)
 	}
 	p, err := st.GetPerson(ctx, req.Person)
 	if err != nil {
@@ -117,7 +129,19 @@ func mintToken(ctx context.Context, st *store.Store, req tokenRequest) (*store.A
 	if !personVisible(ctx, p) {
 		return nil, "", store.ErrNotFound
 	}
-	return st.CreateTokenFor(ctx, p.ID, req.Role, req.Clients)
+	return st.CreateTokenFor(ctx, p.ID, spec)
+}
+
+// tokenTeamProblem says why a person's token may not name its team.
+func tokenTeamProblem(e *store.TokenTeamError) playbooks.Problem {
+	if e.PersonTeam == "" {
+		return playbooks.Problem{Field: "team", Message: fmt.Sprintf(
+			"a token that belongs to a person has the person's team, and %s has none; leave team out, or give %s team %s with PUT /v1/people/%s",
+			e.PersonID, e.PersonID, e.Team, e.PersonID)}
+	}
+	return playbooks.Problem{Field: "team", Message: fmt.Sprintf(
+		"a token that belongs to a person has the person's team, and %s is in %s, not %s; leave team out, or move the person with PUT /v1/people/%s",
+		e.PersonID, e.PersonTeam, e.Team, e.PersonID)}
 }
 
 func (s *Server) listTokens(c *gin.Context) {

@@ -30,6 +30,7 @@ var migrations = []migration{
 	{Version: 6, Name: "notices and deliveries", Up: migrateDeliveries},
 	{Version: 7, Name: "audit events for everything, with request ids", Up: migrateAuditScope},
 	{Version: 8, Name: "client accounts", Up: migrateAccounts},
+	{Version: 9, Name: "teams of tokens and people", Up: migrateTeams},
 	{Version: 10, Name: "campaign teams, account endpoints and holds", Up: migrateHolds},
 }
 
@@ -397,6 +398,15 @@ func migrateAccounts(tx *gorm.DB, dialect string) error {
 )`,
 		`CREATE UNIQUE INDEX idx_accounts_client_platform_handle ON accounts (client_id, platform, handle)`,
 		`CREATE INDEX idx_accounts_team ON accounts (team)`,
+	})
+}
+
+// migrateTeams gives tokens and people the team whose accounts their
+// campaigns may act on. Everyone made before belongs to no team (empty).
+func migrateTeams(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`ALTER TABLE api_tokens ADD COLUMN team VARCHAR(64) NOT NULL DEFAULT ''`,
+		`ALTER TABLE people ADD COLUMN team VARCHAR(64) NOT NULL DEFAULT ''`,
 	})
 }
 

@@ -179,6 +179,9 @@ type APIToken struct {
 	// PersonID, when set, is the person of the directory the token belongs to:
 	// its holder acts as that person, in that person's approver roles.
 	PersonID *string `gorm:"size:64;index"`
+	// Team is the team whose accounts the holder's campaigns may act on; ""
+	// for none. A person's token keeps its person's team (see UpdatePerson).
+	Team string `gorm:"size:64;not null;default:''"`
 }
 
 // Person is someone of the directory: the people approvals are delivered to
@@ -189,9 +192,12 @@ type Person struct {
 	Clients []string `gorm:"serializer:json;type:text;not null"` // never empty
 	Roles   []string `gorm:"serializer:json;type:text;not null"` // approver roles, for approvals of Clients
 	// Channels are the ways to reach the person, in the order to try them.
-	Channels  []api.PersonChannel `gorm:"serializer:json;type:text;not null"`
-	TimeZone  string              `gorm:"size:64;not null;default:'UTC'"` // IANA name
-	CreatedAt time.Time           `gorm:"not null"`
+	Channels []api.PersonChannel `gorm:"serializer:json;type:text;not null"`
+	TimeZone string              `gorm:"size:64;not null;default:'UTC'"` // IANA name
+	// Team is the team whose accounts the person's campaigns may act on; ""
+	// for none. The person's tokens carry it too.
+	Team      string    `gorm:"size:64;not null;default:''"`
+	CreatedAt time.Time `gorm:"not null"`
 	// Set by the store, not by GORM, so a write returns the time it stored.
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }

@@ -151,31 +151,40 @@ func (s *Store) ListPeople(ctx context.Context, f PeopleFilter) (PeoplePage, err
 }
 
 // UpdatePerson replaces the person p.ID with p, keeping only its creation
-// time; p gets the stored times. With scope non-nil (a scoped caller) a person
-// with a client outside scope is ErrNotFound, checked in the same transaction
-// as the write; where p moves to is the caller's to check. A Slack user already
-// someone else's is a *PersonConflictError.
-func (s *Store) UpdatePerson(ctx context.Context, p *Person, scope []string) error {
+// time; p gets the stored times. It returns the person as it was, read under
+// the same lock as the write, so what a caller checks against it (that a team
+// did not change, say) cannot have changed meanwhile. With scope non-nil (a
+// scoped caller) a person with a client outside scope is ErrNotFound, checked
+// in the same transaction as the write; where p moves to is the caller's to
+// check. A Slack user already someone else's is a *PersonConflictError. The
+// person's tokens take the person's team, so a token never disagrees with the
+// person it acts as.
+func (s *Store) UpdatePerson(ctx context.Context, p *Person, scope []string) (*Person, error) {
 	if err := preparePerson(p); err != nil {
-		return fmt.Errorf("store: unable to update person: %w", err)
+		return nil, fmt.Errorf("store: unable to update person: %w", err)
 	}
 	p.UpdatedAt = utc(time.Now())
+	var old *Person
 	err := s.writePeople(ctx, func(tx *gorm.DB) error {
-		old, err := personWithin(tx, p.ID, scope)
-		if err != nil {
+		var err error
+		if old, err = personWithin(tx, p.ID, scope); err != nil {
 			return err
 		}
 		if err := s.slackUsersFree(tx, p); err != nil {
 			return err
 		}
 		p.CreatedAt = old.CreatedAt
-		return tx.Model(&Person{}).Where("id = ?", p.ID).
-			Select("name", "clients", "roles", "channels", "time_zone", "updated_at").Updates(p).Error
+		err = tx.Model(&Person{}).Where("id = ?", p.ID).
+			Select("name", "clients", "roles", "channels", "time_zone", "team", "updated_at").Updates(p).Error
+		if err != nil || old.Team == p.Team {
+			return err
+		}
+		return tx.Model(&APIToken{}).Where("person_id = ?", p.ID).Update("team", p.Team).Error
 	})
 	if err != nil {
-		return fmt.Errorf("store: unable to update person %q: %w", p.ID, err)
+		return nil, fmt.Errorf("store: unable to update person %q: %w", p.ID, err)
 	}
-	return nil
+	return old, nil
 }
 
 // DeletePerson removes person id. It refuses with a *PersonHasTokensError while

@@ -153,12 +153,16 @@ func TestUpdatePersonReplacesWithinScope(t *testing.T) {
 		require.NoError(t, err)
 
 		moved := person("dana@acme", []string{"abc"}, []string{"agency-lead"})
-		assert.ErrorIs(t, s.UpdatePerson(ctx, moved, []string{"abc"}), store.ErrNotFound, "acme's person is not abc's to change")
-		assert.ErrorIs(t, s.UpdatePerson(ctx, person("nobody@acme", []string{"acme"}, nil), nil), store.ErrNotFound)
+		_, err = s.UpdatePerson(ctx, moved, []string{"abc"})
+		assert.ErrorIs(t, err, store.ErrNotFound, "acme's person is not abc's to change")
+		_, err = s.UpdatePerson(ctx, person("nobody@acme", []string{"acme"}, nil), nil)
+		assert.ErrorIs(t, err, store.ErrNotFound)
 
 		replaced := person("dana@acme", []string{"acme"}, []string{"agency-lead"}, slack("U024BE7LH"))
 		replaced.TimeZone = "America/New_York"
-		require.NoError(t, s.UpdatePerson(ctx, replaced, []string{"acme"}), "keeping one's own Slack user is no conflict")
+		old, err := s.UpdatePerson(ctx, replaced, []string{"acme"})
+		require.NoError(t, err, "keeping one's own Slack user is no conflict")
+		assert.Equal(t, before, old, "the person as it was")
 		got, err := s.GetPerson(ctx, "dana@acme")
 		require.NoError(t, err)
 		assert.Equal(t, replaced, got)
@@ -167,7 +171,8 @@ func TestUpdatePersonReplacesWithinScope(t *testing.T) {
 		assert.Equal(t, []api.PersonChannel{slack("U024BE7LH")}, got.Channels, "a full replace: the email channel is gone")
 
 		// Clearing the lists stores empty lists, not nulls.
-		require.NoError(t, s.UpdatePerson(ctx, person("dana@acme", []string{"acme"}, nil), nil))
+		_, err = s.UpdatePerson(ctx, person("dana@acme", []string{"acme"}, nil), nil)
+		require.NoError(t, err)
 		got, err = s.GetPerson(ctx, "dana@acme")
 		require.NoError(t, err)
 		assert.Equal(t, []string{}, got.Roles)
@@ -193,7 +198,7 @@ func TestSlackUserBelongsToOnePerson(t *testing.T) {
 		err = s.CreatePerson(ctx, person("mallory@abc", []string{"abc"}, nil, slack("U024BE7LH")))
 		require.ErrorAs(t, err, &conflict)
 		assert.Equal(t, "channels", conflict.Field)
-		err = s.UpdatePerson(ctx, person("kim@abc", []string{"abc"}, nil, email("kim@abc.example"), slack("U024BE7LH")), nil)
+		_, err = s.UpdatePerson(ctx, person("kim@abc", []string{"abc"}, nil, email("kim@abc.example"), slack("U024BE7LH")), nil)
 		require.ErrorAs(t, err, &conflict)
 		_, err = s.GetPerson(ctx, "mallory@abc")
 		assert.ErrorIs(t, err, store.ErrNotFound, "nothing half-written")
@@ -202,8 +207,10 @@ func TestSlackUserBelongsToOnePerson(t *testing.T) {
 		assert.Empty(t, kim.Channels)
 
 		// Once dana lets the Slack user go, it is free.
-		require.NoError(t, s.UpdatePerson(ctx, person("dana@acme", []string{"acme"}, nil, email("dana@acme.example")), nil))
-		require.NoError(t, s.UpdatePerson(ctx, person("kim@abc", []string{"abc"}, nil, slack("U024BE7LH")), nil))
+		_, err = s.UpdatePerson(ctx, person("dana@acme", []string{"acme"}, nil, email("dana@acme.example")), nil)
+		require.NoError(t, err)
+		_, err = s.UpdatePerson(ctx, person("kim@abc", []string{"abc"}, nil, slack("U024BE7LH")), nil)
+		require.NoError(t, err)
 		got, err = s.PersonBySlackUser(ctx, "U024BE7LH")
 		require.NoError(t, err)
 		assert.Equal(t, "kim@abc", got.ID)
@@ -248,9 +255,9 @@ func TestDeletePersonRefusesWhileTokensLive(t *testing.T) {
 		ctx := ctxT(t)
 		seedPeople(t, s)
 
-		_, _, err := s.CreateTokenFor(ctx, "nobody@acme", "approver", nil)
+		_, _, err := s.CreateTokenFor(ctx, "nobody@acme", store.TokenSpec{Role: "approver"})
 		assert.ErrorIs(t, err, store.ErrNotFound)
-		tok, secret, err := s.CreateTokenFor(ctx, "dana@acme", "approver", []string{"acme"})
+		tok, secret, err := s.CreateTokenFor(ctx, "dana@acme", store.TokenSpec{Role: "approver", Clients: []string{"acme"}})
 		require.NoError(t, err)
 		got, err := s.TokenByHash(ctx, store.HashToken(secret))
 		require.NoError(t, err)
@@ -258,11 +265,11 @@ func TestDeletePersonRefusesWhileTokensLive(t *testing.T) {
 		require.NotNil(t, got.PersonID)
 		assert.Equal(t, "dana@acme", *got.PersonID)
 		assert.Empty(t, got.ApprovalRoleList())
-		revokedTok, _, err := s.CreateTokenFor(ctx, "dana@acme", "viewer", nil)
+		revokedTok, _, err := s.CreateTokenFor(ctx, "dana@acme", store.TokenSpec{Role: "viewer"})
 		require.NoError(t, err)
 		_, err = s.RevokeToken(ctx, revokedTok.ID)
 		require.NoError(t, err)
-		other, _, err := s.CreateToken(ctx, "dana@acme", "approver", nil, nil)
+		other, _, err := s.CreateToken(ctx, store.TokenSpec{Name: "dana@acme", Role: "approver"})
 		require.NoError(t, err)
 		assert.Nil(t, other.PersonID, "a token named like a person does not belong to it")
 

@@ -62,39 +62,82 @@ func (t *APIToken) AuditDetail() json.RawMessage {
 	}
 	b, _ := json.Marshal(map[string]any{
 		"token": t.ID, "name": t.Name, "role": t.Role, "clients": clients, "approval_roles": roles, "person": person,
+		"team": t.Team,
 	})
 	return b
 }
 
+// TokenSpec is what a new token is: who holds it and what it may do.
+type TokenSpec struct {
+	// Name is who the token acts as; a person's token is named after the
+	// person, so Name is then empty or the person's id.
+	Name string
+	Role string
+	// Clients scope the token; empty means every client.
+	Clients []string
+	// ApprovalRoles are the approver roles its holder decides in (nil: none);
+	// a person's token decides in the person's, so has none of its own.
+	ApprovalRoles []string
+	// Team is the team whose accounts the holder's campaigns may act on (""
+	// for none); a person's token takes the person's, so Team is then empty
+	// or the person's team.
+	Team string
+}
+
+// TokenTeamError refuses a token for a person that names a team other than
+// the person's: the holder acts as the person, so the two never disagree. It
+// is an ErrInvalid.
+type TokenTeamError struct {
+	PersonID, PersonTeam, Team string
+}
+
+func (e *TokenTeamError) Error() string {
+	team := e.PersonTeam
+	if team == "" {
+		team = "none"
+	}
+	return fmt.Sprintf("a token of person %s has the person's team (%s), not %s", e.PersonID, team, e.Team)
+}
+func (e *TokenTeamError) Unwrap() error { return ErrInvalid }
+
 // CreateToken stores a new token and returns it with its secret, which is never
 // stored and cannot be shown again.
-// approvalRoles are the approver roles its holder decides in (nil: none).
-func (s *Store) CreateToken(ctx context.Context, name, role string, clients, approvalRoles []string) (*APIToken, string, error) {
-	t, secret, err := newToken(name, role, clients, approvalRoles)
+func (s *Store) CreateToken(ctx context.Context, spec TokenSpec) (*APIToken, string, error) {
+	t, secret, err := newToken(spec)
 	if err != nil {
 		return nil, "", err
 	}
 	if err := s.conn(ctx).Create(t).Error; err != nil {
-		return nil, "", fmt.Errorf("store: unable to create token %q: %w", name, conflictOr(err))
+		return nil, "", fmt.Errorf("store: unable to create token %q: %w", spec.Name, conflictOr(err))
 	}
 	return t, secret, nil
 }
 
 // CreateTokenFor stores a new token that belongs to person personID: its name
-// is the person's id and it holds no approval roles of its own (its holder
-// decides in the person's roles). ErrNotFound when there is no such person;
-// the check and the write hold the people lock, so a person being deleted gets
-// no new token.
-func (s *Store) CreateTokenFor(ctx context.Context, personID, role string, clients []string) (*APIToken, string, error) {
-	t, secret, err := newToken(personID, role, clients, nil)
+// is the person's id, its team the person's, and it holds no approval roles
+// of its own (its holder decides in the person's roles). ErrNotFound when
+// there is no such person, a *TokenTeamError when spec names another team.
+// The check and the write hold the people lock, so a person being deleted
+// gets no new token and one changing team gets none of the old team.
+func (s *Store) CreateTokenFor(ctx context.Context, personID string, spec TokenSpec) (*APIToken, string, error) {
+	if (spec.Name != "" && spec.Name != personID) || len(spec.ApprovalRoles) > 0 {
+		return nil, "", fmt.Errorf("store: unable to create a token for person %q: %w: it is named after the person and decides in the person's roles", personID, ErrInvalid)
+	}
+	spec.Name = personID
+	t, secret, err := newToken(spec)
 	if err != nil {
 		return nil, "", err
 	}
 	t.PersonID = &personID
 	err = s.writePeople(ctx, func(tx *gorm.DB) error {
-		if _, err := personWithin(tx, personID, nil); err != nil {
+		p, err := personWithin(tx, personID, nil)
+		if err != nil {
 			return err
 		}
+		if spec.Team != "" && spec.Team != p.Team {
+			return &TokenTeamError{PersonID: p.ID, PersonTeam: p.Team, Team: spec.Team}
+		}
+		t.Team = p.Team
 		return tx.Create(t).Error
 	})
 	if err != nil {
@@ -104,11 +147,12 @@ func (s *Store) CreateTokenFor(ctx context.Context, personID, role string, clien
 }
 
 // newToken makes a token row and its secret.
-func newToken(name, role string, clients, approvalRoles []string) (*APIToken, string, error) {
-	name, role = strings.TrimSpace(name), strings.TrimSpace(role)
+func newToken(spec TokenSpec) (*APIToken, string, error) {
+	name, role := strings.TrimSpace(spec.Name), strings.TrimSpace(spec.Role)
 	if name == "" || role == "" {
 		return nil, "", fmt.Errorf("store: unable to create token: %w: name and role are required", ErrInvalid)
 	}
+	clients, approvalRoles := spec.Clients, spec.ApprovalRoles
 	if clients == nil {
 		clients = []string{}
 	}
@@ -134,7 +178,7 @@ func newToken(name, role string, clients, approvalRoles []string) (*APIToken, st
 	}
 	t := &APIToken{
 		ID: "tok_" + hex.EncodeToString(idRaw), Name: name, Hash: HashToken(secret), Role: role,
-		Clients: string(scope), ApprovalRoles: string(roles), CreatedAt: utc(time.Now()),
+		Clients: string(scope), ApprovalRoles: string(roles), Team: spec.Team, CreatedAt: utc(time.Now()),
 	}
 	return t, secret, nil
 }

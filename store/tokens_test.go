@@ -15,7 +15,7 @@ import (
 func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		tok, secret, err := s.CreateToken(ctx, "dana@acme", "approver", []string{"acme"}, []string{"client-lead"})
+		tok, secret, err := s.CreateToken(ctx, store.TokenSpec{Name: "dana@acme", Role: "approver", Clients: []string{"acme"}, ApprovalRoles: []string{"client-lead"}, Team: "team-x"})
 		require.NoError(t, err)
 		require.True(t, strings.HasPrefix(secret, store.TokenPrefix), secret)
 		require.NotEqual(t, secret, tok.Hash)
@@ -25,6 +25,7 @@ func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"acme"}, got.ClientList())
 		require.Equal(t, []string{"client-lead"}, got.ApprovalRoleList())
+		require.Equal(t, "team-x", got.Team)
 		require.False(t, got.Revoked())
 		require.NoError(t, s.TouchToken(ctx, got.ID))
 
