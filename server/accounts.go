@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,7 +68,7 @@ func accountRow(client, id string, req api.AccountRequest) (*store.Account, []pl
 		add("connector", "%q is not a connector: one of %s", req.Connector, strings.Join(accountConnectors, ", "))
 	}
 	if req.Team != "" && !teamPattern.MatchString(req.Team) {
-		add("team", "%q is not a team id: 1-64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. team-x)", req.Team)
+		add("team", "%s", teamProblem(req.Team))
 	}
 	if req.Credential != "" && !credentials.ValidName(req.Credential) {
 		// The value is not echoed: someone may have pasted the secret itself here.
@@ -200,6 +201,9 @@ func (s *Server) createAccount(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	err := s.store.Transaction(ctx, func(st *store.Store) error {
+		if err := teamMayWrite(ctx, nil, a.Team); err != nil {
+			return err
+		}
 		if err := st.CreateAccount(ctx, a); err != nil {
 			return err
 		}
@@ -245,6 +249,16 @@ func (s *Server) updateAccount(c *gin.Context) {
 		if err != nil {
 			return err
 		}
+		if err := teamMayWrite(ctx, old, a.Team); err != nil {
+			return err
+		}
+		if old.Team != a.Team || old.Platform != a.Platform || old.Handle != a.Handle {
+			// A rotated credential or a moved endpoint is fine mid-campaign;
+			// another owner or another account under running campaigns is not.
+			if err := notHeld(ctx, st, old, "change its team, platform or handle"); err != nil {
+				return err
+			}
+		}
 		if err := st.UpdateAccount(ctx, a); err != nil {
 			return err
 		}
@@ -267,6 +281,12 @@ func (s *Server) deleteAccount(c *gin.Context) {
 		if err != nil {
 			return err
 		}
+		if err := teamMayWrite(ctx, old, old.Team); err != nil {
+			return err
+		}
+		if err := notHeld(ctx, st, old, "delete it"); err != nil {
+			return err
+		}
 		if err := st.DeleteAccount(ctx, client, old.ID); err != nil {
 			return err
 		}
@@ -282,9 +302,17 @@ func (s *Server) deleteAccount(c *gin.Context) {
 // the request when it did not.
 func (s *Server) accountOK(c *gin.Context, what string, err error) bool {
 	var taken *store.AccountConflictError
+	var refused *accountRefusal
 	switch {
 	case err == nil:
 		return true
+	case errors.As(err, &refused):
+		title := "Forbidden"
+		typ := probForbidden
+		if refused.status == http.StatusConflict {
+			title, typ = "Conflict", probConflict
+		}
+		problem(c, refused.status, typ, title, refused.msg, playbooks.Problem{Field: refused.field, Message: refused.msg})
 	case errors.Is(err, store.ErrNotFound):
 		notFound(c, "no account "+c.Param("id")+" of client "+c.Param("client"))
 	case errors.As(err, &taken):
@@ -298,3 +326,54 @@ func (s *Server) accountOK(c *gin.Context, what string, err error) bool {
 
 // newAccountID has the shape of a campaign's id: short enough to type.
 func newAccountID() string { return newCampaignID() }
+
+// accountRefusal is a write of an account the caller may not make (403) or
+// that running campaigns forbid (409).
+type accountRefusal struct {
+	status int
+	field  string
+	msg    string
+}
+
+func (e *accountRefusal) Error() string { return e.msg }
+
+// teamMayWrite keeps ownership with the teams: who is not an admin may write
+// only accounts of their own team (or of none), and may give an account to
+// no other team, so nobody walks onto another team's account by editing it.
+func teamMayWrite(ctx context.Context, old *store.Account, team string) error {
+	c := callerOf(ctx)
+	if c == nil || c.admin() {
+		return nil
+	}
+	if old != nil && old.Team != "" && old.Team != c.team {
+		return &accountRefusal{status: http.StatusForbidden, field: "team", msg: fmt.Sprintf(
+			"account %s belongs to team %s; only that team or an admin may change it", old.ID, old.Team)}
+	}
+	if team != "" && team != c.team {
+		return &accountRefusal{status: http.StatusForbidden, field: "team", msg: fmt.Sprintf(
+			"only an admin may give an account to team %s (this token is of %s)", team, teamName(c.team))}
+	}
+	return nil
+}
+
+// notHeld refuses what would pull an account from under the campaigns that
+// hold it.
+func notHeld(ctx context.Context, st *store.Store, a *store.Account, what string) error {
+	holders, err := st.Holders(ctx, a.ID)
+	if err != nil || len(holders) == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(holders))
+	for _, h := range holders {
+		ids = append(ids, h.CampaignID)
+	}
+	return &accountRefusal{status: http.StatusConflict, field: "id", msg: fmt.Sprintf(
+		"account %s is held by campaign %s; cancel or finish them before you %s", a.ID, strings.Join(ids, ", "), what)}
+}
+
+func teamName(team string) string {
+	if team == "" {
+		return "no team"
+	}
+	return "team " + team
+}

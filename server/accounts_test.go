@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,6 +99,13 @@ func TestAccountsValidation(t *testing.T) {
 	a.must(http.StatusBadRequest, admin, "GET", "/v1/clients/NOT%20A%20CLIENT/accounts", "")
 }
 
+func (a peopleAPI) teamToken(name, role, team string, clients ...string) string {
+	a.t.Helper()
+	_, secret, err := a.st.CreateToken(context.Background(), store.TokenSpec{Name: name, Role: role, Team: team, Clients: clients})
+	require.NoError(a.t, err)
+	return secret
+}
+
 func TestAccountsAreScopedAndNeedTheRight(t *testing.T) {
 	a := newPeopleAPI(t)
 	admin := a.token("admin", "admin")
@@ -111,8 +119,31 @@ func TestAccountsAreScopedAndNeedTheRight(t *testing.T) {
 	a.must(http.StatusNotFound, betaOps, "PUT", one, acmeX)
 	a.must(http.StatusNotFound, betaOps, "DELETE", one, "")
 
+	// The account is team-x's: an operator of no team or of another team may
+	// not edit it onto themselves, or delete it.
 	acmeOps := a.token("acme-ops", "operator", "acme")
-	a.must(http.StatusOK, acmeOps, "PUT", one, acmeX)
+	a.must(http.StatusForbidden, acmeOps, "PUT", one, strings.Replace(acmeX, "team-x", "", 1))
+	yOps := a.teamToken("acme-y-ops", "operator", "team-y", "acme")
+	refused := a.must(http.StatusForbidden, yOps, "PUT", one, strings.Replace(acmeX, "team-x", "team-y", 1))
+	assert.Contains(t, refused["detail"], "belongs to team team-x")
+	a.must(http.StatusForbidden, yOps, "DELETE", one, "")
+	xOps := a.teamToken("acme-x-ops", "operator", "team-x", "acme")
+	a.must(http.StatusOK, xOps, "PUT", one, acmeX)
+	refused = a.must(http.StatusForbidden, xOps, "PUT", one, strings.Replace(acmeX, "team-x", "team-y", 1))
+	assert.Contains(t, refused["detail"], "only an admin may give an account to team team-y")
+	a.must(http.StatusForbidden, yOps, "POST", "/v1/clients/acme/accounts", `{"platform":"x","handle":"@other","connector":"sandbox","team":"team-x"}`)
+
+	// While a campaign holds it, the account keeps its owner and exists.
+	now := time.Now().UTC()
+	acc, err := a.st.GetAccount(context.Background(), "acme", id)
+	require.NoError(t, err)
+	require.NoError(t, a.st.CreateCampaignHolding(context.Background(), &store.Campaign{ID: "c-held", WorkflowID: "wf-c-held",
+		ClientID: "acme", Playbook: "pb", PlaybookVersion: 1, Params: "{}", Status: "running", CreatedAt: now, UpdatedAt: now},
+		"team-x", []store.HoldRequest{{Account: *acc}}))
+	held := a.must(http.StatusConflict, admin, "DELETE", one, "")
+	assert.Contains(t, held["detail"], "held by campaign c-held")
+	a.must(http.StatusConflict, admin, "PUT", one, strings.Replace(acmeX, "team-x", "team-y", 1))
+	a.must(http.StatusOK, admin, "PUT", one, strings.Replace(acmeX, `"acme.x-token"`, `"acme.x-token-2"`, 1))
 
 	viewer := a.token("acme-viewer", "viewer", "acme")
 	assert.Equal(t, []string{id}, ids(a.must(http.StatusOK, viewer, "GET", "/v1/clients/acme/accounts", "")))

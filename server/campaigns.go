@@ -131,7 +131,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	}
 
 	in := workflows.CampaignInput{
-		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *withOwnerSteps(pb, plan.owners), Params: params,
+		CampaignID: camp.ID, Client: camp.ClientID, Playbook: *playbooks.WithOwnerApprovals(pb, plan.accounts, team), Params: params,
 		Team: team, Accounts: plan.accounts,
 		// A requester may not approve their own steps; see requester for admins.
 		RequestedBy:      requester(ctx),

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -29,11 +28,7 @@ import (
 type launchPlan struct {
 	accounts []platforms.Account // none: every action goes to the sandbox, as before accounts
 	holds    []store.HoldRequest
-	owners   []playbooks.Step // owner approvals to run first
 }
-
-// ownerStepPrefix starts the id of an owning team's approval step.
-const ownerStepPrefix = "owner_approval"
 
 // maxLaunchAccounts bounds the accounts a launch may name.
 const maxLaunchAccounts = 20
@@ -82,7 +77,7 @@ func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbo
 			Endpoint: acc.Endpoint, Credential: acc.Credential, Team: acc.Team}
 		hold := store.HoldRequest{Account: *acc}
 		if acc.Team != "" && acc.Team != team && pb.Ownership != nil && pb.Ownership.AskOwner != nil {
-			ref.AwaitStep = ownerStepID(pb, acc.Team)
+			ref.AwaitStep = playbooks.OwnerApprovalID(pb, acc.Team)
 			hold.Await = ref.AwaitStep
 		}
 		plan.accounts = append(plan.accounts, ref)
@@ -102,7 +97,6 @@ func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbo
 		// accounts, every action on its connector.
 		plan.accounts = nil
 	}
-	plan.owners = ownerSteps(pb, plan.accounts, team)
 	return plan, nil, nil
 }
 
@@ -150,91 +144,6 @@ func platformField(params map[string]any, p string) string {
 		return "params.platforms"
 	}
 	return "playbook"
-}
-
-var stepIDUnsafe = regexp.MustCompile(`[^a-z0-9_]`)
-
-// ownerStepID is the id of owner's approval step, distinct from pb's steps.
-func ownerStepID(pb *playbooks.Playbook, owner string) string {
-	base := ownerStepPrefix + "_" + stepIDUnsafe.ReplaceAllString(owner, "_")
-	id := base
-	for n := 2; stepIDTaken(pb.Steps, id); n++ {
-		id = fmt.Sprintf("%s_%d", base, n)
-	}
-	return id
-}
-
-func stepIDTaken(steps []playbooks.Step, id string) bool {
-	for _, s := range steps {
-		if s.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-// ownerSteps are the approvals of the teams whose accounts the campaign asks
-// for, one per team, in the order their accounts come. Only the owning team
-// may decide, silence rejects, and a rejection fails the campaign before it
-// acts on anything.
-func ownerSteps(pb *playbooks.Playbook, accs []platforms.Account, team string) []playbooks.Step {
-	var steps []playbooks.Step
-	byStep := map[string][]string{}
-	var order []string
-	owner := map[string]string{}
-	for _, a := range accs {
-		if a.AwaitStep == "" {
-			continue
-		}
-		if _, ok := byStep[a.AwaitStep]; !ok {
-			order = append(order, a.AwaitStep)
-			owner[a.AwaitStep] = a.Team
-		}
-		byStep[a.AwaitStep] = append(byStep[a.AwaitStep], a.Platform+" "+a.Handle)
-	}
-	ask := pb.Ownership
-	for _, id := range order {
-		list := strings.Join(byStep[id], ", ")
-		asker := "no team"
-		if team != "" {
-			asker = "team " + team
-		}
-		accounts := make([]any, 0, len(byStep[id]))
-		for _, a := range byStep[id] {
-			accounts = append(accounts, a)
-		}
-		steps = append(steps, playbooks.Step{
-			ID:   id,
-			Name: fmt.Sprintf("Team %s lends %s", owner[id], list),
-			Approval: &playbooks.Approval{
-				Title: fmt.Sprintf("Let a %s campaign of %s act on %s, which team %s owns?", pb.Name, asker, list, owner[id]),
-				Preview: map[string]any{
-					"accounts":      accounts,
-					"campaign_team": asker,
-					"playbook":      fmt.Sprintf("%s v%d", pb.Name, pb.Version),
-					"note":          "While this campaign runs, no campaign of another team may act on these accounts, including yours.",
-				},
-				Timeout:   ask.AskOwner.Timeout,
-				Reminders: ask.AskOwner.Reminders,
-				OnTimeout: playbooks.OnTimeoutReject,
-				OnReject:  playbooks.OnRejectFail,
-				Sensitive: true,
-				Approvers: []playbooks.Approver{{Team: owner[id]}},
-			},
-		})
-	}
-	return steps
-}
-
-// withOwnerSteps is pb with the owner approvals first; pb itself is shared
-// (the registry's copy) and stays as it is.
-func withOwnerSteps(pb *playbooks.Playbook, owners []playbooks.Step) *playbooks.Playbook {
-	if len(owners) == 0 {
-		return pb
-	}
-	cp := *pb
-	cp.Steps = append(append([]playbooks.Step{}, owners...), pb.Steps...)
-	return &cp
 }
 
 // holdConflict answers a launch refused because of an account's owner or

@@ -83,7 +83,7 @@ func (s *Server) decideFromSlack(ctx context.Context, in slack.Interaction) {
 	}
 	who := &caller{name: p.ID, person: p.ID, role: api.RoleApprover, clients: p.Clients, approvalRoles: p.Roles, roleClients: p.Clients}
 	ctx = context.WithValue(ctx, callerKey{}, who)
-	sig := workflows.ApprovalSignal{ApprovalID: in.ApprovalID, Decision: in.Decision, By: p.ID, Channel: api.ChannelSlack}
+	sig := workflows.ApprovalSignal{ApprovalID: in.ApprovalID, Decision: in.Decision, By: p.ID, Team: p.Team, Channel: api.ChannelSlack}
 	v, ref := s.decide(ctx, sig, nil)
 	if ref != nil {
 		refuse("Not taken: " + ref.Detail)

@@ -32,8 +32,13 @@ func TestMigratingAuditEvents(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = old.Close() })
 		require.NoError(t, old.MigrateUpTo(ctx, 6))
-		mustCreate(t, old, newCampaign("c-acme", "acme", "launch", "running", t0))
-		mustCreate(t, old, newCampaign("c-globex", "globex", "launch", "running", t0))
+		// Written as release 6 wrote campaigns: the models have grown since.
+		for _, c := range []struct{ id, client string }{{"c-acme", "acme"}, {"c-globex", "globex"}} {
+			require.NoError(t, old.DB().WithContext(ctx).Exec(`INSERT INTO clients (id, name, created_at) VALUES (?, ?, ?)`, c.client, c.client, t0).Error)
+			require.NoError(t, old.DB().WithContext(ctx).Exec(
+				`INSERT INTO campaigns (id, workflow_id, client_id, playbook, playbook_version, params, status, created_at, updated_at)
+				 VALUES (?, ?, ?, 'launch', 1, '{}', 'running', ?, ?)`, c.id, "wf-"+c.id, c.client, t0, t0).Error)
+		}
 		// Written as release 6 wrote them: its columns only. The last names a
 		// campaign whose row is gone (rows are never deleted after a start,
 		// but a database edited by hand may hold one).

@@ -38,13 +38,17 @@ type harness struct {
 }
 
 func newEnv(st *store.Store) *testsuite.TestWorkflowEnvironment {
-	var suite testsuite.WorkflowTestSuite
-	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
-	env := suite.NewTestWorkflowEnvironment()
-	worker.Register(env, &activities.Activities{
+	return newEnvWith(&activities.Activities{
 		Projections: worker.StoreProjections(st),
 		Connectors:  map[string]platforms.Connector{sandbox.Name: sandbox.New(st)},
 	})
+}
+
+func newEnvWith(acts *activities.Activities) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := suite.NewTestWorkflowEnvironment()
+	worker.Register(env, acts)
 	return env
 }
 

@@ -303,3 +303,46 @@ func num(v any) (int, bool) {
 	}
 	return 0, false
 }
+
+// profile is the part of verify_credentials' CredentialAccount the profile
+// check reads.
+type profile struct {
+	Account
+	Note   string `json:"note"`
+	Avatar string `json:"avatar"`
+	Header string `json:"header"`
+	Fields []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"fields"`
+}
+
+// checkProfile reads the brand's own profile and says what it lacks. It
+// changes nothing: a bio or links written for the client without their
+// words would speak for them.
+func (c *Connector) checkProfile(ctx context.Context, a platforms.Action) (map[string]any, error) {
+	var p profile
+	if err := c.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, "", &p); err != nil {
+		return nil, fmt.Errorf("mastodon: optimize_profile: %w", err)
+	}
+	brand := str(a.Input, "brand")
+	missing := []any{}
+	if strings.TrimSpace(p.DisplayName) == "" || brand != "" && !strings.Contains(strings.ToLower(p.DisplayName), strings.ToLower(brand)) {
+		missing = append(missing, "display name with the brand")
+	}
+	if strings.TrimSpace(p.Note) == "" {
+		missing = append(missing, "bio")
+	}
+	if len(p.Fields) == 0 {
+		missing = append(missing, "profile links")
+	}
+	if p.Avatar == "" || strings.Contains(p.Avatar, "missing") {
+		missing = append(missing, "avatar")
+	}
+	summary := "the profile is complete"
+	if len(missing) > 0 {
+		summary = fmt.Sprintf("the profile lacks %d thing(s) the client should fill in", len(missing))
+	}
+	return map[string]any{"profile": p.URL, "handle": "@" + p.Acct, "missing": missing, "changed": false,
+		"followers": p.FollowersCount, "summary": summary}, nil
+}

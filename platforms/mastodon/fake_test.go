@@ -29,7 +29,8 @@ type fakeMastodon struct {
 	follows    map[string]bool
 	accounts   []Account
 	notes      []notification
-	posts      int // POST /api/v1/statuses requests
+	posts      int            // POST /api/v1/statuses requests
+	me         map[string]any // the brand's CredentialAccount
 	// fail, when set, answers a request instead of the fake (429s, 5xx, …).
 	fail func(w http.ResponseWriter, r *http.Request) bool
 	// block, when set, is called before answering (a slow instance).
@@ -40,6 +41,8 @@ func newFake(t *testing.T) *fakeMastodon {
 	f := &fakeMastodon{t: t, statuses: map[string]Status{}, idem: map[string]string{}, reblogs: map[string]string{},
 		favourites: map[string]bool{}, follows: map[string]bool{}}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
+	f.me = map[string]any{"id": "1", "username": "brand", "acct": "brand", "display_name": "Brand", "url": f.srv.URL + "/@brand",
+		"note": "", "avatar": f.srv.URL + "/avatars/original/missing.png", "fields": []any{}, "followers_count": 12}
 	t.Cleanup(f.srv.Close)
 	// Remote accounts and their posts, known to the instance.
 	alice := Account{ID: "101", Username: "alice", Acct: "alice@other.example", URL: "https://other.example/@alice"}
@@ -137,6 +140,8 @@ func (f *fakeMastodon) serve(w http.ResponseWriter, r *http.Request) {
 		f.favourites[s.ID] = true
 		s.Favourited = true
 		writeJSON(w, http.StatusOK, s)
+	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/accounts/verify_credentials":
+		writeJSON(w, http.StatusOK, f.me)
 	case r.Method == http.MethodGet && r.URL.Path == "/api/v1/notifications":
 		since, _ := strconv.Atoi(r.Form.Get("since_id"))
 		out := []notification{}

@@ -105,6 +105,8 @@ func (c *Connector) act(ctx context.Context, a platforms.Action) (map[string]any
 		return c.follow(ctx, a)
 	case "engage_posts":
 		return c.engage(ctx, a)
+	case "optimize_profile":
+		return c.checkProfile(ctx, a)
 	}
 	return nil, notify.Permanent(fmt.Errorf("mastodon: action %q is not supported", a.Name))
 }

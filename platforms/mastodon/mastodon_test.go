@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -354,7 +355,7 @@ func TestCanceledContextStopsTheCall(t *testing.T) {
 
 func TestNewRefusesBadConfig(t *testing.T) {
 	for _, cfg := range []Config{
-		{Server: "http://mastodon.example", AccessToken: "t"},
+		{Server: "http://mastodon.example", AccessToken: "t"}, // plain http off loopback
 		{Server: "mastodon.example", AccessToken: "t"},
 		{Server: "https://mastodon.example"},
 	} {
@@ -396,5 +397,41 @@ func TestMentionsAndNewFollowers(t *testing.T) {
 	}
 	if _, err := c.NewFollowers(context.Background(), ""); !notify.IsPermanent(err) || !strings.Contains(err.Error(), "scopes") {
 		t.Fatalf("err = %v, want permanent with the scope message", err)
+	}
+}
+
+func TestOptimizeProfileChecksAndChangesNothing(t *testing.T) {
+	f := newFake(t)
+	c := newConnector(t, f, newLog())
+	res, err := c.Perform(context.Background(), platforms.Action{Key: "p1", Name: "optimize_profile",
+		Input: map[string]any{"brand": "Acme", "platforms": []any{"mastodon"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing, _ := res.Output["missing"].([]any)
+	want := []any{"display name with the brand", "bio", "profile links", "avatar"}
+	if fmt.Sprint(missing) != fmt.Sprint(want) {
+		t.Errorf("missing = %v, want %v", missing, want)
+	}
+	if res.Output["changed"] != false || res.Output["simulated"] != false {
+		t.Errorf("output = %v: a real check that changes nothing", res.Output)
+	}
+
+	f.mu.Lock()
+	f.me["display_name"], f.me["note"], f.me["avatar"] = "Acme Bakery", "Bread since 1921", f.srv.URL+"/avatars/acme.png"
+	f.me["fields"] = []any{map[string]any{"name": "Web", "value": "acme.example"}}
+	f.mu.Unlock()
+	res, err = c.Perform(context.Background(), platforms.Action{Key: "p2", Name: "optimize_profile", Input: map[string]any{"brand": "Acme"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := res.Output["missing"].([]any); len(m) != 0 {
+		t.Errorf("a complete profile lacks %v", m)
+	}
+}
+
+func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
+	if _, err := New(Config{Server: "http://127.0.0.1:3000", AccessToken: "t"}, newLog()); err != nil {
+		t.Errorf("a local instance on loopback refused: %v", err)
 	}
 }
