@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/credentials"
@@ -16,9 +17,11 @@ import (
 	"github.com/greenlight/greenlight/store"
 )
 
-// AccountConnectors builds the connector of a client's account for each
-// action, reading its credential then: a secret rotated in the environment's
-// file is used from the next action on, with no restart.
+// AccountConnectors gives the connector of a client's account, reading its
+// credential at each action: a secret rotated in the environment or the file
+// is used from the next action on, with no restart. A connector is kept while
+// its account and secret stay the same, so a Bluesky session is not signed in
+// again for every action (its logins are tightly rate limited).
 type AccountConnectors struct {
 	Sandbox     platforms.Connector
 	Log         platforms.ActionLog
@@ -26,36 +29,58 @@ type AccountConnectors struct {
 	// HTTP is the client connectors call platforms with; nil: each
 	// connector's own default (bounded timeouts).
 	HTTP *http.Client
+
+	mu    sync.Mutex
+	built map[string]builtConnector
+}
+
+// maxBuilt bounds the kept connectors: one per account acted on.
+const maxBuilt = 4096
+
+type builtConnector struct {
+	secret string // the secret it was built with
+	conn   platforms.Connector
 }
 
 var _ activities.AccountConnectors = (*AccountConnectors)(nil)
 
 // ConnectorFor returns the connector acting as acc.
 func (c *AccountConnectors) ConnectorFor(_ context.Context, acc platforms.Account) (platforms.Connector, error) {
-	switch acc.Connector {
-	case "sandbox":
+	if acc.Connector == "sandbox" {
 		return c.Sandbox, nil
+	}
+	secret, err := c.secret(acc)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join([]string{acc.Connector, acc.Endpoint, acc.Handle, acc.Credential}, "\x00")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.built[key]; ok && b.secret == secret.Value() {
+		return b.conn, nil
+	}
+	conn, err := c.build(acc, secret)
+	if err != nil {
+		return nil, err
+	}
+	if c.built == nil || len(c.built) >= maxBuilt {
+		c.built = map[string]builtConnector{}
+	}
+	c.built[key] = builtConnector{secret: secret.Value(), conn: conn}
+	return conn, nil
+}
+
+func (c *AccountConnectors) build(acc platforms.Account, secret credentials.Secret) (platforms.Connector, error) {
+	switch acc.Connector {
 	case webhook.Name:
-		secret, err := c.secret(acc)
-		if err != nil {
-			return nil, err
-		}
 		return webhook.New(webhook.Config{URL: acc.Endpoint, Secret: secret.Value(), Client: c.HTTP}, c.Log)
 	case mastodon.Name:
-		secret, err := c.secret(acc)
-		if err != nil {
-			return nil, err
-		}
 		server := acc.Endpoint
 		if server == "" {
 			server = mastodonServer(acc.Handle)
 		}
 		return mastodon.New(mastodon.Config{Server: server, AccessToken: secret.Value(), Client: c.HTTP}, c.Log)
 	case bluesky.Name:
-		secret, err := c.secret(acc)
-		if err != nil {
-			return nil, err
-		}
 		service := acc.Endpoint
 		if service == "" {
 			service = bluesky.DefaultService
