@@ -140,7 +140,7 @@ func (s *Server) inboxDecide(c *gin.Context) {
 		s.renderPage(c, http.StatusUnprocessableEntity, page)
 		return
 	}
-	ctx := context.WithValue(c.Request.Context(), callerKey{}, inboxCaller(cl))
+	ctx := context.WithValue(c.Request.Context(), callerKey{}, s.inboxCaller(c.Request.Context(), cl))
 	listed, _, err := s.inboxApprovals(ctx, cl)
 	if err != nil {
 		s.renderRefusal(c, refuseStore(err, "could not read the inbox"))
@@ -233,14 +233,20 @@ func (s *Server) openInbox(c *gin.Context) (links.InboxClaims, bool) {
 // inboxCaller is an inbox link's person as a request's caller, so what they
 // decide through the inbox passes every check a token's decision does: client
 // scope, approver roles, the approval's approvers and the requester rule.
-func inboxCaller(cl links.InboxClaims) *caller {
-	return &caller{tokenID: cl.Token, name: cl.Person, role: api.RoleApprover, clients: cl.Clients, approvalRoles: cl.Roles, roleClients: cl.RoleClients}
+// inboxCaller is the inbox link's person as a caller; the team is the
+// person's as it is now, as for a person's token.
+func (s *Server) inboxCaller(ctx context.Context, cl links.InboxClaims) *caller {
+	team := ""
+	if p, err := s.store.GetPerson(ctx, cl.Person); err == nil {
+		team = p.Team
+	}
+	return &caller{tokenID: cl.Token, name: cl.Person, role: api.RoleApprover, clients: cl.Clients, approvalRoles: cl.Roles, roleClients: cl.RoleClients, team: team}
 }
 
 // inbox builds the inbox page: each approval with a short-lived link to its
 // own page and a read-only link to its campaign's timeline.
 func (s *Server) inbox(c *gin.Context, cl links.InboxClaims) (pages.Inbox, *refusal) {
-	ctx := context.WithValue(c.Request.Context(), callerKey{}, inboxCaller(cl))
+	ctx := context.WithValue(c.Request.Context(), callerKey{}, s.inboxCaller(c.Request.Context(), cl))
 	list, more, err := s.inboxApprovals(ctx, cl)
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not list an inbox", "person", cl.Person, "error", err)
@@ -290,7 +296,7 @@ func (s *Server) inboxApprovals(ctx context.Context, cl links.InboxClaims) (list
 			continue
 		}
 		role, _ := approvalRole(ctx, a.ClientID, allowed, "")
-		if !workflows.MayDecide(allowed, api.Approver{ID: cl.Person, Role: role}) {
+		if !workflows.MayDecide(allowed, api.Approver{ID: cl.Person, Role: role, Team: callerTeam(ctx)}) {
 			continue
 		}
 		if len(list) == maxInboxItems {

@@ -212,13 +212,14 @@ func (s *Store) DeletePerson(ctx context.Context, id string, scope []string) err
 }
 
 // PeopleFor is who an approval of client reaches: the client's people named
-// by id among approvers or holding one of their roles, or, with no approvers
+// by id among approvers, holding one of their roles or in one of their teams
+// (an owning team's approval), or, with no approvers
 // (anyone may decide), every person of the client. By id.
 func (s *Store) PeopleFor(ctx context.Context, client string, approvers []api.Approver) ([]Person, error) {
 	q := s.conn(ctx).Model(&Person{}).Where(s.holdsAny("people.clients"), []string{client})
 	if len(approvers) > 0 {
 		// "" is never an id or a role, and keeps both IN lists valid SQL.
-		ids, roles := []string{""}, []string{""}
+		ids, roles, teams := []string{""}, []string{""}, []string{""}
 		for _, a := range approvers {
 			if a.ID != "" {
 				ids = append(ids, a.ID)
@@ -226,8 +227,11 @@ func (s *Store) PeopleFor(ctx context.Context, client string, approvers []api.Ap
 			if a.Role != "" {
 				roles = append(roles, a.Role)
 			}
+			if a.Team != "" {
+				teams = append(teams, a.Team)
+			}
 		}
-		q = q.Where(s.db.Where("id IN ?", ids).Or(s.holdsAny("people.roles"), roles))
+		q = q.Where(s.db.Where("id IN ?", ids).Or(s.holdsAny("people.roles"), roles).Or("team IN ? AND team <> ''", teams))
 	}
 	var people []Person
 	if err := q.Order("id").Find(&people).Error; err != nil {

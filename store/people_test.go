@@ -43,6 +43,9 @@ func seedPeople(t *testing.T, s *store.Store) {
 		person("kim@abc", []string{"abc"}, []string{"odd"}),
 		person("multi@agency", []string{"acme", "abc"}, nil),
 	} {
+		if p.ID == "multi@agency" {
+			p.Team = "team-x"
+		}
 		require.NoError(t, s.CreatePerson(ctxT(t), p), p.ID)
 	}
 }
@@ -235,6 +238,8 @@ func TestPeopleForAnApproval(t *testing.T) {
 			{"only the client's people", "acme", []api.Approver{{ID: "kim@abc"}, {Role: "odd"}}, []string{}},
 			{"a role matches exactly", "a_c", []api.Approver{{Role: `odd "role"`}}, []string{"lee@a_c"}},
 			{"nobody matches", "abc", []api.Approver{{Role: "agency-lead"}}, []string{}},
+			{"by team", "acme", []api.Approver{{Team: "team-x"}}, []string{"multi@agency"}},
+			{"a team of nobody", "acme", []api.Approver{{Team: "team-y"}}, []string{}},
 			{"unknown client", "nobody", nil, []string{}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
