@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,10 +127,19 @@ func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string
 	if strings.TrimSpace(msg) == "" {
 		return nil, notify.Permanent(errors.New("mastodon: respond_to_mention needs a message"))
 	}
-	// A reply reaches its author, and a direct one is only delivered to those
-	// it mentions, so the author is mentioned unless the message does already.
-	if h := "@" + mention.Account.Acct; mention.Account.Acct != "" && !strings.Contains(msg, h) {
-		msg = h + " " + msg
+	// A reply reaches its author and the thread's people (accounts, after the
+	// guardrail struck any competitor), and a direct one is only delivered to
+	// those it mentions, so each is mentioned unless the message does already.
+	var mentions []string
+	for _, h := range append([]string{mention.Account.Acct}, list(a.Input, "accounts")...) {
+		h = strings.TrimPrefix(strings.TrimSpace(h), "@")
+		if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(msg, "@"+h) || slices.Contains(mentions, "@"+h) {
+			continue // empty, a profile URL rather than a handle, or already there
+		}
+		mentions = append(mentions, "@"+h)
+	}
+	if len(mentions) > 0 {
+		msg = strings.Join(mentions, " ") + " " + msg
 	}
 	private := a.Input["private"] == true
 	form := url.Values{"status": {msg}, "in_reply_to_id": {mention.ID}}

@@ -159,6 +159,14 @@ func TestEveryAction(t *testing.T) {
 					t.Fatalf("public reply: %+v", own)
 				}
 			}},
+		{"respond_to_mention", map[string]any{"url": "https://other.example/@alice/9001", "message": "Thanks, @bob!",
+			"accounts": []any{"@carol@third.example", "bob", "https://other.example/@dave"}},
+			func(t *testing.T, f *fakeMastodon, out map[string]any) {
+				own := f.ownStatuses()
+				if len(own) != 1 || own[0].Content != "<p>@alice@other.example @carol@third.example Thanks, @bob!</p>" {
+					t.Fatalf("a reply mentions the thread's people once each, handles only: %+v", own)
+				}
+			}},
 		{"repost", map[string]any{"url": "https://other.example/@alice/9001"}, func(t *testing.T, f *fakeMastodon, out map[string]any) {
 			if f.reblogs["9001"] == "" || out["id"] != f.reblogs["9001"] || out["reblogged_id"] != "9001" {
 				t.Fatalf("reblogs %v, output %v", f.reblogs, out)
