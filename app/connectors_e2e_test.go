@@ -310,6 +310,10 @@ func TestRealConnectorsEndToEnd(t *testing.T) {
 	for _, secret := range []string{oldToken, newToken, hookSecret, strings.TrimPrefix(hookSecret, "whsec_")} {
 		assert.NotContains(t, string(raw), secret, "a secret in the workflow history")
 	}
+	// Kept as evidence of how account campaigns run, so later workflow code
+	// must replay them.
+	saveHistories(t, tc, map[string]string{"reputation-repair-v3-accounts-completed": done.WorkflowID})
+
 	var view map[string]any
 	gl.do("GET", "/v1/campaigns/"+camp.ID, nil, nil, &view)
 	b, _ := json.Marshal(view)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/api"
 )
@@ -180,6 +181,12 @@ func TestTwoTeamsNeverShareAnAccount(t *testing.T) {
 	assert.Equal(t, "team-x", refused.Conflict.Owner)
 
 	// When team facebook's campaign ends, x is team x's again.
+	defer func() {
+		tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: "default"})
+		require.NoError(t, err)
+		defer tc.Close()
+		saveHistories(t, tc, map[string]string{"team-post-ask-owner-approved": view.WorkflowID})
+	}()
 	require.Equal(t, http.StatusOK, decide(nil, f2.ID, "wrap", "approve"), "the client approves the wrap-up")
 	admin.waitFor(f2.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
 	resp, _, _ = launch(xOps, "team-post", "x")
