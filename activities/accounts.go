@@ -160,20 +160,9 @@ func performOn(ctx context.Context, targets []target, act platforms.Action) (pla
 // namedPlatforms reads an action's platform and platforms inputs.
 func namedPlatforms(in map[string]any) []string {
 	var out []string
-	add := func(v any) {
-		if s, ok := v.(string); ok && strings.TrimSpace(s) != "" && !slices.Contains(out, strings.TrimSpace(s)) {
-			out = append(out, strings.TrimSpace(s))
-		}
-	}
-	add(in["platform"])
-	switch list := in["platforms"].(type) {
-	case []any:
-		for _, v := range list {
-			add(v)
-		}
-	case []string:
-		for _, v := range list {
-			add(v)
+	for _, p := range append([]string{platforms.InputString(in, "platform")}, platforms.InputStrings(in, "platforms")...) {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out

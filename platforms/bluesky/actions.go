@@ -38,7 +38,7 @@ func (c *Connector) publish(ctx context.Context, a platforms.Action) (map[string
 			return nil, notify.Permanent(fmt.Errorf("bluesky: publish_posts: post %d has no text", i))
 		}
 	}
-	texts = texts[:limitOf(a.Input, len(texts))]
+	texts = texts[:platforms.InputLimit(a.Input, len(texts))]
 	me, err := c.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bluesky: publish_posts: %w", err)
@@ -63,11 +63,11 @@ func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string
 		// password may not reach; a public reply is not what was approved.
 		return nil, notify.Permanent(errors.New("bluesky: respond_to_mention: private replies (direct messages) are not supported"))
 	}
-	msg := strings.TrimSpace(str(a.Input, "message"))
+	msg := strings.TrimSpace(platforms.InputString(a.Input, "message"))
 	if msg == "" {
 		return nil, notify.Permanent(errors.New("bluesky: respond_to_mention needs a message"))
 	}
-	mention, err := c.resolve(ctx, str(a.Input, "url"))
+	mention, err := c.resolve(ctx, platforms.InputString(a.Input, "url"))
 	if err != nil {
 		return nil, fmt.Errorf("bluesky: respond_to_mention: %w", err)
 	}
@@ -86,14 +86,14 @@ func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string
 		return nil, fmt.Errorf("bluesky: respond_to_mention: %w", err)
 	}
 	return map[string]any{"uri": r.URI, "cid": r.CID, "url": postURL(r.URI, me.handle),
-		"in_reply_to_uri": mention.Ref.Uri, "in_reply_to_url": str(a.Input, "url"), "root_uri": root.Uri,
+		"in_reply_to_uri": mention.Ref.Uri, "in_reply_to_url": platforms.InputString(a.Input, "url"), "root_uri": root.Uri,
 		"private": false, "summary": fmt.Sprintf("replied to %s", mention.Actor)}, nil
 }
 
 // repost reposts the post at url as it is. A repost has no page of its own;
 // url in the output is the reposted post's.
 func (c *Connector) repost(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	target, err := c.resolve(ctx, str(a.Input, "url"))
+	target, err := c.resolve(ctx, platforms.InputString(a.Input, "url"))
 	if err != nil {
 		return nil, fmt.Errorf("bluesky: repost: %w", err)
 	}
@@ -102,15 +102,15 @@ func (c *Connector) repost(ctx context.Context, a platforms.Action) (map[string]
 		return nil, fmt.Errorf("bluesky: repost: %w", err)
 	}
 	return map[string]any{"uri": r.URI, "cid": r.CID, "url": postURL(target.Ref.Uri, target.Actor),
-		"reposted_uri": target.Ref.Uri, "reposted_url": str(a.Input, "url"),
-		"summary": fmt.Sprintf("reposted %s", str(a.Input, "url"))}, nil
+		"reposted_uri": target.Ref.Uri, "reposted_url": platforms.InputString(a.Input, "url"),
+		"summary": fmt.Sprintf("reposted %s", platforms.InputString(a.Input, "url"))}, nil
 }
 
 // quote posts the brand's text with the post at url embedded (quote), or
 // with a link card (share, or a quote of something not on Bluesky): a
 // Bluesky post is embedded as a record, anything else as an external link.
 func (c *Connector) quote(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	link, text := strings.TrimSpace(str(a.Input, "url")), strings.TrimSpace(str(a.Input, "text"))
+	link, text := strings.TrimSpace(platforms.InputString(a.Input, "url")), strings.TrimSpace(platforms.InputString(a.Input, "text"))
 	if link == "" {
 		return nil, notify.Permanent(fmt.Errorf("bluesky: %s needs a url", a.Name))
 	}
@@ -132,7 +132,7 @@ func (c *Connector) quote(ctx context.Context, a platforms.Action) (map[string]a
 		if text == "" {
 			text = link // a post needs something to say; the link itself will do
 		}
-		title := strings.TrimSpace(str(a.Input, "title"))
+		title := strings.TrimSpace(platforms.InputString(a.Input, "title"))
 		if title == "" {
 			title = link
 		}
@@ -156,8 +156,8 @@ func (c *Connector) quote(ctx context.Context, a platforms.Action) (map[string]a
 // account follows already: the AppView's relationship says so, and a follow
 // of this action written before a lost result is found under its record key.
 func (c *Connector) follow(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	accounts := list(a.Input, "accounts")
-	limit := limitOf(a.Input, len(accounts))
+	accounts := platforms.InputStrings(a.Input, "accounts")
+	limit := platforms.InputLimit(a.Input, len(accounts))
 	me, err := c.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bluesky: follow_accounts: %w", err)
@@ -203,8 +203,8 @@ func followingURI(rels *bsky.GraphGetRelationships_Output, did string) string {
 // engage likes each account's latest post of its own (not a repost, not a
 // reply), unless the account likes it already.
 func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	accounts := list(a.Input, "accounts")
-	limit := limitOf(a.Input, len(accounts))
+	accounts := platforms.InputStrings(a.Input, "accounts")
+	limit := platforms.InputLimit(a.Input, len(accounts))
 	liked, engaged := make([]any, 0, limit), make([]any, 0, limit)
 	for _, h := range accounts[:limit] {
 		engaged = append(engaged, h)
@@ -251,48 +251,4 @@ func ownLatest(feed *bsky.FeedGetAuthorFeed_Output, did string) *bsky.FeedDefs_P
 		}
 	}
 	return nil
-}
-
-func str(in map[string]any, k string) string {
-	s, _ := in[k].(string)
-	return s
-}
-
-// list reads a list of strings, as JSON decodes it ([]any) or as Go code writes it.
-func list(in map[string]any, k string) []string {
-	switch v := in[k].(type) {
-	case []string:
-		return v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok && s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// limitOf is how many of n to act on now: count and daily_cap when given.
-func limitOf(in map[string]any, n int) int {
-	for _, k := range []string{"count", "daily_cap"} {
-		if v, ok := num(in[k]); ok && v >= 0 && v < n {
-			n = v
-		}
-	}
-	return n
-}
-
-func num(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), true
-	}
-	return 0, false
 }

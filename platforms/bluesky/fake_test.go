@@ -382,3 +382,9 @@ func (f *fakePDS) postView(rec fakeRecord, author map[string]any) map[string]any
 	}
 	return view
 }
+
+// str reads a string field of a record as the fake PDS received it.
+func str(in map[string]any, k string) string {
+	s, _ := in[k].(string)
+	return s
+}

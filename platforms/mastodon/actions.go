@@ -119,11 +119,11 @@ func (c *Connector) search(ctx context.Context, q, kind string, into *searchResu
 }
 
 func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	mention, err := c.resolve(ctx, str(a.Input, "url"))
+	mention, err := c.resolve(ctx, platforms.InputString(a.Input, "url"))
 	if err != nil {
 		return nil, fmt.Errorf("mastodon: respond_to_mention: %w", err)
 	}
-	msg := str(a.Input, "message")
+	msg := platforms.InputString(a.Input, "message")
 	if strings.TrimSpace(msg) == "" {
 		return nil, notify.Permanent(errors.New("mastodon: respond_to_mention needs a message"))
 	}
@@ -131,7 +131,7 @@ func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string
 	// guardrail struck any competitor), and a direct one is only delivered to
 	// those it mentions, so each is mentioned unless the message does already.
 	var mentions []string
-	for _, h := range append([]string{mention.Account.Acct}, list(a.Input, "accounts")...) {
+	for _, h := range append([]string{mention.Account.Acct}, platforms.InputStrings(a.Input, "accounts")...) {
 		h = strings.TrimPrefix(strings.TrimSpace(h), "@")
 		if h == "" || strings.ContainsAny(h, "/ ") || strings.Contains(msg, "@"+h) || slices.Contains(mentions, "@"+h) {
 			continue // empty, a profile URL rather than a handle, or already there
@@ -151,14 +151,14 @@ func (c *Connector) respond(ctx context.Context, a platforms.Action) (map[string
 		return nil, fmt.Errorf("mastodon: respond_to_mention: %w", err)
 	}
 	return map[string]any{"id": s.ID, "url": s.URL, "in_reply_to_id": mention.ID,
-		"in_reply_to_url": str(a.Input, "url"), "private": private, "visibility": s.Visibility,
+		"in_reply_to_url": platforms.InputString(a.Input, "url"), "private": private, "visibility": s.Visibility,
 		"summary": fmt.Sprintf("replied to @%s", mention.Account.Acct)}, nil
 }
 
 // boost reblogs a post. Mastodon answers a second boost of the same post with
 // the existing reblog, so a retry does not boost twice.
 func (c *Connector) boost(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	target, err := c.resolve(ctx, str(a.Input, "url"))
+	target, err := c.resolve(ctx, platforms.InputString(a.Input, "url"))
 	if err != nil {
 		return nil, fmt.Errorf("mastodon: repost: %w", err)
 	}
@@ -173,7 +173,7 @@ func (c *Connector) boost(ctx context.Context, a platforms.Action) (map[string]a
 // quote posts the brand's text with a link to the post (share: to any page).
 // Mastodon has no native quote; the link renders as a preview card.
 func (c *Connector) quote(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	link, text := str(a.Input, "url"), strings.TrimSpace(str(a.Input, "text"))
+	link, text := platforms.InputString(a.Input, "url"), strings.TrimSpace(platforms.InputString(a.Input, "text"))
 	if link == "" {
 		return nil, notify.Permanent(fmt.Errorf("mastodon: %s needs a url", a.Name))
 	}
@@ -221,8 +221,8 @@ func (c *Connector) account(ctx context.Context, handle string) (Account, error)
 // follow follows up to count (and daily_cap) of the accounts. Following an
 // account already followed is a no-op on Mastodon, so a retry is harmless.
 func (c *Connector) follow(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	accounts := list(a.Input, "accounts")
-	limit := limitOf(a.Input, len(accounts))
+	accounts := platforms.InputStrings(a.Input, "accounts")
+	limit := platforms.InputLimit(a.Input, len(accounts))
 	followed := make([]any, 0, limit)
 	for _, h := range accounts[:limit] {
 		acc, err := c.account(ctx, h)
@@ -243,8 +243,8 @@ func (c *Connector) follow(ctx context.Context, a platforms.Action) (map[string]
 // engage favourites each account's latest post of its own. A favourite is
 // idempotent on Mastodon: favouriting twice leaves one.
 func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	accounts := list(a.Input, "accounts")
-	limit := limitOf(a.Input, len(accounts))
+	accounts := platforms.InputStrings(a.Input, "accounts")
+	limit := platforms.InputLimit(a.Input, len(accounts))
 	liked, engaged := make([]any, 0, limit), make([]any, 0, limit)
 	for _, h := range accounts[:limit] {
 		engaged = append(engaged, h)
@@ -270,50 +270,6 @@ func (c *Connector) engage(ctx context.Context, a platforms.Action) (map[string]
 		"replies": 0, "count": limit, "summary": fmt.Sprintf("favourited %d posts", len(liked))}, nil
 }
 
-func str(in map[string]any, k string) string {
-	s, _ := in[k].(string)
-	return s
-}
-
-// list reads a list of strings, as JSON decodes it ([]any) or as Go code writes it.
-func list(in map[string]any, k string) []string {
-	switch v := in[k].(type) {
-	case []string:
-		return v
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok && s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// limitOf is how many of n to act on now: count and daily_cap when given.
-func limitOf(in map[string]any, n int) int {
-	for _, k := range []string{"count", "daily_cap"} {
-		if v, ok := num(in[k]); ok && v >= 0 && v < n {
-			n = v
-		}
-	}
-	return n
-}
-
-func num(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int64:
-		return int(n), true
-	case float64:
-		return int(n), true
-	}
-	return 0, false
-}
-
 // profile is the part of verify_credentials' CredentialAccount the profile
 // check reads.
 type profile struct {
@@ -335,7 +291,7 @@ func (c *Connector) checkProfile(ctx context.Context, a platforms.Action) (map[s
 	if err := c.call(ctx, http.MethodGet, "/api/v1/accounts/verify_credentials", nil, "", &p); err != nil {
 		return nil, fmt.Errorf("mastodon: optimize_profile: %w", err)
 	}
-	brand := str(a.Input, "brand")
+	brand := platforms.InputString(a.Input, "brand")
 	missing := []any{}
 	if strings.TrimSpace(p.DisplayName) == "" || brand != "" && !strings.Contains(strings.ToLower(p.DisplayName), strings.ToLower(brand)) {
 		missing = append(missing, "display name with the brand")

@@ -69,26 +69,7 @@ func (c *Connector) Perform(ctx context.Context, a platforms.Action) (platforms.
 	if a.Key == "" {
 		return platforms.Result{}, notify.Permanent(errors.New("mastodon: action has no idempotency key"))
 	}
-	prev, err := c.log.Performed(ctx, a.Key)
-	switch {
-	case err == nil:
-		prev.Replayed = true
-		return prev, nil
-	case !errors.Is(err, platforms.ErrNotPerformed):
-		return platforms.Result{}, fmt.Errorf("mastodon: unable to look up action %s: %w", a.Key, err)
-	}
-	out, err := c.act(ctx, a)
-	if err != nil {
-		return platforms.Result{}, err
-	}
-	out["simulated"] = false
-	out["platform"] = Name
-	r, fresh, err := c.log.Record(ctx, Name, a, platforms.Result{Output: out})
-	if err != nil {
-		return platforms.Result{}, fmt.Errorf("mastodon: unable to record action %s: %w", a.Key, err)
-	}
-	r.Replayed = !fresh
-	return r, nil
+	return platforms.PerformOnce(ctx, c.log, Name, a, c.act)
 }
 
 func (c *Connector) act(ctx context.Context, a platforms.Action) (map[string]any, error) {
