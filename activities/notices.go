@@ -105,6 +105,7 @@ type Person struct {
 	Roles    []string
 	Clients  []string
 	Channels []api.PersonChannel
+	Team     string
 }
 
 // Directory is the people directory, as notices need it.
@@ -377,7 +378,7 @@ func (a *Activities) addressOf(ctx context.Context, r DeliveryRequest) (Person, 
 
 // personLinks signs the approve and reject links of one person: as
 // themselves when the approval names them, else in the first of their roles
-// it names.
+// it names, else as one of the team it names (an owning team's approval).
 func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Person) notify.Links {
 	who := api.Approver{ID: p.ID}
 	if !slices.ContainsFunc(ap.Approvers, func(x api.Approver) bool { return x.ID == p.ID }) {
@@ -386,6 +387,9 @@ func (a *Activities) personLinks(ctx context.Context, ap api.ApprovalView, p Per
 				who.Role = role
 				break
 			}
+		}
+		if who.Role == "" && p.Team != "" && slices.ContainsFunc(ap.Approvers, func(x api.Approver) bool { return x.Team == p.Team }) {
+			who.Team = p.Team
 		}
 	}
 	ttl := a.Links.TTL

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/app"
+	"github.com/greenlight/greenlight/notify/email"
+	"github.com/greenlight/greenlight/notify/email/smtptest"
 )
 
 const teamPost = `
@@ -62,7 +67,7 @@ func TestTwoTeamsNeverShareAnAccount(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
 	}
-	d, _ := startDev(t)
+	d, cfg := startDev(t)
 	admin := apiClient{t: t, base: d.APIURL}
 	for _, pb := range []string{teamPost, teamPostAsk} {
 		req, err := http.NewRequest("POST", d.APIURL+"/v1/playbooks", strings.NewReader(pb))
@@ -94,6 +99,10 @@ func TestTwoTeamsNeverShareAnAccount(t *testing.T) {
 		return bearer(v.Token)
 	}
 	xOps, fbOps := token("xavier", "team-x"), token("fran", "team-facebook")
+	// Xena is of team x: she is told of her team's approvals, by email.
+	code, _, body := as(t, d.APIURL, d.AdminToken, "POST", "/v1/people",
+		`{"id":"xena@agency","name":"Xena","clients":["acme"],"team":"team-x","channels":[{"kind":"email","address":"xena@agency.example"}]}`)
+	require.Equal(t, http.StatusCreated, code, body)
 	launch := func(as map[string]string, playbook string, platforms ...string) (*http.Response, api.CampaignView, holdConflictBody) {
 		t.Helper()
 		body := map[string]any{"playbook": playbook, "client": "acme", "params": map[string]any{"platforms": platforms}}
@@ -159,7 +168,37 @@ func TestTwoTeamsNeverShareAnAccount(t *testing.T) {
 	admin.waitFor(x1.ID, "canceled", func(v api.CampaignView) bool { return v.Status == api.StatusCanceled })
 	resp, f2, _ := launch(fbOps, "team-post-ask", "x", "facebook")
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
-	require.Equal(t, http.StatusOK, decide(xOps, f2.ID, "owner_approval_team_x", "approve"))
+	// This time Xena says yes, from the email her team's approval sent her.
+	ownerApproval := api.ApprovalID(f2.ID, "owner_approval_team_x")
+	m := poll(t, 20*time.Second, "the owner approval's email to xena", func() (smtptest.Message, bool) {
+		files, _ := filepath.Glob(filepath.Join(app.OutboxDir(cfg), "*.eml"))
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			if m := smtptest.Parse(t, raw); m.Header.Get(email.HeaderApproval) == ownerApproval {
+				return m, true
+			}
+		}
+		return smtptest.Message{}, false
+	})
+	assert.Contains(t, m.Header.Get("To"), "xena@agency.example")
+	link := linkIn(t, m.Text, "Approve")
+	page, status := get(t, link)
+	require.Equal(t, http.StatusOK, status, page)
+	form := hiddenFields(page)
+	form.Set("decision", api.DecisionApprove)
+	req, err := http.NewRequest(http.MethodPost, link, strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := (&http.Client{Transport: baseTransport}).Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var decided api.ApprovalView
+	admin.do("GET", "/v1/approvals/"+ownerApproval, nil, nil, &decided)
+	assert.Equal(t, "xena@agency", decided.DecidedBy, "the owning team's person decided, through her link")
 	admin.waitFor(f2.ID, "published", func(v api.CampaignView) bool {
 		for _, s := range v.Steps {
 			if s.ID == "publish" && s.Status == api.StepCompleted {

@@ -83,7 +83,7 @@ func (s *Server) decideWithLink(c *gin.Context) {
 		return nil
 	}
 	sig := workflows.ApprovalSignal{
-		ApprovalID: claims.ApprovalID, Decision: decision, By: claims.Who(), Role: claims.Approver.Role,
+		ApprovalID: claims.ApprovalID, Decision: decision, By: claims.Who(), Role: claims.Approver.Role, Team: claims.Approver.Team,
 		Comment: body.Comment, Channel: api.ChannelLink, Edits: body.Edits,
 	}
 	v, ref := s.decide(ctx, sig, useOnce)
@@ -180,6 +180,13 @@ func (s *Server) linkApproval(ctx context.Context, id string, claims links.LinkC
 	}
 	if !workflows.MayDecide(allowed, claims.Approver) {
 		return nil, refuseForbidden("this link is for %s, who may not decide this approval", describeApprover(claims.Approver))
+	}
+	if claims.Approver.Team != "" {
+		// A team's link holds only while its person is still of the team.
+		p, err := s.store.GetPerson(ctx, claims.Approver.ID)
+		if err != nil || p.Team != claims.Approver.Team {
+			return nil, refuseForbidden("this link is for %s as one of team %s, and they are no longer of it", claims.Approver.ID, claims.Approver.Team)
+		}
 	}
 	if ref := s.mintingTokenLive(ctx, claims.Token); ref != nil {
 		return nil, ref

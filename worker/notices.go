@@ -226,5 +226,5 @@ func (s storeDirectory) Person(ctx context.Context, id string) (activities.Perso
 }
 
 func personOf(p *store.Person) activities.Person {
-	return activities.Person{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, Roles: p.Roles, Clients: p.Clients, Channels: p.Channels}
+	return activities.Person{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, Roles: p.Roles, Clients: p.Clients, Channels: p.Channels, Team: p.Team}
 }
