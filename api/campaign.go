@@ -18,6 +18,9 @@ type CampaignView struct {
 	Params          map[string]any `json:"params,omitempty"`
 	Steps           []StepView     `json:"steps"`
 	Approvals       []ApprovalView `json:"approvals"`
+	// Waiting says what a running campaign sleeps on (a repeat's interval, a
+	// wait step) and until when; nil while it works or waits on a person.
+	Waiting *WaitingView `json:"waiting,omitempty"`
 	// Team is the team that launched the campaign; "" for none.
 	Team string `json:"team,omitempty"`
 	// Accounts are the client accounts the campaign holds (docs/connectors.md,
@@ -41,4 +44,13 @@ type StepView struct {
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
 	Output     json.RawMessage `json:"output,omitempty"`
 	Error      string          `json:"error,omitempty"`
+}
+
+// WaitingView is a campaign asleep until a time: between two iterations of a
+// repeat, or in a wait step.
+type WaitingView struct {
+	Until  time.Time `json:"until"`
+	For    string    `json:"for"`    // what comes next, for people
+	Step   string    `json:"step"`   // the key of the repeat or wait step
+	Reason string    `json:"reason"` // repeat | wait
 }

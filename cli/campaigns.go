@@ -101,7 +101,11 @@ func printCampaign(g *globals, c api.CampaignView, now time.Time) error {
 	t.field("Workflow", c.WorkflowID)
 	t.row("Client", c.Client)
 	t.row("Playbook", fmt.Sprintf("%s v%d", c.Playbook, c.PlaybookVersion))
+	t.field("Team", c.Team)
 	t.row("Status", c.Status)
+	if w := c.Waiting; w != nil {
+		t.row("Waiting", fmt.Sprintf("until %s (%s) for %s", w.Until.UTC().Format("2006-01-02 15:04 MST"), relTime(w.Until, now), w.For))
+	}
 	t.field("Current step", c.CurrentStep)
 	t.field("Error", c.Error)
 	t.field("Params", formatParams(c.Params))
@@ -111,6 +115,17 @@ func printCampaign(g *globals, c api.CampaignView, now time.Time) error {
 	t.field("Web UI", c.UIURL)
 	if err := t.flush(); err != nil {
 		return err
+	}
+
+	if len(c.Accounts) > 0 {
+		fmt.Fprintln(g.stdout, "\nAccounts")
+		t = newTable(g.stdout, "ACCOUNT", "PLATFORM", "HANDLE", "CONNECTOR", "OWNER", "STATE")
+		for _, a := range c.Accounts {
+			t.row(a.ID, a.Platform, a.Handle, a.Connector, orNone(a.Team), a.State)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
 	}
 
 	fmt.Fprintln(g.stdout, "\nSteps")

@@ -72,3 +72,19 @@ func TestCampaignsCancelPostsAndAcceptsEmpty202(t *testing.T) {
 	assert.Equal(t, "/v1/campaigns/c_1/cancel", got.path)
 	assert.Contains(t, stdout, "Cancellation requested for campaign c_1")
 }
+
+func TestCampaignsShowSaysWhatASleepingCampaignWaitsFor(t *testing.T) {
+	until := time.Now().Add(6*24*time.Hour + 23*time.Hour + 30*time.Minute).UTC()
+	base, _ := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"id":"c_1","workflow_id":"campaign-c_1","playbook":"reputation-repair",
+		"playbook_version":3,"client":"acme","status":"running","current_step":"weekly.1.measure","team":"team-x",
+		"waiting":{"until":%q,"for":"iteration 2: draft","step":"weekly","reason":"repeat"},
+		"accounts":[{"id":"acc1","platform":"mastodon","handle":"acme@social.example","connector":"mastodon","team":"team-x","state":"held"}],
+		"steps":[],"approvals":[]}`, until.Format(time.RFC3339)))
+
+	stdout, stderr, code := runCLI(t, base, "campaigns", "show", "c_1")
+
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `Waiting\s+until `+until.Format("2006-01-02 15:04 MST")+` \(in \d+d[^)]*\) for iteration 2: draft`, stdout)
+	assert.Contains(t, stdout, "team-x")
+	assert.Regexp(t, `acc1\s+mastodon\s+acme@social.example\s+mastodon\s+team-x\s+held`, stdout)
+}

@@ -49,6 +49,7 @@ func (s *Server) campaignView(ctx context.Context, c *store.Campaign) (api.Campa
 	if v.Accounts, err = s.campaignAccounts(ctx, c); err != nil {
 		return v, err
 	}
+	v.Waiting = s.waitingOf(ctx, c, v.Steps)
 	return v, nil
 }
 

@@ -160,9 +160,12 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 			}
 			continue
 		}
-		if err := workflow.NewTimerWithOptions(ctx, rep.Every.Duration, workflow.TimerOptions{
+		r.sleeping(ctx, workflow.Now(ctx).Add(rep.Every.Duration), fmt.Sprintf("iteration %d of %d of %s", it+1, maxIter, summary(r.view.Steps[idx])))
+		err = workflow.NewTimerWithOptions(ctx, rep.Every.Duration, workflow.TimerOptions{
 			Summary: fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), it+1, maxIter, rep.Every),
-		}).Get(ctx, nil); err != nil {
+		}).Get(ctx, nil)
+		r.sleeping(ctx, time.Time{}, "")
+		if err != nil {
 			r.failStep(ctx, f, idx, err)
 			return err
 		}
@@ -178,8 +181,10 @@ func (r *campaignRun) runRepeat(ctx workflow.Context, f *frame, idx int, step pl
 // new run during the wait or at its end when the history is long.
 func (r *campaignRun) repeatInterval(ctx workflow.Context, f *frame, idx, next, maxIter int, every playbooks.Duration, until time.Time) error {
 	key := r.view.Steps[idx].Key
+	r.sleeping(ctx, until, fmt.Sprintf("iteration %d of %d of %s", next, maxIter, summary(r.view.Steps[idx])))
 	_, err := r.waitOrHandOver(ctx, f, until,
 		fmt.Sprintf("%s: iteration %d of %d in %s", summary(r.view.Steps[idx]), next, maxIter, every), func() bool { return false })
+	r.sleeping(ctx, time.Time{}, "")
 	switch {
 	case errors.Is(err, errHandOver):
 		return suspendHere(ResumePoint{Key: key, Iteration: next, Until: until})
@@ -219,4 +224,15 @@ func (r *campaignRun) finishBranch(ctx workflow.Context, f *frame, idx int, arm 
 	}
 	r.endStep(ctx, f, idx, api.StepCompleted, map[string]any{"condition": arm == "then", "took": arm}, nil)
 	return nil
+}
+
+// sleeping tells the Temporal Web UI (the workflow's current details) that the
+// campaign sleeps until a time, and for what; a zero until clears it. It is
+// not recorded in history, so it changes nothing on replay.
+func (r *campaignRun) sleeping(ctx workflow.Context, until time.Time, next string) {
+	if until.IsZero() {
+		workflow.SetCurrentDetails(ctx, "")
+		return
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("Waiting until %s for %s.", until.UTC().Format("2006-01-02 15:04 MST"), next))
 }

@@ -65,9 +65,11 @@ func (r *campaignRun) runStep(ctx workflow.Context, step playbooks.Step, f *fram
 		if r.flood {
 			return r.runWait(ctx, f, idx, step)
 		}
+		r.sleeping(ctx, workflow.Now(ctx).Add(step.Wait.Duration), "the step after "+summary(r.view.Steps[idx]))
 		err = workflow.NewTimerWithOptions(ctx, step.Wait.Duration, workflow.TimerOptions{
 			Summary: fmt.Sprintf("%s (%s)", summary(r.view.Steps[idx]), step.Wait),
 		}).Get(ctx, nil)
+		r.sleeping(ctx, time.Time{}, "")
 		if err == nil {
 			r.endStep(ctx, f, idx, api.StepCompleted, nil, nil)
 		}

@@ -167,7 +167,9 @@ func (r *campaignRun) stepIndex(key string) int {
 func (r *campaignRun) runWait(ctx workflow.Context, f *frame, idx int, step playbooks.Step) error {
 	s := r.view.Steps[idx]
 	until := s.StartedAt.Add(step.Wait.Duration)
+	r.sleeping(ctx, until, "the step after "+summary(s))
 	_, err := r.waitOrHandOver(ctx, f, until, fmt.Sprintf("%s (%s)", summary(s), step.Wait), func() bool { return false })
+	r.sleeping(ctx, time.Time{}, "")
 	if err != nil {
 		if errors.Is(err, errHandOver) {
 			return suspendHere(ResumePoint{Key: s.Key})
