@@ -26,7 +26,7 @@ func writePlaybook(t *testing.T, src string) string {
 	return file
 }
 
-func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
+func TestValidateWithServerPrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 	src := "name: bad\nversion: 0\nsteps:\n  - id: a\n    wait: soon\n"
 	file := writePlaybook(t, src)
 	base, got := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"about:blank","title":"Invalid playbook",
@@ -35,7 +35,7 @@ func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 		{"line":5,"column":11,"field":"steps[0].wait","message":"invalid duration \"soon\""},
 		{"field":"steps","message":"needs an action step"}]}`)
 
-	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", "--server", file)
 
 	assert.Equal(t, 1, code)
 	assert.Equal(t, http.MethodPost, got.method)
@@ -50,22 +50,22 @@ func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 	assert.Contains(t, stderr, "invalid playbook")
 }
 
-func TestValidateValidFileExitsZero(t *testing.T) {
+func TestValidateWithServerValidFileExitsZero(t *testing.T) {
 	file := writePlaybook(t, "name: ok\n")
 	base, _ := fakeAPI(t, http.StatusOK, `{"valid":true,"name":"ok","version":1}`)
 
-	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", "--server", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, file+": valid (ok v1)\n", stdout)
 }
 
-func TestValidateJSONPrintsProblemAndExitsOne(t *testing.T) {
+func TestValidateWithServerJSONPrintsProblemAndExitsOne(t *testing.T) {
 	file := writePlaybook(t, "name: bad\n")
 	problem := `{"title":"Invalid playbook","status":422,"errors":[{"line":1,"column":1,"field":"version","message":"required"}]}`
 	base, _ := fakeAPI(t, http.StatusUnprocessableEntity, problem)
 
-	stdout, _, code := runCLI(t, base, "--json", "playbooks", "validate", file)
+	stdout, _, code := runCLI(t, base, "--json", "playbooks", "validate", "--server", file)
 
 	assert.Equal(t, 1, code)
 	assert.JSONEq(t, problem, stdout)
