@@ -60,8 +60,13 @@ func newPlaybooksCmd(g *globals) *cobra.Command {
 	)
 }
 
+// descriptionWidth is how much of a playbook's description `playbooks list`
+// shows; --wide shows all of it, --json the API's answer.
+const descriptionWidth = 60
+
 func newPlaybooksListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var wide bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List playbooks, latest version of each",
 		Args:  exactArgs(0),
@@ -76,12 +81,18 @@ func newPlaybooksListCmd(g *globals) *cobra.Command {
 					for i, v := range p.Versions {
 						versions[i] = strconv.Itoa(v)
 					}
-					t.row(p.Name, strconv.Itoa(p.Version), strings.Join(versions, ","), yesNo(p.Builtin), p.Description)
+					description := p.Description
+					if !wide {
+						description = shorten(description, descriptionWidth)
+					}
+					t.row(p.Name, strconv.Itoa(p.Version), strings.Join(versions, ","), yesNo(p.Builtin), description)
 				}
 				return t.flush()
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&wide, "wide", false, fmt.Sprintf("show whole descriptions (default: the first %d characters)", descriptionWidth))
+	return cmd
 }
 
 func yesNo(b bool) string {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,6 +84,37 @@ func TestPlaybooksList(t *testing.T) {
 	require.Len(t, lines, 2)
 	assert.Equal(t, []string{"NAME", "VERSION", "VERSIONS", "BUILTIN", "DESCRIPTION"}, strings.Fields(lines[0]))
 	assert.Equal(t, []string{"reputation-repair", "2", "1,2", "yes", "Recover", "search", "presence"}, strings.Fields(lines[1]))
+}
+
+func TestPlaybooksListCutsLongDescriptionsUnlessWide(t *testing.T) {
+	long := "Recover search presence after a crisis: audit mentions, draft replies,\n" +
+		"ask the client to approve each week's posts and publish them on schedule"
+	answer := mustJSON(t, map[string]any{"items": []map[string]any{
+		{"name": "reputation-repair", "version": 2, "description": long, "builtin": true, "versions": []int{1, 2}},
+		{"name": "short", "version": 1, "description": "Short one", "versions": []int{1}},
+	}})
+	base, _ := fakeAPI(t, http.StatusOK, answer)
+
+	stdout, stderr, code := runCLI(t, base, "playbooks", "list")
+	require.Equal(t, 0, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3)
+	description := func(line string) string {
+		return strings.TrimSpace(string([]rune(line)[strings.Index(lines[0], "DESCRIPTION"):]))
+	}
+	cut := description(lines[1])
+	assert.Equal(t, 60, utf8.RuneCountInString(cut), cut)
+	assert.True(t, strings.HasPrefix(cut, "Recover search presence after a crisis: audit"), cut)
+	assert.True(t, strings.HasSuffix(cut, "…"), cut)
+	assert.Equal(t, "Short one", description(lines[2]))
+
+	stdout, stderr, code = runCLI(t, base, "playbooks", "list", "--wide")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, strings.Join(strings.Fields(long), " "), "--wide shows it all, on one line")
+
+	stdout, stderr, code = runCLI(t, base, "--json", "playbooks", "list")
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, answer, stdout)
 }
 
 func TestPlaybooksShowPrintsSource(t *testing.T) {
