@@ -54,13 +54,14 @@ func newApprovalsShowCmd(g *globals) *cobra.Command {
 }
 
 // printApprovalDetail shows an approval the way its message does (preview.Text),
-// then who may decide, the votes and the deliveries.
+// then its step, status, deadline and silence policy, who may decide, the
+// votes and the deliveries.
 func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView, now time.Time) error {
 	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, a.Status, dueOrDecided(a, now))
 	fmt.Fprint(g.stdout, preview.Of(a, time.Local).Text())
 
-	// What the message leaves to the reader's context: where in the campaign
-	// this stands, and the deadline both ways, for a terminal read days later.
+	// The message leaves these to its context (it arrives when asked); a
+	// terminal may read it days later, so the deadline also says how far it is.
 	fmt.Fprintln(g.stdout)
 	t := newTable(g.stdout)
 	t.field("Step", a.Step)
@@ -100,15 +101,15 @@ func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView
 		}
 		fmt.Fprintln(g.stdout, "  "+none)
 	} else {
-		t := newTable(g.stdout, "BY", "ROLE", "DECISION", "VIA", "AT", "COMMENT")
+		votes := newTable(g.stdout, "BY", "ROLE", "DECISION", "VIA", "AT", "COMMENT")
 		for _, v := range a.Votes {
 			if len(v.Edits) > 0 {
 				v.Decision += " (edited)"
 			}
 			at := v.At
-			t.row(v.By, v.Role, v.Decision, v.Channel, absTime(&at), v.Comment)
+			votes.row(v.By, v.Role, v.Decision, v.Channel, absTime(&at), v.Comment)
 		}
-		if err := t.flush(); err != nil {
+		if err := votes.flush(); err != nil {
 			return err
 		}
 	}
