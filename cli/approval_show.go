@@ -54,14 +54,39 @@ func newApprovalsShowCmd(g *globals) *cobra.Command {
 }
 
 // printApprovalDetail shows an approval the way its message does (preview.Text),
-// then who may decide, the votes and the deliveries.
+// then its step, status, deadline and silence policy, who may decide, the
+// votes and the deliveries.
 func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView, now time.Time) error {
 	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, a.Status, dueOrDecided(a, now))
 	fmt.Fprint(g.stdout, preview.Of(a, time.Local).Text())
 
+	// The message leaves these to its context (it arrives when asked); a
+	// terminal may read it days later, so the deadline also says how far it is.
+	fmt.Fprintln(g.stdout)
+	t := newTable(g.stdout)
+	t.field("Step", a.Step)
+	t.row("Status", a.Status)
+	t.field("Deadline", deadlineText(a, now))
+	t.field("On timeout", onTimeoutText(a.OnTimeout))
+	if a.Tier > 0 {
+		t.row("Escalated", fmt.Sprintf("tier %d: the first approvers did not answer in time", a.Tier))
+	}
+	t.field("Decided by", decidedBy(a))
+	t.field("Comment", a.Comment)
+	if err := t.flush(); err != nil {
+		return err
+	}
+
 	fmt.Fprintf(g.stdout, "\nWho may decide: %s", approversText(a.Approvers))
+	var needs []string
 	if a.Quorum > 1 {
-		fmt.Fprintf(g.stdout, " (%d approvals needed)", a.Quorum)
+		needs = append(needs, fmt.Sprintf("%d approvals needed", a.Quorum))
+	}
+	if a.RejectionsNeeded > 1 {
+		needs = append(needs, fmt.Sprintf("%d rejections reject it", a.RejectionsNeeded))
+	}
+	if len(needs) > 0 {
+		fmt.Fprintf(g.stdout, " (%s)", strings.Join(needs, ", "))
 	}
 	fmt.Fprintln(g.stdout)
 	if a.RequestedBy != "" {
@@ -70,14 +95,21 @@ func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView
 
 	fmt.Fprintln(g.stdout, "\nVotes")
 	if len(a.Votes) == 0 {
-		fmt.Fprintln(g.stdout, "  none yet")
-	} else {
-		t := newTable(g.stdout, "BY", "ROLE", "DECISION", "VIA", "AT", "COMMENT")
-		for _, v := range a.Votes {
-			at := v.At
-			t.row(v.By, v.Role, v.Decision, v.Channel, absTime(&at), v.Comment)
+		none := "none"
+		if a.Status == api.ApprovalPending {
+			none = "none yet"
 		}
-		if err := t.flush(); err != nil {
+		fmt.Fprintln(g.stdout, "  "+none)
+	} else {
+		votes := newTable(g.stdout, "BY", "ROLE", "DECISION", "VIA", "AT", "COMMENT")
+		for _, v := range a.Votes {
+			if len(v.Edits) > 0 {
+				v.Decision += " (edited)"
+			}
+			at := v.At
+			votes.row(v.By, v.Role, v.Decision, v.Channel, absTime(&at), v.Comment)
+		}
+		if err := votes.flush(); err != nil {
 			return err
 		}
 	}
@@ -87,7 +119,7 @@ func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView
 		fmt.Fprintln(g.stdout, "  none: nobody in the directory was told (see `greenlight people`)")
 		return nil
 	}
-	t := newTable(g.stdout, "EVENT", "TO", "VIA", "ADDRESS", "STATUS", "TRIES", "AT", "ERROR")
+	t = newTable(g.stdout, "EVENT", "TO", "VIA", "ADDRESS", "STATUS", "TRIES", "AT", "ERROR")
 	for _, d := range sent {
 		event := d.Kind
 		if d.Seq > 0 {
@@ -109,19 +141,47 @@ func dueOrDecided(a api.ApprovalView, now time.Time) string {
 	return "decided " + absTime(a.DecidedAt)
 }
 
+// deadlineText is the deadline as a date, and while it still matters, how far
+// away it is: "2026-12-03 10:00 CET (in 4h)".
+func deadlineText(a api.ApprovalView, now time.Time) string {
+	at := absTime(&a.DueAt)
+	if at == "" || a.Status != api.ApprovalPending {
+		return at
+	}
+	return at + " (" + relTime(a.DueAt, now) + ")"
+}
+
+// onTimeoutText names the silence policy and what it does, as the playbook
+// wrote it and as a person reads it: "approve (if nobody answers in time: approved)".
+func onTimeoutText(policy string) string {
+	if policy == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (if nobody answers in time: %s)", policy, preview.SilenceOutcome(policy))
+}
+
+// approversText names who may decide: people by id, and anyone holding a role
+// or belonging to a team, as narrowly as the approver says.
 func approversText(list []api.Approver) string {
 	if len(list) == 0 {
 		return "anyone with a decide right for the client"
 	}
 	names := make([]string, 0, len(list))
 	for _, ap := range list {
+		var in []string
+		if ap.Role != "" {
+			in = append(in, "role "+ap.Role)
+		}
+		if ap.Team != "" {
+			in = append(in, "team "+ap.Team)
+		}
 		switch {
-		case ap.ID != "" && ap.Role != "":
-			names = append(names, ap.ID+" ("+ap.Role+")")
+		case ap.ID != "" && len(in) > 0:
+			names = append(names, ap.ID+" ("+strings.Join(in, ", ")+")")
 		case ap.ID != "":
 			names = append(names, ap.ID)
-		default:
-			names = append(names, "anyone in role "+ap.Role)
+		case len(in) > 0:
+			names = append(names, "anyone in "+strings.Join(in, " of "))
 		}
 	}
 	return strings.Join(names, ", ")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/playbooks"
+	"github.com/greenlight/greenlight/preview"
 )
 
 // approvalList is the answer of GET /v1/approvals.
@@ -35,6 +38,9 @@ func newApprovalsListCmd(g *globals) *cobra.Command {
 		Short: "List approvals, pending ones by default",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkDue(due); err != nil {
+				return err
+			}
 			q := url.Values{}
 			if status != allStatuses {
 				setQuery(q, "status", status)
@@ -52,9 +58,33 @@ func newApprovalsListCmd(g *globals) *cobra.Command {
 	f.StringVar(&status, "status", api.ApprovalPending, "pending, approved, rejected, expired, or all")
 	f.StringVar(&client, "client", "", "only this client's approvals")
 	f.StringVar(&campaign, "campaign", "", "only approvals of this campaign ID")
-	f.StringVar(&due, "due", "", "only approvals due within this long (24h, 2d) or before this RFC 3339 time")
+	f.StringVar(&due, "due", "", "only approvals due within this long (30m, 24h, 2d, 1w) or before this RFC 3339 time")
 	return cmd
 }
+
+// checkDue refuses a --due the API would refuse, before anything is sent, in
+// the flag's own words (the API only knows its query parameter). The raw value
+// is sent, so the API's clock sets "now".
+func checkDue(due string) error {
+	if due == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, due); err == nil {
+		return nil
+	}
+	_, err := playbooks.ParseDuration(due)
+	switch {
+	case errors.Is(err, playbooks.ErrDurationTooLong):
+		return usageErrorf("--due %q is too long for a duration; give an RFC 3339 time (2026-03-01T12:00:00Z) instead", due)
+	case err != nil:
+		return usageErrorf("--due %q is neither a duration from now (30m, 24h, 2d, 1w) nor an RFC 3339 time (2026-03-01T12:00:00Z)", due)
+	}
+	return nil
+}
+
+// previewWidth is how much of an approval's preview the list shows: enough to
+// tell one post from the next, while the row still fits a terminal.
+const previewWidth = 40
 
 func printApprovals(g *globals, l approvalList, status string, now time.Time) error {
 	if len(l.Items) == 0 {
@@ -65,9 +95,9 @@ func printApprovals(g *globals, l approvalList, status string, now time.Time) er
 		_, err := fmt.Fprintf(g.stdout, "No %s.\n", what)
 		return err
 	}
-	t := newTable(g.stdout, "ID", "CLIENT", "CAMPAIGN", "TITLE", "STATUS", "DUE")
+	t := newTable(g.stdout, "ID", "CLIENT", "CAMPAIGN", "TITLE", "PREVIEW", "STATUS", "DUE")
 	for _, a := range l.Items {
-		t.row(a.ID, a.Client, a.CampaignID, a.Title, a.Status, dueCell(a, now))
+		t.row(a.ID, a.Client, a.CampaignID, a.Title, preview.Of(a, time.Local).Summary(previewWidth), a.Status, dueCell(a, now))
 	}
 	return t.flush()
 }

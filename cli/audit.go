@@ -291,9 +291,7 @@ func (t *tableEvents) add(_ json.RawMessage, e api.AuditEventView) error {
 	if detail == "{}" {
 		detail = ""
 	}
-	if r := []rune(detail); len(r) > tableDetail {
-		detail = string(r[:tableDetail-1]) + "…"
-	}
+	detail = shorten(detail, tableDetail)
 	if t.all {
 		t.t.row(at, e.Type, e.Actor, e.Channel, e.Client, e.CampaignID, e.RequestID, detail)
 	} else {

@@ -39,7 +39,7 @@ func TestCampaignsListPrintsTableAndNextPageHint(t *testing.T) {
 }
 
 func TestCampaignsShowPrintsHeaderStepsAndApprovals(t *testing.T) {
-	due := time.Now().Add(47*time.Hour + 30*time.Minute).UTC().Format(time.RFC3339)
+	due := time.Now().Add(47*time.Hour + 10*time.Minute).UTC().Format(time.RFC3339)
 	base, got := fakeAPI(t, http.StatusOK, fmt.Sprintf(`{"id":"c 1","workflow_id":"campaign-c 1",
 		"playbook":"reputation-repair","playbook_version":1,"client":"acme",
 		"status":"waiting_approval","current_step":"approve-posts","params":{"brand":"Acme","weeks":4},

@@ -216,10 +216,19 @@ func TestRelTime(t *testing.T) {
 	}{
 		{time.Time{}, ""},
 		{now.Add(20 * time.Second), "now"},
-		{now.Add(5*time.Minute + 30*time.Second), "in 5m"},
-		{now.Add(47*time.Hour + 59*time.Minute), "in 47h"},
+		{now.Add(5*time.Minute + 20*time.Second), "in 5m"},
+		{now.Add(5*time.Minute + 40*time.Second), "in 6m"},
+		{now.Add(59*time.Minute + 45*time.Second), "in 1h"},
+		// A 4h deadline, a moment after it was set, is still 4h away.
+		{now.Add(4*time.Hour - time.Second), "in 4h"},
+		{now.Add(4 * time.Hour), "in 4h"},
+		{now.Add(3*time.Hour + 20*time.Minute), "in 3h"},
+		{now.Add(47*time.Hour + 59*time.Minute), "in 48h"},
+		{now.Add(71*time.Hour + 40*time.Minute), "in 3d"},
 		{now.Add(80 * time.Hour), "in 3d"},
+		{now.Add(110 * time.Hour), "in 5d"},
 		{now.Add(-2 * time.Hour), "2h ago"},
+		{now.Add(-(2*time.Hour + 40*time.Minute)), "3h ago"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, relTime(tt.t, now), tt.t)

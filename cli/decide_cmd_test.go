@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,16 +35,23 @@ func TestApproveSendsDecisionAndChannelHeader(t *testing.T) {
 
 // TestDecisionNamesNobody: the CLI never says who decides, whatever the
 // environment holds; the API records the token's holder.
+// With $USER empty (a container, CI) nothing named "cli" is sent either.
 func TestDecisionNamesNobody(t *testing.T) {
 	t.Setenv("GREENLIGHT_USER", "gina")
-	t.Setenv("USER", "unix")
 	base, got := fakeAPI(t, http.StatusOK, decidedApproval)
+	for _, user := range []string{"unix", ""} {
+		t.Setenv("USER", user)
+		for _, args := range [][]string{{"reject", "apr_1"}, {"approve", "apr_1", "--comment", "ok"}} {
+			_, stderr, code := runCLI(t, base, args...)
 
-	_, stderr, code := runCLI(t, base, "reject", "apr_1")
-
-	require.Equal(t, 0, code, stderr)
-	assert.JSONEq(t, `{"decision":"reject"}`, string(got.body))
-	_, _, code = runCLI(t, base, "reject", "apr_1", "--by", "gina")
+			require.Equal(t, 0, code, stderr)
+			var body map[string]any
+			require.NoError(t, json.Unmarshal(got.body, &body))
+			assert.NotContains(t, body, "by", "USER=%q %v", user, args)
+			assert.Equal(t, args[0], body["decision"])
+		}
+	}
+	_, _, code := runCLI(t, base, "reject", "apr_1", "--by", "gina")
 	assert.NotEqual(t, 0, code, "--by is gone: identity comes from the token")
 }
 

@@ -60,8 +60,13 @@ func newPlaybooksCmd(g *globals) *cobra.Command {
 	)
 }
 
+// descriptionWidth is how much of a playbook's description `playbooks list`
+// shows; --wide shows all of it, --json the API's answer.
+const descriptionWidth = 60
+
 func newPlaybooksListCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var wide bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List playbooks, latest version of each",
 		Args:  exactArgs(0),
@@ -76,12 +81,18 @@ func newPlaybooksListCmd(g *globals) *cobra.Command {
 					for i, v := range p.Versions {
 						versions[i] = strconv.Itoa(v)
 					}
-					t.row(p.Name, strconv.Itoa(p.Version), strings.Join(versions, ","), yesNo(p.Builtin), p.Description)
+					description := p.Description
+					if !wide {
+						description = shorten(description, descriptionWidth)
+					}
+					t.row(p.Name, strconv.Itoa(p.Version), strings.Join(versions, ","), yesNo(p.Builtin), description)
 				}
 				return t.flush()
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&wide, "wide", false, fmt.Sprintf("show whole descriptions (default: the first %d characters)", descriptionWidth))
+	return cmd
 }
 
 func yesNo(b bool) string {
@@ -118,12 +129,24 @@ func newPlaybooksShowCmd(g *globals) *cobra.Command {
 }
 
 func newPlaybooksValidateCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var viaServer bool
+	cmd := &cobra.Command{
 		Use:   "validate FILE",
-		Short: "Check a playbook file; prints FILE:LINE:COLUMN for every error and exits 1 if any",
-		Args:  exactArgs(1),
+		Short: "Check a playbook file offline; prints FILE:LINE:COLUMN for every error and exits 1 if any",
+		Long: `Check a playbook file and print FILE:LINE:COLUMN: FIELD: MESSAGE for every
+error; exit 1 if there is any, 0 if the file is valid.
+
+The check runs here, with no server and no token, so editors, pre-commit hooks
+and CI can run it. --server sends the file to the API's check instead
+(POST /v1/playbooks/validate), which needs the API and a token: the rules of
+the server that will run the playbook, when it runs a different greenlight
+version than this one. The output and exit codes are the same either way.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
+			if !viaServer {
+				return validateOffline(cmd.Context(), g, file)
+			}
 			r, err := playbookFileRequest(file, "/v1/playbooks/validate")
 			if err != nil {
 				return err
@@ -138,6 +161,8 @@ func newPlaybooksValidateCmd(g *globals) *cobra.Command {
 			return playbookRefused(g, file, err)
 		},
 	}
+	cmd.Flags().BoolVar(&viaServer, "server", false, "check with the API instead of offline (needs the API and a token)")
+	return cmd
 }
 
 func newPlaybooksRegisterCmd(g *globals) *cobra.Command {
@@ -224,9 +249,17 @@ func printPlaybookErrors(g *globals, file string, errs []problemError) error {
 
 // playbookFileRequest posts a playbook file's YAML to path.
 func playbookFileRequest(file, path string) (request, error) {
-	src, err := os.ReadFile(file)
+	src, err := readPlaybookFile(file)
 	if err != nil {
-		return request{}, fmt.Errorf("reading the playbook: %w", err)
+		return request{}, err
 	}
 	return request{method: http.MethodPost, path: path, raw: src, contentType: "application/yaml"}, nil
+}
+
+func readPlaybookFile(file string) ([]byte, error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading the playbook: %w", err)
+	}
+	return src, nil
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,7 +27,7 @@ func writePlaybook(t *testing.T, src string) string {
 	return file
 }
 
-func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
+func TestValidateWithServerPrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 	src := "name: bad\nversion: 0\nsteps:\n  - id: a\n    wait: soon\n"
 	file := writePlaybook(t, src)
 	base, got := fakeAPI(t, http.StatusUnprocessableEntity, `{"type":"about:blank","title":"Invalid playbook",
@@ -35,7 +36,7 @@ func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 		{"line":5,"column":11,"field":"steps[0].wait","message":"invalid duration \"soon\""},
 		{"field":"steps","message":"needs an action step"}]}`)
 
-	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", "--server", file)
 
 	assert.Equal(t, 1, code)
 	assert.Equal(t, http.MethodPost, got.method)
@@ -50,22 +51,22 @@ func TestValidatePrintsFileLineColumnAndExitsOneWhenInvalid(t *testing.T) {
 	assert.Contains(t, stderr, "invalid playbook")
 }
 
-func TestValidateValidFileExitsZero(t *testing.T) {
+func TestValidateWithServerValidFileExitsZero(t *testing.T) {
 	file := writePlaybook(t, "name: ok\n")
 	base, _ := fakeAPI(t, http.StatusOK, `{"valid":true,"name":"ok","version":1}`)
 
-	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", file)
+	stdout, stderr, code := runCLI(t, base, "playbooks", "validate", "--server", file)
 
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, file+": valid (ok v1)\n", stdout)
 }
 
-func TestValidateJSONPrintsProblemAndExitsOne(t *testing.T) {
+func TestValidateWithServerJSONPrintsProblemAndExitsOne(t *testing.T) {
 	file := writePlaybook(t, "name: bad\n")
 	problem := `{"title":"Invalid playbook","status":422,"errors":[{"line":1,"column":1,"field":"version","message":"required"}]}`
 	base, _ := fakeAPI(t, http.StatusUnprocessableEntity, problem)
 
-	stdout, _, code := runCLI(t, base, "--json", "playbooks", "validate", file)
+	stdout, _, code := runCLI(t, base, "--json", "playbooks", "validate", "--server", file)
 
 	assert.Equal(t, 1, code)
 	assert.JSONEq(t, problem, stdout)
@@ -83,6 +84,37 @@ func TestPlaybooksList(t *testing.T) {
 	require.Len(t, lines, 2)
 	assert.Equal(t, []string{"NAME", "VERSION", "VERSIONS", "BUILTIN", "DESCRIPTION"}, strings.Fields(lines[0]))
 	assert.Equal(t, []string{"reputation-repair", "2", "1,2", "yes", "Recover", "search", "presence"}, strings.Fields(lines[1]))
+}
+
+func TestPlaybooksListCutsLongDescriptionsUnlessWide(t *testing.T) {
+	long := "Recover search presence after a crisis: audit mentions, draft replies,\n" +
+		"ask the client to approve each week's posts and publish them on schedule"
+	answer := mustJSON(t, map[string]any{"items": []map[string]any{
+		{"name": "reputation-repair", "version": 2, "description": long, "builtin": true, "versions": []int{1, 2}},
+		{"name": "short", "version": 1, "description": "Short one", "versions": []int{1}},
+	}})
+	base, _ := fakeAPI(t, http.StatusOK, answer)
+
+	stdout, stderr, code := runCLI(t, base, "playbooks", "list")
+	require.Equal(t, 0, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3)
+	description := func(line string) string {
+		return strings.TrimSpace(string([]rune(line)[strings.Index(lines[0], "DESCRIPTION"):]))
+	}
+	cut := description(lines[1])
+	assert.Equal(t, 60, utf8.RuneCountInString(cut), cut)
+	assert.True(t, strings.HasPrefix(cut, "Recover search presence after a crisis: audit"), cut)
+	assert.True(t, strings.HasSuffix(cut, "…"), cut)
+	assert.Equal(t, "Short one", description(lines[2]))
+
+	stdout, stderr, code = runCLI(t, base, "playbooks", "list", "--wide")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, strings.Join(strings.Fields(long), " "), "--wide shows it all, on one line")
+
+	stdout, stderr, code = runCLI(t, base, "--json", "playbooks", "list")
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, answer, stdout)
 }
 
 func TestPlaybooksShowPrintsSource(t *testing.T) {

@@ -42,6 +42,18 @@ func (t *table) field(key, value string) {
 
 func (t *table) flush() error { return t.tw.Flush() }
 
+// shorten fits s, its whitespace collapsed as a cell shows it, in n characters,
+// marking a cut with an ellipsis: for a column that would otherwise push the
+// table past the terminal's width.
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return strings.TrimRight(string(r[:n-1]), " ") + "…"
+}
+
 // timeLayout is used for absolute times: campaigns run for weeks, so the date
 // matters and seconds do not.
 const timeLayout = "2006-01-02 15:04 MST"
@@ -56,6 +68,8 @@ func absTime(t *time.Time) string {
 
 // relTime says how far t is from now: "in 47h", "5m ago". Hours are kept up to three
 // days because approval deadlines are set in hours; beyond that days read better.
+// Each unit is rounded to the nearest, never down: a deadline four hours away
+// reads "in 4h" a second after it was set, not "in 3h".
 func relTime(t, now time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -66,15 +80,16 @@ func relTime(t, now time.Time) string {
 		d = -d
 	}
 	var s string
-	switch {
+	// A unit is chosen after rounding, so 59m45s reads "1h", not "60m".
+	switch m, h := d.Round(time.Minute), d.Round(time.Hour); {
 	case d < time.Minute:
 		return "now"
-	case d < time.Hour:
-		s = fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 72*time.Hour:
-		s = fmt.Sprintf("%dh", int(d/time.Hour))
+	case m < time.Hour:
+		s = fmt.Sprintf("%dm", int(m/time.Minute))
+	case h < 72*time.Hour:
+		s = fmt.Sprintf("%dh", int(h/time.Hour))
 	default:
-		s = fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+		s = fmt.Sprintf("%dd", int(d.Round(24*time.Hour)/(24*time.Hour)))
 	}
 	if future {
 		return "in " + s

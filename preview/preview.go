@@ -169,8 +169,8 @@ func (p *Approval) read(fields map[string]any) {
 			continue
 		}
 		f := Field{Label: labelOf(k)}
-		if items := itemsOf(v); items != nil {
-			f.Items = items
+		if list, ok := v.([]any); ok {
+			f.Items = entriesOf(list)
 		} else {
 			f.Text = textOf(v)
 		}
@@ -227,8 +227,19 @@ func itemsOf(v any) []string {
 	return items
 }
 
+// entriesOf reads a list as one entry per element, structured ones included.
+func entriesOf(list []any) []string {
+	items := make([]string, len(list))
+	for i, e := range list {
+		items[i] = textOf(e)
+	}
+	return items
+}
+
 // textOf writes a value as a person reads it: text as is, whole numbers
-// without a decimal point, anything structured as compact JSON.
+// without a decimal point, yes and no, and anything structured on one line,
+// never as JSON: an object as "level: high; score: 3" in key order, a list as
+// "a, b".
 func textOf(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -245,12 +256,43 @@ func textOf(v any) string {
 			return "yes"
 		}
 		return "no"
+	case map[string]any:
+		parts := make([]string, 0, len(v))
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			parts = append(parts, keyOf(k)+": "+innerTextOf(v[k]))
+		}
+		return strings.Join(parts, "; ")
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = innerTextOf(e)
+		}
+		return strings.Join(parts, ", ")
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
+	return fmt.Sprint(v)
+}
+
+// innerTextOf is textOf for a value inside another: one with more than one
+// entry is bracketed, so a reader sees where it ends, e.g. "(name: a; n: 1),
+// (name: b; n: 2)" or "tags: [a, b]; n: 1".
+func innerTextOf(v any) string {
+	switch e := v.(type) {
+	case map[string]any:
+		if len(e) > 1 {
+			return "(" + textOf(e) + ")"
+		}
+	case []any:
+		if len(e) > 1 {
+			return "[" + textOf(e) + "]"
+		}
 	}
-	return string(b)
+	return textOf(v)
+}
+
+// keyOf is a key inside a structured value as a person reads it:
+// "top_factors" → "top factors".
+func keyOf(k string) string {
+	return strings.NewReplacer("_", " ", "-", " ").Replace(k)
 }
 
 // labelOf turns a preview key into a label: "proposed_reply" → "Proposed reply".

@@ -78,8 +78,30 @@ func TestTextOfADecidedApprovalSaysWhoAndWhen(t *testing.T) {
 func TestAMalformedPreviewStillReadsAsFields(t *testing.T) {
 	a := Of(approval(`{"posts":"not a list","risk":{"level":"high"}}`, "fail"), nil)
 	assert.Empty(t, a.Posts)
-	assert.Equal(t, `{"level":"high"}`, a.Risk)
+	assert.Equal(t, "level: high", a.Risk)
 	assert.Equal(t, []Field{{Label: "Posts", Text: "not a list"}}, a.Fields)
+}
+
+// Whatever shape a playbook gives its preview, people read words, never JSON.
+func TestStructuredValuesReadAsWordsNotJSON(t *testing.T) {
+	a := Of(approval(`{"risk":{"level":"high","score":0.8,"top_factors":["refunds","delays"],"escalated":false},
+		"accounts":[{"platform":"x","handle":"@acme"},{"platform":"mastodon","handle":"@acme@social.example"}],
+		"audit":{"counts":{"negative":3},"queries":[{"q":"acme refund","rank":4},{"q":"acme late"}]},
+		"matrix":[["a","b"],["c"]],"nothing":{}}`, "skip"), nil)
+
+	assert.Equal(t, "escalated: no; level: high; score: 0.8; top factors: [refunds, delays]", a.Risk)
+	assert.Empty(t, a.Targets, "accounts that are not plain names are listed as a field")
+	assert.Equal(t, []Field{
+		{Label: "Accounts", Items: []string{"handle: @acme; platform: x", "handle: @acme@social.example; platform: mastodon"}},
+		{Label: "Audit", Text: "counts: negative: 3; queries: [(q: acme refund; rank: 4), q: acme late]"},
+		{Label: "Matrix", Items: []string{"a, b", "c"}},
+		{Label: "Nothing", Text: ""},
+	}, a.Fields)
+	for _, f := range a.Fields {
+		assert.NotContains(t, f.Text+strings.Join(f.Items, ""), `"`, f.Label)
+		assert.NotContains(t, f.Text+strings.Join(f.Items, ""), "{", f.Label)
+	}
+	assert.Contains(t, a.Text(), "\nAccounts:\n  - handle: @acme; platform: x\n")
 }
 
 func TestOutcomeSaysWhoAndHowAndMarksSilence(t *testing.T) {
