@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/greenlight/greenlight/api"
+	"github.com/greenlight/greenlight/guardrails/competitors"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
@@ -30,8 +31,12 @@ type launchPlan struct {
 	holds    []store.HoldRequest
 }
 
-// maxLaunchAccounts bounds the accounts a launch may name.
-const maxLaunchAccounts = 20
+// maxLaunchAccounts bounds the accounts a launch may name, and
+// maxLaunchPlatforms the platforms it may act on: each costs a read.
+const (
+	maxLaunchAccounts  = 20
+	maxLaunchPlatforms = 20
+)
 
 // planAccounts resolves the platforms of pb with params for the caller's team.
 func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbooks.Playbook, params map[string]any, team string) (launchPlan, []playbooks.Problem, error) {
@@ -52,7 +57,12 @@ func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbo
 	}
 	used := map[string]bool{}
 	lent := false
-	for _, p := range playbooks.Platforms(pb, params) {
+	names := playbooks.Platforms(pb, params)
+	if len(names) > maxLaunchPlatforms {
+		return plan, []playbooks.Problem{{Field: "params", Message: fmt.Sprintf(
+			"the campaign would act on %d platforms; at most %d", len(names), maxLaunchPlatforms)}}, nil
+	}
+	for _, p := range names {
 		page, err := s.store.ListAccounts(ctx, store.AccountFilter{ClientID: req.Client, Platform: p, Limit: 200})
 		if err != nil {
 			return plan, nil, err
@@ -65,6 +75,10 @@ func (s *Server) planAccounts(ctx context.Context, req launchRequest, pb *playbo
 		case acc == nil && s.lendSandbox:
 			plan.accounts = append(plan.accounts, platforms.Account{Platform: p, Connector: s.connector})
 			lent = true
+			continue
+		case acc == nil && !slices.Contains(competitors.Platforms, p):
+			probs = append(probs, playbooks.Problem{Field: platformField(params, p), Message: fmt.Sprintf(
+				"%q is not a platform a client can have an account on: one of %s", p, strings.Join(competitors.Platforms, ", "))})
 			continue
 		case acc == nil:
 			probs = append(probs, playbooks.Problem{Field: platformField(params, p), Message: fmt.Sprintf(
