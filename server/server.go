@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/metrics"
+	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
 )
 
@@ -64,6 +65,10 @@ type Server struct {
 	uiURL       string
 	connector   string
 	lendSandbox bool
+	// parsed keeps the playbook versions sleeping campaigns' views read
+	// (waiting.go).
+	parsedMu sync.Mutex
+	parsed   map[string]*playbooks.Playbook
 	log         *slog.Logger
 	engine      *gin.Engine
 	linkKey     []byte

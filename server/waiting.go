@@ -35,11 +35,9 @@ func (s *Server) waitingOf(ctx context.Context, c *store.Campaign, steps []api.S
 			continue
 		}
 		if pb == nil {
-			_, found, err := s.findPlaybook(ctx, c.Playbook, c.PlaybookVersion)
-			if err != nil {
+			if pb = s.stepsOf(ctx, c.Playbook, c.PlaybookVersion); pb == nil {
 				return nil
 			}
-			pb = found
 		}
 		def := findStep(pb.Steps, st.ID)
 		if def == nil {
@@ -122,4 +120,31 @@ func stepLabel(name, id string) string {
 		return id
 	}
 	return name
+}
+
+// maxParsed bounds the playbook versions waitingOf keeps parsed.
+const maxParsed = 256
+
+// stepsOf is playbook name at version, parsed once: a registered version never
+// changes, and a sleeping campaign's view is read often (clients poll it).
+// The returned playbook is shared: read it, never change it.
+func (s *Server) stepsOf(ctx context.Context, name string, version int) *playbooks.Playbook {
+	key := name + "@" + strconv.Itoa(version)
+	s.parsedMu.Lock()
+	pb, ok := s.parsed[key]
+	s.parsedMu.Unlock()
+	if ok {
+		return pb
+	}
+	_, pb, err := s.findPlaybook(ctx, name, version)
+	if err != nil {
+		return nil
+	}
+	s.parsedMu.Lock()
+	defer s.parsedMu.Unlock()
+	if s.parsed == nil || len(s.parsed) >= maxParsed {
+		s.parsed = map[string]*playbooks.Playbook{}
+	}
+	s.parsed[key] = pb
+	return pb
 }

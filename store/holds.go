@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,26 @@ import (
 // (not granted) until that team approves, and is granted only if the account
 // is still free of every other team's campaigns then.
 
-// holdsLockClass namespaces the lock that serialises hold writes (ASCII "GLho").
+// holdsLockClass namespaces the locks that serialise hold writes on one
+// account (ASCII "GLho").
 const holdsLockClass = 0x474c686f
+
+// lockAccounts takes, on PostgreSQL, the transaction's hold lock of each
+// account, in id order so two launches never wait on each other crosswise.
+// SQLite needs none: every write transaction takes its one write lock.
+func lockAccounts(tx *gorm.DB, dialect string, ids ...string) error {
+	if dialect != DialectPostgres {
+		return nil
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?, hashtext(coalesce(current_schema(), '') || ':' || ?))", holdsLockClass, id).Error; err != nil {
+			return fmt.Errorf("lock account %s: %w", id, err)
+		}
+	}
+	return nil
+}
 
 // AccountHold is a campaign's hold on one account.
 type AccountHold struct {
@@ -80,8 +99,12 @@ func (s *Store) CreateCampaignHolding(ctx context.Context, c *Campaign, team str
 	if len(holds) == 0 {
 		return s.CreateCampaign(ctx, c)
 	}
+	ids := make([]string, 0, len(holds))
+	for _, h := range holds {
+		ids = append(ids, h.Account.ID)
+	}
 	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := advisoryLock(tx, s.dialect, holdsLockClass); err != nil {
+		if err := lockAccounts(tx, s.dialect, ids...); err != nil {
 			return err
 		}
 		now := utc(time.Now())
@@ -121,7 +144,7 @@ func (s *Store) CreateCampaignHolding(ctx context.Context, c *Campaign, team str
 // *HoldConflictError; a campaign without a hold on the account is ErrNotFound.
 func (s *Store) ClaimHold(ctx context.Context, campaignID, accountID string, granted bool) error {
 	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := advisoryLock(tx, s.dialect, holdsLockClass); err != nil {
+		if err := lockAccounts(tx, s.dialect, accountID); err != nil {
 			return err
 		}
 		var h AccountHold
