@@ -67,8 +67,8 @@ type Server struct {
 	lendSandbox bool
 	// parsed keeps the playbook versions sleeping campaigns' views read
 	// (waiting.go).
-	parsedMu sync.Mutex
-	parsed   map[string]*playbooks.Playbook
+	parsedMu    sync.Mutex
+	parsed      map[string]*playbooks.Playbook
 	log         *slog.Logger
 	engine      *gin.Engine
 	linkKey     []byte
