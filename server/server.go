@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/playbooks"
@@ -52,6 +53,11 @@ type Deps struct {
 	// Slack takes decisions from Slack's buttons at /v1/slack/interactions
 	// (slack.go); nil answers that route 404.
 	Slack *Slack
+	// Codec serves /codec/encode and /codec/decode for the Temporal Web UI
+	// (codec.go); nil answers those routes 404. CodecOrigins are the Web UI
+	// origins browsers may call it from.
+	Codec        converter.PayloadCodec
+	CodecOrigins []string
 	// Outbox is dev mode's folder of emails written instead of sent, shown at
 	// /dev/outbox (devoutbox.go); "" serves no such page.
 	Outbox string
@@ -67,20 +73,23 @@ type Server struct {
 	lendSandbox bool
 	// parsed keeps the playbook versions sleeping campaigns' views read
 	// (waiting.go).
-	parsedMu    sync.Mutex
-	parsed      map[string]*playbooks.Playbook
-	log         *slog.Logger
-	engine      *gin.Engine
-	linkKey     []byte
-	publicURL   string
-	decisions   keyedLocks // one decision at a time per approval
-	outbox      string     // dev mode's outbox folder, shown at /dev/outbox
-	slack       *Slack
-	background  sync.WaitGroup // work a request started that outlives it (Slack clicks)
-	searchAttrs bool
-	metrics     *metrics.Registry
-	auth        bool
-	afterRow    func(ctx context.Context, campaignID string)
+	parsedMu sync.Mutex
+	parsed   map[string]*playbooks.Playbook
+	// codec decodes payloads for the Web UI (codec.go).
+	codec        converter.PayloadCodec
+	codecOrigins []string
+	log          *slog.Logger
+	engine       *gin.Engine
+	linkKey      []byte
+	publicURL    string
+	decisions    keyedLocks // one decision at a time per approval
+	outbox       string     // dev mode's outbox folder, shown at /dev/outbox
+	slack        *Slack
+	background   sync.WaitGroup // work a request started that outlives it (Slack clicks)
+	searchAttrs  bool
+	metrics      *metrics.Registry
+	auth         bool
+	afterRow     func(ctx context.Context, campaignID string)
 }
 
 // New builds the API and its route table.
@@ -100,6 +109,7 @@ func New(d Deps) *Server {
 	s.metrics = d.Metrics
 	s.auth = d.Auth
 	s.outbox = d.Outbox
+	s.codec, s.codecOrigins = d.Codec, d.CodecOrigins
 	s.slack = d.Slack
 	s.afterRow = d.AfterCampaignRow
 	if s.metrics == nil {
@@ -137,6 +147,9 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openAPI)
 	if s.outbox != "" {
 		s.devOutboxRoutes(e)
+	}
+	if s.codec != nil {
+		s.codecRoutes(e)
 	}
 	// Slack signs its requests instead of sending a token.
 	e.POST("/v1/slack/interactions", s.slackInteraction)
