@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -60,8 +59,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 			return app.Dev(cmd.Context(), cfg, logger, func(d *app.DevInstance) {
 				fmt.Fprintf(stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
-				fmt.Fprintf(stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
-					filepath.Join(d.DataDir, config.AdminTokenFile), filepath.Join(d.DataDir, config.AdminTokenFile))
+				recordDevContext(stdout, d.APIURL, d.DataDir)
 				if d.OutboxURL != "" {
 					fmt.Fprintf(stdout, "Emails: %s (dev mode keeps them in %s instead of sending them)\n", d.OutboxURL, d.OutboxDir)
 				}
