@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -66,12 +67,19 @@ func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 
 // listen takes the API's address before anything slow starts, so a busy port fails
 // at once with a message that names it.
-func listen(addr, what string) (net.Listener, error) {
+func listen(addr, what, flag, env string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s address %s is not available (is another greenlight running? pick another with a flag): %w", what, addr, err)
+		return nil, addrTaken(what, addr, flag, env, err)
 	}
 	return ln, nil
+}
+
+// addrTaken is the error of an address a process cannot listen on, naming the
+// flag and variable that move it.
+func addrTaken(what, addr, flag, env string, err error) error {
+	return fmt.Errorf("%s address %s is not available (is another greenlight running?); pick another with --%s or %s: %w",
+		what, addr, flag, env, err)
 }
 
 // serveAPI serves the API on ln until stopped.
@@ -155,7 +163,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	var s stack
 	defer s.stop()
-	ln, err := listen(cfg.HTTPAddr, "HTTP")
+	ln, err := listen(cfg.HTTPAddr, "HTTP", config.FlagHTTP, "GREENLIGHT_HTTP")
 	if err != nil {
 		return err
 	}
@@ -194,10 +202,10 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	var signer *activities.LinkSigner
-	if cfg.LinkSecret != "" && cfg.APIBaseURL() != "" {
+	if missing := cfg.LinkSettingsMissing(); len(missing) == 0 {
 		signer = &activities.LinkSigner{Secret: []byte(cfg.LinkSecret), BaseURL: cfg.APIBaseURL()}
 	} else {
-		logger.Warn("reminders go out without one-click links: set GREENLIGHT_LINK_SECRET and GREENLIGHT_PUBLIC_URL on workers to add them")
+		logger.Warn("reminders go out without one-click links: set " + strings.Join(missing, " and ") + " on workers to add them")
 	}
 	notices, err := noticeDeps(cfg, st, false)
 	if err != nil {
