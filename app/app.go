@@ -43,26 +43,33 @@ func (s *stack) stop() {
 // OpenStore opens the configured database (PostgreSQL when DATABASE_URL is set,
 // else SQLite under the data dir), applies migrations and registers playbooks.
 func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
+	st, _, err := openStore(ctx, cfg, logger)
+	return st, err
+}
+
+// openStore is OpenStore, saying what migrating did.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, store.Migrated, error) {
+	var done store.Migrated
 	sc := store.Config{DatabaseURL: cfg.DatabaseURL, Logger: logger}
 	if cfg.DatabaseURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+			return nil, done, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 		}
 		sc.SQLitePath = cfg.SQLitePath()
 	}
 	st, err := store.Open(ctx, sc)
 	if err != nil {
-		return nil, err
+		return nil, done, err
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if done, err = st.ApplyMigrations(ctx); err != nil {
 		_ = st.Close()
-		return nil, err
+		return nil, done, err
 	}
 	if err := RegisterPlaybooks(ctx, st, cfg.PlaybooksDir); err != nil {
 		_ = st.Close()
-		return nil, err
+		return nil, done, err
 	}
-	return st, nil
+	return st, done, nil
 }
 
 // listen takes the API's address before anything slow starts, so a busy port fails
@@ -221,11 +228,11 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return nil
 }
 
-// Migrate applies pending schema migrations and returns.
-func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	st, err := OpenStore(ctx, cfg, logger)
+// Migrate applies pending schema migrations and returns what it did.
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Migrated, error) {
+	st, done, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return done, err
 	}
-	return st.Close()
+	return done, st.Close()
 }

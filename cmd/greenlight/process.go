@@ -10,6 +10,7 @@ import (
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/store"
 )
 
 // The process subcommands read one typed config: defaults, then environment, then
@@ -106,6 +107,17 @@ func newWorkerCmd() *cobra.Command {
 	return cmd
 }
 
+// migratedLine says what migrate did, so "nothing to do" never reads as work done.
+func migratedLine(done store.Migrated) string {
+	switch done.Applied {
+	case 0:
+		return fmt.Sprintf("database is up to date (version %d)", done.Version)
+	case 1:
+		return fmt.Sprintf("applied 1 migration (now version %d)", done.Version)
+	}
+	return fmt.Sprintf("applied %d migrations (now version %d)", done.Applied, done.Version)
+}
+
 func newMigrateCmd(stdout io.Writer) *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
@@ -116,10 +128,11 @@ func newMigrateCmd(stdout io.Writer) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return cli.UsageError(err)
 			}
-			if err := app.Migrate(cmd.Context(), cfg, cfg.Logger()); err != nil {
+			done, err := app.Migrate(cmd.Context(), cfg, cfg.Logger())
+			if err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "migrations applied")
+			fmt.Fprintln(stdout, migratedLine(done))
 			return nil
 		},
 	}
