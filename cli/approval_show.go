@@ -56,7 +56,7 @@ func newApprovalsShowCmd(g *globals) *cobra.Command {
 // printApprovalDetail shows an approval the way its message does (preview.Text),
 // then who may decide, the votes and the deliveries.
 func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView, now time.Time) error {
-	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, a.Status, dueOrDecided(a, now))
+	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, statusCell(a), dueOrDecided(a, now))
 	fmt.Fprint(g.stdout, preview.Of(a, time.Local).Text())
 
 	fmt.Fprintf(g.stdout, "\nWho may decide: %s", approversText(a.Approvers))
@@ -105,6 +105,9 @@ func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView
 func dueOrDecided(a api.ApprovalView, now time.Time) string {
 	if a.Status == api.ApprovalPending {
 		return "due " + relTime(a.DueAt, now)
+	}
+	if _, ok := endedWithCampaign(a); ok {
+		return "closed " + absTime(a.DecidedAt)
 	}
 	return "decided " + absTime(a.DecidedAt)
 }

@@ -34,10 +34,13 @@ type Approval struct {
 	Decided     string // DecidedAt in the reader's zone; "" while pending
 	BySilence   bool   // the timeout policy decided, not a person
 	Policy      string // the timeout policy that decided it, when BySilence
-	Channel     string // how the decision arrived (link, api, email, …)
-	Comment     string // the deciding comment
-	Quorum      int    // approvals needed, at least 1
-	Votes       []Vote // the votes so far, when the view carries them
+	// EndedWith is the status its campaign ended with ("canceled", …) when
+	// that end closed the approval: then nobody and no policy decided it.
+	EndedWith string
+	Channel   string // how the decision arrived (link, api, email, …)
+	Comment   string // the deciding comment
+	Quorum    int    // approvals needed, at least 1
+	Votes     []Vote // the votes so far, when the view carries them
 	// Edited says the content reads as approved with an approver's edits.
 	Edited   bool
 	Posts    []Post
@@ -78,6 +81,9 @@ func Of(a api.ApprovalView, loc *time.Location) Approval {
 		Due: a.DueAt.In(loc).Format(dueLayout), OnTimeout: a.OnTimeout, Status: a.Status,
 		DecidedBy: a.DecidedBy, BySilence: a.Status == api.ApprovalExpired,
 		Policy: a.Policy, Channel: a.Channel, Comment: a.Comment, Quorum: max(a.Quorum, 1),
+	}
+	if st, ok := api.EndedWithCampaign(a.Policy); ok && p.BySilence {
+		p.BySilence, p.EndedWith = false, st
 	}
 	if p.BySilence && p.Policy == "" {
 		p.Policy = a.OnTimeout
