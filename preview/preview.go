@@ -34,13 +34,11 @@ type Approval struct {
 	Decided     string // DecidedAt in the reader's zone; "" while pending
 	BySilence   bool   // the timeout policy decided, not a person
 	Policy      string // the timeout policy that decided it, when BySilence
-	// EndedWith is the status its campaign ended with ("canceled", …) when
-	// that end closed the approval: then nobody and no policy decided it.
-	EndedWith string
-	Channel   string // how the decision arrived (link, api, email, …)
-	Comment   string // the deciding comment
-	Quorum    int    // approvals needed, at least 1
-	Votes     []Vote // the votes so far, when the view carries them
+	EndedWith   string // its campaign's status ("canceled", …) when that end closed it undecided
+	Channel     string // how the decision arrived (link, api, email, …)
+	Comment     string // the deciding comment
+	Quorum      int    // approvals needed, at least 1
+	Votes       []Vote // the votes so far, when the view carries them
 	// Edited says the content reads as approved with an approver's edits.
 	Edited   bool
 	Posts    []Post
