@@ -39,9 +39,9 @@ func recordDevContext(stdout io.Writer, apiURL, dataDir string) {
 		tokenFile, apiURL, path, tokenFile)
 }
 
-// devAPIURLs are the URLs a client on this machine reaches apiURL by: itself,
-// and for an API on every interface (0.0.0.0, ::), the loopback ones too,
-// which is what a user types.
+// devAPIURLs are the URLs a client on this machine reaches apiURL by: itself;
+// localhost for a loopback address; and for an API on every interface
+// (0.0.0.0, ::), the loopback ones too, which is what a user types.
 func devAPIURLs(apiURL string) []string {
 	urls := []string{apiURL}
 	u, err := url.Parse(apiURL)
@@ -49,10 +49,15 @@ func devAPIURLs(apiURL string) []string {
 		return urls
 	}
 	ip := net.ParseIP(u.Hostname())
-	if ip == nil || !ip.IsUnspecified() {
-		return urls
+	var hosts []string
+	switch {
+	case ip == nil:
+	case ip.IsUnspecified():
+		hosts = []string{"127.0.0.1", "localhost", "[::1]"}
+	case ip.IsLoopback():
+		hosts = []string{"localhost"}
 	}
-	for _, host := range []string{"127.0.0.1", "localhost", "[::1]"} {
+	for _, host := range hosts {
 		v := *u
 		v.Host = host + ":" + u.Port()
 		urls = append(urls, v.String())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,23 @@ func TestRecordDevContextTellsTheCLIAndSaysSo(t *testing.T) {
 		if err != nil || !ok || c.TokenFile != token {
 			t.Errorf("context for %s: %+v %v %v, want token file %s", api, c, ok, err, token)
 		}
+	}
+}
+
+func TestRecordDevContextOnLoopbackAnswersToLocalhost(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	dataDir := t.TempDir()
+	recordDevContext(io.Discard, "http://127.0.0.1:8095", dataDir)
+	path, err := contexts.Path()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := contexts.All(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || all["http://127.0.0.1:8095"].TokenFile == "" || all["http://localhost:8095"].TokenFile == "" {
+		t.Errorf("recorded %v, want http://127.0.0.1:8095 and http://localhost:8095", all)
 	}
 }
 
