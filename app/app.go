@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -42,36 +43,50 @@ func (s *stack) stop() {
 // OpenStore opens the configured database (PostgreSQL when DATABASE_URL is set,
 // else SQLite under the data dir), applies migrations and registers playbooks.
 func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, error) {
+	st, _, err := openStore(ctx, cfg, logger)
+	return st, err
+}
+
+// openStore is OpenStore, saying what migrating did.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, store.Migrated, error) {
+	var done store.Migrated
 	sc := store.Config{DatabaseURL: cfg.DatabaseURL, Logger: logger}
 	if cfg.DatabaseURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+			return nil, done, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 		}
 		sc.SQLitePath = cfg.SQLitePath()
 	}
 	st, err := store.Open(ctx, sc)
 	if err != nil {
-		return nil, err
+		return nil, done, err
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if done, err = st.ApplyMigrations(ctx); err != nil {
 		_ = st.Close()
-		return nil, err
+		return nil, done, err
 	}
 	if err := RegisterPlaybooks(ctx, st, cfg.PlaybooksDir); err != nil {
 		_ = st.Close()
-		return nil, err
+		return nil, done, err
 	}
-	return st, nil
+	return st, done, nil
 }
 
 // listen takes the API's address before anything slow starts, so a busy port fails
 // at once with a message that names it.
-func listen(addr, what string) (net.Listener, error) {
+func listen(addr, what, flag, env string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s address %s is not available (is another greenlight running? pick another with a flag): %w", what, addr, err)
+		return nil, addrTaken(what, addr, flag, env, err)
 	}
 	return ln, nil
+}
+
+// addrTaken is the error of an address a process cannot listen on, naming the
+// flag and variable that move it.
+func addrTaken(what, addr, flag, env string, err error) error {
+	return fmt.Errorf("%s address %s is not available (is another greenlight running?); pick another with --%s or %s: %w",
+		what, addr, flag, env, err)
 }
 
 // serveAPI serves the API on ln until stopped.
@@ -155,7 +170,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	var s stack
 	defer s.stop()
-	ln, err := listen(cfg.HTTPAddr, "HTTP")
+	ln, err := listen(cfg.HTTPAddr, "HTTP", config.FlagHTTP, "GREENLIGHT_HTTP")
 	if err != nil {
 		return err
 	}
@@ -194,10 +209,10 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	var signer *activities.LinkSigner
-	if cfg.LinkSecret != "" && cfg.APIBaseURL() != "" {
+	if missing := cfg.LinkSettingsMissing(); len(missing) == 0 {
 		signer = &activities.LinkSigner{Secret: []byte(cfg.LinkSecret), BaseURL: cfg.APIBaseURL()}
 	} else {
-		logger.Warn("reminders go out without one-click links: set GREENLIGHT_LINK_SECRET and GREENLIGHT_PUBLIC_URL on workers to add them")
+		logger.Warn("reminders go out without one-click links: set " + strings.Join(missing, " and ") + " on workers to add them")
 	}
 	notices, err := noticeDeps(cfg, st, false)
 	if err != nil {
@@ -213,11 +228,11 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	return nil
 }
 
-// Migrate applies pending schema migrations and returns.
-func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	st, err := OpenStore(ctx, cfg, logger)
+// Migrate applies pending schema migrations and returns what it did.
+func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Migrated, error) {
+	st, done, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return done, err
 	}
-	return st.Close()
+	return done, st.Close()
 }

@@ -54,7 +54,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
 	}
-	ln, err := listen(cfg.HTTPAddr, "HTTP")
+	ln, err := listen(cfg.HTTPAddr, "HTTP", config.FlagHTTP, "GREENLIGHT_HTTP")
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		Namespace: cfg.Namespace, Logger: logger,
 	})
 	if err != nil {
-		return nil, err
+		return nil, devAddrTaken(err)
 	}
 	d.stack.push(func() { _ = ts.Stop() })
 	d.TemporalAddr = ts.FrontendAddr()
@@ -139,6 +139,22 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	}
 	ok = true
 	return d, nil
+}
+
+// devAddrTaken names the flag that moves an address the embedded Temporal
+// could not listen on; other errors are returned as they are.
+func devAddrTaken(err error) error {
+	var ae *devserver.AddrError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch ae.Role {
+	case devserver.RoleFrontend:
+		return addrTaken("Temporal", ae.Addr, config.FlagDevTemporal, "GREENLIGHT_TEMPORAL_ADDRESS", ae.Err)
+	case devserver.RoleUI:
+		return addrTaken("Temporal Web UI", ae.Addr, config.FlagUI, "GREENLIGHT_UI", ae.Err)
+	}
+	return err
 }
 
 // devOutbox is the folder /dev/outbox shows: dev mode's outbox, unless email

@@ -57,7 +57,7 @@ func newApprovalsShowCmd(g *globals) *cobra.Command {
 // then its step, status, deadline and silence policy, who may decide, the
 // votes and the deliveries.
 func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView, now time.Time) error {
-	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, a.Status, dueOrDecided(a, now))
+	fmt.Fprintf(g.stdout, "%s  (%s, %s)\n\n", a.ID, statusCell(a), dueOrDecided(a, now))
 	fmt.Fprint(g.stdout, preview.Of(a, time.Local).Text())
 
 	// The message leaves these to its context (it arrives when asked); a
@@ -137,6 +137,9 @@ func printApprovalDetail(g *globals, a api.ApprovalView, sent []api.DeliveryView
 func dueOrDecided(a api.ApprovalView, now time.Time) string {
 	if a.Status == api.ApprovalPending {
 		return "due " + relTime(a.DueAt, now)
+	}
+	if _, ok := endedWithCampaign(a); ok {
+		return "closed " + absTime(a.DecidedAt)
 	}
 	return "decided " + absTime(a.DecidedAt)
 }

@@ -97,7 +97,7 @@ func printApprovals(g *globals, l approvalList, status string, now time.Time) er
 	}
 	t := newTable(g.stdout, "ID", "CLIENT", "CAMPAIGN", "TITLE", "PREVIEW", "STATUS", "DUE")
 	for _, a := range l.Items {
-		t.row(a.ID, a.Client, a.CampaignID, a.Title, preview.Of(a, time.Local).Summary(previewWidth), a.Status, dueCell(a, now))
+		t.row(a.ID, a.Client, a.CampaignID, a.Title, preview.Of(a, time.Local).Summary(previewWidth), statusCell(a), dueCell(a, now))
 	}
 	return t.flush()
 }
@@ -111,9 +111,32 @@ func dueCell(a api.ApprovalView, now time.Time) string {
 	return relTime(a.DueAt, now)
 }
 
-// decidedBy says who or what decided: a person and the channel they used, or the
-// timeout policy that fired.
+// statusCell is an approval's status as people read it: one its campaign's end
+// closed reads as canceled (or closed) with the campaign, not as expired.
+func statusCell(a api.ApprovalView) string {
+	if st, ok := endedWithCampaign(a); ok {
+		if st == api.StatusCanceled {
+			return "canceled"
+		}
+		return "closed"
+	}
+	return a.Status
+}
+
+// endedWithCampaign is the status of the campaign whose end closed a, if it did.
+func endedWithCampaign(a api.ApprovalView) (string, bool) {
+	if a.Status != api.ApprovalExpired {
+		return "", false
+	}
+	return api.EndedWithCampaign(a.Policy)
+}
+
+// decidedBy says who or what decided: a person and the channel they used, the
+// timeout policy that fired, or nobody, the campaign having ended first.
 func decidedBy(a api.ApprovalView) string {
+	if st, ok := endedWithCampaign(a); ok {
+		return "nobody: campaign " + st
+	}
 	switch {
 	case a.DecidedBy != "" && a.Channel != "":
 		return a.DecidedBy + " via " + a.Channel

@@ -148,7 +148,7 @@ func printCampaign(g *globals, c api.CampaignView, now time.Time) error {
 	}
 	t = newTable(g.stdout, "ID", "STEP", "TITLE", "STATUS", "DUE", "DECIDED BY")
 	for _, a := range c.Approvals {
-		t.row(a.ID, a.Step, a.Title, a.Status, dueCell(a, now), decidedBy(a))
+		t.row(a.ID, a.Step, a.Title, statusCell(a), dueCell(a, now), decidedBy(a))
 	}
 	return t.flush()
 }

@@ -88,3 +88,42 @@ func TestCampaignsShowSaysWhatASleepingCampaignWaitsFor(t *testing.T) {
 	assert.Contains(t, stdout, "team-x")
 	assert.Regexp(t, `acc1\s+mastodon\s+acme@social.example\s+mastodon\s+team-x\s+held`, stdout)
 }
+
+// TestACanceledCampaignsApprovalReadsAsCanceledWithIt: an approval still
+// pending when its campaign was canceled is recorded expired with policy
+// campaign_canceled; people read it as canceled with the campaign, never as a
+// timeout policy that fired.
+func TestACanceledCampaignsApprovalReadsAsCanceledWithIt(t *testing.T) {
+	approval := `{"id":"apr_1","campaign_id":"c_1","client":"acme","step":"approve-posts",
+		"title":"Approve 3 posts","status":"expired","on_timeout":"reject","policy":"campaign_canceled",
+		"channel":"system","requested_at":"2026-03-01T10:01:00Z","due_at":"2026-03-03T10:01:00Z",
+		"decided_at":"2026-03-01T11:00:00Z"}`
+	silenced := strings.Replace(strings.Replace(approval, `"campaign_canceled"`, `"reject"`, 1), `"apr_1"`, `"apr_2"`, 1)
+	base, _ := fakeAPI(t, http.StatusOK, `{"id":"c_1","playbook":"reputation-repair","playbook_version":1,"client":"acme",
+		"status":"canceled","steps":[],"approvals":[`+approval+`,`+silenced+`]}`)
+
+	stdout, stderr, code := runCLI(t, base, "campaigns", "show", "c_1")
+
+	require.Equal(t, 0, code, stderr)
+	var canceled, expired string
+	for _, line := range strings.Split(stdout, "\n") {
+		switch f := strings.Fields(line); {
+		case len(f) > 0 && f[0] == "apr_1":
+			canceled = line
+		case len(f) > 0 && f[0] == "apr_2":
+			expired = line
+		}
+	}
+	assert.Contains(t, canceled, "canceled")
+	assert.Contains(t, canceled, "nobody: campaign canceled")
+	assert.NotContains(t, canceled, "expired")
+	assert.NotContains(t, canceled, "policy")
+	assert.Contains(t, expired, "expired", "a timeout policy that fired still reads as one")
+	assert.Contains(t, expired, "timeout policy reject")
+
+	base, _ = fakeAPI(t, http.StatusOK, `{"items":[`+approval+`]}`)
+	stdout, stderr, code = runCLI(t, base, "approvals", "list", "--status", "all")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "canceled")
+	assert.NotContains(t, stdout, "expired")
+}

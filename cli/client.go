@@ -40,13 +40,16 @@ type request struct {
 type client struct {
 	base  string
 	token string
+	creds credentials // where token came from, for a 401
 	http  *http.Client
 }
 
 func newClient(g *globals) *client {
+	creds := g.auth()
 	return &client{
 		base:  strings.TrimRight(g.api, "/"),
-		token: g.token,
+		token: creds.token,
+		creds: creds,
 		http:  &http.Client{Timeout: requestTimeout},
 	}
 }
@@ -71,7 +74,11 @@ func (c *client) do(ctx context.Context, r request) ([]byte, error) {
 		return nil, fmt.Errorf("%s %s: reading the response: %w", r.method, r.path, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(resp.StatusCode, body, c.token == "")
+		e := newAPIError(resp.StatusCode, body)
+		if resp.StatusCode == http.StatusUnauthorized {
+			e.hint = c.creds.unauthorizedHint(c.base)
+		}
+		return nil, e
 	}
 	return body, nil
 }
@@ -201,12 +208,13 @@ type apiError struct {
 	status  int
 	problem problem
 	body    []byte
-	// noToken notes that no token was sent, so a 401 can say how to send one.
-	noToken bool
+	// hint follows the API's words: after a 401, which token was sent or
+	// where none was found, and how to send one.
+	hint string
 }
 
-func newAPIError(status int, body []byte, noToken bool) *apiError {
-	e := &apiError{status: status, body: body, noToken: noToken}
+func newAPIError(status int, body []byte) *apiError {
+	e := &apiError{status: status, body: body}
 	// A proxy in front of the API may answer with HTML; then the status line is all
 	// there is to say, and the body is left out.
 	_ = json.Unmarshal(body, &e.problem)
@@ -229,9 +237,7 @@ func (e *apiError) Error() string {
 	for _, fe := range p.Errors {
 		b.WriteString("\n  " + fe.String())
 	}
-	if e.status == http.StatusUnauthorized && e.noToken {
-		b.WriteString("\n  (no token was sent: set GREENLIGHT_TOKEN)")
-	}
+	b.WriteString(e.hint)
 	return b.String()
 }
 

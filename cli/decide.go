@@ -68,7 +68,7 @@ func printApproval(g *globals, a api.ApprovalView, now time.Time) error {
 	t.field("Client", a.Client)
 	t.field("Step", a.Step)
 	t.field("Title", a.Title)
-	t.row("Status", a.Status)
+	t.row("Status", statusCell(a))
 	t.field("Due", dueCell(a, now))
 	t.field("Decided by", decidedBy(a))
 	t.field("Decided at", absTime(a.DecidedAt))

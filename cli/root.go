@@ -13,17 +13,33 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/contexts"
 )
 
 // globals are the settings every client subcommand shares.
 type globals struct {
 	api    string // API base URL (--api, GREENLIGHT_API)
-	token  string // bearer token (GREENLIGHT_TOKEN)
+	token  string // --token; see auth for the token actually sent
 	json   bool   // --json: machine-readable output
 	stdout io.Writer
 	stderr io.Writer
 	// bootstrapAdmin is Local.BootstrapAdmin; nil in a build without it.
 	bootstrapAdmin func(ctx context.Context, cfg config.Config, name string) (string, error)
+	// creds is the token found for api, once the flags are parsed (auth).
+	creds *credentials
+}
+
+// auth returns the token to send and where it came from, found once: only
+// after the flags are parsed is --api known, and its context with it.
+func (g *globals) auth() credentials {
+	if g.creds == nil {
+		c := findToken(tokenSources{
+			flag: g.token, api: g.api, getenv: os.Getenv,
+			contextsPath: contexts.Path, lookup: contexts.Lookup, all: contexts.All,
+		})
+		g.creds = &c
+	}
+	return *g.creds
 }
 
 // Local is what the greenlight command does without the API.
@@ -64,7 +80,8 @@ func newRootCmd(stdout, stderr io.Writer, local Local) *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.api, "api", apiURL, "Greenlight API base URL (GREENLIGHT_API)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print JSON instead of tables")
-	g.token = defaultToken()
+	root.PersistentFlags().StringVar(&g.token, "token", "",
+		"API token (default: GREENLIGHT_TOKEN, else the token `greenlight dev` recorded for --api)")
 
 	if local.Commands != nil {
 		root.AddCommand(local.Commands(stdout)...)

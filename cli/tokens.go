@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -136,22 +134,4 @@ func newTokensRevokeCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
-}
-
-// defaultToken is the token the CLI sends when GREENLIGHT_TOKEN is unset: dev
-// mode's admin token, from $GREENLIGHT_DATA_DIR or ./.greenlight, so the CLI
-// works against `greenlight dev` with nothing to configure.
-func defaultToken() string {
-	if t := os.Getenv("GREENLIGHT_TOKEN"); t != "" {
-		return t
-	}
-	dir := os.Getenv("GREENLIGHT_DATA_DIR")
-	if dir == "" {
-		dir = config.Defaults().DataDir
-	}
-	b, err := os.ReadFile(filepath.Join(dir, config.AdminTokenFile))
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
 }

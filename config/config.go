@@ -117,7 +117,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_LOG_LEVEL", &c.LogLevel},
 		{"GREENLIGHT_LOG_FORMAT", &c.LogFormat},
 		{EnvLinkSecret, &c.LinkSecret},
-		{"GREENLIGHT_PUBLIC_URL", &c.PublicURL},
+		{EnvPublicURL, &c.PublicURL},
 		{"GREENLIGHT_LAUNCH_GRACE", &c.LaunchGrace},
 		{"GREENLIGHT_CREDENTIALS_FILE", &c.CredentialsFile},
 		{"GREENLIGHT_UNATTACHED_PLATFORMS", &c.Unattached},
@@ -318,6 +318,23 @@ func (c *Config) WebUIURL() string {
 // APIBaseURL is the public base URL for approval links, "" when links should
 // use the address they were requested through.
 func (c *Config) APIBaseURL() string { return strings.TrimRight(c.PublicURL, "/") }
+
+// EnvPublicURL is named when a worker lacks the public URL its links need.
+const EnvPublicURL = "GREENLIGHT_PUBLIC_URL"
+
+// LinkSettingsMissing names the variables a worker lacks to put signed one-click
+// links in what it sends (it has no API address of its own to fall back on):
+// exactly those unset, none when links are on.
+func (c *Config) LinkSettingsMissing() []string {
+	var missing []string
+	if c.LinkSecret == "" {
+		missing = append(missing, EnvLinkSecret)
+	}
+	if c.APIBaseURL() == "" {
+		missing = append(missing, EnvPublicURL)
+	}
+	return missing
+}
 
 // secretValue is a flag value that never shows its contents in --help.
 type secretValue struct{ dst *string }

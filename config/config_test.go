@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,25 @@ func TestLaunchGrace(t *testing.T) {
 				t.Fatalf("got %s, %v, %v; want %s", got, err, verr, tt.want)
 			}
 		})
+	}
+}
+
+func TestLinkSettingsMissingNamesExactlyWhatIsUnset(t *testing.T) {
+	secret := strings.Repeat("s", MinLinkSecret)
+	for _, tc := range []struct {
+		secret, url string
+		want        []string
+	}{
+		{"", "", []string{EnvLinkSecret, EnvPublicURL}},
+		{secret, "", []string{EnvPublicURL}},
+		{"", "https://approve.example.test", []string{EnvLinkSecret}},
+		{secret, "https://approve.example.test/", nil},
+		{secret, "/", []string{EnvPublicURL}},
+	} {
+		c := Defaults()
+		c.LinkSecret, c.PublicURL = tc.secret, tc.url
+		if got := c.LinkSettingsMissing(); !slices.Equal(got, tc.want) {
+			t.Errorf("secret %q, public URL %q: missing %v, want %v", tc.secret, tc.url, got, tc.want)
+		}
 	}
 }

@@ -189,6 +189,11 @@ func TestStartFailsFastOnTakenPort(t *testing.T) {
 			if !strings.Contains(err.Error(), takenAddr) {
 				t.Errorf("error %q does not name the taken address %s", err, takenAddr)
 			}
+			var ae *devserver.AddrError
+			wantRole := map[string]string{"frontend": devserver.RoleFrontend, "ui": devserver.RoleUI}[which]
+			if !errors.As(err, &ae) || ae.Role != wantRole {
+				t.Errorf("error %v is not an *AddrError of role %q, so the caller cannot name its flag", err, wantRole)
+			}
 			if d := time.Since(began); d > 2*time.Second {
 				t.Errorf("Start took %s to fail; it must fail before starting anything", d)
 			}

@@ -63,6 +63,27 @@ func parseEndpoint(role, addr string) (endpoint, error) {
 	return e, nil
 }
 
+// Roles of the addresses a caller chooses (Options.FrontendAddr, UIAddr), as
+// AddrError names them.
+const (
+	RoleFrontend = "frontend"
+	RoleUI       = "web UI"
+)
+
+// AddrError is an address the server cannot listen on (most often, one in use).
+// Role says which, so a caller can name the setting that moves it.
+type AddrError struct {
+	Role string // RoleFrontend, RoleUI, or "internal" for a port picked here
+	Addr string
+	Err  error
+}
+
+func (e *AddrError) Error() string {
+	return fmt.Sprintf("devserver: %s address %s is not available: %v", e.Role, e.Addr, e.Err)
+}
+
+func (e *AddrError) Unwrap() error { return e.Err }
+
 // reservation holds listeners on ports the server will use. Holding them while
 // other ports are picked stops the kernel from handing the same port out twice,
 // and a taken user-chosen port is detected before anything has started.
@@ -74,7 +95,7 @@ type reservation struct {
 func (r *reservation) reserve(role string, e endpoint) (endpoint, error) {
 	ln, err := net.Listen("tcp", e.bindAddr())
 	if err != nil {
-		return e, fmt.Errorf("devserver: %s address %s is not available: %w", role, e.bindAddr(), err)
+		return e, &AddrError{Role: role, Addr: e.bindAddr(), Err: err}
 	}
 	r.listeners = append(r.listeners, ln)
 	e.port = ln.Addr().(*net.TCPAddr).Port

@@ -63,13 +63,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		opts.Logger = slog.Default()
 	}
 
-	frontend, err := parseEndpoint("frontend", opts.FrontendAddr)
+	frontend, err := parseEndpoint(RoleFrontend, opts.FrontendAddr)
 	if err != nil {
 		return nil, err
 	}
 	var ui endpoint
 	if opts.UIAddr != "" {
-		if ui, err = parseEndpoint("web UI", opts.UIAddr); err != nil {
+		if ui, err = parseEndpoint(RoleUI, opts.UIAddr); err != nil {
 			return nil, err
 		}
 	}
@@ -79,11 +79,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	// obscurely, so neither may ever be handed a taken port.
 	var ports, uiPort reservation
 	defer func() { _ = ports.release(); _ = uiPort.release() }()
-	if frontend, err = ports.reserve("frontend", frontend); err != nil {
+	if frontend, err = ports.reserve(RoleFrontend, frontend); err != nil {
 		return nil, err
 	}
 	if opts.UIAddr != "" {
-		if ui, err = uiPort.reserve("web UI", ui); err != nil {
+		if ui, err = uiPort.reserve(RoleUI, ui); err != nil {
 			return nil, err
 		}
 	}

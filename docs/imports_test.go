@@ -102,6 +102,12 @@ var importRules = []struct {
 		why: "a connector acts through platforms.ActionLog, which the worker backs with the store, and sorts its errors the notify way, so it knows neither Temporal nor the database",
 	},
 	{
+		from: "contexts",
+		never: []string{module + "/api", module + "/config", module + "/store", module + "/server", module + "/app",
+			"go.temporal.io", "gorm.io/gorm", "github.com/gin-gonic/gin"},
+		why: "the per-user record of dev instances is read by the CLI and written by dev, with the standard library only",
+	},
+	{
 		from:  "store",
 		never: []string{module + "/workflows", module + "/server"},
 		why:   "the store is the bottom layer; the workflow contract and the API sit above it",

@@ -116,6 +116,8 @@ func (n Notice) Subject() string {
 		return fmt.Sprintf("Reminder: %s (by %s)", title, a.Due)
 	case n.Kind == api.NoticeEscalated:
 		return fmt.Sprintf("Escalated: %s (by %s)", title, a.Due)
+	case a.EndedWith != "":
+		return fmt.Sprintf("Closed undecided: %s", title)
 	case n.Kind == api.NoticeExpired, a.BySilence:
 		return fmt.Sprintf("Decided by silence (%s): %s", preview.SilenceOutcome(a.OnTimeout), title)
 	case a.DecidedBy != "":
@@ -142,6 +144,8 @@ func (n Notice) Lead() string {
 		return "Reminder: this still waits for your answer."
 	case n.Kind == api.NoticeEscalated:
 		return "Nobody answered in time, so this now comes to you."
+	case a.EndedWith != "":
+		return fmt.Sprintf("Nothing more is needed from you: %s before anyone answered.", preview.CampaignEnded(a.EndedWith))
 	case n.Kind == api.NoticeExpired, a.BySilence:
 		return fmt.Sprintf("Nobody answered by %s, so %s.", a.Due, silenceClause(a.OnTimeout))
 	case a.DecidedBy != "" && a.Decided != "":

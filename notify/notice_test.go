@@ -39,6 +39,12 @@ func notice(kind string, seq int, v api.ApprovalView) Notice {
 	}
 }
 
+// canceledWithCampaign is v as its campaign's cancellation leaves it.
+func canceledWithCampaign(v api.ApprovalView) api.ApprovalView {
+	v.DecidedBy, v.Channel, v.Policy = "", api.ChannelSystem, api.CampaignEndedPolicy(api.StatusCanceled)
+	return v
+}
+
 func TestSubjectAndLeadSayWhatHappened(t *testing.T) {
 	for _, tc := range []struct {
 		name, kind string
@@ -64,6 +70,8 @@ func TestSubjectAndLeadSayWhatHappened(t *testing.T) {
 			"Decided by silence (skipped): Week 2's posts for Acme", "Nobody answered by Fri 4 Dec 17:00 CET, so it was skipped.", false},
 		{"a decided notice of an expiry is told as silence", api.NoticeDecided, 0, view(api.ApprovalExpired, "fail"),
 			"Decided by silence (campaign stopped): Week 2's posts for Acme", "Nobody answered by Fri 4 Dec 17:00 CET, so the campaign stopped.", false},
+		{"closed with its canceled campaign", api.NoticeExpired, 0, canceledWithCampaign(view(api.ApprovalExpired, "skip")),
+			"Closed undecided: Week 2's posts for Acme", "Nothing more is needed from you: the campaign was canceled before anyone answered.", false},
 		{"a request that was decided meanwhile asks for nothing", api.NoticeRequested, 0, view(api.ApprovalApproved, "skip"),
 			"Approval needed: Week 2's posts for Acme (by Fri 4 Dec 17:00 CET)", "ops@agency asks for your approval.", false},
 	} {

@@ -34,6 +34,9 @@ func (a Approval) Outcome() string {
 	if a.BySilence {
 		return fmt.Sprintf("Decided by silence: %s%s.", SilenceOutcome(a.Policy), strings.Replace(when, " on", ", on", 1))
 	}
+	if a.EndedWith != "" {
+		return fmt.Sprintf("Closed undecided: %s%s.", CampaignEnded(a.EndedWith), when)
+	}
 	via := ""
 	if a.Channel != "" {
 		via = " via " + a.Channel
@@ -43,6 +46,20 @@ func (a Approval) Outcome() string {
 		by = "someone"
 	}
 	return fmt.Sprintf("%s by %s%s%s.", capitalise(a.Status), by, via, when)
+}
+
+// CampaignEnded says how the campaign's end closed an approval: "the campaign
+// was canceled".
+func CampaignEnded(status string) string {
+	switch status {
+	case api.StatusCanceled:
+		return "the campaign was canceled"
+	case api.StatusFailed:
+		return "the campaign failed"
+	case api.StatusCompleted:
+		return "the campaign completed without it"
+	}
+	return "the campaign ended (" + status + ")"
 }
 
 // Summary is the approval in one short line for a list: its first post (with

@@ -34,6 +34,7 @@ type Approval struct {
 	Decided     string // DecidedAt in the reader's zone; "" while pending
 	BySilence   bool   // the timeout policy decided, not a person
 	Policy      string // the timeout policy that decided it, when BySilence
+	EndedWith   string // its campaign's status ("canceled", …) when that end closed it undecided
 	Channel     string // how the decision arrived (link, api, email, …)
 	Comment     string // the deciding comment
 	Quorum      int    // approvals needed, at least 1
@@ -78,6 +79,9 @@ func Of(a api.ApprovalView, loc *time.Location) Approval {
 		Due: a.DueAt.In(loc).Format(dueLayout), OnTimeout: a.OnTimeout, Status: a.Status,
 		DecidedBy: a.DecidedBy, BySilence: a.Status == api.ApprovalExpired,
 		Policy: a.Policy, Channel: a.Channel, Comment: a.Comment, Quorum: max(a.Quorum, 1),
+	}
+	if st, ok := api.EndedWithCampaign(a.Policy); ok && p.BySilence {
+		p.BySilence, p.EndedWith = false, st
 	}
 	if p.BySilence && p.Policy == "" {
 		p.Policy = a.OnTimeout

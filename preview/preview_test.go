@@ -117,6 +117,16 @@ func TestOutcomeSaysWhoAndHowAndMarksSilence(t *testing.T) {
 	assert.Equal(t, "Decided by silence: skipped, on Thu 3 Dec 08:30 UTC.", a.Outcome())
 	v.Policy, v.OnTimeout = "", "fail"
 	assert.Equal(t, "Decided by silence: campaign stopped, on Thu 3 Dec 08:30 UTC.", Of(v, nil).Outcome(), "the configured policy when none is recorded")
+
+	// Closed because the campaign was canceled: neither silence nor a person.
+	v.DecidedBy, v.Channel, v.Policy, v.OnTimeout = "", api.ChannelSystem, "campaign_canceled", "skip"
+	a = Of(v, nil)
+	assert.False(t, a.BySilence)
+	assert.Equal(t, api.StatusCanceled, a.EndedWith)
+	assert.Equal(t, "Closed undecided: the campaign was canceled on Thu 3 Dec 08:30 UTC.", a.Outcome())
+	assert.Contains(t, a.Text(), "Closed undecided on Thu 3 Dec 08:30 UTC: the campaign was canceled.")
+	assert.NotContains(t, a.Text()+a.Outcome(), "silence")
+	assert.NotContains(t, a.Text()+a.Outcome(), "campaign_canceled")
 }
 
 func TestVotesReadInTheReadersZone(t *testing.T) {

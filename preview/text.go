@@ -49,7 +49,9 @@ func (a Approval) Text() string {
 		fmt.Fprintf(&b, "\n%s: %s\n", f.Label, f.Text)
 	}
 	b.WriteString("\n")
-	if a.Decided != "" {
+	if a.Decided != "" && a.EndedWith != "" {
+		fmt.Fprintf(&b, "Closed undecided on %s: %s.\n", a.Decided, CampaignEnded(a.EndedWith))
+	} else if a.Decided != "" {
 		by := a.DecidedBy
 		if a.BySilence {
 			by = "silence (its " + a.OnTimeout + " policy)"

@@ -349,7 +349,18 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "in-flight updates") || strings.Contains(msg, "too many outstanding updates")
 }
 
+// campaignEndedVerb is how a campaign ended, as a sentence says it.
+func campaignEndedVerb(status string) string {
+	if status == api.StatusCanceled {
+		return "was canceled"
+	}
+	return status
+}
+
 func alreadyMessage(a *store.Approval) string {
+	if st, ok := api.EndedWithCampaign(a.Policy); ok && a.Status == api.ApprovalExpired {
+		return fmt.Sprintf("approval %s was closed undecided: its campaign %s first", a.ID, campaignEndedVerb(st))
+	}
 	if a.Status == api.ApprovalExpired {
 		return fmt.Sprintf("approval %s expired: its timeout policy %q decided it", a.ID, a.Policy)
 	}

@@ -427,3 +427,25 @@ func TestBulkDecisionsValidateAndReportEach(t *testing.T) {
 	assert.Contains(t, second["error"].(map[string]any)["detail"], "already approved by dana@acme")
 	assert.Nil(t, second["approval"])
 }
+
+// TestDecidingAnApprovalClosedWithItsCampaign: an approval its campaign's
+// cancellation closed is refused as closed with the campaign, not as a
+// timeout policy named campaign_canceled; one a policy decided still says so.
+func TestDecidingAnApprovalClosedWithItsCampaign(t *testing.T) {
+	srv := newApprovalsAPI(t, server.Deps{})
+	now := time.Now().UTC()
+	closed := pendingApproval("c1.approve", time.Hour, "")
+	closed.Status, closed.Policy, closed.Channel, closed.DecidedAt = api.ApprovalExpired, api.CampaignEndedPolicy(api.StatusCanceled), api.ChannelSystem, &now
+	srv.seed("c1", closed)
+	silenced := pendingApproval("c2.approve", time.Hour, "")
+	silenced.Status, silenced.Policy, silenced.DecidedAt = api.ApprovalExpired, "reject", &now
+	srv.seed("c2", silenced)
+
+	rec, got := srv.call("POST", "/v1/approvals/c1.approve/decision", "application/json", `{"decision":"approve"}`)
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	assert.Equal(t, "approval c1.approve was closed undecided: its campaign was canceled first", got["detail"])
+
+	rec, got = srv.call("POST", "/v1/approvals/c2.approve/decision", "application/json", `{"decision":"approve"}`)
+	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+	assert.Contains(t, got["detail"], `its timeout policy "reject" decided it`)
+}

@@ -73,8 +73,10 @@ func (s *Server) createCampaign(c *gin.Context) {
 	}
 	row, pb, err := s.launchPlaybook(ctx, req.Playbook, req.Version, req.Client)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			invalid(c, "unknown playbook", playbooks.Problem{Field: "playbook", Message: err.Error()})
+		var missing *missingPlaybook
+		if errors.As(err, &missing) {
+			s.log.InfoContext(ctx, "launch of a playbook that is not registered", "error", err)
+			invalid(c, "unknown playbook", playbooks.Problem{Field: "playbook", Message: missing.message()})
 			return
 		}
 		if !outgrown(c, row, err) {

@@ -2,10 +2,12 @@ package server
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -24,7 +26,10 @@ func readBody(c *gin.Context) ([]byte, bool) {
 				fmt.Sprintf("the body is larger than %d bytes", maxBody))
 			return nil, false
 		}
-		badRequest(c, "could not read the body: "+err.Error())
+		// A read error is the connection's (cut short, reset): its text names
+		// addresses and Go's net package, so it goes to the log only.
+		slog.Default().DebugContext(c.Request.Context(), "could not read a request body", "error", err, "request_id", requestIDOf(c))
+		badRequest(c, "could not read the body: the connection broke or the upload was malformed")
 		return nil, false
 	}
 	return b, true
@@ -88,8 +93,13 @@ func describeJSONError(body []byte, dst any, err error) string {
 		line, col := lineCol(body, syn.Offset)
 		return fmt.Sprintf("line %d, column %d: %s", line, col, syn.Error())
 	case errors.As(err, &typ):
+		// encoding/json names the Go type (server.launchRequest, []string);
+		// the caller wrote JSON, so the answer speaks JSON.
+		if typ.Field == "" {
+			return fmt.Sprintf("the body must be %s, not %s", jsonKind(typ.Type), jsonValue(typ.Value))
+		}
 		line, col := lineCol(body, typ.Offset)
-		return fmt.Sprintf("line %d, column %d: field %q must be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
+		return fmt.Sprintf("line %d, column %d: field %q must be %s, not %s", line, col, typ.Field, jsonKind(typ.Type), jsonValue(typ.Value))
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	// encoding/json names an unknown field but not where it is; find its key.
@@ -100,8 +110,60 @@ func describeJSONError(body []byte, dst any, err error) string {
 				return fmt.Sprintf("line %d, column %d: %s (this route does not take it)", line, col, msg)
 			}
 		}
+		return msg + " (this route does not take it)"
 	}
-	return msg
+	// Anything else is encoding/json's own wording, which may name Go types.
+	return "the body is not JSON this route reads"
+}
+
+// jsonKind names, in JSON's words, what a value of Go type t is written as.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number, 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another kind of value"
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+// jsonValue names the JSON value encoding/json found ("array", "number -1").
+func jsonValue(v string) string {
+	kind, literal, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array":
+		return "an array"
+	case "object":
+		return "an object"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "number":
+		if literal != "" {
+			return literal
+		}
+		return "a number"
+	}
+	return v
 }
 
 // unknownKeyOffset is where the key of the unknown field name starts in body,

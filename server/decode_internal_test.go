@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/greenlight/greenlight/store"
 )
 
 // TestUnknownFieldsArePlaced: an unknown field is named with its line and
@@ -35,5 +37,22 @@ func TestUnknownFieldsArePlaced(t *testing.T) {
 			err := dec.Decode(&v)
 			assert.Contains(t, describeJSONError([]byte(tc.body), &v, err), tc.want)
 		})
+	}
+}
+
+// TestMissingPlaybookSaysWhereToLook: each way a playbook is missing reads in
+// the API's words, and stays a store.ErrNotFound for the code that sorts it.
+func TestMissingPlaybookSaysWhereToLook(t *testing.T) {
+	for _, tc := range []struct {
+		e    missingPlaybook
+		want string
+	}{
+		{missingPlaybook{name: "nope"}, `no playbook named "nope"; see GET /v1/playbooks`},
+		{missingPlaybook{name: "a b", version: 3}, `playbook "a b" has no version 3; see GET /v1/playbooks/a%20b`},
+		{missingPlaybook{name: "fast", client: "acme"}, `no playbook named "fast" for client acme; see GET /v1/playbooks`},
+	} {
+		tc.e.err = store.ErrNotFound
+		assert.Equal(t, tc.want, tc.e.message())
+		assert.ErrorIs(t, &tc.e, store.ErrNotFound)
 	}
 }

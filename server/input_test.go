@@ -168,3 +168,49 @@ func TestInputBoundaryAcceptsGoodInput(t *testing.T) {
 		`{"approver":{"id":"dana@acme","role":"café ☕"},"ttl":"2d"}`)
 	require.Equal(t, http.StatusCreated, rec.Code, "unicode is text: %s", rec.Body.String())
 }
+
+// TestErrorsSpeakTheCallersWords: what the caller did wrong is said in the
+// words of the JSON and the API it wrote to, never with Go's type names or
+// the store's error chain (those go to the log, under the request id).
+func TestErrorsSpeakTheCallersWords(t *testing.T) {
+	h := newAPI(t)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		detail                   string
+		message                  string // errors[0].message, exactly; "" when there is none
+	}{
+		{name: "unknown playbook", method: "POST", path: "/v1/campaigns",
+			body: `{"playbook":"nope","client":"acme"}`, status: 422, detail: "unknown playbook",
+			message: `no playbook named "nope"; see GET /v1/playbooks`},
+		{name: "unknown version of a playbook", method: "POST", path: "/v1/campaigns",
+			body: `{"playbook":"reputation-repair","version":9,"client":"acme"}`, status: 422, detail: "unknown playbook",
+			message: `playbook "reputation-repair" has no version 9; see GET /v1/playbooks/reputation-repair`},
+		{name: "an array for a launch", method: "POST", path: "/v1/campaigns", body: `[]`, status: 400,
+			detail: "invalid JSON body: the body must be a JSON object, not an array"},
+		{name: "a string for a decision", method: "POST", path: "/v1/approvals/nope/decision", body: `"approve"`, status: 400,
+			detail: "invalid JSON body: the body must be a JSON object, not a string"},
+		{name: "a number for a name", method: "POST", path: "/v1/campaigns", body: `{"playbook":7}`, status: 400,
+			detail: `invalid JSON body: line 1, column 14: field "playbook" must be a string, not a number`},
+		{name: "an array for params", method: "POST", path: "/v1/campaigns", body: `{"playbook":"quick","params":[1]}`, status: 400,
+			detail: `field "params" must be a JSON object, not an array`},
+		{name: "a fraction for a version", method: "POST", path: "/v1/campaigns", body: `{"playbook":"quick","version":1.5}`, status: 400,
+			detail: `field "version" must be a whole number, not 1.5`},
+		{name: "a string for a token's clients", method: "POST", path: "/v1/tokens", body: `{"name":"x","role":"viewer","clients":"acme"}`, status: 400,
+			detail: `field "clients" must be a JSON array, not a string`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, body := call(t, h, tc.method, tc.path, tc.body)
+			require.Equal(t, tc.status, rec.Code, rec.Body.String())
+			assert.Contains(t, body["detail"], tc.detail)
+			if tc.message != "" {
+				errs, _ := body["errors"].([]any)
+				require.Len(t, errs, 1, "%v", body)
+				assert.Equal(t, tc.message, errs[0].(map[string]any)["message"])
+			}
+			for _, leak := range []string{"store:", "server.", "interface {}", "Go value", "Go struct", "not found"} {
+				assert.NotContains(t, rec.Body.String(), leak)
+			}
+		})
+	}
+}

@@ -123,9 +123,33 @@ func (s *Server) loadPlaybook(c *gin.Context, name string, version int) (*store.
 func (s *Server) launchPlaybook(ctx context.Context, name string, version int, client string) (*store.Playbook, *playbooks.Playbook, error) {
 	row, pb, err := s.findPlaybook(ctx, name, version)
 	if row != nil && row.Client != "" && row.Client != client {
-		return nil, nil, fmt.Errorf("no playbook named %q for client %s: %w", name, client, store.ErrNotFound)
+		return nil, nil, &missingPlaybook{name: name, version: version, client: client, err: store.ErrNotFound}
 	}
 	return row, pb, err
+}
+
+// missingPlaybook is a playbook, or a version of one, that is not registered
+// (for the client, at a launch). Its message is in the caller's words; the
+// store's error it wraps is for the log.
+type missingPlaybook struct {
+	name    string
+	version int    // 0: the latest was asked for
+	client  string // set when the playbook is another client's
+	err     error
+}
+
+func (e *missingPlaybook) Error() string { return e.message() + ": " + e.err.Error() }
+func (e *missingPlaybook) Unwrap() error { return e.err }
+
+// message says what is missing and where to look for what there is.
+func (e *missingPlaybook) message() string {
+	switch {
+	case e.client != "":
+		return fmt.Sprintf("no playbook named %q for client %s; see GET /v1/playbooks", e.name, e.client)
+	case e.version > 0:
+		return fmt.Sprintf("playbook %q has no version %d; see GET /v1/playbooks/%s", e.name, e.version, url.PathEscape(e.name))
+	}
+	return fmt.Sprintf("no playbook named %q; see GET /v1/playbooks", e.name)
 }
 
 // findPlaybook fetches and parses a registered version (0 = latest); a missing
@@ -133,10 +157,7 @@ func (s *Server) launchPlaybook(ctx context.Context, name string, version int, c
 func (s *Server) findPlaybook(ctx context.Context, name string, version int) (*store.Playbook, *playbooks.Playbook, error) {
 	row, err := s.store.GetPlaybook(ctx, name, version)
 	if errors.Is(err, store.ErrNotFound) {
-		if version > 0 {
-			return nil, nil, fmt.Errorf("playbook %s has no version %d: %w", name, version, err)
-		}
-		return nil, nil, fmt.Errorf("no playbook named %q: %w", name, err)
+		return nil, nil, &missingPlaybook{name: name, version: version, err: err}
 	}
 	if err != nil {
 		return nil, nil, err

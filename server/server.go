@@ -225,20 +225,26 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	checks := gin.H{}
 	ready := true
+	// The probe is open to anyone who reaches the port, so a failure names the
+	// check; its cause (addresses, drivers' wording) goes to the log under the
+	// request id the answer carries.
 	if err := s.store.Ping(ctx); err != nil {
-		checks["store"] = err.Error()
+		s.log.WarnContext(ctx, "not ready: the database does not answer", "error", err)
+		checks["store"] = "not reachable; see the log"
 		ready = false
 	} else {
 		checks["store"] = "ok"
 	}
 	if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		checks["temporal"] = err.Error()
+		s.log.WarnContext(ctx, "not ready: Temporal does not answer", "error", err)
+		checks["temporal"] = "not reachable; see the log"
 		ready = false
 	} else {
 		checks["temporal"] = "ok"
 	}
 	if !ready {
-		b, _ := json.Marshal(gin.H{"type": probUnavailable, "title": "Not ready", "status": http.StatusServiceUnavailable, "checks": checks})
+		b, _ := json.Marshal(gin.H{"type": probUnavailable, "title": "Not ready", "status": http.StatusServiceUnavailable, "checks": checks,
+			"request_id": requestIDOf(c)})
 		c.Data(http.StatusServiceUnavailable, problemContentType, b)
 		return
 	}

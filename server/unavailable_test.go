@@ -2,17 +2,22 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
 
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
@@ -109,4 +114,51 @@ func (p *cutProxy) cut() {
 		_ = c.Close()
 	}
 	p.conns = nil
+}
+
+// TestReadyzNamesTheCheckNotItsCause: /readyz answers anyone who reaches the
+// port, so a failing check says which, while its cause (an address, a driver's
+// words) goes to the log under the request id the answer carries.
+func TestReadyzNamesTheCheckNotItsCause(t *testing.T) {
+	st := storetest.SQLite(t)
+	require.NoError(t, st.Close())
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	temporalAddr := closed.Addr().String()
+	require.NoError(t, closed.Close()) // nothing answers there
+	tc, err := client.NewLazyClient(client.Options{HostPort: temporalAddr, Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
+	require.NoError(t, err)
+	t.Cleanup(tc.Close)
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	h := server.New(server.Deps{Store: st, Temporal: tc, Namespace: "default", Logger: logger}).Handler()
+
+	req := httptest.NewRequest("GET", "/readyz", nil)
+	req.Header.Set("X-Request-Id", "probe-1")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+	var body struct {
+		Checks    map[string]string `json:"checks"`
+		RequestID string            `json:"request_id"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	assert.Equal(t, map[string]string{"store": "not reachable; see the log", "temporal": "not reachable; see the log"}, body.Checks)
+	assert.Equal(t, "probe-1", body.RequestID)
+	assert.NotContains(t, rec.Body.String(), temporalAddr)
+	assert.Contains(t, logs.String(), temporalAddr, "the cause is in the log")
+	assert.Contains(t, logs.String(), "request_id=probe-1")
+}
+
+// syncWriter serialises writes from the handler's goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

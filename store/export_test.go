@@ -19,7 +19,7 @@ func (s *Store) MigrateUpTo(ctx context.Context, version int) error {
 		if m.Version > version {
 			break
 		}
-		if err := s.applyMigration(ctx, m); err != nil {
+		if _, err := s.applyMigration(ctx, m); err != nil {
 			return err
 		}
 	}

@@ -44,16 +44,44 @@ const migrationLockClass = 0x474c6d67
 // advisory lock keyed by the current schema, on SQLite through the write lock
 // that BEGIN IMMEDIATE takes.
 func (s *Store) Migrate(ctx context.Context) error {
-	for _, m := range migrations {
-		if err := s.applyMigration(ctx, m); err != nil {
-			return fmt.Errorf("store: unable to apply migration %d (%s): %w", m.Version, m.Name, err)
-		}
-	}
-	return nil
+	_, err := s.ApplyMigrations(ctx)
+	return err
 }
 
-func (s *Store) applyMigration(ctx context.Context, m migration) error {
-	return s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+// Migrated is what ApplyMigrations did.
+type Migrated struct {
+	Applied int // migrations this call applied; 0 when the schema was up to date
+	Version int // the schema's version after it
+}
+
+// ApplyMigrations is Migrate, saying how many migrations it applied and the
+// version the schema is at, for `greenlight migrate` to report.
+func (s *Store) ApplyMigrations(ctx context.Context) (Migrated, error) {
+	var done Migrated
+	for _, m := range migrations {
+		applied, err := s.applyMigration(ctx, m)
+		if err != nil {
+			return done, fmt.Errorf("store: unable to apply migration %d (%s): %w", m.Version, m.Name, err)
+		}
+		if applied {
+			done.Applied++
+		}
+	}
+	// A newer release may have applied more than this one knows of.
+	var version *int
+	if err := s.conn(ctx).Raw("SELECT MAX(version) FROM schema_migrations").Scan(&version).Error; err != nil {
+		return done, fmt.Errorf("store: unable to read the schema version: %w", err)
+	}
+	if version != nil {
+		done.Version = *version
+	}
+	return done, nil
+}
+
+// applyMigration applies m unless it already was, and says whether it did.
+func (s *Store) applyMigration(ctx context.Context, m migration) (bool, error) {
+	applied := false
+	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := advisoryLock(tx, s.dialect, migrationLockClass); err != nil {
 			return err
 		}
@@ -64,19 +92,24 @@ func (s *Store) applyMigration(ctx context.Context, m migration) error {
 )`)).Error; err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		var applied int64
-		if err := tx.Table("schema_migrations").Where("version = ?", m.Version).Count(&applied).Error; err != nil {
+		var done int64
+		if err := tx.Table("schema_migrations").Where("version = ?", m.Version).Count(&done).Error; err != nil {
 			return fmt.Errorf("read schema_migrations: %w", err)
 		}
-		if applied > 0 {
+		if done > 0 {
 			return nil
 		}
 		if err := m.Up(tx, s.dialect); err != nil {
 			return err
 		}
-		return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-			m.Version, m.Name, utc(time.Now())).Error
+		if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+			m.Version, m.Name, utc(time.Now())).Error; err != nil {
+			return err
+		}
+		applied = true
+		return nil
 	})
+	return applied && err == nil, err
 }
 
 // advisoryLock takes, on PostgreSQL, the transaction's advisory lock of class,

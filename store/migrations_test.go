@@ -137,8 +137,12 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		}
 
 		mustCreate(t, s, newCampaign("c1", "acme", "launch", "running", t0))
-		require.NoError(t, s.Migrate(ctx))
-		require.NoError(t, s.Migrate(ctx))
+		versions := store.MigrationVersions()
+		for range 2 {
+			done, err := s.ApplyMigrations(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, store.Migrated{Applied: 0, Version: versions[len(versions)-1]}, done, "up to date: nothing applied")
+		}
 		assert.Equal(t, before, appliedMigrations(t, s), "a second Migrate applies nothing")
 		_, err := s.GetCampaign(ctx, "c1")
 		assert.NoError(t, err, "data survives a second Migrate")
@@ -182,13 +186,19 @@ func TestMigrateConcurrently(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		errs := make([]error, processes)
+		done := make([]store.Migrated, processes)
 		for i, p := range stores {
-			wg.Go(func() { errs[i] = p.Migrate(context.WithoutCancel(ctx)) })
+			wg.Go(func() { done[i], errs[i] = p.ApplyMigrations(context.WithoutCancel(ctx)) })
 		}
 		wg.Wait()
+		versions := store.MigrationVersions()
+		applied := 0
 		for i, err := range errs {
 			require.NoError(t, err, "process %d", i)
+			assert.Equal(t, versions[len(versions)-1], done[i].Version, "process %d", i)
+			applied += done[i].Applied
 		}
+		assert.Equal(t, len(versions), applied, "each migration counted once, by the process that applied it")
 		assert.Len(t, appliedMigrations(t, stores[0]), len(store.MigrationVersions()))
 		mustCreate(t, stores[1], newCampaign("c1", "acme", "launch", "running", t0))
 	})

@@ -237,7 +237,7 @@ func (r *campaignRun) finish(ctx workflow.Context, status, reason string) {
 		if a.Status == api.ApprovalPending {
 			// Nobody can decide it any more; take it out of the inbox, saying why.
 			a.Status = api.ApprovalExpired
-			a.Policy = "campaign_" + status
+			a.Policy = api.CampaignEndedPolicy(status)
 			a.Channel = api.ChannelSystem
 			a.DecidedAt = &now
 			c.approvals = append(c.approvals, i)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,18 @@ type devProcess struct {
 	api    string
 	ui     string
 	output *bytes.Buffer
+	// configHome is the XDG_CONFIG_HOME it runs with, where it records the
+	// CLI's context: a temporary folder, never the user's.
+	configHome string
+	mu         sync.Mutex
+	stdout     []string // the lines it printed so far
+}
+
+// printed returns the lines p printed to stdout so far.
+func (p *devProcess) printed() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.stdout)
 }
 
 // startDev runs `greenlight dev` and waits for its ready line.
@@ -64,7 +77,8 @@ func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, f
 	cmd := exec.Command(os.Args[0], "dev", "--data-dir", dataDir, "--http", addrs[0], "--temporal", addrs[1],
 		"--ui", addrs[2], "--playbooks", playbooksDir, "--log-level", "error")
 	cmd.Args = append(cmd.Args, flags...)
-	cmd.Env = append(append(os.Environ(), "GREENLIGHT_TEST_MAIN=1"), env...)
+	configHome := t.TempDir()
+	cmd.Env = append(append(os.Environ(), "GREENLIGHT_TEST_MAIN=1", "XDG_CONFIG_HOME="+configHome), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +88,7 @@ func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, f
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &devProcess{cmd: cmd, output: &logs}
+	p := &devProcess{cmd: cmd, output: &logs, configHome: configHome}
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
@@ -87,6 +101,9 @@ func startDevWith(t *testing.T, dataDir string, addrs [3]string, env []string, f
 		defer close(closed)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.stdout = append(p.stdout, sc.Text())
+			p.mu.Unlock()
 			if strings.HasPrefix(sc.Text(), "greenlight ready:") {
 				ready <- sc.Text()
 			}
@@ -193,6 +210,9 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 	}
 	resp.Body.Close()
 	waitStatus(t, first.api, created.ID, api.StatusWaitingApproval)
+	t.Run("the CLI finds the token of a dev on its own data dir and port", func(t *testing.T) {
+		cliFindsDevToken(t, first, dataDir, created.ID)
+	})
 
 	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/cli"
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/store"
 )
 
 // The process subcommands read one typed config: defaults, then environment, then
@@ -60,8 +60,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 			return app.Dev(cmd.Context(), cfg, logger, func(d *app.DevInstance) {
 				fmt.Fprintf(stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
-				fmt.Fprintf(stdout, "API token: the CLI reads it from %s; for curl: export GREENLIGHT_TOKEN=$(cat %s)\n",
-					filepath.Join(d.DataDir, config.AdminTokenFile), filepath.Join(d.DataDir, config.AdminTokenFile))
+				recordDevContext(stdout, d.APIURL, d.DataDir)
 				if d.OutboxURL != "" {
 					fmt.Fprintf(stdout, "Emails: %s (dev mode keeps them in %s instead of sending them)\n", d.OutboxURL, d.OutboxDir)
 				}
@@ -108,6 +107,17 @@ func newWorkerCmd() *cobra.Command {
 	return cmd
 }
 
+// migratedLine says what migrate did, so "nothing to do" never reads as work done.
+func migratedLine(done store.Migrated) string {
+	switch done.Applied {
+	case 0:
+		return fmt.Sprintf("database is up to date (version %d)", done.Version)
+	case 1:
+		return fmt.Sprintf("applied 1 migration (now version %d)", done.Version)
+	}
+	return fmt.Sprintf("applied %d migrations (now version %d)", done.Applied, done.Version)
+}
+
 func newMigrateCmd(stdout io.Writer) *cobra.Command {
 	cfg := config.Load()
 	cmd := &cobra.Command{
@@ -118,10 +128,11 @@ func newMigrateCmd(stdout io.Writer) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return cli.UsageError(err)
 			}
-			if err := app.Migrate(cmd.Context(), cfg, cfg.Logger()); err != nil {
+			done, err := app.Migrate(cmd.Context(), cfg, cfg.Logger())
+			if err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "migrations applied")
+			fmt.Fprintln(stdout, migratedLine(done))
 			return nil
 		},
 	}

@@ -72,6 +72,8 @@ func DecidedText(a preview.Approval) string {
 func Outcome(a preview.Approval) string {
 	var s string
 	switch {
+	case a.EndedWith != "":
+		s = "Closed undecided: " + preview.CampaignEnded(a.EndedWith)
 	case a.BySilence:
 		policy := a.OnTimeout
 		if p, ok := strings.CutPrefix(a.DecidedBy, "policy:"); ok {

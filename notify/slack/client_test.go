@@ -172,6 +172,9 @@ func TestDecidedShowsWhoAndWhenWithoutButtons(t *testing.T) {
 	assert.Equal(t, "Decided by silence: skipped, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
 	view.DecidedBy = "policy:fail"
 	assert.Equal(t, "Decided by silence: campaign stopped, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
+	view.DecidedBy, view.Policy = "", api.CampaignEndedPolicy(api.StatusCanceled)
+	assert.Equal(t, "Closed undecided: the campaign was canceled, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
+	view.Policy = ""
 	view.Status, view.DecidedBy = api.ApprovalRejected, "lee@acme"
 	assert.Equal(t, "Rejected by lee@acme, Thu 3 Dec 08:30 CET", Outcome(preview.Of(view, berlin(t))))
 
