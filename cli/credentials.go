@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +73,12 @@ func findToken(src tokenSources) credentials {
 		}
 	}
 
+	if !loopbackAPI(src.api) {
+		// A dev admin token is for a dev instance on this machine: sent to
+		// another host, it would hand that host the keys of this one.
+		c.looked = append(c.looked, fmt.Sprintf("dev's admin-token file: not used, since %s is not on this machine", src.api))
+		return c
+	}
 	dir := src.getenv("GREENLIGHT_DATA_DIR")
 	why := "dev's data dir, from GREENLIGHT_DATA_DIR"
 	if dir == "" {
@@ -171,4 +179,19 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// loopbackAPI says whether api names this machine (localhost or a loopback
+// address).
+func loopbackAPI(api string) bool {
+	u, err := url.Parse(api)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

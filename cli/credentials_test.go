@@ -123,3 +123,19 @@ func TestUnauthorizedWithATokenSaysWhereItCameFrom(t *testing.T) {
 	assert.Contains(t, stderr, "the token sent came from GREENLIGHT_TOKEN")
 	assert.NotContains(t, stderr, "No token was sent")
 }
+
+// The admin token in dev's data dir is this machine's: it is never sent to
+// an API on another host.
+func TestDevAdminTokenStaysOnThisMachine(t *testing.T) {
+	_, dataDir := noDevNearby(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dataDir, "admin-token"), []byte("glt_local\n"), 0o600))
+
+	local := findToken(tokenSources{api: "http://127.0.0.1:8080", getenv: os.Getenv,
+		contextsPath: func() (string, error) { return filepath.Join(t.TempDir(), "none.json"), nil }, lookup: contexts.Lookup, all: contexts.All})
+	assert.Equal(t, "glt_local", local.token)
+
+	remote := findToken(tokenSources{api: "https://greenlight.agency.example", getenv: os.Getenv,
+		contextsPath: func() (string, error) { return filepath.Join(t.TempDir(), "none.json"), nil }, lookup: contexts.Lookup, all: contexts.All})
+	assert.Empty(t, remote.token, "a remote API never gets the local dev token")
+	assert.Contains(t, strings.Join(remote.looked, "\n"), "is not on this machine")
+}
