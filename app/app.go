@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
 	"github.com/greenlight/greenlight/worker"
+	"github.com/greenlight/greenlight/workflows"
 )
 
 // stack collects what a process started, to stop it in reverse order.
@@ -164,6 +166,9 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.LinkSecret == "" {
 		return fmt.Errorf("greenlight server needs a secret to sign approval links: set %s to %d or more random characters (e.g. `openssl rand -hex 32`), the same on every replica", config.EnvLinkSecret, config.MinLinkSecret)
 	}
+	if err := needDatabase("server", cfg); err != nil {
+		return err
+	}
 	grace, err := cfg.LaunchGraceDuration()
 	if err != nil {
 		return err
@@ -194,13 +199,17 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Metrics: reg, Auth: true, Slack: slackDeps, LendSandbox: cfg.LendSandbox(false),
 	}, logger))
 	s.push(startLaunchSweep(st, c, logger, reg, grace))
-	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "temporal", cfg.TemporalAddr)
+	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "store", describeDatabase(cfg.DatabaseURL),
+		"temporal", cfg.TemporalAddr, "namespace", cfg.Namespace, "task_queue", workflows.TaskQueue)
 	<-ctx.Done()
 	return nil
 }
 
 // Worker runs the Temporal worker only.
 func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	if err := needDatabase("worker", cfg); err != nil {
+		return err
+	}
 	var s stack
 	defer s.stop()
 	// A worker serves no HTTP, so its SDK metrics are collected but not exposed yet.
@@ -223,7 +232,8 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	s.push(stopWorker)
-	logger.Info("greenlight worker ready", "temporal", cfg.TemporalAddr, "task_queue", "greenlight", "tells", describeNotices(notices))
+	logger.Info("greenlight worker ready", "store", describeDatabase(cfg.DatabaseURL), "temporal", cfg.TemporalAddr,
+		"namespace", cfg.Namespace, "task_queue", workflows.TaskQueue, "tells", describeNotices(notices))
 	<-ctx.Done()
 	return nil
 }
@@ -235,4 +245,24 @@ func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) (store
 		return done, err
 	}
 	return done, st.Close()
+}
+
+// needDatabase refuses to run a server or worker without PostgreSQL: they are
+// the production processes, and a silent fallback to dev's SQLite would give
+// them a store of their own that no other process shares.
+func needDatabase(what string, cfg config.Config) error {
+	if cfg.DatabaseURL != "" {
+		return nil
+	}
+	return fmt.Errorf("greenlight %s runs against PostgreSQL: set DATABASE_URL (postgres://user:password@host:5432/db); only `greenlight dev` keeps its own SQLite", what)
+}
+
+// describeDatabase names the database a URL points at without its password
+// or parameters, for ready lines and logs.
+func describeDatabase(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "postgres (an unparsable DATABASE_URL)"
+	}
+	return "postgres://" + u.Host + u.Path
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -407,4 +408,19 @@ func TestServerRefusesToStartWithoutLinkSecret(t *testing.T) {
 	err := app.Server(context.Background(), cfg, nil)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "GREENLIGHT_LINK_SECRET")
+}
+
+// A server or worker without DATABASE_URL does not open dev's SQLite: it
+// would be a store no other process shares.
+func TestServerAndWorkerNeedPostgreSQL(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.LinkSecret = strings.Repeat("k", 40)
+	for name, run := range map[string]func(context.Context, config.Config, *slog.Logger) error{"server": app.Server, "worker": app.Worker} {
+		err := run(context.Background(), cfg, slog.Default())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "set DATABASE_URL", name)
+		entries, _ := os.ReadDir(cfg.DataDir)
+		assert.Empty(t, entries, "%s created nothing in the data folder", name)
+	}
 }
