@@ -44,6 +44,7 @@ var externalFlags = []string{
 
 func newDevCmd(stdout io.Writer) *cobra.Command {
 	cfg := config.Load()
+	var only string
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run everything in one process: Temporal, its Web UI, worker, API and SQLite store",
@@ -57,6 +58,16 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 				return cli.UsageError(err)
 			}
 			logger := cfg.Logger()
+			switch only {
+			case "":
+			case "temporal":
+				return app.DevTemporal(cmd.Context(), cfg, logger, func(t app.TemporalInstance) {
+					fmt.Fprintf(stdout, "temporal ready: temporal=%s ui=%s namespace=%s data=%s\n", t.TemporalAddr, t.UIURL, t.Namespace, t.DataDir)
+					fmt.Fprintf(stdout, "Run the API and workers against it, e.g.:\n  DATABASE_URL=postgres://… GREENLIGHT_LINK_SECRET=… greenlight server --temporal-address %s\n  DATABASE_URL=postgres://… greenlight worker --temporal-address %s\n", t.TemporalAddr, t.TemporalAddr)
+				})
+			default:
+				return cli.UsageError(fmt.Errorf("--only %q: the only part dev runs alone is temporal", only))
+			}
 			return app.Dev(cmd.Context(), cfg, logger, func(d *app.DevInstance) {
 				fmt.Fprintf(stdout, "greenlight ready: api=%s ui=%s temporal=%s data=%s\n",
 					d.APIURL, d.UIURL, d.TemporalAddr, d.DataDir)
@@ -70,6 +81,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 	cfg.BindFlags(cmd.Flags(), config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
 		config.FlagUIURL, config.FlagNamespace, config.FlagPlaybooks, config.FlagLogLevel, config.FlagLogFormat,
 		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagCredentials, config.FlagUnattached)
+	cmd.Flags().StringVar(&only, "only", "", "run one part alone: temporal (the embedded Temporal server and Web UI, for an API and workers run as separate processes)")
 	return cmd
 }
 

@@ -59,6 +59,31 @@ func SQLite(t testing.TB) *store.Store {
 // the test is skipped, unless CI=true, where PostgreSQL coverage is mandatory.
 func Postgres(t testing.TB) *store.Store {
 	t.Helper()
+	isolated := PostgresSchemaURL(t)
+	if isolated == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := store.Open(ctx, store.Config{DatabaseURL: isolated, Logger: logger()})
+	if err != nil {
+		t.Fatalf("storetest: open PostgreSQL at %s: %v", isolated, err)
+	}
+	// Registered after the schema's cleanup, so it runs first: the schema is
+	// dropped once no connection of the store uses it.
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("storetest: migrate PostgreSQL: %v", err)
+	}
+	return s
+}
+
+// PostgresSchemaURL makes an empty schema of its own, dropped when the test
+// ends, and returns the test server's URL pointed at it: for a test that
+// runs whole processes (a server, a worker) against PostgreSQL as a
+// deployment does. "" when the test was skipped.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
 	base := PostgresURL()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -66,7 +91,7 @@ func Postgres(t testing.TB) *store.Store {
 	admin, err := store.Open(ctx, store.Config{DatabaseURL: base, Logger: logger()})
 	if err != nil {
 		unavailable(t, err)
-		return nil
+		return ""
 	}
 	schema := "greenlight_test_" + randomHex(t, 8)
 	if err := admin.DB().WithContext(ctx).Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
@@ -81,22 +106,11 @@ func Postgres(t testing.TB) *store.Store {
 		}
 		_ = admin.Close()
 	})
-
 	isolated, err := withSearchPath(base, schema)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	s, err := store.Open(ctx, store.Config{DatabaseURL: isolated, Logger: logger()})
-	if err != nil {
-		t.Fatalf("storetest: open PostgreSQL schema %s: %v", schema, err)
-	}
-	// Registered after the schema's cleanup, so it runs first: the schema is
-	// dropped once no connection of the store uses it.
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatalf("storetest: migrate PostgreSQL schema %s: %v", schema, err)
-	}
-	return s
+	return isolated
 }
 
 // PostgresURL is the test server's URL: EnvPostgresURL, else
