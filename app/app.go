@@ -59,7 +59,18 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 		}
 		sc.SQLitePath = cfg.SQLitePath()
 	}
-	st, err := store.Open(ctx, sc)
+	var st *store.Store
+	open := func(ctx context.Context) (err error) {
+		st, err = store.Open(ctx, sc)
+		return err
+	}
+	var err error
+	if cfg.DatabaseURL != "" {
+		// PostgreSQL may still be starting (a fresh stack starts in any order).
+		err = untilReachable(ctx, orDefault(logger), "PostgreSQL at "+describeDatabase(cfg.DatabaseURL), retryableOpen(open))
+	} else {
+		err = open(ctx)
+	}
 	if err != nil {
 		return nil, done, err
 	}
@@ -151,7 +162,11 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		return nil, nil, err
 	}
 	s.push(func() { _ = st.Close() })
-	c, err := DialTemporal(cfg, logger, WithMetrics(reg))
+	var c client.Client
+	err = untilReachable(ctx, orDefault(logger), "Temporal at "+cfg.TemporalAddr, func(context.Context) (err error) {
+		c, err = DialTemporal(cfg, logger, WithMetrics(reg))
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -471,6 +471,10 @@ func TestComposeHealthchecks(t *testing.T) {
 	}
 	if test := strings.Join(healthTest(pg), " "); !strings.Contains(test, "pg_isready") {
 		t.Errorf("service %s: healthcheck %q does not use pg_isready", postgresService, test)
+	} else if !strings.Contains(test, "-h 127.0.0.1") && !strings.Contains(test, "-h localhost") {
+		// Without -h it probes the Unix socket, which answers during the
+		// image's socket-only init phase while TCP 5432 is still closed.
+		t.Errorf("service %s: healthcheck %q probes the Unix socket; probe TCP with -h 127.0.0.1", postgresService, test)
 	}
 	// The server's healthcheck, when present, must hit its own port and a tool the image has.
 	srv := c.services[serverService]

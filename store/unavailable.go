@@ -38,3 +38,12 @@ func Unavailable(err error) bool {
 		strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "connection refused") ||
 		strings.Contains(msg, "failed to connect")
 }
+
+// Refused reports whether err is the database turning the connection down
+// for good: bad credentials (class 28) or a database that does not exist
+// (3D000). Waiting does not mend those, so a process starting up says so at
+// once instead of retrying.
+func Refused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000")
+}
