@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
@@ -125,10 +126,11 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 	}
 }
 
-// startWorker runs the campaign worker on c, with the notice dispatcher
-// beside it; notices nil tells no one.
-func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg config.Config, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
-	dispatcher, stopDispatcher := startDispatcher(st, c, logger, notices != nil)
+// startWorker runs the campaign worker on c, on the deployment's task queue
+// (and the shared one of old while campaigns from then run), with the notice
+// dispatcher beside it; notices nil tells no one.
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg config.Config, q queues, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
+	dispatcher, stopDispatcher := startDispatcher(st, c, q.Own, logger, notices != nil)
 	if notices != nil {
 		notices.Alerts = worker.StoreAlerts(st, dispatcher.Wake)
 	}
@@ -143,15 +145,50 @@ func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg conf
 		Links:   signer,
 		Notices: notices,
 	}
-	w := worker.New(c, acts)
-	if err := w.Start(); err != nil {
+	var started []sdkworker.Worker
+	stop := func() {
+		for _, w := range started {
+			w.Stop()
+		}
 		stopDispatcher()
-		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	return func() {
-		w.Stop()
-		stopDispatcher()
-	}, nil
+	for _, tq := range q.polled() {
+		w := worker.New(c, tq, acts)
+		if err := w.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("start worker on %s: %w", tq, err)
+		}
+		started = append(started, w)
+	}
+	return stop, nil
+}
+
+// queues are the task queues of a deployment's processes: its own, which
+// new campaigns and notices start on, and whether the one all deployments
+// shared before they were named still has campaigns of this store to run.
+type queues struct {
+	Own    string
+	Legacy bool
+}
+
+func (q queues) polled() []string {
+	if q.Legacy {
+		return []string{q.Own, workflows.TaskQueue}
+	}
+	return []string{q.Own}
+}
+
+// queuesOf names st's deployment (store.Deployment) and its task queues.
+func queuesOf(ctx context.Context, st *store.Store) (queues, error) {
+	d, err := st.Deployment(ctx)
+	if err != nil {
+		return queues{}, err
+	}
+	legacy, err := st.UnfinishedBefore(ctx, d.CreatedAt)
+	if err != nil {
+		return queues{}, err
+	}
+	return queues{Own: workflows.TaskQueueFor(d.ID), Legacy: legacy}, nil
 }
 
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
@@ -208,14 +245,19 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	q, err := queuesOf(ctx, st)
+	if err != nil {
+		return err
+	}
 	s.push(serveAPI(ln, server.Deps{
-		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
+		TaskQueue: q.Own,
+		Store:     st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true, Slack: slackDeps, LendSandbox: cfg.LendSandbox(false),
 	}, logger))
 	s.push(startLaunchSweep(st, c, logger, reg, grace))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "store", describeDatabase(cfg.DatabaseURL),
-		"temporal", cfg.TemporalAddr, "namespace", cfg.Namespace, "task_queue", workflows.TaskQueue)
+		"temporal", cfg.TemporalAddr, "namespace", cfg.Namespace, "task_queue", q.Own)
 	<-ctx.Done()
 	return nil
 }
@@ -242,13 +284,17 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopWorker, err := startWorker(c, st, logger, cfg, signer, notices)
+	q, err := queuesOf(ctx, st)
+	if err != nil {
+		return err
+	}
+	stopWorker, err := startWorker(c, st, logger, cfg, q, signer, notices)
 	if err != nil {
 		return err
 	}
 	s.push(stopWorker)
 	logger.Info("greenlight worker ready", "store", describeDatabase(cfg.DatabaseURL), "temporal", cfg.TemporalAddr,
-		"namespace", cfg.Namespace, "task_queue", workflows.TaskQueue, "tells", describeNotices(notices))
+		"namespace", cfg.Namespace, "task_queue", strings.Join(q.polled(), ", "), "tells", describeNotices(notices))
 	<-ctx.Done()
 	return nil
 }

@@ -28,6 +28,7 @@ type DevInstance struct {
 	TemporalAddr string
 	DataDir      string
 	AdminToken   string       // the admin token in <data-dir>/admin-token
+	TaskQueue    string       // the deployment's task queue (workflows.TaskQueueFor)
 	OutboxDir    string       // where emails are written instead of sent; "" with a relay
 	OutboxURL    string       // the page that lists them
 	Store        *store.Store // for tests and tools in the same process
@@ -106,7 +107,12 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if notices != nil {
 		notices.Hook = o.deliveryHook
 	}
-	stopWorker, err := startWorker(c, st, logger, cfg, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
+	q, err := queuesOf(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	d.TaskQueue = q.Own
+	stopWorker, err := startWorker(c, st, logger, cfg, q, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +136,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: uiURL, Logger: logger,
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg), Slack: slackDeps,
-		LendSandbox: cfg.LendSandbox(true),
+		LendSandbox: cfg.LendSandbox(true), TaskQueue: q.Own,
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()

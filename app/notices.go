@@ -110,8 +110,8 @@ func slackDeps(cfg config.Config) (*server.Slack, error) {
 
 // startDispatcher runs the notice dispatcher until the returned stop is
 // called. Without notices it still empties the outbox table, telling no one.
-func startDispatcher(st *store.Store, c client.Client, logger *slog.Logger, tell bool) (*worker.NoticeDispatcher, func()) {
-	d := worker.NewNoticeDispatcher(st, c, logger)
+func startDispatcher(st *store.Store, c client.Client, taskQueue string, logger *slog.Logger, tell bool) (*worker.NoticeDispatcher, func()) {
+	d := worker.NewNoticeDispatcher(st, c, taskQueue, logger)
 	d.Discard = !tell
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

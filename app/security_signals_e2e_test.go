@@ -474,7 +474,7 @@ steps:
 		PlaybookVersion: pb.Version, Params: "{}", Status: api.StatusRunning,
 	}))
 	first, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: api.CampaignWorkflowID(id), TaskQueue: workflows.TaskQueue,
+		ID: api.CampaignWorkflowID(id), TaskQueue: s.d.TaskQueue,
 	}, workflows.CampaignWorkflowType, workflows.CampaignInput{
 		CampaignID: id, Client: "acme", Playbook: *pb, Params: map[string]any{}, Connector: sandbox.Name,
 		ContinueAsNewAfter: 60,

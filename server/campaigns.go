@@ -280,7 +280,7 @@ func (s *Server) startCampaign(ctx context.Context, camp *store.Campaign, in wor
 	defer cancel()
 	opts := client.StartWorkflowOptions{
 		ID:                       camp.WorkflowID,
-		TaskQueue:                workflows.TaskQueue,
+		TaskQueue:                s.taskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            fmt.Sprintf("%s v%d for %s", in.Playbook.Name, in.Playbook.Version, in.Client),

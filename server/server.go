@@ -18,6 +18,7 @@ import (
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/playbooks"
 	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/workflows"
 )
 
 // Deps are what the API needs; the process wiring provides them.
@@ -27,6 +28,10 @@ type Deps struct {
 	Namespace string
 	UIURL     string // base URL of the Temporal Web UI; "" = no links
 	Connector string // platform connector new campaigns use
+	// TaskQueue is the deployment's task queue, where campaigns start
+	// (workflows.TaskQueueFor); "" is the one shared before deployments had
+	// names.
+	TaskQueue string
 	// LendSandbox lets a campaign act through Connector on a platform where the
 	// client has no account (dev); off, such a launch is refused with 422.
 	LendSandbox bool
@@ -70,6 +75,7 @@ type Server struct {
 	namespace   string
 	uiURL       string
 	connector   string
+	taskQueue   string
 	lendSandbox bool
 	// parsed keeps the playbook versions sleeping campaigns' views read
 	// (waiting.go).
@@ -100,10 +106,13 @@ func New(d Deps) *Server {
 	if d.Connector == "" {
 		d.Connector = "sandbox"
 	}
+	if d.TaskQueue == "" {
+		d.TaskQueue = workflows.TaskQueue
+	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		store: d.Store, temporal: d.Temporal, namespace: d.Namespace, uiURL: d.UIURL,
-		connector: d.Connector, lendSandbox: d.LendSandbox, log: slog.New(requestLogHandler{d.Logger.Handler()}), engine: gin.New(),
+		connector: d.Connector, taskQueue: d.TaskQueue, lendSandbox: d.LendSandbox, log: slog.New(requestLogHandler{d.Logger.Handler()}), engine: gin.New(),
 		linkKey: d.LinkSecret, publicURL: strings.TrimRight(d.PublicURL, "/"), searchAttrs: d.SearchAttributes,
 	}
 	s.metrics = d.Metrics

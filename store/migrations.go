@@ -32,6 +32,7 @@ var migrations = []migration{
 	{Version: 8, Name: "client accounts", Up: migrateAccounts},
 	{Version: 9, Name: "teams of tokens and people", Up: migrateTeams},
 	{Version: 10, Name: "campaign teams, account endpoints and holds", Up: migrateHolds},
+	{Version: 11, Name: "the deployment's name", Up: migrateDeployment},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -462,5 +463,17 @@ func migrateHolds(tx *gorm.DB, dialect string) error {
 	PRIMARY KEY (campaign_id, account_id)
 )`,
 		`CREATE INDEX idx_account_holds_account ON account_holds (account_id)`,
+	})
+}
+
+// migrateDeployment adds the store's name (store/deployment.go), written on
+// first use rather than here, so a restored copy of a database can be
+// renamed by deleting the row.
+func migrateDeployment(tx *gorm.DB, dialect string) error {
+	return execAll(tx, dialect, []string{
+		`CREATE TABLE deployment (
+	id VARCHAR(32) NOT NULL PRIMARY KEY,
+	created_at {ts} NOT NULL
+)`,
 	})
 }

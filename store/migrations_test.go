@@ -25,7 +25,7 @@ import (
 var models = []any{
 	&store.Client{}, &store.Playbook{}, &store.Campaign{}, &store.StepRun{},
 	&store.Approval{}, &store.AuditEvent{}, &store.PlatformAction{}, &store.ApprovalVote{}, &store.DecisionToken{}, &store.Delivery{}, &store.Notice{},
-	&store.APIToken{}, &store.PlaybookOwner{}, &store.Person{}, &store.AccountHold{},
+	&store.APIToken{}, &store.PlaybookOwner{}, &store.Person{}, &store.AccountHold{}, &store.Deployment{},
 }
 
 type migrationRow struct {

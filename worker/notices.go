@@ -63,9 +63,10 @@ type NoticeDispatcher struct {
 	wake    chan struct{}
 }
 
-// NewNoticeDispatcher returns a dispatcher; Run starts it.
-func NewNoticeDispatcher(st *store.Store, c client.Client, logger *slog.Logger) *NoticeDispatcher {
-	return &NoticeDispatcher{Store: st, Temporal: c, TaskQueue: workflows.TaskQueue, Logger: logger, wake: make(chan struct{}, 1)}
+// NewNoticeDispatcher returns a dispatcher that starts notices on taskQueue;
+// Run starts it.
+func NewNoticeDispatcher(st *store.Store, c client.Client, taskQueue string, logger *slog.Logger) *NoticeDispatcher {
+	return &NoticeDispatcher{Store: st, Temporal: c, TaskQueue: taskQueue, Logger: logger, wake: make(chan struct{}, 1)}
 }
 
 // Wake asks the dispatcher to look for notices now.

@@ -1,5 +1,5 @@
 // Package worker builds the Temporal worker that runs campaign workflows and their
-// activities on the greenlight task queue.
+// activities on a deployment's task queue.
 package worker
 
 import (
@@ -11,10 +11,10 @@ import (
 	"github.com/greenlight/greenlight/workflows"
 )
 
-// New returns a worker with the campaign workflow and every activity registered.
-// The caller starts and stops it.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+// New returns a worker on taskQueue with the campaign workflow and every
+// activity registered. The caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
 	Register(w, acts)
 	return w
 }

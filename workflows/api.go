@@ -14,8 +14,14 @@ import (
 	"github.com/greenlight/greenlight/playbooks"
 )
 
-// TaskQueue is where campaign workflows and their activities run.
+// TaskQueue is where campaign workflows and their activities ran before
+// deployments were named; campaigns started then still run there.
 const TaskQueue = "greenlight"
+
+// TaskQueueFor is the task queue of a deployment (store.Deployment): its
+// campaigns and notices run there, so two deployments that share a Temporal
+// namespace never take each other's work.
+func TaskQueueFor(deployment string) string { return TaskQueue + "-" + deployment }
 
 // Names registered with Temporal.
 const (
