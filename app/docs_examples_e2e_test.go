@@ -201,7 +201,10 @@ func TestDocsExamplesRun(t *testing.T) {
 	examples := readDocExamples(t)
 
 	work := t.TempDir()
-	bin := buildGreenlight(t)
+	// The build and the stack's start each take seconds: overlap them.
+	binDir := t.TempDir()
+	built := make(chan error, 1)
+	go func() { built <- buildGreenlight(binDir) }()
 	hooks := newWebhookRecorder(t)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
@@ -212,6 +215,8 @@ func TestDocsExamplesRun(t *testing.T) {
 		c.Notify.WebhookURLs = []string{hooks.srv.URL + "/greenlight"}
 		c.Notify.WebhookSecret = secret
 	})
+	require.NoError(t, <-built)
+	bin := filepath.Join(binDir, "greenlight")
 	w := newDocsWorld(t, d.APIURL, d.AdminToken, d.TemporalAddr, work, bin)
 	w.setUp()
 
@@ -233,17 +238,18 @@ func TestDocsExamplesRun(t *testing.T) {
 	}
 }
 
-// buildGreenlight builds the binary once, as a reader does.
-func buildGreenlight(t *testing.T) string {
-	t.Helper()
+// buildGreenlight builds the binary into dir once, as a reader does.
+func buildGreenlight(dir string) error {
 	goTool, err := exec.LookPath("go")
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "greenlight")
-	build := exec.Command(goTool, "build", "-o", bin, "./cmd/greenlight")
+	if err != nil {
+		return fmt.Errorf("find the go command: %w", err)
+	}
+	build := exec.Command(goTool, "build", "-o", filepath.Join(dir, "greenlight"), "./cmd/greenlight")
 	build.Dir = ".."
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/greenlight: %w\n%s", err, out)
+	}
+	return nil
 }
 
 // docsWorld is what the examples run against: the dev stack, the objects the
