@@ -43,6 +43,9 @@ import (
 //	    example's made-up ids with the real ones
 //	<!-- example: webhook TYPE -->
 //	    a webhook event's body, checked as a response against a real event of TYPE
+//	<!-- example: connector ACTION -->
+//	    the body the webhook connector posts, checked as a response against the
+//	    real request of a campaign that performs ACTION through it
 //	<!-- example: skip: REASON -->
 //	    not run, for the reason given
 //
@@ -132,13 +135,13 @@ func (e *docExample) parseAnnotation(s string) error {
 			return fmt.Errorf("%s needs METHOD /path", e.kind)
 		}
 		e.method, e.path, f = f[0], f[1], f[2:]
-	case "webhook":
+	case "webhook", "connector":
 		if len(f) < 1 {
-			return fmt.Errorf("webhook needs an event type")
+			return fmt.Errorf("%s needs an event type or action", e.kind)
 		}
 		e.path, f = f[0], f[1:]
 	default:
-		return fmt.Errorf("unknown example kind %q (run, request, response, webhook or skip: reason)", e.kind)
+		return fmt.Errorf("unknown example kind %q (run, request, response, webhook, connector or skip: reason)", e.kind)
 	}
 	for _, o := range f {
 		k, v, ok := strings.Cut(o, "=")
@@ -150,7 +153,7 @@ func (e *docExample) parseAnnotation(s string) error {
 	if e.kind == "run" && e.lang != "sh" && e.lang != "bash" {
 		return fmt.Errorf("only sh and bash blocks run, not %s", e.lang)
 	}
-	if (e.kind == "request" || e.kind == "response" || e.kind == "webhook") && e.lang != "json" {
+	if e.kind != "run" && e.lang != "json" {
 		return fmt.Errorf("%s needs a json block, not %s", e.kind, e.lang)
 	}
 	return nil
@@ -208,16 +211,25 @@ func TestDocsExamplesRun(t *testing.T) {
 	hooks := newWebhookRecorder(t)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
+	// The webhook connector's example: a linkedin account of the docs client
+	// acts through a receiver of the test's, its secret in a credentials file.
+	actionSecret, err := webhook.NewSecret()
+	require.NoError(t, err)
+	actions := newActionReceiver(t, actionSecret)
+	secrets := filepath.Join(t.TempDir(), "secrets.json")
+	writeSecrets(t, secrets, map[string]string{"initech.linkedin-hook": actionSecret})
 	// The data dir is ./.greenlight of the blocks' working dir, as in the docs,
 	// so `cat .greenlight/admin-token` reads the real token.
 	d, _ := startDevWith(t, func(c *config.Config) {
 		c.DataDir = filepath.Join(work, ".greenlight")
 		c.Notify.WebhookURLs = []string{hooks.srv.URL + "/greenlight"}
 		c.Notify.WebhookSecret = secret
+		c.CredentialsFile = secrets
 	})
 	require.NoError(t, <-built)
 	bin := filepath.Join(binDir, "greenlight")
 	w := newDocsWorld(t, d.APIURL, d.AdminToken, d.TemporalAddr, work, bin)
+	w.actions = actions
 	w.setUp()
 
 	for _, e := range examples {
@@ -232,7 +244,9 @@ func TestDocsExamplesRun(t *testing.T) {
 			case "response":
 				w.response(t, e)
 			case "webhook":
-				w.webhookEvent(t, e, hooks)
+				w.shapeOf(t, e, func() any { return hooks.event(e.path) })
+			case "connector":
+				w.connectorRequest(t, e)
 			}
 		})
 	}
@@ -265,6 +279,8 @@ type docsWorld struct {
 	fill map[string]string
 	// fresh makes, on each use of a path placeholder, a new object.
 	fresh map[string]func() string
+	// actions receives what the webhook connector posts.
+	actions *actionReceiver
 }
 
 // docsClient holds the objects the test made for the API examples, apart
@@ -278,6 +294,21 @@ func newDocsWorld(t *testing.T, apiURL, admin, temporal, work, bin string) *docs
 
 // docsPlaybook is an approval in the docs' terms: posts to approve, a person
 // and roles who may decide.
+// docsConnectorPlaybook publishes on the client's linkedin account,
+// which acts through the webhook connector.
+const docsConnectorPlaybook = `name: docs-connector
+version: 1
+description: Publish through the client's own account.
+params:
+  - {name: brand, type: string, required: true}
+  - {name: platform, type: string, default: linkedin}
+steps:
+  - id: publish
+    name: Publish a post
+    action: publish_posts
+    with: {brand: "${params.brand}", count: 1}
+`
+
 const docsPlaybook = `name: docs-approve
 version: 1
 description: Approve two posts, as the API examples do.
@@ -328,13 +359,20 @@ func (w *docsWorld) setUp() {
 		"platform": "mastodon", "handle": "@initech@mastodon.example", "connector": "mastodon",
 		"team": "team-x", "credential": "initech.mastodon", "endpoint": "https://mastodon.example",
 	}, http.StatusCreated, &acct)
-	req, err := http.NewRequest("POST", w.api+"/v1/playbooks?client="+docsClient, strings.NewReader(docsPlaybook))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+w.admin)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode, "register docs-approve")
+	w.expectStatus("POST", "/v1/clients/"+docsClient+"/accounts", map[string]any{
+		"platform": "linkedin", "handle": "company/initech", "connector": "webhook",
+		"credential": "initech.linkedin-hook", "endpoint": w.actions.URL + "/actions",
+	}, http.StatusCreated, nil)
+	for _, src := range []string{docsPlaybook, docsConnectorPlaybook} {
+		req, err := http.NewRequest("POST", w.api+"/v1/playbooks?client="+docsClient, strings.NewReader(src))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+w.admin)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusCreated, resp.StatusCode, "register: %s", raw)
+	}
 	var tok struct{ Token string }
 	w.expectStatus("POST", "/v1/tokens", map[string]any{"name": "lee", "role": "approver",
 		"approval_roles": []string{"client-marketing-lead", "agency-lead"}}, http.StatusCreated, &tok)
@@ -534,21 +572,45 @@ func (w *docsWorld) response(t *testing.T, e docExample) {
 	}
 }
 
-func (w *docsWorld) webhookEvent(t *testing.T, e docExample, hooks *webhookRecorder) {
+// shapeOf checks a JSON example against what get returns (nil: nothing
+// yet), waiting a few seconds for it to arrive.
+func (w *docsWorld) shapeOf(t *testing.T, e docExample, get func() any) {
 	var example any
 	require.NoError(t, json.Unmarshal([]byte(e.text), &example), "%s: the example is not JSON", e.where())
 	var problems []string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		ev := hooks.event(e.path)
-		if ev == nil {
-			problems = []string{"no " + e.path + " event arrived"}
+	var real any
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		real = get()
+		if real == nil {
+			problems = []string{"nothing arrived for " + e.path}
 			continue
 		}
-		if problems = (shapeRules{}).problems("", example, ev); len(problems) == 0 {
+		if problems = (shapeRules{same: []string{"type", "action"}}).problems("", example, real); len(problems) == 0 {
 			return
 		}
 	}
-	t.Fatalf("%s: %s", e.where(), strings.Join(problems, "\n  "))
+	got, _ := json.Marshal(real)
+	t.Fatalf("%s: %s\nreal: %s", e.where(), strings.Join(problems, "\n  "), got)
+}
+
+// connectorRequest launches a campaign that performs the action through the
+// webhook connector and checks the request it posts.
+func (w *docsWorld) connectorRequest(t *testing.T, e docExample) {
+	var c api.CampaignView
+	w.expectStatus("POST", "/v1/campaigns", map[string]any{"playbook": "docs-connector", "client": docsClient,
+		"params": map[string]any{"brand": "Initech"}}, http.StatusCreated, &c)
+	defer func() {
+		if t.Failed() {
+			v := w.gl.campaign(c.ID)
+			t.Logf("the campaign: status %s, error %q, accounts %+v, steps %+v", v.Status, v.Error, v.Accounts, v.Steps)
+		}
+	}()
+	w.shapeOf(t, e, func() any {
+		if got := w.actions.performed(e.path); len(got) > 0 {
+			return map[string]any(got[0])
+		}
+		return nil
+	})
 }
 
 // isWildcard says whether an example's value or key stands for anything.
