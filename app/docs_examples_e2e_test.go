@@ -244,6 +244,9 @@ func TestDocsExamplesRun(t *testing.T) {
 			case "response":
 				w.response(t, e)
 			case "webhook":
+				if hooks.event(e.path) == nil {
+					w.cause(t, e.path)
+				}
 				w.shapeOf(t, e, func() any { return hooks.event(e.path) })
 			case "connector":
 				w.connectorRequest(t, e)
@@ -591,6 +594,23 @@ func (w *docsWorld) shapeOf(t *testing.T, e docExample, get func() any) {
 	}
 	got, _ := json.Marshal(real)
 	t.Fatalf("%s: %s\nreal: %s", e.where(), strings.Join(problems, "\n  "), got)
+}
+
+// cause makes the stack send a webhook event of type typ; the approval
+// events come with setUp's decisions already.
+func (w *docsWorld) cause(t *testing.T, typ string) {
+	switch typ {
+	case "followers.spam_wave":
+		// In the sandbox, numbered handles are bots and every bot follows
+		// back, so the follower check finds a wave; more bots than the 25 an
+		// alert lists, so it says how many more.
+		accounts := []any{"@the_sourdough_fan1"}
+		for i := range 30 {
+			accounts = append(accounts, fmt.Sprintf("@bakery%08d", 31000000+i))
+		}
+		w.expectStatus("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-followers", "client": docsClient,
+			"params": map[string]any{"brand": "Initech", "accounts": accounts}}, http.StatusCreated, nil)
+	}
 }
 
 // connectorRequest launches a campaign that performs the action through the
