@@ -46,6 +46,10 @@ import (
 //	<!-- example: connector ACTION -->
 //	    the body the webhook connector posts, checked as a response against the
 //	    real request of a campaign that performs ACTION through it
+//	<!-- example: output PLAYBOOK STEP FIELD -->
+//	    a part of a step's output, checked as a response against FIELD of the
+//	    output of STEP in a campaign of PLAYBOOK (one the test registers)
+//	    (webhook, connector and output compare type and action, and take same=)
 //	<!-- example: skip: REASON -->
 //	    not run, for the reason given
 //
@@ -140,8 +144,13 @@ func (e *docExample) parseAnnotation(s string) error {
 			return fmt.Errorf("%s needs an event type or action", e.kind)
 		}
 		e.path, f = f[0], f[1:]
+	case "output":
+		if len(f) < 3 {
+			return fmt.Errorf("output needs PLAYBOOK STEP FIELD")
+		}
+		e.method, e.path, e.opts["field"], f = f[0], f[1], f[2], f[3:]
 	default:
-		return fmt.Errorf("unknown example kind %q (run, request, response, webhook, connector or skip: reason)", e.kind)
+		return fmt.Errorf("unknown example kind %q (run, request, response, webhook, connector, output or skip: reason)", e.kind)
 	}
 	for _, o := range f {
 		k, v, ok := strings.Cut(o, "=")
@@ -250,6 +259,8 @@ func TestDocsExamplesRun(t *testing.T) {
 				w.shapeOf(t, e, func() any { return hooks.event(e.path) })
 			case "connector":
 				w.connectorRequest(t, e)
+			case "output":
+				w.stepOutput(t, e)
 			}
 		})
 	}
@@ -312,6 +323,32 @@ steps:
     with: {brand: "${params.brand}", count: 1}
 `
 
+// docsGuardrailPlaybook publishes a post that tags a competitor.
+const docsGuardrailPlaybook = `name: docs-guardrail
+version: 1
+description: Publish two posts, one tagging a competitor.
+params:
+  - {name: brand, type: string, required: true}
+  - name: competitors
+    type: list
+    default:
+      - name: RivalCo
+        accounts:
+          x: ["@RivalCo"]
+guardrails:
+  competitors_param: competitors
+steps:
+  - id: publish
+    name: Publish two posts
+    action: publish_posts
+    with:
+      brand: ${params.brand}
+      count: 2
+      posts:
+        - {text: "Fresh bread at ${params.brand} today"}
+        - {text: "Better than @RivalCo, every morning"}
+`
+
 const docsPlaybook = `name: docs-approve
 version: 1
 description: Approve two posts, as the API examples do.
@@ -366,7 +403,7 @@ func (w *docsWorld) setUp() {
 		"platform": "linkedin", "handle": "company/initech", "connector": "webhook",
 		"credential": "initech.linkedin-hook", "endpoint": w.actions.URL + "/actions",
 	}, http.StatusCreated, nil)
-	for _, src := range []string{docsPlaybook, docsConnectorPlaybook} {
+	for _, src := range []string{docsPlaybook, docsConnectorPlaybook, docsGuardrailPlaybook} {
 		req, err := http.NewRequest("POST", w.api+"/v1/playbooks?client="+docsClient, strings.NewReader(src))
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+w.admin)
@@ -580,6 +617,7 @@ func (w *docsWorld) response(t *testing.T, e docExample) {
 func (w *docsWorld) shapeOf(t *testing.T, e docExample, get func() any) {
 	var example any
 	require.NoError(t, json.Unmarshal([]byte(e.text), &example), "%s: the example is not JSON", e.where())
+	rules := shapeRules{same: append([]string{"type", "action"}, strings.Split(e.opts["same"], ",")...)}
 	var problems []string
 	var real any
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
@@ -588,7 +626,7 @@ func (w *docsWorld) shapeOf(t *testing.T, e docExample, get func() any) {
 			problems = []string{"nothing arrived for " + e.path}
 			continue
 		}
-		if problems = (shapeRules{same: []string{"type", "action"}}).problems("", example, real); len(problems) == 0 {
+		if problems = rules.problems("", example, real); len(problems) == 0 {
 			return
 		}
 	}
@@ -611,6 +649,25 @@ func (w *docsWorld) cause(t *testing.T, typ string) {
 		w.expectStatus("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-followers", "client": docsClient,
 			"params": map[string]any{"brand": "Initech", "accounts": accounts}}, http.StatusCreated, nil)
 	}
+}
+
+// stepOutput runs a campaign of the example's playbook to its end and
+// checks a field of one step's output.
+func (w *docsWorld) stepOutput(t *testing.T, e docExample) {
+	var c api.CampaignView
+	w.expectStatus("POST", "/v1/campaigns", map[string]any{"playbook": e.method, "client": docsClient,
+		"params": map[string]any{"brand": "Initech"}}, http.StatusCreated, &c)
+	done := w.gl.waitFor(c.ID, "finished", func(v api.CampaignView) bool { return finishedStatus(v.Status) })
+	w.shapeOf(t, e, func() any {
+		for _, s := range done.Steps {
+			if s.Key == e.path {
+				var out map[string]any
+				require.NoError(t, json.Unmarshal(s.Output, &out), "output of %s", s.Key)
+				return out[e.opts["field"]]
+			}
+		}
+		return nil
+	})
 }
 
 // connectorRequest launches a campaign that performs the action through the
