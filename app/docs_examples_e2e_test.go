@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/greenlight/greenlight/api"
 	"github.com/greenlight/greenlight/config"
@@ -50,6 +51,11 @@ import (
 //	    a part of a step's output, checked as a response against FIELD of the
 //	    output of STEP in a campaign of PLAYBOOK (one the test registers)
 //	    (webhook, connector and output compare type and action, and take same=)
+//	<!-- example: signal -->
+//	    a shell block's `temporal workflow signal` command, sent through the Go
+//	    SDK with the same workflow id, signal name and input (the temporal CLI
+//	    is not installed here, and the block's `go install` is not run); the
+//	    approval its input names must end decided as the input says
 //	<!-- example: skip: REASON -->
 //	    not run, for the reason given
 //
@@ -133,7 +139,7 @@ func (e *docExample) parseAnnotation(s string) error {
 	}
 	e.kind, f = f[0], f[1:]
 	switch e.kind {
-	case "run":
+	case "run", "signal":
 	case "request", "response":
 		if len(f) < 2 || !strings.HasPrefix(f[1], "/") {
 			return fmt.Errorf("%s needs METHOD /path", e.kind)
@@ -150,7 +156,7 @@ func (e *docExample) parseAnnotation(s string) error {
 		}
 		e.method, e.path, e.opts["field"], f = f[0], f[1], f[2], f[3:]
 	default:
-		return fmt.Errorf("unknown example kind %q (run, request, response, webhook, connector, output or skip: reason)", e.kind)
+		return fmt.Errorf("unknown example kind %q (run, signal, request, response, webhook, connector, output or skip: reason)", e.kind)
 	}
 	for _, o := range f {
 		k, v, ok := strings.Cut(o, "=")
@@ -159,10 +165,10 @@ func (e *docExample) parseAnnotation(s string) error {
 		}
 		e.opts[k] = v
 	}
-	if e.kind == "run" && e.lang != "sh" && e.lang != "bash" {
+	if (e.kind == "run" || e.kind == "signal") && e.lang != "sh" && e.lang != "bash" {
 		return fmt.Errorf("only sh and bash blocks run, not %s", e.lang)
 	}
-	if e.kind != "run" && e.lang != "json" {
+	if e.kind != "run" && e.kind != "signal" && e.lang != "json" {
 		return fmt.Errorf("%s needs a json block, not %s", e.kind, e.lang)
 	}
 	return nil
@@ -243,11 +249,15 @@ func TestDocsExamplesRun(t *testing.T) {
 
 	for _, e := range examples {
 		t.Run(e.where(), func(t *testing.T) {
+			// Helpers fail the subtest that calls them.
+			w.t, w.gl = t, apiClient{t: t, base: d.APIURL}
 			switch e.kind {
 			case "skip":
 				t.Skip("annotated skip")
 			case "run":
 				w.run(t, e)
+			case "signal":
+				w.signal(t, e)
 			case "request":
 				w.request(t, e)
 			case "response":
@@ -542,6 +552,54 @@ func (w *docsWorld) run(t *testing.T, e docExample) {
 			w.fill["<"+n+">"] = v.ID
 		}
 	}
+}
+
+var (
+	signalCommand = regexp.MustCompile(`(?m)^temporal workflow signal .*$`)
+	signalFlag    = regexp.MustCompile(`--(address|workflow-id|name|input) ('[^']*'|\S+)`)
+)
+
+func (w *docsWorld) signal(t *testing.T, e docExample) {
+	script := strings.ReplaceAll(w.rewriteAddresses(w.substitute(e.text)), "\\\n", " ")
+	command := signalCommand.FindString(script)
+	require.NotEmpty(t, command, "%s: no temporal workflow signal command", e.where())
+	flags := map[string]string{}
+	for _, m := range signalFlag.FindAllStringSubmatch(command, -1) {
+		flags[m[1]] = strings.Trim(m[2], "'")
+	}
+	require.Equal(t, w.temporal, flags["address"], "%s: --address is not the dev Temporal's", e.where())
+	var input struct {
+		ApprovalID string `json:"approval_id"`
+		Decision   string `json:"decision"`
+		By         string `json:"by"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(flags["input"]), &input), "%s: --input", e.where())
+	// A signal for an approval not yet requested is ignored, as it should be:
+	// send it once the campaign waits for that approval, as a reader would.
+	approval := func() (api.ApprovalView, bool) {
+		var raw json.RawMessage
+		var a api.ApprovalView
+		if r := w.gl.do("GET", "/v1/approvals/"+input.ApprovalID, nil, bearer(w.admin), &raw); r.StatusCode != http.StatusOK {
+			return a, false
+		}
+		require.NoError(t, json.Unmarshal(raw, &a))
+		return a, true
+	}
+	poll(t, 60*time.Second, "approval "+input.ApprovalID, func() (bool, bool) {
+		a, ok := approval()
+		return true, ok && a.Status == api.ApprovalPending
+	})
+	tc, err := client.Dial(client.Options{HostPort: w.temporal, Namespace: "default"})
+	require.NoError(t, err)
+	defer tc.Close()
+	require.NoError(t, tc.SignalWorkflow(context.Background(), flags["workflow-id"], "", flags["name"], json.RawMessage(flags["input"])))
+	a := poll(t, 30*time.Second, "the signal's decision", func() (api.ApprovalView, bool) {
+		a, ok := approval()
+		return a, ok && a.Status != api.ApprovalPending
+	})
+	require.Equal(t, input.Decision, a.Decision, "%s: %+v", e.where(), a)
+	require.Equal(t, input.By, a.DecidedBy)
+	require.Equal(t, api.ChannelSignal, a.Channel)
 }
 
 // call sends the example's request (the block's JSON as the body of a
