@@ -510,8 +510,15 @@ func (w *docsWorld) rewriteAddresses(s string) string {
 }
 
 // shellPrelude makes curl fail on an HTTP error answer (and still print it),
-// so an example whose request is refused fails.
-const shellPrelude = "curl() { command curl --fail-with-body \"$@\"; }\n"
+// so an example whose request is refused fails, and picks up what earlier
+// blocks of the same file exported: a file's blocks run as one terminal
+// session, so README's `export GREENLIGHT_TOKEN=…` is what its curl
+// commands use, and a block that exports nothing leaves the CLI to find the
+// token by itself, as the docs say it does.
+const (
+	shellPrelude  = "curl() { command curl --fail-with-body \"$@\"; }\nif [ -f \"$GL_DOCS_SESSION\" ]; then . \"$GL_DOCS_SESSION\"; fi\n"
+	shellEpilogue = "\nexport -p > \"$GL_DOCS_SESSION\"\n"
+)
 
 func (w *docsWorld) run(t *testing.T, e docExample) {
 	if name, ok := e.opts["new"]; ok {
@@ -528,15 +535,17 @@ func (w *docsWorld) run(t *testing.T, e docExample) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", shellPrelude+script)
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", shellPrelude+script+shellEpilogue)
 	cmd.Dir = w.work
 	home := filepath.Join(w.work, ".home")
 	require.NoError(t, os.MkdirAll(home, 0o700))
-	cmd.Env = append(os.Environ(),
+	// The reader's environment holds no Greenlight settings of its own.
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "GREENLIGHT_") })
+	cmd.Env = append(env,
 		"PATH="+filepath.Dir(w.bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"GREENLIGHT_TOKEN="+w.admin,
 		"GREENLIGHT_API="+w.api,
 		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"GL_DOCS_SESSION="+filepath.Join(w.work, ".session-"+strings.NewReplacer("/", "-", ".", "-").Replace(e.file)),
 	)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
