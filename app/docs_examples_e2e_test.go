@@ -124,7 +124,7 @@ func (e *docExample) parseAnnotation(s string) error {
 		if strings.TrimSpace(reason) == "" {
 			return fmt.Errorf("skip without a reason")
 		}
-		e.kind = "skip"
+		e.kind, e.opts = "skip", map[string]string{"reason": strings.TrimSpace(reason)}
 		return nil
 	}
 	e.opts = map[string]string{}
@@ -221,8 +221,12 @@ func TestDocsExamplesRun(t *testing.T) {
 	work := t.TempDir()
 	// The build and the stack's start each take seconds: overlap them.
 	binDir := t.TempDir()
-	built := make(chan error, 1)
-	go func() { built <- buildGreenlight(binDir) }()
+	built, finished := make(chan error, 1), make(chan struct{})
+	go func() {
+		defer close(finished)
+		built <- buildGreenlight(binDir)
+	}()
+	t.Cleanup(func() { <-finished }) // before binDir is removed
 	hooks := newWebhookRecorder(t)
 	secret, err := webhook.NewSecret()
 	require.NoError(t, err)
@@ -253,7 +257,7 @@ func TestDocsExamplesRun(t *testing.T) {
 			w.t, w.gl = t, apiClient{t: t, base: d.APIURL}
 			switch e.kind {
 			case "skip":
-				t.Skip("annotated skip")
+				t.Skip(e.opts["reason"])
 			case "run":
 				w.run(t, e)
 			case "signal":
