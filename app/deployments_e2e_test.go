@@ -32,35 +32,9 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 	}
 	dev, _ := startDev(t)
 
-	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
-	a, err := devserver.FreeAddr()
-	require.NoError(t, err)
-	cfg.HTTPAddr, cfg.TemporalAddr = a, dev.TemporalAddr
-	cfg.DatabaseURL = storetest.PostgresSchemaURL(t)
-	cfg.LinkSecret = strings.Repeat("s", 40)
-	cfg.Unattached = config.UnattachedSandbox
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := app.OpenStore(ctx, cfg, logger)
-	require.NoError(t, err)
-	defer st.Close()
-	token, err := app.BootstrapAdminToken(ctx, st, "ops")
-	require.NoError(t, err)
-	go func() { _ = app.Worker(ctx, cfg, logger) }()
-	go func() { _ = app.Server(ctx, cfg, logger) }()
-	prod := "http://" + cfg.HTTPAddr
-	poll(t, time.Minute, "the second deployment's API", func() (bool, bool) {
-		resp, err := (&http.Client{Transport: baseTransport}).Get(prod + "/readyz")
-		if err != nil {
-			return false, false
-		}
-		resp.Body.Close()
-		return true, resp.StatusCode == http.StatusOK
-	})
-	useDevToken(prod, token)
+	prod, st := startDeployment(ctx, t, dev.TemporalAddr)
 
 	type launched struct {
 		api   apiClient
@@ -101,4 +75,40 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, devDeployment.ID, prodDeployment.ID)
 	assert.Equal(t, "greenlight-"+devDeployment.ID, dev.TaskQueue)
+}
+
+// startDeployment runs a Greenlight deployment of its own against the
+// Temporal at temporalAddr, as a production one runs: a server and a worker
+// on a fresh PostgreSQL schema, with a bootstrapped admin token the test's
+// HTTP client sends. It returns the API's base URL and the deployment's store.
+func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (string, *store.Store) {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
+	a, err := devserver.FreeAddr()
+	require.NoError(t, err)
+	cfg.HTTPAddr, cfg.TemporalAddr = a, temporalAddr
+	cfg.DatabaseURL = storetest.PostgresSchemaURL(t)
+	cfg.LinkSecret = strings.Repeat("s", 40)
+	cfg.Unattached = config.UnattachedSandbox
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := app.OpenStore(ctx, cfg, logger)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	token, err := app.BootstrapAdminToken(ctx, st, "ops")
+	require.NoError(t, err)
+	go func() { _ = app.Worker(ctx, cfg, logger) }()
+	go func() { _ = app.Server(ctx, cfg, logger) }()
+	base := "http://" + cfg.HTTPAddr
+	poll(t, time.Minute, "the deployment's API", func() (bool, bool) {
+		resp, err := (&http.Client{Transport: baseTransport}).Get(base + "/readyz")
+		if err != nil {
+			return false, false
+		}
+		resp.Body.Close()
+		return true, resp.StatusCode == http.StatusOK
+	})
+	useDevToken(base, token)
+	return base, st
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/greenlight/greenlight/app"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/devserver"
-	"github.com/greenlight/greenlight/store/storetest"
 )
 
 // TestTemporalOnlyDevRunsAServerAndAWorkerApart: `greenlight dev --only
@@ -70,27 +68,7 @@ func TestTemporalOnlyDevRunsAServerAndAWorkerApart(t *testing.T) {
 	assert.Contains(t, sa.GetCustomAttributes(), "GreenlightStatus", "search attributes registered for the processes to come")
 
 	// A server and a worker of their own, on PostgreSQL.
-	pcfg := cfg
-	pcfg.DatabaseURL = storetest.PostgresSchemaURL(t)
-	pcfg.LinkSecret = strings.Repeat("s", 40)
-	pcfg.Unattached = config.UnattachedSandbox
-	st, err := app.OpenStore(ctx, pcfg, logger)
-	require.NoError(t, err)
-	token, err := app.BootstrapAdminToken(ctx, st, "ops")
-	require.NoError(t, err)
-	require.NoError(t, st.Close())
-	go func() { _ = app.Worker(ctx, pcfg, logger) }()
-	go func() { _ = app.Server(ctx, pcfg, logger) }()
-	base := "http://" + pcfg.HTTPAddr
-	poll(t, time.Minute, "the server to answer", func() (bool, bool) {
-		resp, err := (&http.Client{Transport: baseTransport}).Get(base + "/readyz")
-		if err != nil {
-			return false, false
-		}
-		resp.Body.Close()
-		return true, resp.StatusCode == http.StatusOK
-	})
-	useDevToken(base, token)
+	base, _ := startDeployment(ctx, t, ti.TemporalAddr)
 	gl := apiClient{t: t, base: base}
 	var camp api.CampaignView
 	require.Equal(t, http.StatusCreated, gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &camp).StatusCode)
