@@ -178,18 +178,6 @@ func (q queues) polled() []string {
 	return []string{q.Own}
 }
 
-// queuesOf names st's deployment (store.Deployment) and its task queues.
-func queuesOf(ctx context.Context, st *store.Store) (queues, error) {
-	d, err := st.Deployment(ctx)
-	if err != nil {
-		return queues{}, err
-	}
-	legacy, err := st.UnfinishedBefore(ctx, d.CreatedAt)
-	if err != nil {
-		return queues{}, err
-	}
-	return queues{Own: workflows.TaskQueueFor(d.ID), Legacy: legacy}, nil
-}
 
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
 // The Temporal client reports its metrics to reg.
@@ -245,7 +233,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	q, err := queuesOf(ctx, st)
+	q, err := queuesOf(ctx, st, c)
 	if err != nil {
 		return err
 	}
@@ -284,7 +272,7 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	q, err := queuesOf(ctx, st)
+	q, err := queuesOf(ctx, st, c)
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,9 @@ import (
 // TestTwoDeploymentsShareANamespace is issue 14's story: a `greenlight
 // server` and `greenlight worker` on PostgreSQL pointed at a running dev
 // instance's Temporal, same namespace. Each deployment runs only its own
-// campaigns (each store names its own task queue), so all of them complete,
-// each in its own store, and none is dropped or taken by the other.
+// campaigns (dev, the first, keeps `greenlight`; the second gets a task queue
+// of its own), so all of them complete, each in its own store, and none is
+// dropped or taken by the other.
 func TestTwoDeploymentsShareANamespace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal server")
@@ -74,7 +75,9 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 	prodDeployment, err := st.Deployment(ctx)
 	require.NoError(t, err)
 	assert.NotEqual(t, devDeployment.ID, prodDeployment.ID)
-	assert.Equal(t, "greenlight-"+devDeployment.ID, dev.TaskQueue)
+	assert.Equal(t, "greenlight", dev.TaskQueue, "the namespace's first deployment keeps the design's task queue")
+	assert.Equal(t, "greenlight", devDeployment.TaskQueue)
+	assert.Equal(t, "greenlight-"+prodDeployment.ID, prodDeployment.TaskQueue, "the second one runs on a queue of its own")
 }
 
 // startDeployment runs a Greenlight deployment of its own against the

@@ -107,7 +107,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if notices != nil {
 		notices.Hook = o.deliveryHook
 	}
-	q, err := queuesOf(ctx, st)
+	q, err := queuesOf(ctx, st, c)
 	if err != nil {
 		return nil, err
 	}

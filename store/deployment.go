@@ -12,7 +12,9 @@ import (
 )
 
 // A store names its deployment: every process that shares the store is one
-// Greenlight deployment, and its workflows run on a task queue of that name
+// Greenlight deployment, and all of them run its campaigns on one task queue,
+// chosen once and kept here: `greenlight` for the first deployment of a
+// namespace, a queue named after the deployment for any other
 // (workflows.TaskQueueFor), so two deployments that share a Temporal
 // namespace (a dev instance and a server, say) never take each other's
 // campaigns.
@@ -21,6 +23,8 @@ import (
 type Deployment struct {
 	ID        string    `gorm:"primaryKey;size:32"`
 	CreatedAt time.Time `gorm:"not null"`
+	// TaskQueue is where the deployment's campaigns run; "" until chosen.
+	TaskQueue string `gorm:"size:200;not null;default:''"`
 }
 
 // TableName keeps the table's name independent of GORM's pluralisation.
@@ -70,4 +74,15 @@ func (s *Store) UnfinishedBefore(ctx context.Context, t time.Time) (bool, error)
 		return false, fmt.Errorf("store: unable to count older campaigns: %w", err)
 	}
 	return n > 0, nil
+}
+
+// ChooseTaskQueue keeps tq as the deployment's task queue unless one was
+// chosen already, and returns the deployment as it now stands: the first
+// choice stays, so every process of a deployment, and every restart, uses
+// the same queue.
+func (s *Store) ChooseTaskQueue(ctx context.Context, id, tq string) (Deployment, error) {
+	if err := s.conn(ctx).Model(&Deployment{}).Where("id = ? AND task_queue = ''", id).Update("task_queue", tq).Error; err != nil {
+		return Deployment{}, fmt.Errorf("store: unable to keep the deployment's task queue: %w", err)
+	}
+	return s.Deployment(ctx)
 }

@@ -46,3 +46,18 @@ func TestADeploymentIsNamedOnceWhoeverAsks(t *testing.T) {
 		assert.True(t, older, "a campaign from before the name may still run on the shared queue")
 	})
 }
+
+func TestTheFirstTaskQueueChosenStays(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		d, err := s.Deployment(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, d.TaskQueue)
+		d, err = s.ChooseTaskQueue(ctx, d.ID, "greenlight")
+		require.NoError(t, err)
+		assert.Equal(t, "greenlight", d.TaskQueue)
+		d, err = s.ChooseTaskQueue(ctx, d.ID, "greenlight-other")
+		require.NoError(t, err)
+		assert.Equal(t, "greenlight", d.TaskQueue, "a later process, or a restart, keeps the first choice")
+	})
+}

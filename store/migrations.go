@@ -473,7 +473,8 @@ func migrateDeployment(tx *gorm.DB, dialect string) error {
 	return execAll(tx, dialect, []string{
 		`CREATE TABLE deployment (
 	id VARCHAR(32) NOT NULL PRIMARY KEY,
-	created_at {ts} NOT NULL
+	created_at {ts} NOT NULL,
+	task_queue VARCHAR(200) NOT NULL DEFAULT ''
 )`,
 	})
 }

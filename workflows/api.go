@@ -14,13 +14,13 @@ import (
 	"github.com/greenlight/greenlight/playbooks"
 )
 
-// TaskQueue is where campaign workflows and their activities ran before
-// deployments were named; campaigns started then still run there.
+// TaskQueue is where campaign workflows and their activities run: the
+// design's queue, held by the first Greenlight deployment of a namespace.
 const TaskQueue = "greenlight"
 
-// TaskQueueFor is the task queue of a deployment (store.Deployment): its
-// campaigns and notices run there, so two deployments that share a Temporal
-// namespace never take each other's work.
+// TaskQueueFor is the task queue of any other deployment (store.Deployment)
+// of the namespace: its campaigns and notices run there, so two deployments
+// that share a Temporal namespace never take each other's work.
 func TaskQueueFor(deployment string) string { return TaskQueue + "-" + deployment }
 
 // Names registered with Temporal.
