@@ -178,7 +178,6 @@ func (q queues) polled() []string {
 	return []string{q.Own}
 }
 
-
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
 // The Temporal client reports its metrics to reg.
 func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack, reg *metrics.Registry) (*store.Store, client.Client, error) {
