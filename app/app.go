@@ -189,6 +189,9 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	var c client.Client
 	err = untilReachable(ctx, orDefault(logger), "Temporal at "+cfg.TemporalAddr, func(context.Context) (err error) {
 		c, err = DialTemporal(cfg, logger, WithMetrics(reg))
+		if err != nil && misconfiguredTemporal(err) {
+			return stopRetrying{err}
+		}
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/greenlight/greenlight/store"
@@ -68,4 +69,13 @@ func orDefault(logger *slog.Logger) *slog.Logger {
 		return slog.Default()
 	}
 	return logger
+}
+
+// misconfiguredTemporal reports a Temporal connection that waiting will not
+// mend: TLS files that do not load, or a certificate the server or Greenlight
+// refuses. gRPC hands handshake failures over as text, hence the match.
+func misconfiguredTemporal(err error) bool {
+	msg := err.Error()
+	return !strings.Contains(msg, "connect to Temporal at") || // the TLS files, before any dial
+		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:")
 }

@@ -79,3 +79,30 @@ func TestOpenStoreWaitsForPostgreSQLButNotForAMistake(t *testing.T) {
 	assert.Contains(t, err.Error(), "greenlight_no_such_db")
 	assert.Less(t, time.Since(start), 10*time.Second, "a missing database is not waited for")
 }
+
+func TestMisconfiguredTemporalIsNotWaitedFor(t *testing.T) {
+	for msg, stop := range map[string]bool{
+		"read Temporal TLS CA /etc/ca.pem: open /etc/ca.pem: no such file or directory":                    true,
+		"connect to Temporal at t:7233 (namespace default): x509: certificate signed by unknown authority": true,
+		"connect to Temporal at t:7233 (namespace default): remote error: tls: bad certificate":            true,
+		"connect to Temporal at t:7233 (namespace default): failed reaching server: connection refused":    false,
+		"connect to Temporal at t:7233 (namespace default): context deadline exceeded":                     false,
+	} {
+		assert.Equal(t, stop, misconfiguredTemporal(errors.New(msg)), msg)
+	}
+
+	// Through the real start-up: a CA file that is not there fails at once.
+	fastRetries(t, time.Minute)
+	cfg := config.Defaults()
+	cfg.TemporalAddr = "127.0.0.1:1"
+	cfg.TemporalTLS.CAFile = "/nonexistent/ca.pem"
+	var s stack
+	defer s.stop()
+	start := time.Now()
+	cfg.DatabaseURL = ""
+	cfg.DataDir = t.TempDir()
+	_, _, err := openBackends(context.Background(), cfg, quiet(), &s, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "read Temporal TLS CA /nonexistent/ca.pem")
+	assert.Less(t, time.Since(start), 10*time.Second)
+}
