@@ -2,7 +2,6 @@ package bluesky
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,41 +14,10 @@ import (
 
 	"github.com/greenlight/greenlight/notify"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/connectortest"
 )
 
-// memLog is an in-memory platforms.ActionLog; failRecords makes the first
-// Record calls fail, as a crash between the platform and the record would.
-type memLog struct {
-	mu          sync.Mutex
-	results     map[string]platforms.Result
-	failRecords int
-}
-
-func newLog() *memLog { return &memLog{results: map[string]platforms.Result{}} }
-
-func (l *memLog) Performed(_ context.Context, key string) (platforms.Result, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	r, ok := l.results[key]
-	if !ok {
-		return platforms.Result{}, platforms.ErrNotPerformed
-	}
-	return r, nil
-}
-
-func (l *memLog) Record(_ context.Context, _ string, a platforms.Action, r platforms.Result) (platforms.Result, bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.failRecords > 0 {
-		l.failRecords--
-		return platforms.Result{}, false, errors.New("store: connection reset")
-	}
-	if prev, ok := l.results[a.Key]; ok {
-		return prev, false, nil
-	}
-	l.results[a.Key] = r
-	return r, true, nil
-}
+func newLog() *connectortest.TestLog { return connectortest.NewTestLog() }
 
 func newConnector(t *testing.T, f *fakePDS, log platforms.ActionLog) *Connector {
 	t.Helper()
@@ -145,7 +113,7 @@ func TestRecordKeysAreTIDsDerivedFromTheKey(t *testing.T) {
 func TestRetryAfterLostRecordReturnsTheExistingPost(t *testing.T) {
 	f := newFake(t)
 	log := newLog()
-	log.failRecords = 1
+	log.LoseNext()
 	c := newConnector(t, f, log)
 	ctx := context.Background()
 	a := action("k-lost", "quote", map[string]any{"url": f.webURL(bobReply(f)), "text": "Good question!"})

@@ -233,3 +233,23 @@ func (l *MemoryLog) Record(ctx context.Context, connector string, a platforms.Ac
 	l.results[a.Key] = r
 	return r, true, nil
 }
+
+// Len counts the results the log keeps.
+func (l *MemoryLog) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.results)
+}
+
+// TestLog is a memory log that can lose a record, for a connector's own
+// tests: Memory says what it kept.
+type TestLog struct {
+	*LosingLog
+	Memory *MemoryLog
+}
+
+// NewTestLog returns an empty TestLog.
+func NewTestLog() *TestLog {
+	m := NewMemoryLog()
+	return &TestLog{LosingLog: &LosingLog{ActionLog: m}, Memory: m}
+}

@@ -13,41 +13,10 @@ import (
 
 	"github.com/greenlight/greenlight/notify"
 	"github.com/greenlight/greenlight/platforms"
+	"github.com/greenlight/greenlight/platforms/connectortest"
 )
 
-// memLog is an in-memory platforms.ActionLog; failRecords makes the first
-// Record calls fail, as a crash between the platform and the record would.
-type memLog struct {
-	mu          sync.Mutex
-	results     map[string]platforms.Result
-	failRecords int
-}
-
-func newLog() *memLog { return &memLog{results: map[string]platforms.Result{}} }
-
-func (l *memLog) Performed(_ context.Context, key string) (platforms.Result, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	r, ok := l.results[key]
-	if !ok {
-		return platforms.Result{}, platforms.ErrNotPerformed
-	}
-	return r, nil
-}
-
-func (l *memLog) Record(_ context.Context, _ string, a platforms.Action, r platforms.Result) (platforms.Result, bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.failRecords > 0 {
-		l.failRecords--
-		return platforms.Result{}, false, errors.New("store: connection reset")
-	}
-	if prev, ok := l.results[a.Key]; ok {
-		return prev, false, nil
-	}
-	l.results[a.Key] = r
-	return r, true, nil
-}
+func newLog() *connectortest.TestLog { return connectortest.NewTestLog() }
 
 func newConnector(t *testing.T, f *fakeMastodon, log platforms.ActionLog) *Connector {
 	t.Helper()
@@ -97,7 +66,7 @@ func TestPerformTwiceActsOnce(t *testing.T) {
 func TestCrashBeforeRecordRetriesToOneStatus(t *testing.T) {
 	f := newFake(t)
 	log := newLog()
-	log.failRecords = 1
+	log.LoseNext()
 	c := newConnector(t, f, log)
 	if _, err := c.Perform(context.Background(), publishAction("k2")); err == nil {
 		t.Fatal("a failed record must fail the perform, so the activity retries")
@@ -313,7 +282,7 @@ func TestErrorMapping(t *testing.T) {
 			if strings.Contains(err.Error(), cfg.AccessToken) {
 				t.Fatalf("the token appears in the error: %v", err)
 			}
-			if len(log.results) != 0 {
+			if log.Memory.Len() != 0 {
 				t.Fatal("a failed action was recorded")
 			}
 		})
@@ -356,7 +325,7 @@ func TestCanceledContextStopsTheCall(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if len(log.results) != 0 {
+	if log.Memory.Len() != 0 {
 		t.Fatal("a canceled action was recorded")
 	}
 }
