@@ -1,5 +1,11 @@
 package platforms
 
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
 // Readers of an action's inputs as connectors get them: decoded from JSON
 // ([]any, float64) in a worker, or written as Go values in tests.
 
@@ -47,4 +53,31 @@ func inputInt(v any) (int, bool) {
 		return int(n), true
 	}
 	return 0, false
+}
+
+// InputPostTexts is publish_posts' posts as the texts to publish, at most
+// count and daily_cap of them: a post is its text (with its url after it when
+// the text does not carry it already) or a plain string. An empty list, or a
+// post with no text, is an error naming it.
+func InputPostTexts(in map[string]any) ([]string, error) {
+	raw, _ := in["posts"].([]any)
+	if len(raw) == 0 {
+		return nil, errors.New("publish_posts needs posts, each with text")
+	}
+	texts := make([]string, len(raw))
+	for i, p := range raw {
+		switch v := p.(type) {
+		case string:
+			texts[i] = v
+		case map[string]any:
+			texts[i], _ = v["text"].(string)
+			if link, _ := v["url"].(string); link != "" && !strings.Contains(texts[i], link) {
+				texts[i] = strings.TrimSpace(texts[i] + "\n\n" + link)
+			}
+		}
+		if strings.TrimSpace(texts[i]) == "" {
+			return nil, fmt.Errorf("publish_posts: post %d has no text", i)
+		}
+	}
+	return texts[:InputLimit(in, len(texts))], nil
 }

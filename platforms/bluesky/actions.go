@@ -19,26 +19,10 @@ import (
 // post again under the same per-post record key, so those already created
 // come back as they are.
 func (c *Connector) publish(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	raw, _ := a.Input["posts"].([]any)
-	if len(raw) == 0 {
-		return nil, notify.Permanent(errors.New("bluesky: publish_posts needs posts, each with text"))
+	texts, err := platforms.InputPostTexts(a.Input)
+	if err != nil {
+		return nil, notify.Permanent(fmt.Errorf("bluesky: %w", err))
 	}
-	texts := make([]string, len(raw))
-	for i, p := range raw {
-		switch v := p.(type) {
-		case string:
-			texts[i] = v
-		case map[string]any:
-			texts[i], _ = v["text"].(string)
-			if link, _ := v["url"].(string); link != "" && !strings.Contains(texts[i], link) {
-				texts[i] = strings.TrimSpace(texts[i] + "\n\n" + link)
-			}
-		}
-		if strings.TrimSpace(texts[i]) == "" {
-			return nil, notify.Permanent(fmt.Errorf("bluesky: publish_posts: post %d has no text", i))
-		}
-	}
-	texts = texts[:platforms.InputLimit(a.Input, len(texts))]
 	me, err := c.session(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("bluesky: publish_posts: %w", err)

@@ -59,21 +59,9 @@ func (c *Connector) post(ctx context.Context, form url.Values, idem string) (Sta
 }
 
 func (c *Connector) publish(ctx context.Context, a platforms.Action) (map[string]any, error) {
-	raw, _ := a.Input["posts"].([]any)
-	if len(raw) == 0 {
-		return nil, notify.Permanent(errors.New("mastodon: publish_posts needs posts, each with text"))
-	}
-	texts := make([]string, len(raw))
-	for i, p := range raw {
-		switch v := p.(type) {
-		case string:
-			texts[i] = v
-		case map[string]any:
-			texts[i], _ = v["text"].(string)
-		}
-		if strings.TrimSpace(texts[i]) == "" {
-			return nil, notify.Permanent(fmt.Errorf("mastodon: publish_posts: post %d has no text", i))
-		}
+	texts, err := platforms.InputPostTexts(a.Input)
+	if err != nil {
+		return nil, notify.Permanent(fmt.Errorf("mastodon: %w", err))
 	}
 	// A failure part way returns the error; the retry sends every post again
 	// with the same per-post key, so those already created come back as they are.
