@@ -20,6 +20,7 @@ import (
 	"github.com/greenlight/greenlight/activities"
 	"github.com/greenlight/greenlight/config"
 	"github.com/greenlight/greenlight/credentials"
+	"github.com/greenlight/greenlight/encryption"
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/platforms"
 	"github.com/greenlight/greenlight/platforms/sandbox"
@@ -180,7 +181,7 @@ func (q queues) polled() []string {
 
 // openBackends opens the store and connects to Temporal, pushing their closers on s.
 // The Temporal client reports its metrics to reg.
-func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack, reg *metrics.Registry) (*store.Store, client.Client, error) {
+func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s *stack, reg *metrics.Registry, codec *encryption.Codec) (*store.Store, client.Client, error) {
 	st, err := OpenStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, nil, err
@@ -188,7 +189,7 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	s.push(func() { _ = st.Close() })
 	var c client.Client
 	err = untilReachable(ctx, orDefault(logger), "Temporal at "+cfg.TemporalAddr, func(context.Context) (err error) {
-		c, err = DialTemporal(cfg, logger, WithMetrics(reg))
+		c, err = DialTemporal(cfg, logger, WithMetrics(reg), WithCodec(codec))
 		if err != nil && misconfiguredTemporal(err) {
 			return stopRetrying{err}
 		}
@@ -215,6 +216,10 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	codec, err := payloadCodec(cfg, false, logger)
+	if err != nil {
+		return err
+	}
 	var s stack
 	defer s.stop()
 	ln, err := listen(cfg.HTTPAddr, "HTTP", config.FlagHTTP, "GREENLIGHT_HTTP")
@@ -223,7 +228,7 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	s.push(func() { _ = ln.Close() })
 	reg := metrics.New()
-	st, c, err := openBackends(ctx, cfg, logger, &s, reg)
+	st, c, err := openBackends(ctx, cfg, logger, &s, reg, codec)
 	if err != nil {
 		return err
 	}
@@ -235,19 +240,19 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	q, err := queuesOf(ctx, st, c)
+	q, err := queuesOf(ctx, st, c, dataConverter(codec))
 	if err != nil {
 		return err
 	}
 	s.push(serveAPI(ln, server.Deps{
-		TaskQueue: q.Own,
-		Store:     st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
+		TaskQueue: q.Own, Codec: codecOrNil(codec), CodecOrigins: cfg.CodecOriginsFor(cfg.WebUIURL()),
+		Store: st, Temporal: c, Namespace: cfg.Namespace, UIURL: cfg.WebUIURL(), Logger: logger,
 		LinkSecret: []byte(cfg.LinkSecret), PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true, Slack: slackDeps, LendSandbox: cfg.LendSandbox(false),
 	}, logger))
 	s.push(startLaunchSweep(st, c, logger, reg, grace))
 	logger.Info("greenlight server ready", "api", "http://"+ln.Addr().String(), "store", describeDatabase(cfg.DatabaseURL),
-		"temporal", cfg.TemporalAddr, "namespace", cfg.Namespace, "task_queue", q.Own)
+		"temporal", cfg.TemporalAddr, "namespace", cfg.Namespace, "task_queue", q.Own, "payloads", describePayloads(codec))
 	<-ctx.Done()
 	return nil
 }
@@ -257,10 +262,14 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err := needDatabase("worker", cfg); err != nil {
 		return err
 	}
+	codec, err := payloadCodec(cfg, false, logger)
+	if err != nil {
+		return err
+	}
 	var s stack
 	defer s.stop()
 	// A worker serves no HTTP, so its SDK metrics are collected but not exposed yet.
-	st, c, err := openBackends(ctx, cfg, logger, &s, metrics.New())
+	st, c, err := openBackends(ctx, cfg, logger, &s, metrics.New(), codec)
 	if err != nil {
 		return err
 	}
@@ -274,7 +283,7 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	q, err := queuesOf(ctx, st, c)
+	q, err := queuesOf(ctx, st, c, dataConverter(codec))
 	if err != nil {
 		return err
 	}
@@ -284,7 +293,7 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	s.push(stopWorker)
 	logger.Info("greenlight worker ready", "store", describeDatabase(cfg.DatabaseURL), "temporal", cfg.TemporalAddr,
-		"namespace", cfg.Namespace, "task_queue", strings.Join(q.polled(), ", "), "tells", describeNotices(notices))
+		"namespace", cfg.Namespace, "task_queue", strings.Join(q.polled(), ", "), "payloads", describePayloads(codec), "tells", describeNotices(notices))
 	<-ctx.Done()
 	return nil
 }

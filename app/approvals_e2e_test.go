@@ -424,3 +424,26 @@ func TestServerAndWorkerNeedPostgreSQL(t *testing.T) {
 		assert.Empty(t, entries, "%s created nothing in the data folder", name)
 	}
 }
+
+// Outside dev, payloads are encrypted unless an operator says otherwise: a
+// server or worker without keys refuses to start, naming what to set, and
+// a bad key is named without being quoted.
+func TestServerAndWorkerNeedPayloadKeys(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.LinkSecret = strings.Repeat("k", 40)
+	cfg.DatabaseURL = "postgres://nobody@127.0.0.1:1/none"
+	for name, run := range map[string]func(context.Context, config.Config, *slog.Logger) error{"server": app.Server, "worker": app.Worker} {
+		err := run(context.Background(), cfg, slog.Default())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "payload encryption is on but no key is set: set GREENLIGHT_PAYLOAD_KEYS", name)
+		assert.Contains(t, err.Error(), "GREENLIGHT_PAYLOAD_ENCRYPTION=off", name)
+
+		bad := cfg
+		bad.Payloads.Keys = "k1:c2hvcnQ=" // "short": not 32 bytes
+		err = run(context.Background(), bad, slog.Default())
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), `payload keys (GREENLIGHT_PAYLOAD_KEYS): encryption: key "k1": want 32 random bytes`, name)
+		assert.NotContains(t, err.Error(), "c2hvcnQ", name)
+	}
+}

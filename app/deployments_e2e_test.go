@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"os"
@@ -86,6 +88,14 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 // HTTP client sends. It returns the API's base URL and the deployment's store.
 func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (string, *store.Store) {
 	t.Helper()
+	return startDeploymentWith(ctx, t, temporalAddr, nil)
+}
+
+// startDeploymentWith is startDeployment with its configuration changed by
+// configure (nil changes nothing). Each deployment has payload keys of its
+// own, as encryption is on outside dev.
+func startDeploymentWith(ctx context.Context, t *testing.T, temporalAddr string, configure func(*config.Config)) (string, *store.Store) {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
@@ -95,14 +105,26 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 	cfg.DatabaseURL = storetest.PostgresSchemaURL(t)
 	cfg.LinkSecret = strings.Repeat("s", 40)
 	cfg.Unattached = config.UnattachedSandbox
+	cfg.Payloads.Keys = newPayloadKey(t, "k1")
+	if configure != nil {
+		configure(&cfg)
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := app.OpenStore(ctx, cfg, logger)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	token, err := app.BootstrapAdminToken(ctx, st, "ops")
 	require.NoError(t, err)
-	go func() { _ = app.Worker(ctx, cfg, logger) }()
-	go func() { _ = app.Server(ctx, cfg, logger) }()
+	go func() {
+		if err := app.Worker(ctx, cfg, logger); err != nil {
+			t.Logf("worker stopped: %v", err)
+		}
+	}()
+	go func() {
+		if err := app.Server(ctx, cfg, logger); err != nil {
+			t.Logf("server stopped: %v", err)
+		}
+	}()
 	base := "http://" + cfg.HTTPAddr
 	poll(t, time.Minute, "the deployment's API", func() (bool, bool) {
 		resp, err := (&http.Client{Transport: baseTransport}).Get(base + "/readyz")
@@ -114,4 +136,13 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 	})
 	useDevToken(base, token)
 	return base, st
+}
+
+// newPayloadKey is a payload key named id, as GREENLIGHT_PAYLOAD_KEYS takes it.
+func newPayloadKey(t *testing.T, id string) string {
+	t.Helper()
+	raw := make([]byte, 32)
+	_, err := rand.Read(raw)
+	require.NoError(t, err)
+	return id + ":" + base64.StdEncoding.EncodeToString(raw)
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -45,6 +46,10 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, err
 	}
+	codec, err := payloadCodec(cfg, true, logger)
+	if err != nil {
+		return nil, err
+	}
 	d := &DevInstance{DataDir: cfg.DataDir}
 	ok := false
 	defer func() {
@@ -61,9 +66,13 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	}
 	d.stack.push(func() { _ = ln.Close() })
 
+	var codecURL string
+	if codec != nil {
+		codecURL = devAPIBase(cfg, ln) + "/codec"
+	}
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DataDir: cfg.DataDir, FrontendAddr: cfg.TemporalAddr, UIAddr: cfg.UIAddr,
-		Namespace: cfg.Namespace, Logger: logger,
+		Namespace: cfg.Namespace, Logger: logger, CodecEndpoint: codecURL,
 	})
 	if err != nil {
 		return nil, devAddrTaken(err)
@@ -86,7 +95,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	tcfg.TemporalAddr = ts.FrontendAddr()
 	// One registry for the worker's SDK metrics and the API's, served at /metrics.
 	reg := metrics.New()
-	c, err := DialTemporal(tcfg, logger, WithMetrics(reg))
+	c, err := DialTemporal(tcfg, logger, WithMetrics(reg), WithCodec(codec))
 	if err != nil {
 		return nil, err
 	}
@@ -96,10 +105,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, err
 	}
-	base := cfg.APIBaseURL()
-	if base == "" {
-		base = "http://" + ln.Addr().String()
-	}
+	base := devAPIBase(cfg, ln)
 	notices, err := noticeDeps(cfg, st, true)
 	if err != nil {
 		return nil, err
@@ -107,7 +113,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if notices != nil {
 		notices.Hook = o.deliveryHook
 	}
-	q, err := queuesOf(ctx, st, c)
+	q, err := queuesOf(ctx, st, c, dataConverter(codec))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +143,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		LinkSecret: secret, PublicURL: cfg.APIBaseURL(), SearchAttributes: searchable,
 		Metrics: reg, Auth: true, AfterCampaignRow: o.afterCampaignRow, Outbox: devOutbox(cfg), Slack: slackDeps,
 		LendSandbox: cfg.LendSandbox(true), TaskQueue: q.Own,
+		Codec: codecOrNil(codec), CodecOrigins: cfg.CodecOriginsFor(uiURL),
 	}, logger))
 	d.stack.push(startLaunchSweep(st, c, logger, reg, grace))
 	d.APIURL = "http://" + ln.Addr().String()
@@ -145,6 +152,14 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	}
 	ok = true
 	return d, nil
+}
+
+// devAPIBase is the API's base URL as people reach it.
+func devAPIBase(cfg config.Config, ln net.Listener) string {
+	if base := cfg.APIBaseURL(); base != "" {
+		return base
+	}
+	return "http://" + ln.Addr().String()
 }
 
 // devAddrTaken names the flag that moves an address the embedded Temporal

@@ -29,13 +29,13 @@ const (
 // queuesOf is st's deployment's task queue, chosen at its first start and
 // kept in the store, and whether campaigns of this store may still run on
 // the shared queue of old.
-func queuesOf(ctx context.Context, st *store.Store, c client.Client) (queues, error) {
+func queuesOf(ctx context.Context, st *store.Store, c client.Client, dc converter.DataConverter) (queues, error) {
 	d, err := st.Deployment(ctx)
 	if err != nil {
 		return queues{}, err
 	}
 	if d.TaskQueue == "" {
-		tq, err := chooseQueue(ctx, c, d.ID)
+		tq, err := chooseQueue(ctx, c, dc, d.ID)
 		if err != nil {
 			return queues{}, err
 		}
@@ -55,7 +55,7 @@ func queuesOf(ctx context.Context, st *store.Store, c client.Client) (queues, er
 
 // chooseQueue claims `greenlight` for deployment, or, when another
 // deployment holds it, answers the deployment's own queue.
-func chooseQueue(ctx context.Context, c client.Client, deployment string) (string, error) {
+func chooseQueue(ctx context.Context, c client.Client, dc converter.DataConverter, deployment string) (string, error) {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: queueOwnerID, TaskQueue: queueOwnerQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
@@ -75,7 +75,8 @@ func chooseQueue(ctx context.Context, c client.Client, deployment string) (strin
 	}
 	var owner string
 	if p := desc.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoDeployment]; p != nil {
-		_ = converter.GetDefaultDataConverter().FromPayload(p, &owner)
+		// Sealed with another deployment's keys, it cannot be this one's.
+		_ = dc.FromPayload(p, &owner)
 	}
 	if owner == deployment {
 		return workflows.TaskQueue, nil

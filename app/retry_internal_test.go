@@ -101,7 +101,7 @@ func TestMisconfiguredTemporalIsNotWaitedFor(t *testing.T) {
 	start := time.Now()
 	cfg.DatabaseURL = ""
 	cfg.DataDir = t.TempDir()
-	_, _, err := openBackends(context.Background(), cfg, quiet(), &s, nil)
+	_, _, err := openBackends(context.Background(), cfg, quiet(), &s, nil, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "read Temporal TLS CA /nonexistent/ca.pem")
 	assert.Less(t, time.Since(start), 10*time.Second)

@@ -53,6 +53,8 @@ type Config struct {
 	// account on: UnattachedSandbox lends it the sandbox, UnattachedRefuse
 	// answers 422. "" is dev's sandbox and the server's refuse.
 	Unattached string
+	// Payloads says how workflow payloads are kept in Temporal (payloads.go).
+	Payloads Payloads
 }
 
 // Values of Unattached.
@@ -121,6 +123,10 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{"GREENLIGHT_LAUNCH_GRACE", &c.LaunchGrace},
 		{"GREENLIGHT_CREDENTIALS_FILE", &c.CredentialsFile},
 		{"GREENLIGHT_UNATTACHED_PLATFORMS", &c.Unattached},
+		{EnvPayloadKeys, &c.Payloads.Keys},
+		{EnvPayloadKeysFile, &c.Payloads.KeysFile},
+		{EnvPayloadEncryption, &c.Payloads.Encryption},
+		{"GREENLIGHT_CODEC_ORIGINS", &c.Payloads.CodecOrigins},
 	}
 	for _, v := range vars {
 		if val, ok := lookup(v.name); ok && val != "" {
@@ -171,6 +177,9 @@ const (
 	FlagLaunchGrace = "launch-grace"
 	FlagCredentials = "credentials-file"
 	FlagUnattached  = "unattached-platforms"
+	FlagEncryption  = "payload-encryption"
+	FlagKeysFile    = "payload-keys-file"
+	FlagCodecOrigin = "codec-origins"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -217,6 +226,12 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.CredentialsFile, n, c.CredentialsFile, "JSON file of connector credentials by name, read again when it changes (GREENLIGHT_CREDENTIALS_FILE)")
 		case FlagUnattached:
 			fs.StringVar(&c.Unattached, n, c.Unattached, "a platform the client has no account on: sandbox (lend the sandbox; dev's default) or refuse (422; the server's default) (GREENLIGHT_UNATTACHED_PLATFORMS)")
+		case FlagEncryption:
+			fs.StringVar(&c.Payloads.Encryption, n, c.Payloads.Encryption, "on (the default outside dev: payload keys required) or off (payloads kept in plain text) (GREENLIGHT_PAYLOAD_ENCRYPTION)")
+		case FlagKeysFile:
+			fs.StringVar(&c.Payloads.KeysFile, n, c.Payloads.KeysFile, "file holding the payload keys, id:base64 separated by commas or lines, the first encrypts (GREENLIGHT_PAYLOAD_KEYS_FILE; or the keys themselves in GREENLIGHT_PAYLOAD_KEYS)")
+		case FlagCodecOrigin:
+			fs.StringVar(&c.Payloads.CodecOrigins, n, c.Payloads.CodecOrigins, "origins of the Temporal Web UI allowed to call /codec, comma-separated; default the origin of --ui-url (GREENLIGHT_CODEC_ORIGINS)")
 		case FlagLaunchGrace:
 			fs.StringVar(&c.LaunchGrace, n, c.LaunchGrace, "how long a new campaign may wait for its workflow before it is failed as an interrupted launch (GREENLIGHT_LAUNCH_GRACE)")
 		}
@@ -267,6 +282,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Notify.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Payloads.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.Unattached {

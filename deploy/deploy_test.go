@@ -26,6 +26,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/greenlight/greenlight/config"
+	"github.com/greenlight/greenlight/encryption"
 )
 
 // root is the repository root, seen from this package's folder.
@@ -747,6 +748,17 @@ func TestComposeGreenlightEnv(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("service %s: environment is not a valid configuration: %v", name, err)
 		}
+		// Outside dev a server or worker without payload keys refuses to start.
+		if spec, err := cfg.Payloads.KeySpec(); err != nil || spec == "" {
+			t.Errorf("service %s: no payload keys (%v)", name, err)
+		} else if _, err := encryption.ParseKeys(spec); err != nil {
+			t.Errorf("service %s: payload keys: %v", name, err)
+		}
+	}
+	ui := env(c.services["temporal-ui"])
+	if want := env(c.services["greenlight-server"])["GREENLIGHT_PUBLIC_URL"] + "/codec"; ui["TEMPORAL_CODEC_ENDPOINT"] != want || ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] != "true" {
+		t.Errorf("temporal-ui: codec endpoint %q (credentials %q), want %q with credentials: payloads are encrypted",
+			ui["TEMPORAL_CODEC_ENDPOINT"], ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"], want)
 	}
 	if shared == nil {
 		t.Errorf("docker-compose.yml: no x-greenlight-env extension field shared by the Greenlight services")

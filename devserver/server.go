@@ -28,12 +28,16 @@ type Options struct {
 	UIAddr       string       // Web UI host:port, e.g. "127.0.0.1:8233"; "" = no UI
 	Namespace    string       // registered idempotently at start; "" means "default"
 	Logger       *slog.Logger // nil = slog.Default(); Temporal's own noisy logs go to it at Warn+ level only
+	// CodecEndpoint is the URL the Web UI sends encrypted payloads to for
+	// decoding, with the browser's cookies (Greenlight's /codec); "" = none.
+	CodecEndpoint string
 }
 
 // Server is a running Temporal server and, optionally, Web UI.
 type Server struct {
 	frontendAddr string
 	uiURL        string
+	codecURL     string
 	namespace    string
 	logger       *slog.Logger
 
@@ -116,6 +120,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.UIAddr != "" {
 		s.uiURL = "http://" + net.JoinHostPort(ui.dialHost, strconv.Itoa(ui.port))
+		s.codecURL = opts.CodecEndpoint
 	}
 	if err := s.start(ctx, l, &ports, &uiPort, ui); err != nil {
 		return nil, errors.Join(err, s.Stop())
@@ -159,7 +164,7 @@ func (s *Server) start(ctx context.Context, l layout, ports, uiPort *reservation
 	s.temporal = srv
 
 	if s.uiURL != "" {
-		w, err := newWebUI(ui, s.frontendAddr, s.namespace)
+		w, err := newWebUI(ui, s.frontendAddr, s.namespace, s.codecURL)
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ type webUI struct {
 	done chan struct{}
 }
 
-func newWebUI(ui endpoint, frontendAddr, namespace string) (w *webUI, err error) {
+func newWebUI(ui endpoint, frontendAddr, namespace, codecEndpoint string) (w *webUI, err error) {
 	// ui-server panics on configuration it cannot use; turn that into an error.
 	defer func() {
 		if r := recover(); r != nil {
@@ -40,6 +40,9 @@ func newWebUI(ui endpoint, frontendAddr, namespace string) (w *webUI, err error)
 		HideLogs: true,
 		// No outbound calls from a dev tool that must work offline.
 		DisableNewsFetch: true,
+		// The sign-in to the codec is a cookie (Greenlight's /codec/session):
+		// the UI has no Greenlight token to pass.
+		Codec: uiconfig.Codec{Endpoint: codecEndpoint, IncludeCredentials: codecEndpoint != ""},
 	}))
 	return &webUI{srv: srv, done: make(chan struct{})}, nil
 }

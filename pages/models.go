@@ -124,3 +124,22 @@ type Step struct {
 
 func (Timeline) file() string    { return "timeline.html" }
 func (p Timeline) Title() string { return p.Heading }
+
+// CodecSession signs a browser in to decode payloads in the Temporal Web UI,
+// or says until when it is signed in.
+type CodecSession struct {
+	SignedIn bool
+	Name     string // the token the browser decodes as
+	Until    string
+	Endpoint string // the codec endpoint to set in the Web UI
+	UIURL    string
+	Problem  string
+}
+
+func (CodecSession) file() string { return "codec.html" }
+func (p CodecSession) Title() string {
+	if p.SignedIn {
+		return "Payload decoding is on"
+	}
+	return "Decode payloads in the Temporal Web UI"
+}

@@ -51,7 +51,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-var templates = parse("approval.html", "done.html", "message.html", "inbox.html", "bulk.html", "timeline.html")
+var templates = parse("approval.html", "done.html", "message.html", "inbox.html", "bulk.html", "timeline.html", "codec.html")
 
 func parse(names ...string) map[string]*template.Template {
 	out := make(map[string]*template.Template, len(names))

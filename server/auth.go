@@ -253,11 +253,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 // the person is read here, once for the request. It answers the request itself
 // when it cannot go on.
 func (s *Server) callerFor(c *gin.Context, t *store.APIToken) (*caller, bool) {
-	who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList(), team: t.Team}
-	if t.PersonID == nil {
-		return who, true
-	}
-	p, err := s.store.GetPerson(c.Request.Context(), *t.PersonID)
+	who, err := s.tokenCaller(c.Request.Context(), t)
 	if errors.Is(err, store.ErrNotFound) {
 		// The API cannot get here (a person with live tokens is not deleted);
 		// a database edited by hand can, and then the token acts as nobody.
@@ -268,8 +264,22 @@ func (s *Server) callerFor(c *gin.Context, t *store.APIToken) (*caller, bool) {
 		s.internal(c, "could not read the token's person", err)
 		return nil, false
 	}
-	who.name, who.person, who.approvalRoles, who.roleClients, who.team = p.ID, p.ID, p.Roles, p.Clients, p.Team
 	return who, true
+}
+
+// tokenCaller is callerFor without answering: ErrNotFound when the token's
+// person is gone.
+func (s *Server) tokenCaller(ctx context.Context, t *store.APIToken) (*caller, error) {
+	who := &caller{tokenID: t.ID, name: t.Name, role: t.Role, clients: t.ClientList(), approvalRoles: t.ApprovalRoleList(), team: t.Team}
+	if t.PersonID == nil {
+		return who, nil
+	}
+	p, err := s.store.GetPerson(ctx, *t.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	who.name, who.person, who.approvalRoles, who.roleClients, who.team = p.ID, p.ID, p.Roles, p.Clients, p.Team
+	return who, nil
 }
 
 // allow guards a route with a right: 403 when the caller's role lacks it.

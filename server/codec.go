@@ -13,7 +13,7 @@ import (
 // The codec endpoint lets the Temporal Web UI show payloads the workers
 // encrypted (package encryption): the UI posts {"payloads": […]} to
 // /codec/decode (and /codec/encode, to send signals), with the person's
-// bearer token. Decoding reveals every client's campaigns, so only tokens
+// bearer token or a browser's codec session (codec_session.go). Decoding reveals every client's campaigns, so only tokens
 // that may read every client (no client scope) may use it; browsers reach it
 // from the UI's origin only.
 
@@ -22,7 +22,8 @@ const maxCodecPayloads = 1000
 
 func (s *Server) codecRoutes(e *gin.Engine) {
 	e.OPTIONS("/codec/:op", s.codecCORS, func(c *gin.Context) { c.Status(http.StatusNoContent) })
-	g := e.Group("/codec", s.codecCORS, s.authenticate(), s.allow(rightRead), agencyWide)
+	s.codecSessionRoutes(e)
+	g := e.Group("/codec", s.codecCORS, s.codecAuthenticate(), s.allow(rightRead), agencyWide)
 	g.POST("/encode", func(c *gin.Context) { s.codecCall(c, s.codec.Encode) })
 	g.POST("/decode", func(c *gin.Context) { s.codecCall(c, s.codec.Decode) })
 }

@@ -274,3 +274,17 @@ func normalizeToken(t *APIToken) {
 	t.RevokedAt = utcPtr(t.RevokedAt)
 	t.LastUsedAt = utcPtr(t.LastUsedAt)
 }
+
+// TokenByID finds a token by its id, revoked or not.
+func (s *Store) TokenByID(ctx context.Context, id string) (*APIToken, error) {
+	var t APIToken
+	err := s.conn(ctx).Where("id = ?", id).Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fmt.Errorf("store: unable to find token %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read token %s: %w", id, err)
+	}
+	normalizeToken(&t)
+	return &t, nil
+}

@@ -38,7 +38,7 @@ func bootstrapAdmin(ctx context.Context, cfg config.Config, name string) (string
 }
 
 var externalFlags = []string{
-	config.FlagTemporal, config.FlagNamespace, config.FlagUIURL, config.FlagPlaybooks, config.FlagTLS, config.FlagTLSCA,
+	config.FlagEncryption, config.FlagKeysFile, config.FlagTemporal, config.FlagNamespace, config.FlagUIURL, config.FlagPlaybooks, config.FlagTLS, config.FlagTLSCA,
 	config.FlagTLSCert, config.FlagTLSKey, config.FlagTLSName, config.FlagLogLevel, config.FlagLogFormat,
 }
 
@@ -80,7 +80,8 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 	}
 	cfg.BindFlags(cmd.Flags(), config.FlagDataDir, config.FlagHTTP, config.FlagDevTemporal, config.FlagUI,
 		config.FlagUIURL, config.FlagNamespace, config.FlagPlaybooks, config.FlagLogLevel, config.FlagLogFormat,
-		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagCredentials, config.FlagUnattached)
+		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagCredentials, config.FlagUnattached,
+		config.FlagEncryption, config.FlagKeysFile, config.FlagCodecOrigin)
 	cmd.Flags().StringVar(&only, "only", "", "run one part alone: temporal (the embedded Temporal server and Web UI, for an API and workers run as separate processes)")
 	return cmd
 }
@@ -98,7 +99,8 @@ func newServerCmd() *cobra.Command {
 			return app.Server(cmd.Context(), cfg, cfg.Logger())
 		},
 	}
-	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagUnattached}, externalFlags...)...)
+	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagHTTP, config.FlagDataDir, config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagUnattached,
+		config.FlagCodecOrigin}, externalFlags...)...)
 	return cmd
 }
 
