@@ -55,15 +55,33 @@ type LinkSigner struct {
 func (a *Activities) ApplyProjection(ctx context.Context, p Projection) error {
 	if err := a.Projections.ApplyProjection(ctx, p); err != nil {
 		if errors.Is(err, ErrCampaignMissing) {
-			// The API writes the campaign row before starting the workflow, so a
-			// missing row means it was rolled back: retrying cannot help.
-			return temporal.NewNonRetryableApplicationError("campaign row missing", "CampaignMissing", err)
+			return a.campaignMissing(ctx, p, err)
 		}
 		return fmt.Errorf("apply projection %s#%d: %w", p.CampaignID, p.Seq, err)
 	}
 	return nil
 }
 
+// CampaignMissingMetric counts projections that found no campaign row.
+const CampaignMissingMetric = "greenlight_projection_campaign_missing"
+
+// campaignMissing answers a projection whose campaign has no row in this
+// worker's store. It is never dropped: the row may be in another store (a
+// worker pointed at the wrong database, or a deployment polling another's
+// task queue) or restored later, and a dropped batch would leave the
+// campaign's view stale for good. So it fails retryably, the workflow keeps
+// the batch, and operators are told: an error log on the first attempts
+// and every tenth, and a counter on /metrics to alert on.
+func (a *Activities) campaignMissing(ctx context.Context, p Projection, err error) error {
+	activity.GetMetricsHandler(ctx).Counter(CampaignMissingMetric).Inc(1)
+	info := activity.GetInfo(ctx)
+	if info.Attempt <= 3 || info.Attempt%10 == 0 {
+		activity.GetLogger(ctx).Error("projection waits: its campaign has no row in this worker's store; is this worker on the right database and task queue? "+
+			"If the launch was rolled back, terminate the workflow",
+			"campaign", p.CampaignID, "workflow", info.WorkflowExecution.ID, "task_queue", info.TaskQueue, "seq", p.Seq, "attempt", info.Attempt)
+	}
+	return temporal.NewApplicationErrorWithCause("campaign row missing", "CampaignMissing", err)
+}
 // ActionRequest asks for one platform action.
 type ActionRequest struct {
 	Key        string         `json:"key"` // idempotency key: campaign id + step key
