@@ -54,7 +54,7 @@ func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*st
 // openStore is OpenStore, saying what migrating did.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*store.Store, store.Migrated, error) {
 	var done store.Migrated
-	sc := store.Config{DatabaseURL: cfg.DatabaseURL, Logger: logger}
+	sc := store.Config{DatabaseURL: cfg.DatabaseURL, Logger: logger, MaxConns: cfg.DBMaxConns}
 	if cfg.DatabaseURL == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, done, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +56,10 @@ type Config struct {
 	Unattached string
 	// Payloads says how workflow payloads are kept in Temporal (payloads.go).
 	Payloads Payloads
+	// DBMaxConns caps the process's PostgreSQL connections; size it with
+	// every other process against the server's max_connections
+	// (docs/deploy.md#sizing).
+	DBMaxConns int
 }
 
 // Values of Unattached.
@@ -92,6 +97,7 @@ func Defaults() Config {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		LaunchGrace:  DefaultLaunchGrace.String(),
+		DBMaxConns:   DefaultDBMaxConns,
 	}
 }
 
@@ -133,11 +139,27 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 			*v.dst = val
 		}
 	}
+	if val, ok := lookup(EnvDBMaxConns); ok && val != "" {
+		// A value that is not a number is kept as -1 for Validate to name.
+		if n, err := strconv.Atoi(val); err == nil {
+			c.DBMaxConns = n
+		} else {
+			c.DBMaxConns = -1
+		}
+	}
 	if val, ok := lookup("GREENLIGHT_TEMPORAL_TLS"); ok {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
 	c.Notify.fromEnv(lookup)
 }
+
+// EnvDBMaxConns sets DBMaxConns.
+const EnvDBMaxConns = "GREENLIGHT_DB_MAX_CONNS"
+
+// DefaultDBMaxConns is each process's PostgreSQL pool: enough for the API's
+// and the worker's concurrent writes, small enough that several replicas
+// and Temporal fit in PostgreSQL's default of 100 connections.
+const DefaultDBMaxConns = 20
 
 // EnvLinkSecret is named in the error of a server started without a link secret.
 const EnvLinkSecret = "GREENLIGHT_LINK_SECRET"
@@ -286,6 +308,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Payloads.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
+		errs = append(errs, fmt.Errorf("config: %s must be a number of connections from 1 to 1000", EnvDBMaxConns))
 	}
 	switch c.Unattached {
 	case "", UnattachedSandbox, UnattachedRefuse:

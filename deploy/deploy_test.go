@@ -1236,3 +1236,40 @@ func TestDockerignore(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeConnectionBudget: every pool that can be open at once, and
+// three more Greenlight replicas, fit in PostgreSQL's max_connections.
+func TestComposeConnectionBudget(t *testing.T) {
+	c := loadCompose(t)
+	var maxConns int
+	cmd, _ := c.services["postgres"]["command"].([]any)
+	for _, a := range cmd {
+		if v, ok := strings.CutPrefix(str(a), "max_connections="); ok {
+			maxConns, _ = strconv.Atoi(v)
+		}
+	}
+	if maxConns == 0 {
+		t.Fatalf("postgres: no max_connections in its command (%v); the default 100 is too few for the stack", cmd)
+	}
+	num := func(svc, key string) int {
+		n, err := strconv.Atoi(env(c.services[svc])[key])
+		if err != nil {
+			t.Fatalf("service %s: %s=%q is not a number", svc, key, env(c.services[svc])[key])
+		}
+		return n
+	}
+	// Temporal's server process runs four services, each with its own pools.
+	temporal := 4 * (num("temporal", "SQL_MAX_CONNS") + num("temporal", "SQL_VIS_MAX_CONNS"))
+	greenlight := 0
+	var perProcess int
+	for _, name := range []string{"migrate", "greenlight-server", "greenlight-worker"} {
+		perProcess = num(name, "GREENLIGHT_DB_MAX_CONNS")
+		greenlight += perProcess
+	}
+	const adminTools, reserved, extraReplicas = 10, 3, 3
+	need := temporal + greenlight + extraReplicas*perProcess + adminTools + reserved
+	if need > maxConns {
+		t.Errorf("connections: Temporal %d + Greenlight %d + %d more replicas x %d + admin tools %d + reserved %d = %d > max_connections %d",
+			temporal, greenlight, extraReplicas, perProcess, adminTools, reserved, need, maxConns)
+	}
+}

@@ -42,6 +42,8 @@ type Config struct {
 	SQLitePath string
 	// Logger receives slow-query warnings; nil means slog.Default().
 	Logger *slog.Logger
+	// MaxConns caps PostgreSQL connections; 0 means 20.
+	MaxConns int
 }
 
 // Store is safe for concurrent use.
@@ -104,8 +106,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	switch dialect {
 	case DialectPostgres:
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(5)
+		n := cfg.MaxConns
+		if n <= 0 {
+			n = 20
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(min(5, n))
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	case DialectSQLite:
 		// SQLite has one writer at a time whatever the pool size; a few

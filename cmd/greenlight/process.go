@@ -63,7 +63,7 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 			case "temporal":
 				return app.DevTemporal(cmd.Context(), cfg, logger, func(t app.TemporalInstance) {
 					fmt.Fprintf(stdout, "temporal ready: temporal=%s ui=%s namespace=%s data=%s\n", t.TemporalAddr, t.UIURL, t.Namespace, t.DataDir)
-					fmt.Fprintf(stdout, "Run the API and workers against it, e.g.:\n  DATABASE_URL=postgres://… GREENLIGHT_LINK_SECRET=… greenlight server --temporal-address %s\n  DATABASE_URL=postgres://… greenlight worker --temporal-address %s\n", t.TemporalAddr, t.TemporalAddr)
+					fmt.Fprintf(stdout, "Run the API and workers against it, with the same payload keys, e.g.:\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… GREENLIGHT_LINK_SECRET=… greenlight server --temporal-address %s\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… greenlight worker --temporal-address %s\n", t.TemporalAddr, t.TemporalAddr)
 				})
 			default:
 				return cli.UsageError(fmt.Errorf("--only %q: the only part dev runs alone is temporal", only))
