@@ -53,6 +53,9 @@ type Config struct {
 	// account on: UnattachedSandbox lends it the sandbox, UnattachedRefuse
 	// answers 422. "" is dev's sandbox and the server's refuse.
 	Unattached string
+	// Versioning makes `greenlight worker` a build of a Temporal Worker
+	// Deployment (versioning.go); unset, the worker is unversioned.
+	Versioning Versioning
 }
 
 // Values of Unattached.
@@ -131,6 +134,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
 	c.Notify.fromEnv(lookup)
+	c.Versioning.fromEnv(lookup)
 }
 
 // EnvLinkSecret is named in the error of a server started without a link secret.
@@ -171,6 +175,10 @@ const (
 	FlagLaunchGrace = "launch-grace"
 	FlagCredentials = "credentials-file"
 	FlagUnattached  = "unattached-platforms"
+
+	FlagWorkerDeployment = "worker-deployment"
+	FlagWorkerBuildID    = "worker-build-id"
+	FlagWorkerVersioning = "worker-versioning"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -217,6 +225,12 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.CredentialsFile, n, c.CredentialsFile, "JSON file of connector credentials by name, read again when it changes (GREENLIGHT_CREDENTIALS_FILE)")
 		case FlagUnattached:
 			fs.StringVar(&c.Unattached, n, c.Unattached, "a platform the client has no account on: sandbox (lend the sandbox; dev's default) or refuse (422; the server's default) (GREENLIGHT_UNATTACHED_PLATFORMS)")
+		case FlagWorkerDeployment:
+			fs.StringVar(&c.Versioning.Deployment, n, c.Versioning.Deployment, "Temporal Worker Deployment this worker belongs to; empty: the task queue's name (GREENLIGHT_WORKER_DEPLOYMENT)")
+		case FlagWorkerBuildID:
+			fs.StringVar(&c.Versioning.BuildID, n, c.Versioning.BuildID, "build id of this worker in its Worker Deployment; empty: unversioned (GREENLIGHT_WORKER_BUILD_ID)")
+		case FlagWorkerVersioning:
+			fs.StringVar(&c.Versioning.Behavior, n, c.Versioning.Behavior, "what running campaigns do when another build becomes current: auto-upgrade (the default: move to it) or pinned (stay on this build) (GREENLIGHT_WORKER_VERSIONING)")
 		case FlagLaunchGrace:
 			fs.StringVar(&c.LaunchGrace, n, c.LaunchGrace, "how long a new campaign may wait for its workflow before it is failed as an interrupted launch (GREENLIGHT_LAUNCH_GRACE)")
 		}
@@ -267,6 +281,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Notify.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Versioning.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	switch c.Unattached {
