@@ -86,6 +86,16 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 // HTTP client sends. It returns the API's base URL and the deployment's store.
 func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (string, *store.Store) {
 	t.Helper()
+	cfg, st := deploymentConfig(ctx, t, temporalAddr)
+	go func() { _ = app.Worker(ctx, cfg, quietLogger()) }()
+	return startDeploymentServer(ctx, t, cfg, st), st
+}
+
+// deploymentConfig is the configuration of a deployment of its own against
+// the Temporal at temporalAddr, on a fresh PostgreSQL schema, and its store,
+// migrated.
+func deploymentConfig(ctx context.Context, t *testing.T, temporalAddr string) (config.Config, *store.Store) {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
@@ -95,14 +105,20 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 	cfg.DatabaseURL = storetest.PostgresSchemaURL(t)
 	cfg.LinkSecret = strings.Repeat("s", 40)
 	cfg.Unattached = config.UnattachedSandbox
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := app.OpenStore(ctx, cfg, logger)
+	st, err := app.OpenStore(ctx, cfg, quietLogger())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	return cfg, st
+}
+
+// startDeploymentServer runs cfg's API until ctx ends, with a bootstrapped
+// admin token the test's HTTP client sends, and returns its base URL once it
+// answers /readyz.
+func startDeploymentServer(ctx context.Context, t *testing.T, cfg config.Config, st *store.Store) string {
+	t.Helper()
 	token, err := app.BootstrapAdminToken(ctx, st, "ops")
 	require.NoError(t, err)
-	go func() { _ = app.Worker(ctx, cfg, logger) }()
-	go func() { _ = app.Server(ctx, cfg, logger) }()
+	go func() { _ = app.Server(ctx, cfg, quietLogger()) }()
 	base := "http://" + cfg.HTTPAddr
 	poll(t, time.Minute, "the deployment's API", func() (bool, bool) {
 		resp, err := (&http.Client{Transport: baseTransport}).Get(base + "/readyz")
@@ -113,5 +129,9 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 		return true, resp.StatusCode == http.StatusOK
 	})
 	useDevToken(base, token)
-	return base, st
+	return base
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
