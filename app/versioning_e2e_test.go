@@ -136,6 +136,26 @@ func TestPinnedCampaignsStayOnTheirBuild(t *testing.T) {
 	v2.stop(t)
 }
 
+// TestDevRunsItsWorkerUnversioned: a build id in dev's environment changes
+// nothing, since dev's one process never has an old build beside a new one;
+// versioned, its campaigns would wait for someone to make the build current.
+func TestDevRunsItsWorkerUnversioned(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	d, _ := startDevWith(t, func(c *config.Config) { c.Versioning = config.Versioning{BuildID: "v9"} })
+	tc, err := client.Dial(client.Options{HostPort: d.TemporalAddr, Namespace: devserver.DefaultNamespace})
+	require.NoError(t, err)
+	defer tc.Close()
+	gl := apiClient{t: t, base: d.APIURL}
+	ids := launchWaiting(t, gl, 1)
+	assert.Equal(t, versioning{}, versioningOf(context.Background(), t, tc, ids[0]))
+	builds := workflowTaskBuilds(context.Background(), t, tc, ids[0])
+	require.NotEmpty(t, builds)
+	assert.Equal(t, repeat("", len(builds)), builds, "every workflow task by an unversioned worker")
+	approveAndComplete(t, gl, d.Store, ids)
+}
+
 // startVersionedDeployment runs Temporal alone and a deployment's API
 // against it, with no worker yet, and returns a client of that Temporal, the
 // deployment's configuration and store, and a client of its API.
@@ -255,8 +275,7 @@ func startBuild(ctx context.Context, t *testing.T, cfg config.Config, id, behavi
 	return b
 }
 
-// stop stops the worker as SIGTERM would, and waits for it to finish what it
-// was doing.
+// stop stops the worker as SIGTERM would and waits until it has.
 func (b *build) stop(t *testing.T) {
 	t.Helper()
 	b.cancel()
