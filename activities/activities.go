@@ -82,6 +82,7 @@ func (a *Activities) campaignMissing(ctx context.Context, p Projection, err erro
 	}
 	return temporal.NewApplicationErrorWithCause("campaign row missing", "CampaignMissing", err)
 }
+
 // ActionRequest asks for one platform action.
 type ActionRequest struct {
 	Key        string         `json:"key"` // idempotency key: campaign id + step key

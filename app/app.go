@@ -128,9 +128,9 @@ func serveAPI(ln net.Listener, deps server.Deps, logger *slog.Logger) func() {
 }
 
 // startWorker runs the campaign worker on c, on the deployment's task queue
-// (and the shared one of old while campaigns from then run), with the notice
-// dispatcher beside it; notices nil tells no one.
-func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg config.Config, q queues, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
+// as version own (and, unversioned, on the shared one of old while campaigns
+// from then run), with the notice dispatcher beside it; notices nil tells no one.
+func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg config.Config, q queues, own worker.Version, signer *activities.LinkSigner, notices *activities.Notices) (func(), error) {
 	dispatcher, stopDispatcher := startDispatcher(st, c, q.Own, logger, notices != nil)
 	if notices != nil {
 		notices.Alerts = worker.StoreAlerts(st, dispatcher.Wake)
@@ -154,7 +154,15 @@ func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg conf
 		stopDispatcher()
 	}
 	for _, tq := range q.polled() {
-		w := worker.New(c, tq, acts)
+		// Only the deployment's own queue is versioned. The shared queue of old
+		// belongs to whichever deployment holds `greenlight`: a versioned poller
+		// there would make this deployment's build current on it and take that
+		// deployment's campaigns.
+		var v worker.Version
+		if tq == q.Own {
+			v = own
+		}
+		w := worker.New(c, tq, acts, v)
 		if err := w.Start(); err != nil {
 			stop()
 			return nil, fmt.Errorf("start worker on %s: %w", tq, err)
@@ -287,13 +295,18 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	stopWorker, err := startWorker(c, st, logger, cfg, q, signer, notices)
+	own, err := workerVersion(cfg.Versioning, q)
+	if err != nil {
+		return err
+	}
+	stopWorker, err := startWorker(c, st, logger, cfg, q, own, signer, notices)
 	if err != nil {
 		return err
 	}
 	s.push(stopWorker)
 	logger.Info("greenlight worker ready", "store", describeDatabase(cfg.DatabaseURL), "temporal", cfg.TemporalAddr,
-		"namespace", cfg.Namespace, "task_queue", strings.Join(q.polled(), ", "), "payloads", describePayloads(codec), "tells", describeNotices(notices))
+		"namespace", cfg.Namespace, "task_queue", strings.Join(q.polled(), ", "), "versioning", describeVersion(own),
+		"payloads", describePayloads(codec), "tells", describeNotices(notices))
 	<-ctx.Done()
 	return nil
 }

@@ -92,9 +92,26 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 }
 
 // startDeploymentWith is startDeployment with its configuration changed by
-// configure (nil changes nothing). Each deployment has payload keys of its
-// own, as encryption is on outside dev.
+// configure (nil changes nothing) before its processes start.
 func startDeploymentWith(ctx context.Context, t *testing.T, temporalAddr string, configure func(*config.Config)) (string, *store.Store) {
+	t.Helper()
+	cfg, st := deploymentConfig(ctx, t, temporalAddr)
+	if configure != nil {
+		configure(&cfg)
+	}
+	go func() {
+		if err := app.Worker(ctx, cfg, quietLogger()); err != nil {
+			t.Logf("worker stopped: %v", err)
+		}
+	}()
+	return startDeploymentServer(ctx, t, cfg, st), st
+}
+
+// deploymentConfig is the configuration of a deployment of its own against
+// the Temporal at temporalAddr, on a fresh PostgreSQL schema, and its store,
+// migrated. Each deployment has payload keys of its own, as encryption is on
+// outside dev.
+func deploymentConfig(ctx context.Context, t *testing.T, temporalAddr string) (config.Config, *store.Store) {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
@@ -106,22 +123,21 @@ func startDeploymentWith(ctx context.Context, t *testing.T, temporalAddr string,
 	cfg.LinkSecret = strings.Repeat("s", 40)
 	cfg.Unattached = config.UnattachedSandbox
 	cfg.Payloads.Keys = newPayloadKey(t, "k1")
-	if configure != nil {
-		configure(&cfg)
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := app.OpenStore(ctx, cfg, logger)
+	st, err := app.OpenStore(ctx, cfg, quietLogger())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	return cfg, st
+}
+
+// startDeploymentServer runs cfg's API until ctx ends, with a bootstrapped
+// admin token the test's HTTP client sends, and returns its base URL once it
+// answers /readyz.
+func startDeploymentServer(ctx context.Context, t *testing.T, cfg config.Config, st *store.Store) string {
+	t.Helper()
 	token, err := app.BootstrapAdminToken(ctx, st, "ops")
 	require.NoError(t, err)
 	go func() {
-		if err := app.Worker(ctx, cfg, logger); err != nil {
-			t.Logf("worker stopped: %v", err)
-		}
-	}()
-	go func() {
-		if err := app.Server(ctx, cfg, logger); err != nil {
+		if err := app.Server(ctx, cfg, quietLogger()); err != nil {
 			t.Logf("server stopped: %v", err)
 		}
 	}()
@@ -135,7 +151,11 @@ func startDeploymentWith(ctx context.Context, t *testing.T, temporalAddr string,
 		return true, resp.StatusCode == http.StatusOK
 	})
 	useDevToken(base, token)
-	return base, st
+	return base
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // newPayloadKey is a payload key named id, as GREENLIGHT_PAYLOAD_KEYS takes it.

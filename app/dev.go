@@ -19,6 +19,7 @@ import (
 	"github.com/greenlight/greenlight/metrics"
 	"github.com/greenlight/greenlight/server"
 	"github.com/greenlight/greenlight/store"
+	"github.com/greenlight/greenlight/worker"
 )
 
 // DevInstance is a running `greenlight dev`: embedded Temporal and Web UI, worker,
@@ -118,7 +119,13 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		return nil, err
 	}
 	d.TaskQueue = q.Own
-	stopWorker, err := startWorker(c, st, logger, cfg, q, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
+	if cfg.Versioning.Enabled() {
+		// Dev's worker lives and dies with its process, so there is never an
+		// old build beside a new one; versioned, a restart with a new build id
+		// would leave campaigns waiting for someone to make it current.
+		logger.Warn("dev runs its worker unversioned; " + config.EnvWorkerBuildID + " applies to `greenlight worker` only")
+	}
+	stopWorker, err := startWorker(c, st, logger, cfg, q, worker.Version{}, &activities.LinkSigner{Secret: secret, BaseURL: base}, notices)
 	if err != nil {
 		return nil, err
 	}

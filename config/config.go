@@ -60,6 +60,9 @@ type Config struct {
 	// every other process against the server's max_connections
 	// (docs/deploy.md#sizing).
 	DBMaxConns int
+	// Versioning makes `greenlight worker` a build of a Temporal Worker
+	// Deployment (versioning.go); unset, the worker is unversioned.
+	Versioning Versioning
 }
 
 // Values of Unattached.
@@ -151,6 +154,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
 	c.Notify.fromEnv(lookup)
+	c.Versioning.fromEnv(lookup)
 }
 
 // EnvDBMaxConns sets DBMaxConns.
@@ -202,6 +206,10 @@ const (
 	FlagEncryption  = "payload-encryption"
 	FlagKeysFile    = "payload-keys-file"
 	FlagCodecOrigin = "codec-origins"
+
+	FlagWorkerDeployment = "worker-deployment"
+	FlagWorkerBuildID    = "worker-build-id"
+	FlagWorkerVersioning = "worker-versioning"
 )
 
 // BindFlags registers the named flags on fs, writing into c. Call after FromEnv so
@@ -254,6 +262,12 @@ func (c *Config) BindFlags(fs *pflag.FlagSet, names ...string) {
 			fs.StringVar(&c.Payloads.KeysFile, n, c.Payloads.KeysFile, "file holding the payload keys, id:base64 separated by commas or lines, the first encrypts (GREENLIGHT_PAYLOAD_KEYS_FILE; or the keys themselves in GREENLIGHT_PAYLOAD_KEYS)")
 		case FlagCodecOrigin:
 			fs.StringVar(&c.Payloads.CodecOrigins, n, c.Payloads.CodecOrigins, "origins of the Temporal Web UI allowed to call /codec, comma-separated; default the origin of --ui-url (GREENLIGHT_CODEC_ORIGINS)")
+		case FlagWorkerDeployment:
+			fs.StringVar(&c.Versioning.Deployment, n, c.Versioning.Deployment, "Temporal Worker Deployment this worker belongs to; empty: the task queue's name (GREENLIGHT_WORKER_DEPLOYMENT)")
+		case FlagWorkerBuildID:
+			fs.StringVar(&c.Versioning.BuildID, n, c.Versioning.BuildID, "build id of this worker in its Worker Deployment; empty: unversioned (GREENLIGHT_WORKER_BUILD_ID)")
+		case FlagWorkerVersioning:
+			fs.StringVar(&c.Versioning.Behavior, n, c.Versioning.Behavior, "what running campaigns do when another build becomes current: auto-upgrade (the default: move to it) or pinned (stay on this build) (GREENLIGHT_WORKER_VERSIONING)")
 		case FlagLaunchGrace:
 			fs.StringVar(&c.LaunchGrace, n, c.LaunchGrace, "how long a new campaign may wait for its workflow before it is failed as an interrupted launch (GREENLIGHT_LAUNCH_GRACE)")
 		}
@@ -311,6 +325,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("config: %s must be a number of connections from 1 to 1000", EnvDBMaxConns))
+	}
+	if err := c.Versioning.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.Unattached {
 	case "", UnattachedSandbox, UnattachedRefuse:

@@ -145,3 +145,60 @@ func TestLinkSettingsMissingNamesExactlyWhatIsUnset(t *testing.T) {
 		}
 	}
 }
+
+func TestWorkerVersioning(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		flags   []string
+		want    Versioning
+		wantErr []string // each must be named in the error
+	}{
+		{name: "unversioned by default", want: Versioning{}},
+		{name: "a build in the default deployment", env: map[string]string{EnvWorkerBuildID: "v1"}, want: Versioning{BuildID: "v1"}},
+		{
+			name:  "flags over the environment",
+			env:   map[string]string{EnvWorkerBuildID: "v1", EnvWorkerDeployment: "acme", EnvWorkerVersioning: VersioningPinned},
+			flags: []string{"--worker-build-id", "v2", "--worker-versioning", VersioningAutoUpgrade},
+			want:  Versioning{Deployment: "acme", BuildID: "v2", Behavior: VersioningAutoUpgrade},
+		},
+		{name: "deployment without a build", env: map[string]string{EnvWorkerDeployment: "acme"}, wantErr: []string{EnvWorkerBuildID, "--worker-build-id"}},
+		{name: "behaviour without a build", env: map[string]string{EnvWorkerVersioning: VersioningPinned}, wantErr: []string{EnvWorkerBuildID}},
+		{name: "unknown behaviour", env: map[string]string{EnvWorkerBuildID: "v1", EnvWorkerVersioning: "sticky"}, wantErr: []string{EnvWorkerVersioning, "--worker-versioning"}},
+		{name: "dot in the deployment", env: map[string]string{EnvWorkerBuildID: "v1", EnvWorkerDeployment: "acme.prod"}, wantErr: []string{EnvWorkerDeployment, "'.'"}},
+		{name: "colon in the deployment", env: map[string]string{EnvWorkerBuildID: "v1", EnvWorkerDeployment: "acme:prod"}, wantErr: []string{EnvWorkerDeployment}},
+		{name: "reserved build", env: map[string]string{EnvWorkerBuildID: "__v1"}, wantErr: []string{EnvWorkerBuildID, "__"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Defaults()
+			c.FromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			c.BindFlags(fs, FlagWorkerDeployment, FlagWorkerBuildID, FlagWorkerVersioning)
+			if err := fs.Parse(tt.flags); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Validate()
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("got %+v and no error", c.Versioning)
+				}
+				for _, want := range tt.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error does not name %s: %v", want, err)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Versioning != tt.want {
+				t.Fatalf("got %+v, want %+v", c.Versioning, tt.want)
+			}
+			if c.Versioning.Enabled() != (tt.want.BuildID != "") {
+				t.Fatalf("Enabled() = %v for %+v", c.Versioning.Enabled(), c.Versioning)
+			}
+		})
+	}
+}

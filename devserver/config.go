@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
@@ -109,6 +110,10 @@ func (l layout) serverOptions(logger temporalLogger) []temporal.ServerOption {
 // (workflows/suspend.go).
 const maxSignalsPerRun = 10000
 
+// drainageCheck is how soon, and how often, dev checks whether a build that
+// is no longer current still has campaigns pinned to it.
+const drainageCheck = 2 * time.Second
+
 // devDynamicConfig tunes the server for one developer on one machine.
 func devDynamicConfig() dynamicconfig.StaticClient {
 	const queuePollRPS = 500
@@ -140,6 +145,16 @@ func devDynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.FrontendPersistenceMaxQPS.Key():                    10000,
 		dynamicconfig.HistoryPersistenceMaxQPS.Key():                     45000,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+		// Worker Deployment Versioning (on by default in v1.32: pinned here
+		// like Updates). A build that is no longer current reports "drained"
+		// once no open campaign is pinned to it; the server waits 3 minutes
+		// before its first look and between looks, for Elasticsearch's lag.
+		// SQLite visibility has none, so dev shows a drill's old build drained
+		// within seconds (docs/deploy.md).
+		dynamicconfig.EnableDeploymentVersions.Key():                   true,
+		dynamicconfig.VersionDrainageStatusVisibilityGracePeriod.Key(): drainageCheck,
+		dynamicconfig.VersionDrainageStatusRefreshInterval.Key():       drainageCheck,
+
 		// A dev machine does not need the production-sized mutable state cache.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
 	}

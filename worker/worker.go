@@ -12,9 +12,10 @@ import (
 )
 
 // New returns a worker on taskQueue with the campaign workflow and every
-// activity registered. The caller starts and stops it.
-func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+// activity registered, polling as version v (the zero Version: unversioned).
+// The caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities, v Version) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{DeploymentOptions: v.options()})
 	Register(w, acts)
 	return w
 }

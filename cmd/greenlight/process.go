@@ -117,7 +117,8 @@ func newWorkerCmd() *cobra.Command {
 			return app.Worker(cmd.Context(), cfg, cfg.Logger())
 		},
 	}
-	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagDataDir, config.FlagCredentials}, externalFlags...)...)
+	cfg.BindFlags(cmd.Flags(), append([]string{config.FlagDataDir, config.FlagCredentials,
+		config.FlagWorkerDeployment, config.FlagWorkerBuildID, config.FlagWorkerVersioning}, externalFlags...)...)
 	return cmd
 }
 
