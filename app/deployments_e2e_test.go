@@ -86,6 +86,13 @@ func TestTwoDeploymentsShareANamespace(t *testing.T) {
 // HTTP client sends. It returns the API's base URL and the deployment's store.
 func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (string, *store.Store) {
 	t.Helper()
+	return startDeploymentWith(ctx, t, temporalAddr, nil)
+}
+
+// startDeploymentWith is startDeployment with adjust, when not nil, applied to
+// the processes' configuration (e.g. their Temporal TLS).
+func startDeploymentWith(ctx context.Context, t *testing.T, temporalAddr string, adjust func(*config.Config)) (string, *store.Store) {
+	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.PlaybooksDir = filepath.Join("testdata", "playbooks")
@@ -95,6 +102,9 @@ func startDeployment(ctx context.Context, t *testing.T, temporalAddr string) (st
 	cfg.DatabaseURL = storetest.PostgresSchemaURL(t)
 	cfg.LinkSecret = strings.Repeat("s", 40)
 	cfg.Unattached = config.UnattachedSandbox
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := app.OpenStore(ctx, cfg, logger)
 	require.NoError(t, err)
