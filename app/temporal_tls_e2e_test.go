@@ -214,3 +214,35 @@ func plaintextServer(t *testing.T) string {
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
+
+// TestDevServesMutualTLS: full `greenlight dev` with its frontend on mTLS
+// runs a campaign, its own worker and API passing the frontend's client
+// check, and ignores GREENLIGHT_TEMPORAL_TLS_* client settings, which are for
+// an external cluster, for its own server. A client without a certificate is
+// turned away.
+func TestDevServesMutualTLS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Temporal server")
+	}
+	dir := t.TempDir()
+	ca := tlstest.NewCA(t, dir, "ca")
+	serverCert := ca.Server(t, "frontend", "localhost")
+	d, cfg := startDevWith(t, func(c *config.Config) {
+		c.DevTLS = config.DevTLS{CertFile: serverCert.CertFile, KeyFile: serverCert.KeyFile, ClientCAFile: ca.CertFile}
+		c.TemporalTLS = config.TLS{Enabled: true, CAFile: filepath.Join(dir, "meant-for-a-cluster.pem")}
+	})
+	gl := apiClient{t: t, base: d.APIURL}
+	var camp api.CampaignView
+	require.Equal(t, http.StatusCreated, gl.do("POST", "/v1/campaigns", map[string]any{"playbook": "e2e-quick", "client": "acme", "params": map[string]any{"brand": "Acme"}}, nil, &camp).StatusCode)
+	gl.waitFor(camp.ID, "waiting for approval", func(v api.CampaignView) bool { return v.Status == api.StatusWaitingApproval })
+	require.Equal(t, http.StatusOK, gl.do("POST", "/v1/approvals/"+api.ApprovalID(camp.ID, "approve")+"/decision", map[string]any{"decision": "approve"}, nil, nil).StatusCode)
+	v := gl.waitFor(camp.ID, "completed", func(v api.CampaignView) bool { return v.Status == api.StatusCompleted })
+	assert.Equal(t, api.StatusCompleted, v.Status)
+
+	c := cfg
+	c.TemporalAddr = d.TemporalAddr
+	c.TemporalTLS = config.TLS{Enabled: true, CAFile: ca.CertFile, ServerName: "localhost"}
+	_, err := app.DialTemporal(context.Background(), c, quietLogger())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "requires a client certificate")
+}
