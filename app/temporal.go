@@ -70,7 +70,7 @@ func checkNamespace(ctx context.Context, c client.Client, cfg config.Config) err
 		return stopRetrying{err: fmt.Errorf("namespace %s not found on Temporal at %s: create it (temporal operator namespace create --namespace %s) or set %s to one that exists",
 			cfg.Namespace, cfg.TemporalAddr, cfg.Namespace, setting{"GREENLIGHT_NAMESPACE", config.FlagNamespace}), named: true}
 	case codes.PermissionDenied, codes.Unauthenticated:
-		return stopRetrying{err: fmt.Errorf("Temporal at %s denies this client namespace %s: %s", cfg.TemporalAddr, cfg.Namespace, grpcMessage(err)), named: true}
+		return stopRetrying{err: fmt.Errorf("Temporal at %s denies this client access to namespace %s: %s", cfg.TemporalAddr, cfg.Namespace, grpcMessage(err)), named: true}
 	}
 	return fmt.Errorf("look up namespace %s: %s", cfg.Namespace, grpcMessage(err))
 }

@@ -86,19 +86,25 @@ func diagnoseDial(ctx context.Context, cfg config.Config, tc *tls.Config, dialEr
 	case err == nil, isTimeout(err):
 		return fmt.Errorf("%s", grpcMessage(dialErr))
 	}
-	alert, remote := strings.CutPrefix(rootMessage(err), "tls: ")
+	// The server's alerts arrive as text only (crypto/tls keeps their type
+	// unexported): "tls: certificate required", "tls: bad certificate", ….
+	alert, isAlert := strings.CutPrefix(rootMessage(err), "tls: ")
 	switch {
-	case remote && len(probe.Certificates) == 0 && strings.Contains(alert, "certificate"):
+	case isAlert && len(probe.Certificates) == 0 && strings.Contains(alert, "certificate"):
 		return mistake("requires a client certificate: set %s and %s", settingCert, settingKey)
-	case remote && alert == "certificate required":
+	case isAlert && alert == "certificate required":
 		// Go's client withholds a certificate whose issuer is not among the
 		// CAs the server asks for, and the server then finds none.
 		return mistake("refused the client certificate %s %s: it wants one signed by a CA it trusts", settingCert, cfg.TemporalTLS.CertFile)
-	case remote && strings.Contains(alert, "certificate"), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+	case isAlert && strings.Contains(alert, "certificate"):
 		return mistake("refused the client certificate %s %s (%s): is it signed by a CA the server trusts, and still valid?",
-			settingCert, cfg.TemporalTLS.CertFile, rootMessage(err))
+			settingCert, cfg.TemporalTLS.CertFile, alert)
+	case isAlert:
+		return mistake("refused the TLS handshake: %s", alert)
 	}
-	return mistake("refused the TLS handshake: %s", rootMessage(err))
+	// Cut off without a word (a reset, an EOF): perhaps a load balancer with
+	// nothing behind it yet, so it is waited for.
+	return fmt.Errorf("the TLS handshake was cut off (%s)", rootMessage(err))
 }
 
 // unreachable says why nothing answered at an address, without the dialer's
