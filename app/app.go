@@ -196,11 +196,8 @@ func openBackends(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	}
 	s.push(func() { _ = st.Close() })
 	var c client.Client
-	err = untilReachable(ctx, orDefault(logger), "Temporal at "+cfg.TemporalAddr, func(context.Context) (err error) {
-		c, err = DialTemporal(cfg, logger, WithMetrics(reg), WithCodec(codec))
-		if err != nil && misconfiguredTemporal(err) {
-			return stopRetrying{err}
-		}
+	err = untilReachable(ctx, orDefault(logger), "Temporal at "+cfg.TemporalAddr, func(ctx context.Context) (err error) {
+		c, err = DialTemporal(ctx, cfg, logger, WithMetrics(reg), WithCodec(codec))
 		return err
 	})
 	if err != nil {

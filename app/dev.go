@@ -73,7 +73,7 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	}
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DataDir: cfg.DataDir, FrontendAddr: cfg.TemporalAddr, UIAddr: cfg.UIAddr,
-		Namespace: cfg.Namespace, Logger: logger, CodecEndpoint: codecURL,
+		Namespace: cfg.Namespace, Logger: logger, CodecEndpoint: codecURL, TLS: devTLSFiles(cfg),
 	})
 	if err != nil {
 		return nil, devAddrTaken(err)
@@ -92,11 +92,10 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		return nil, err
 	}
 
-	tcfg := cfg
-	tcfg.TemporalAddr = ts.FrontendAddr()
+	tcfg := ownTemporal(cfg, ts)
 	// One registry for the worker's SDK metrics and the API's, served at /metrics.
 	reg := metrics.New()
-	c, err := DialTemporal(tcfg, logger, WithMetrics(reg), WithCodec(codec))
+	c, err := DialTemporal(ctx, tcfg, logger, WithMetrics(reg), withTLS(ts.ClientTLS()), WithCodec(codec))
 	if err != nil {
 		return nil, err
 	}

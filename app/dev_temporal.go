@@ -16,6 +16,26 @@ type TemporalInstance struct {
 	UIURL        string
 	Namespace    string
 	DataDir      string
+	TLS          bool // the frontend serves TLS (--temporal-tls-cert)
+	MutualTLS    bool // and requires client certificates (--temporal-tls-client-ca)
+}
+
+// devTLSFiles is the TLS dev's flags ask the embedded frontend to serve; nil
+// serves plaintext.
+func devTLSFiles(cfg config.Config) *devserver.TLSFiles {
+	if !cfg.DevTLS.Set() {
+		return nil
+	}
+	return &devserver.TLSFiles{CertFile: cfg.DevTLS.CertFile, KeyFile: cfg.DevTLS.KeyFile, ClientCAFile: cfg.DevTLS.ClientCAFile}
+}
+
+// ownTemporal is cfg for dev's clients of its own embedded server: its actual
+// address, and none of the GREENLIGHT_TEMPORAL_TLS_* client settings, which
+// are for an external cluster (the TLS comes from the server, withTLS).
+func ownTemporal(cfg config.Config, ts *devserver.Server) config.Config {
+	cfg.TemporalAddr = ts.FrontendAddr()
+	cfg.TemporalTLS = config.TLS{}
+	return cfg
 }
 
 // DevTemporal runs only dev's embedded Temporal server and Web UI, with
@@ -29,15 +49,13 @@ func DevTemporal(ctx context.Context, cfg config.Config, logger *slog.Logger, re
 	}
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DataDir: cfg.DataDir, FrontendAddr: cfg.TemporalAddr, UIAddr: cfg.UIAddr,
-		Namespace: cfg.Namespace, Logger: logger,
+		Namespace: cfg.Namespace, Logger: logger, TLS: devTLSFiles(cfg),
 	})
 	if err != nil {
 		return devAddrTaken(err)
 	}
 	defer func() { _ = ts.Stop() }()
-	tcfg := cfg
-	tcfg.TemporalAddr = ts.FrontendAddr()
-	c, err := DialTemporal(tcfg, logger)
+	c, err := DialTemporal(ctx, ownTemporal(cfg, ts), logger, withTLS(ts.ClientTLS()))
 	if err != nil {
 		return err
 	}
@@ -48,7 +66,8 @@ func DevTemporal(ctx context.Context, cfg config.Config, logger *slog.Logger, re
 		return err
 	}
 	if ready != nil {
-		ready(TemporalInstance{TemporalAddr: ts.FrontendAddr(), UIURL: ts.UIURL(), Namespace: cfg.Namespace, DataDir: cfg.DataDir})
+		ready(TemporalInstance{TemporalAddr: ts.FrontendAddr(), UIURL: ts.UIURL(), Namespace: cfg.Namespace, DataDir: cfg.DataDir,
+			TLS: cfg.DevTLS.Set(), MutualTLS: cfg.DevTLS.ClientCAFile != ""})
 	}
 	<-ctx.Done()
 	logger.Info("stopping greenlight dev (Temporal only)")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/greenlight/greenlight/store"
@@ -32,6 +31,9 @@ func untilReachable(ctx context.Context, logger *slog.Logger, what string, conne
 		}
 		var stop stopRetrying
 		if errors.As(err, &stop) {
+			if stop.named {
+				return stop.err
+			}
 			return fmt.Errorf("%s: %w", what, stop.err)
 		}
 		if time.Now().Add(wait).After(deadline) {
@@ -47,10 +49,15 @@ func untilReachable(ctx context.Context, logger *slog.Logger, what string, conne
 	}
 }
 
-// stopRetrying marks an error waiting cannot mend.
-type stopRetrying struct{ err error }
+// stopRetrying marks an error waiting cannot mend; named says its text
+// already names what failed, so it is the whole line.
+type stopRetrying struct {
+	err   error
+	named bool
+}
 
 func (s stopRetrying) Error() string { return s.err.Error() }
+func (s stopRetrying) Unwrap() error { return s.err }
 
 // retryableOpen retries only what may pass: a database refusing the
 // credentials or missing altogether fails at once.
@@ -58,7 +65,7 @@ func retryableOpen(open func(context.Context) error) func(context.Context) error
 	return func(ctx context.Context) error {
 		err := open(ctx)
 		if err != nil && (store.Refused(err) || !store.Unavailable(err)) {
-			return stopRetrying{err}
+			return stopRetrying{err: err}
 		}
 		return err
 	}
@@ -69,13 +76,4 @@ func orDefault(logger *slog.Logger) *slog.Logger {
 		return slog.Default()
 	}
 	return logger
-}
-
-// misconfiguredTemporal reports a Temporal connection that waiting will not
-// mend: TLS files that do not load, or a certificate the server or Greenlight
-// refuses. gRPC hands handshake failures over as text, hence the match.
-func misconfiguredTemporal(err error) bool {
-	msg := err.Error()
-	return !strings.Contains(msg, "connect to Temporal at") || // the TLS files, before any dial
-		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls:")
 }

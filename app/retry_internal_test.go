@@ -45,7 +45,7 @@ func TestUntilReachableWaitsForAStartingDependency(t *testing.T) {
 	calls = 0
 	err = untilReachable(context.Background(), quiet(), "PostgreSQL", func(context.Context) error {
 		calls++
-		return stopRetrying{errors.New("password authentication failed")}
+		return stopRetrying{err: errors.New("password authentication failed")}
 	})
 	assert.ErrorContains(t, err, "PostgreSQL: password authentication failed")
 	assert.Equal(t, 1, calls, "what waiting cannot mend fails at once")
@@ -80,18 +80,9 @@ func TestOpenStoreWaitsForPostgreSQLButNotForAMistake(t *testing.T) {
 	assert.Less(t, time.Since(start), 10*time.Second, "a missing database is not waited for")
 }
 
-func TestMisconfiguredTemporalIsNotWaitedFor(t *testing.T) {
-	for msg, stop := range map[string]bool{
-		"read Temporal TLS CA /etc/ca.pem: open /etc/ca.pem: no such file or directory":                    true,
-		"connect to Temporal at t:7233 (namespace default): x509: certificate signed by unknown authority": true,
-		"connect to Temporal at t:7233 (namespace default): remote error: tls: bad certificate":            true,
-		"connect to Temporal at t:7233 (namespace default): failed reaching server: connection refused":    false,
-		"connect to Temporal at t:7233 (namespace default): context deadline exceeded":                     false,
-	} {
-		assert.Equal(t, stop, misconfiguredTemporal(errors.New(msg)), msg)
-	}
-
-	// Through the real start-up: a CA file that is not there fails at once.
+// A TLS file that is not there fails start-up at once, naming its setting
+// and file; the TLS tests against a real server are in temporal_tls_e2e_test.go.
+func TestMissingTemporalTLSFileIsNotWaitedFor(t *testing.T) {
 	fastRetries(t, time.Minute)
 	cfg := config.Defaults()
 	cfg.TemporalAddr = "127.0.0.1:1"
@@ -103,6 +94,6 @@ func TestMisconfiguredTemporalIsNotWaitedFor(t *testing.T) {
 	cfg.DataDir = t.TempDir()
 	_, _, err := openBackends(context.Background(), cfg, quiet(), &s, nil, nil)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "read Temporal TLS CA /nonexistent/ca.pem")
+	assert.Equal(t, "Temporal TLS: GREENLIGHT_TEMPORAL_TLS_CA (--temporal-tls-ca) /nonexistent/ca.pem: no such file or directory", err.Error())
 	assert.Less(t, time.Since(start), 10*time.Second)
 }

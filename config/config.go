@@ -32,8 +32,10 @@ type Config struct {
 	DatabaseURL  string // PostgreSQL URL; empty means SQLite under DataDir
 	PlaybooksDir string // extra playbook YAML files registered at start
 	TemporalTLS  TLS
-	LogLevel     string
-	LogFormat    string // text | json
+	// DevTLS is the TLS dev's embedded Temporal frontend serves (dev only).
+	DevTLS    DevTLS
+	LogLevel  string
+	LogFormat string // text | json
 	// LinkSecret is the HMAC key of signed one-click approval links. Every API
 	// replica needs the same one; dev mode keeps a generated one under DataDir.
 	LinkSecret string
@@ -78,6 +80,36 @@ func (c Config) LendSandbox(dev bool) bool {
 		return c.Unattached != UnattachedRefuse
 	}
 	return c.Unattached == UnattachedSandbox
+}
+
+// DevTLS is the certificate dev's embedded Temporal frontend serves and the
+// CA its clients' certificates must come from. It is set by flags only: the
+// GREENLIGHT_TEMPORAL_TLS_* variables are the client side of the same
+// connection, which a shell running dev may well hold for its workers.
+type DevTLS struct {
+	CertFile     string
+	KeyFile      string
+	ClientCAFile string // "" = no client certificate required
+}
+
+// Set reports whether dev is to serve TLS at all.
+func (t DevTLS) Set() bool { return t.CertFile != "" || t.KeyFile != "" || t.ClientCAFile != "" }
+
+// Flags of dev's embedded Temporal TLS (BindDevTLSFlags). The first two share
+// their names with the client's flags of server and worker: on dev they are
+// the server's side.
+const (
+	FlagDevTLSCert     = "temporal-tls-cert"
+	FlagDevTLSKey      = "temporal-tls-key"
+	FlagDevTLSClientCA = "temporal-tls-client-ca"
+)
+
+// BindDevTLSFlags registers dev's flags for serving its embedded Temporal over
+// TLS, with no environment variables behind them (see DevTLS).
+func (c *Config) BindDevTLSFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.DevTLS.CertFile, FlagDevTLSCert, "", "serve the embedded Temporal frontend over TLS with this certificate (PEM); needs --"+FlagDevTLSKey)
+	fs.StringVar(&c.DevTLS.KeyFile, FlagDevTLSKey, "", "private key of --"+FlagDevTLSCert)
+	fs.StringVar(&c.DevTLS.ClientCAFile, FlagDevTLSClientCA, "", "require clients of the embedded Temporal to present a certificate signed by a CA in this file (mTLS)")
 }
 
 // TLS configures the client connection to an external Temporal cluster.

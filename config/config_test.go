@@ -202,3 +202,25 @@ func TestWorkerVersioning(t *testing.T) {
 		})
 	}
 }
+
+// Dev's TLS flags are the embedded server's side: the client variables a
+// shell holds for its workers never set them.
+func TestDevTLSFlagsHaveNoEnvironment(t *testing.T) {
+	c := Defaults()
+	env := map[string]string{"GREENLIGHT_TEMPORAL_TLS_CERT": "/certs/client.pem", "GREENLIGHT_TEMPORAL_TLS_KEY": "/certs/client.key"}
+	c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	fs := pflag.NewFlagSet("dev", pflag.ContinueOnError)
+	c.BindDevTLSFlags(fs)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.DevTLS.Set() {
+		t.Fatalf("dev serves TLS from the client's environment: %+v", c.DevTLS)
+	}
+	if err := fs.Parse([]string{"--temporal-tls-cert", "s.pem", "--temporal-tls-key", "s.key", "--temporal-tls-client-ca", "ca.pem"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.DevTLS != (DevTLS{CertFile: "s.pem", KeyFile: "s.key", ClientCAFile: "ca.pem"}) || c.TemporalTLS.CertFile != "/certs/client.pem" {
+		t.Fatalf("got dev %+v, client %+v", c.DevTLS, c.TemporalTLS)
+	}
+}

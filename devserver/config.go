@@ -30,6 +30,7 @@ type layout struct {
 	worker       int
 	sql          *config.SQL
 	clusterID    string
+	tls          *frontendTLS // nil: a plaintext frontend
 }
 
 func (l layout) internal(port int) string { return net.JoinHostPort(internalIP, strconv.Itoa(port)) }
@@ -83,6 +84,9 @@ func (l layout) temporalConfig() *config.Config {
 
 	// The worker service dials the frontend through this.
 	c.PublicClient.HostPort = l.frontend.dialAddr()
+	if l.tls != nil {
+		c.Global.TLS = l.tls.rootTLS()
+	}
 	return &c
 }
 

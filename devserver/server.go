@@ -4,6 +4,7 @@ package devserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ type Options struct {
 	UIAddr       string       // Web UI host:port, e.g. "127.0.0.1:8233"; "" = no UI
 	Namespace    string       // registered idempotently at start; "" means "default"
 	Logger       *slog.Logger // nil = slog.Default(); Temporal's own noisy logs go to it at Warn+ level only
+	TLS          *TLSFiles    // nil = a plaintext frontend; else TLS, and mTLS when TLS.ClientCAFile is set
 	// CodecEndpoint is the URL the Web UI sends encrypted payloads to for
 	// decoding, with the browser's cookies (Greenlight's /codec); "" = none.
 	CodecEndpoint string
@@ -40,6 +42,7 @@ type Server struct {
 	codecURL     string
 	namespace    string
 	logger       *slog.Logger
+	clientTLS    *tls.Config // nil without TLS
 
 	temporal temporal.Server
 	logLevel *slog.LevelVar // gates Temporal's own logs
@@ -92,6 +95,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	l := layout{frontend: frontend, clusterID: primitives.NewUUID().String()}
+	var clientTLS *tls.Config
+	if opts.TLS != nil {
+		if l.tls, err = loadFrontendTLS(*opts.TLS, frontend.dialHost); err != nil {
+			return nil, err
+		}
+		if clientTLS, err = l.tls.clientConfig(); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range []*int{&l.frontendHTTP, &l.history, &l.matching, &l.worker} {
 		if *p, err = ports.reserveFree(internalIP); err != nil {
 			return nil, err
@@ -116,6 +128,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		frontendAddr: frontend.dialAddr(),
 		namespace:    opts.Namespace,
 		logger:       opts.Logger,
+		clientTLS:    clientTLS,
 		unlock:       unlock,
 	}
 	if opts.UIAddr != "" {
@@ -164,7 +177,7 @@ func (s *Server) start(ctx context.Context, l layout, ports, uiPort *reservation
 	s.temporal = srv
 
 	if s.uiURL != "" {
-		w, err := newWebUI(ui, s.frontendAddr, s.namespace, s.codecURL)
+		w, err := newWebUI(ui, s.frontendAddr, s.namespace, l.tls, s.codecURL)
 		if err != nil {
 			return err
 		}
@@ -175,7 +188,7 @@ func (s *Server) start(ctx context.Context, l layout, ports, uiPort *reservation
 		s.ui = w
 	}
 
-	if err := waitFrontend(ctx, s.frontendAddr, s.namespace); err != nil {
+	if err := waitFrontend(ctx, s.frontendAddr, s.namespace, s.clientTLS); err != nil {
 		return err
 	}
 	if s.ui != nil {
@@ -188,6 +201,17 @@ func (s *Server) start(ctx context.Context, l layout, ports, uiPort *reservation
 
 // FrontendAddr is the host:port clients dial for the gRPC frontend.
 func (s *Server) FrontendAddr() string { return s.frontendAddr }
+
+// ClientTLS is the TLS configuration for an in-process client of a TLS
+// frontend (nil for a plaintext one): it trusts the frontend's certificate and
+// presents an identity the frontend accepts even under mTLS. Clients in other
+// processes bring certificates of their own. Each call returns a fresh copy.
+func (s *Server) ClientTLS() *tls.Config {
+	if s.clientTLS == nil {
+		return nil
+	}
+	return s.clientTLS.Clone()
+}
 
 // UIURL is the Web UI's base URL, e.g. "http://127.0.0.1:8233", or "" without UI.
 func (s *Server) UIURL() string { return s.uiURL }

@@ -21,7 +21,7 @@ type webUI struct {
 	done chan struct{}
 }
 
-func newWebUI(ui endpoint, frontendAddr, namespace, codecEndpoint string) (w *webUI, err error) {
+func newWebUI(ui endpoint, frontendAddr, namespace string, ft *frontendTLS, codecEndpoint string) (w *webUI, err error) {
 	// ui-server panics on configuration it cannot use; turn that into an error.
 	defer func() {
 		if r := recover(); r != nil {
@@ -30,6 +30,7 @@ func newWebUI(ui endpoint, frontendAddr, namespace, codecEndpoint string) (w *we
 	}()
 	srv := uiserver.NewServer(server_options.WithConfigProvider(&uiconfig.Config{
 		TemporalGRPCAddress: frontendAddr,
+		TLS:                 ft.uiTLS(),
 		// ui-server formats "host:port" itself, so IPv6 needs its brackets here.
 		Host:             bracketIPv6(ui.bindIP),
 		Port:             ui.port,

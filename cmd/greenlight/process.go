@@ -62,8 +62,9 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 			case "":
 			case "temporal":
 				return app.DevTemporal(cmd.Context(), cfg, logger, func(t app.TemporalInstance) {
-					fmt.Fprintf(stdout, "temporal ready: temporal=%s ui=%s namespace=%s data=%s\n", t.TemporalAddr, t.UIURL, t.Namespace, t.DataDir)
-					fmt.Fprintf(stdout, "Run the API and workers against it, with the same payload keys, e.g.:\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… GREENLIGHT_LINK_SECRET=… greenlight server --temporal-address %s\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… greenlight worker --temporal-address %s\n", t.TemporalAddr, t.TemporalAddr)
+					fmt.Fprintf(stdout, "temporal ready: temporal=%s ui=%s namespace=%s data=%s tls=%s\n", t.TemporalAddr, t.UIURL, t.Namespace, t.DataDir, tlsWord(t))
+					fmt.Fprintf(stdout, "Run the API and workers against it, with the same payload keys, e.g.:\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… GREENLIGHT_LINK_SECRET=… greenlight server --temporal-address %s%s\n  DATABASE_URL=postgres://… GREENLIGHT_PAYLOAD_KEYS=k1:… greenlight worker --temporal-address %s%s\n",
+						t.TemporalAddr, clientTLSFlags(t), t.TemporalAddr, clientTLSFlags(t))
 				})
 			default:
 				return cli.UsageError(fmt.Errorf("--only %q: the only part dev runs alone is temporal", only))
@@ -82,8 +83,33 @@ store in PostgreSQL instead of SQLite. Ctrl-C stops cleanly.`,
 		config.FlagUIURL, config.FlagNamespace, config.FlagPlaybooks, config.FlagLogLevel, config.FlagLogFormat,
 		config.FlagLinkSecret, config.FlagPublicURL, config.FlagLaunchGrace, config.FlagCredentials, config.FlagUnattached,
 		config.FlagEncryption, config.FlagKeysFile, config.FlagCodecOrigin)
+	cfg.BindDevTLSFlags(cmd.Flags())
 	cmd.Flags().StringVar(&only, "only", "", "run one part alone: temporal (the embedded Temporal server and Web UI, for an API and workers run as separate processes)")
 	return cmd
+}
+
+// tlsWord says what the embedded frontend serves, for the ready line.
+func tlsWord(t app.TemporalInstance) string {
+	switch {
+	case t.MutualTLS:
+		return "mtls"
+	case t.TLS:
+		return "on"
+	}
+	return "off"
+}
+
+// clientTLSFlags are the flags a server or worker needs for the embedded
+// frontend's TLS, with the files left to the user: only they know which CA
+// signed the frontend's certificate and which client certificate to use.
+func clientTLSFlags(t app.TemporalInstance) string {
+	switch {
+	case t.MutualTLS:
+		return " --temporal-tls-ca ca.pem --temporal-tls-cert client.pem --temporal-tls-key client-key.pem"
+	case t.TLS:
+		return " --temporal-tls-ca ca.pem"
+	}
+	return ""
 }
 
 func newServerCmd() *cobra.Command {
