@@ -122,6 +122,7 @@ func TestTemporalOverMutualTLS(t *testing.T) {
 			c.DataDir = t.TempDir()
 			c.PlaybooksDir = filepath.Join("testdata", "playbooks")
 			c.DatabaseURL = storetest.PostgresSchemaURL(t)
+			c.Payloads.Keys = newPayloadKey(t, "k1")
 			c.TemporalAddr, c.TemporalTLS = addr, tc.tls
 			if tc.addr != "" {
 				c.TemporalAddr = tc.addr

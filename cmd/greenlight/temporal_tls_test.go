@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -54,7 +55,8 @@ func TestWorkerOverMutualTLS(t *testing.T) {
 
 	worker := func(flags ...string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], append([]string{"worker", "--temporal-address", addr, "--temporal-tls", "--temporal-tls-ca", ca.CertFile}, flags...)...)
-		cmd.Env = append(os.Environ(), "GREENLIGHT_TEST_MAIN=1", "DATABASE_URL="+databaseURL, "GREENLIGHT_DATA_DIR="+t.TempDir())
+		cmd.Env = append(os.Environ(), "GREENLIGHT_TEST_MAIN=1", "DATABASE_URL="+databaseURL, "GREENLIGHT_DATA_DIR="+t.TempDir(),
+			"GREENLIGHT_PAYLOAD_KEYS=k1:"+base64.StdEncoding.EncodeToString(make([]byte, 32)))
 		return cmd
 	}
 
