@@ -21,7 +21,10 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/server/api/adminservice/v1"
 	"go.temporal.io/server/common/dynamicconfig"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/greenlight/greenlight/store/storetest"
@@ -146,6 +149,7 @@ func setUpTemporalSchema(t *testing.T, cs *children, tools temporalTools, admin 
 type temporalNode struct {
 	name     string
 	frontend string // gRPC host:port
+	history  string // the history service's gRPC host:port
 	proc     *child
 }
 
@@ -178,10 +182,14 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
+// numHistoryShards is fixed at a cluster's first start for its life; a few
+// are plenty for a test and move quickly when a node dies.
+const numHistoryShards = 4
+
 // nodeConfig is a node's server YAML. Both nodes share the databases and
 // find each other through the cluster_membership table (ringpop), gossiping
 // on their membership ports.
-func nodeConfig(t *testing.T, db, visibility, dynamicConfig, publicFrontend string) (cfg []byte, frontend string) {
+func nodeConfig(t *testing.T, db, visibility, dynamicConfig, publicFrontend string) (cfg []byte, frontend, history string) {
 	t.Helper()
 	pg, err := pgx.ParseConfig(storetest.PostgresURL())
 	if err != nil {
@@ -201,13 +209,12 @@ func nodeConfig(t *testing.T, db, visibility, dynamicConfig, publicFrontend stri
 		}}
 	}
 	frontend = net.JoinHostPort("127.0.0.1", strconv.Itoa(p[0]))
+	history = net.JoinHostPort("127.0.0.1", strconv.Itoa(p[3]))
 	c := map[string]any{
 		"log": map[string]any{"stdout": true, "level": "warn"},
 		"persistence": map[string]any{
 			"defaultStore": "default", "visibilityStore": "visibility",
-			// Fixed at the first start for the cluster's life; a few shards
-			// are plenty for a test and move quickly when a node dies.
-			"numHistoryShards": 4,
+			"numHistoryShards": numHistoryShards,
 			"datastores":       map[string]any{"default": store(db, 10), "visibility": store(visibility, 4)},
 		},
 		"global": map[string]any{"membership": map[string]any{"maxJoinDuration": "30s", "broadcastAddress": "127.0.0.1"}},
@@ -234,7 +241,7 @@ func nodeConfig(t *testing.T, db, visibility, dynamicConfig, publicFrontend stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b, frontend
+	return b, frontend, history
 }
 
 // clusterDynamicConfig is the cluster's dynamic config: what Greenlight needs
@@ -266,14 +273,14 @@ func startTemporalCluster(t *testing.T, cs *children, tools temporalTools, db, v
 	}
 	var nodes []*temporalNode
 	for i := range n {
-		cfg, frontend := nodeConfig(t, db, visibility, dcPath, lb.addr())
+		cfg, frontend, history := nodeConfig(t, db, visibility, dcPath, lb.addr())
 		name := fmt.Sprintf("temporal-%d", i)
 		path := filepath.Join(cs.dir, name+".yaml")
 		if err := os.WriteFile(path, cfg, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		proc := cs.start(name, nil, tools.server, "--config-file", path, "--allow-no-auth", "start")
-		node := &temporalNode{name: name, frontend: frontend, proc: proc}
+		node := &temporalNode{name: name, frontend: frontend, history: history, proc: proc}
 		// One at a time: the first start writes the cluster's metadata,
 		// and two nodes doing so at once fail ("Failed to apply cluster
 		// metadata").
@@ -357,6 +364,27 @@ func setUpNamespace(t *testing.T, public string, nodes []*temporalNode, namespac
 			return true
 		})
 	}
+}
+
+// shards asks the cluster, through public, which history shards each
+// node's history service owns. A node that does not answer owns none.
+func shards(public string, nodes []*temporalNode) map[*temporalNode][]int32 {
+	owned := map[*temporalNode][]int32{}
+	conn, err := grpc.NewClient(public, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return owned
+	}
+	defer conn.Close()
+	admin := adminservice.NewAdminServiceClient(conn)
+	for _, n := range nodes {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		resp, err := admin.DescribeHistoryHost(ctx, &adminservice.DescribeHistoryHostRequest{HostAddress: n.history})
+		cancel()
+		if err == nil {
+			owned[n] = resp.GetShardIds()
+		}
+	}
+	return owned
 }
 
 // quietSDK drops the SDK's own log lines from test output.

@@ -174,9 +174,22 @@ func TestClusterSurvivesKills(t *testing.T) {
 	phases.lap("launch + first approvals")
 
 	// One worker and one Temporal node die without a word. The node is the
-	// first one, which held every history shard until the second joined and
-	// still holds some: its shards, its matching partitions and the
-	// connections the load balancer gave it must all move to the survivor.
+	// one owning the most history shards (each owns some, or the kill would
+	// test nothing): its shards, its matching partitions and the connections
+	// the load balancer gave it must all move to the survivor.
+	var owned map[*temporalNode][]int32
+	waitUntil(t, time.Minute, "both nodes own history shards", func() bool {
+		owned = shards(lb.addr(), nodes)
+		return len(owned[nodes[0]]) > 0 && len(owned[nodes[1]]) > 0 &&
+			len(owned[nodes[0]])+len(owned[nodes[1]]) == numHistoryShards
+	})
+	victim, survivor := nodes[0], nodes[1]
+	if len(owned[survivor]) > len(owned[victim]) {
+		victim, survivor = survivor, victim
+	}
+	if routed, _ := lb.counts(); routed[victim.frontend] == 0 {
+		t.Fatalf("the load balancer sent no connection to %s: %v", victim.name, routed)
+	}
 	// What the campaigns were doing at the kill, for the table.
 	doing := map[string]int{}
 	for i, id := range ids {
@@ -189,8 +202,28 @@ func TestClusterSurvivesKills(t *testing.T) {
 	}
 	killed := time.Now()
 	workers[0].kill()
-	nodes[0].proc.kill()
+	victim.proc.kill()
 	kills := 2
+	// When the survivor owns every shard, for the table.
+	moved := make(chan time.Duration, 1)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	go func() {
+		for time.Since(killed) < 3*time.Minute {
+			select {
+			case <-stop:
+				close(moved)
+				return
+			default:
+			}
+			if len(shards(lb.addr(), []*temporalNode{survivor})[survivor]) == numHistoryShards {
+				moved <- time.Since(killed)
+				return
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		close(moved)
+	}()
 	// The other half is approved now, through the APIs, while the cluster
 	// is in failover.
 	for i := campaigns / 2; i < campaigns; i++ {
@@ -215,6 +248,10 @@ func TestClusterSurvivesKills(t *testing.T) {
 		return len(finished) == len(ids)
 	})
 	recovered := time.Since(killed)
+	shardsMoved, ok := <-moved
+	if !ok {
+		t.Errorf("%s never owned all %d shards", survivor.name, numHistoryShards)
+	}
 	phases.lap("campaigns complete")
 
 	// The control: one campaign with the same parameters, run from launch to
@@ -273,11 +310,12 @@ func TestClusterSurvivesKills(t *testing.T) {
 	}
 
 	routed, refused := lb.counts()
-	t.Logf("\n%-28s %v\n%-28s %d (+1 control); at the kill: %v\n%-28s %d at the wire (%d deliveries)\n%-28s %s\n%-28s %s\n%-28s %d\n%-28s %v, %d refused\n%-28s %s\n%s",
+	t.Logf("\n%-28s %v\n%-28s %d (+1 control); at the kill: %v\n%-28s %d at the wire (%d deliveries)\n%-28s %s\n%-28s %s\n%-28s %s\n%-28s %d\n%-28s %v, %d refused\n%-28s %s\n%s",
 		"cluster", "2 Temporal nodes, 2 servers, 2 workers",
 		"campaigns", len(ids), doing,
 		"actions", actions, deliveries,
-		"kills (SIGKILL)", fmt.Sprintf("%d: %s, %s", kills, workers[0].name, nodes[0].name),
+		"kills (SIGKILL)", fmt.Sprintf("%d: %s, %s (owned shards %v of %d)", kills, workers[0].name, victim.name, owned[victim], numHistoryShards),
+		"kill → survivor owns all", shardsMoved.Round(100*time.Millisecond),
 		"kill → all complete", recovered.Round(100*time.Millisecond),
 		"API calls tried again", retries.Load(),
 		"load balancer connections", routed, refused,
