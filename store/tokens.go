@@ -186,16 +186,8 @@ func newToken(spec TokenSpec) (*APIToken, string, error) {
 // TokenByHash finds the token whose secret hashes to hash, revoked or not: the
 // caller decides what a revoked token means.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*APIToken, error) {
-	var t APIToken
-	err := s.conn(ctx).Where("hash = ?", hash).Take(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("store: unable to find token: %w", ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: unable to read token: %w", err)
-	}
-	normalizeToken(&t)
-	return &t, nil
+	// The hash is not named in errors: it stands for the secret.
+	return s.takeToken(ctx, "hash = ?", hash, "")
 }
 
 // GetToken finds a token by id, revoked or not.
@@ -277,13 +269,18 @@ func normalizeToken(t *APIToken) {
 
 // TokenByID finds a token by its id, revoked or not.
 func (s *Store) TokenByID(ctx context.Context, id string) (*APIToken, error) {
+	return s.takeToken(ctx, "id = ?", id, " "+id)
+}
+
+// takeToken reads the one token where holds; named goes into errors.
+func (s *Store) takeToken(ctx context.Context, where, arg, named string) (*APIToken, error) {
 	var t APIToken
-	err := s.conn(ctx).Where("id = ?", id).Take(&t).Error
+	err := s.conn(ctx).Where(where, arg).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, fmt.Errorf("store: unable to find token %s: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("store: unable to find token%s: %w", named, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: unable to read token %s: %w", id, err)
+		return nil, fmt.Errorf("store: unable to read token%s: %w", named, err)
 	}
 	normalizeToken(&t)
 	return &t, nil
