@@ -33,6 +33,7 @@ var migrations = []migration{
 	{Version: 9, Name: "teams of tokens and people", Up: migrateTeams},
 	{Version: 10, Name: "campaign teams, account endpoints and holds", Up: migrateHolds},
 	{Version: 11, Name: "the deployment's name", Up: migrateDeployment},
+	{Version: 12, Name: "approvals count their previews' posts", Up: migratePreviewPosts},
 }
 
 // migrationLockClass namespaces Greenlight's advisory lock (the ASCII of "GLmg")
@@ -477,4 +478,38 @@ func migrateDeployment(tx *gorm.DB, dialect string) error {
 	task_queue VARCHAR(200) NOT NULL DEFAULT ''
 )`,
 	})
+}
+
+// migratePreviewPosts adds approvals.posts and fills it from each preview
+// (previewPosts, the count the report made by parsing every preview), in
+// batches so a large table is never held in memory at once.
+func migratePreviewPosts(tx *gorm.DB, dialect string) error {
+	if err := execAll(tx, dialect, []string{
+		`ALTER TABLE approvals ADD COLUMN posts INTEGER NOT NULL DEFAULT 0`,
+	}); err != nil {
+		return err
+	}
+	type row struct {
+		ID      string
+		Preview string
+	}
+	last := ""
+	for {
+		var rows []row
+		if err := tx.Table("approvals").Select("id, preview").Where("id > ? AND preview <> ''", last).
+			Order("id").Limit(500).Find(&rows).Error; err != nil {
+			return fmt.Errorf("read previews: %w", err)
+		}
+		for _, r := range rows {
+			if n := previewPosts(r.Preview); n > 0 {
+				if err := tx.Table("approvals").Where("id = ?", r.ID).Update("posts", n).Error; err != nil {
+					return fmt.Errorf("count posts of approval %s: %w", r.ID, err)
+				}
+			}
+		}
+		if len(rows) < 500 {
+			return nil
+		}
+		last = rows[len(rows)-1].ID
+	}
 }

@@ -79,12 +79,15 @@ type StepRun struct {
 
 // Approval is one human decision a campaign waits for.
 type Approval struct {
-	ID          string     `gorm:"primaryKey;size:200"`
-	CampaignID  string     `gorm:"size:64;not null;index"`
-	ClientID    string     `gorm:"size:64;not null;index"`
-	StepKey     string     `gorm:"size:200;not null"`
-	Title       string     `gorm:"size:300;not null;default:''"`
-	Preview     string     `gorm:"type:text;not null;default:''"` // JSON
+	ID         string `gorm:"primaryKey;size:200"`
+	CampaignID string `gorm:"size:64;not null;index"`
+	ClientID   string `gorm:"size:64;not null;index"`
+	StepKey    string `gorm:"size:200;not null"`
+	Title      string `gorm:"size:300;not null;default:''"`
+	Preview    string `gorm:"type:text;not null;default:''"` // JSON
+	// Posts is how many posts the preview holds, kept beside it at every
+	// write so the "let go" report counts them without parsing previews.
+	Posts       int        `gorm:"not null;default:0"`
 	Status      string     `gorm:"size:32;not null;index"`
 	OnTimeout   string     `gorm:"size:32;not null"`
 	RequestedAt time.Time  `gorm:"not null;index"`

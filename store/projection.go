@@ -124,6 +124,9 @@ func (s *Store) ApplyProjection(ctx context.Context, p Projection) error {
 				return fmt.Errorf("upsert step runs: %w", err)
 			}
 		}
+		for i := range approvals {
+			approvals[i].Posts = previewPosts(approvals[i].Preview)
+		}
 		if len(approvals) > 0 {
 			upsert, err := overwriteOnConflict(tx, &Approval{}, "id")
 			if err != nil {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -287,5 +288,31 @@ func TestApprovalReportCountsGrantsApart(t *testing.T) {
 		require.Equal(t, 1, c.DecidedByGrant)
 		require.Len(t, c.Approvers, 1)
 		require.Equal(t, "dana", c.Approvers[0].Approver)
+	})
+}
+
+// TestMigratingPreviewPosts upgrades a database at version 11 whose
+// approvals carry previews: the report counts their posts as before, from
+// the column the migration filled.
+func TestMigratingPreviewPosts(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		old, err := store.Open(ctx, freshDatabase(t, s))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = old.Close() })
+		require.NoError(t, old.MigrateUpTo(ctx, 11))
+		mustCreate(t, old, newCampaign("acme-1", "acme", "launch", "running", reportBase.Add(-time.Hour)))
+		// Written as release 11 wrote them: its columns only.
+		db := old.DB().WithContext(ctx)
+		for i, preview := range []string{posts(3), posts(0), posts(2), `{"posts": "not a list"}`} {
+			require.NoError(t, db.Exec(`INSERT INTO approvals (id, campaign_id, client_id, step_key, preview, status, on_timeout, requested_at, due_at, quorum)
+	VALUES (?, 'acme-1', 'acme', ?, ?, 'pending', 'reject', ?, ?, 1)`, fmt.Sprintf("a%d", i), fmt.Sprintf("s%d", i), preview, at(float64(i)), at(48)).Error)
+		}
+		require.NoError(t, old.Migrate(ctx))
+		rep, err := old.ApprovalReport(ctx, store.ApprovalReportFilter{Since: reportBase, Until: at(10)})
+		require.NoError(t, err)
+		require.Len(t, rep.Clients, 1)
+		assert.Equal(t, 5, rep.Clients[0].PostsDelayed)
+		assert.Equal(t, 4, rep.Clients[0].Approvals)
 	})
 }
