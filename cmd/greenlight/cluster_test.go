@@ -310,7 +310,7 @@ func TestClusterSurvivesKills(t *testing.T) {
 	}
 
 	routed, refused := lb.counts()
-	t.Logf("\n%-28s %v\n%-28s %d (+1 control); at the kill: %v\n%-28s %d at the wire (%d deliveries)\n%-28s %s\n%-28s %s\n%-28s %s\n%-28s %d\n%-28s %v, %d refused\n%-28s %s\n%s",
+	table := fmt.Sprintf("%-28s %v\n%-28s %d (+1 control); at the kill: %v\n%-28s %d at the wire (%d deliveries)\n%-28s %s\n%-28s %s\n%-28s %s\n%-28s %d\n%-28s %v, %d refused\n%-28s %s\n%s",
 		"cluster", "2 Temporal nodes, 2 servers, 2 workers",
 		"campaigns", len(ids), doing,
 		"actions", actions, deliveries,
@@ -321,6 +321,25 @@ func TestClusterSurvivesKills(t *testing.T) {
 		"load balancer connections", routed, refused,
 		"total", time.Since(begin).Round(100*time.Millisecond),
 		phases)
+	t.Log("\n" + table)
+	writeReport(t, "cluster", table)
+}
+
+// writeReport keeps a test's closing table in $GREENLIGHT_TEST_REPORTS, which
+// .ci/run prints after the suite: a passing test's log is not shown by
+// `go test ./...`.
+func writeReport(t *testing.T, name, text string) {
+	dir := os.Getenv("GREENLIGHT_TEST_REPORTS")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("report: %v", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(text), 0o644); err != nil {
+		t.Logf("report: %v", err)
+	}
 }
 
 // normalize is a campaign's final state without what differs between two
