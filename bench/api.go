@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,10 +22,16 @@ type apiClient struct {
 }
 
 func newAPIClient(base, token string) *apiClient {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	// Enough idle connections for the highest concurrency, so that every
-	// request reuses one instead of paying a TCP handshake the raw side never pays.
-	tr.MaxIdleConnsPerHost = 256
+	// Its own transport: no proxy from the environment on the way to a local
+	// child, and enough idle connections for the highest concurrency, so that
+	// every request reuses one instead of paying a TCP handshake the raw
+	// side's gRPC connection never pays.
+	tr := &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        512,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
+	}
 	return &apiClient{base: base, token: token, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
 }
 

@@ -17,7 +17,7 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "\n\n%d round(s), n=%d, concurrency %v, waiting=%d, rows=%d; took %s.\n",
 		r.Options.Rounds, r.Options.N, r.Options.Concurrency, r.Options.Waiting, r.Options.Rows, r.Elapsed)
 	fmt.Fprintf(w, "Each cell is the median over rounds (min–max); the ratio is the median of the rounds' ratios, 1 = parity, below 1 = Greenlight does worse.\n\n")
-	fmt.Fprintln(w, "| measure | raw SDK | Greenlight | ratio |")
+	fmt.Fprintln(w, "| measure | raw SDK (store: pgx) | Greenlight | ratio |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, row := range r.Rows {
 		ratio := "—"
@@ -44,7 +44,9 @@ func cell(values []float64, unit string) string {
 	if len(values) == 1 || format(lo, unit) == format(hi, unit) {
 		return med
 	}
-	return fmt.Sprintf("%s (%s–%s)", med, strings.TrimSuffix(format(lo, unit), " "+unit), format(hi, unit))
+	// The unit once, after the range: "62.0/s (60.0–64.0/s)".
+	low := strings.TrimSuffix(strings.TrimSuffix(format(lo, unit), unit), " ")
+	return fmt.Sprintf("%s (%s–%s)", med, low, format(hi, unit))
 }
 
 func format(v float64, unit string) string {

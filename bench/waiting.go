@@ -40,6 +40,17 @@ func (s *stack) waiting(ctx context.Context, o *Options, rep *Report) error {
 		return err
 	}
 
+	// A read that returned nothing would be fast and wrong: the inbox must
+	// list the waiting campaigns, up to its default page of 100.
+	var inbox struct {
+		Items []api.ApprovalView `json:"items"`
+	}
+	if err := s.api.do(ctx, "GET", "/v1/approvals?status=pending", nil, 200, &inbox); err != nil {
+		return fmt.Errorf("bench: waiting: inbox: %w", err)
+	}
+	if want := min(n, 100); len(inbox.Items) != want {
+		return fmt.Errorf("bench: waiting: the inbox lists %d pending approvals, want %d", len(inbox.Items), want)
+	}
 	reads := []struct{ key, label, path string }{
 		{"inbox", "inbox (GET /v1/approvals?status=pending)", "/v1/approvals?status=pending"},
 		{"report", "approvals report (GET /v1/reports/approvals)", "/v1/reports/approvals"},
