@@ -202,3 +202,23 @@ func TestBenchSmoke(t *testing.T) {
 		}
 	})
 }
+
+// TestBenchRefusesMeaninglessFlags checks the usage errors exit 2 before
+// anything starts.
+func TestBenchRefusesMeaninglessFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--only", "launch,speed"},
+		{"--concurrency", "0"},
+		{"--rounds", "0"},
+		{"--tolerance", "1.5"},
+	} {
+		code, out, errOut := runBench(t, "", args...)
+		if code != 2 {
+			t.Errorf("bench %v: exit %d, want 2\n%s%s", args, code, out, errOut)
+		}
+	}
+	code, _, errOut := runBench(t, "", "--only", "store", "--compare", filepath.Join(t.TempDir(), "none.json"))
+	if code != 1 || !strings.Contains(errOut, "none.json") {
+		t.Errorf("a missing --compare file: exit %d, want 1: %s", code, errOut)
+	}
+}
