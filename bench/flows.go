@@ -15,6 +15,7 @@ type stack struct {
 	child *child
 	api   *apiClient
 	tc    client.Client
+	watch *watcher
 	seq   int // makes every raw workflow ID unique across rounds
 }
 
@@ -49,32 +50,10 @@ func (s *stack) waitWorkflow(ctx context.Context, workflowID string) error {
 	return nil
 }
 
-// pollInterval is how often the Greenlight side reads a campaign while it
-// waits for the API to show it completed. The API offers no way to wait, so
-// polling is what a user's script does; each sample carries up to one
-// interval of delay that the raw side's long poll does not.
-const pollInterval = 5 * time.Millisecond
-
-// waitCompleted polls GET /v1/campaigns/{id} until it says completed, which
-// is what a user sees; failed or canceled is an error.
+// waitCompleted waits until the API shows the campaign completed, which is
+// what a user sees; failed or canceled is an error.
 func (s *stack) waitCompleted(ctx context.Context, id string) error {
-	for {
-		var v api.CampaignView
-		if err := s.api.do(ctx, "GET", "/v1/campaigns/"+id, nil, 200, &v); err != nil {
-			return err
-		}
-		switch v.Status {
-		case api.StatusCompleted:
-			return nil
-		case api.StatusFailed, api.StatusCanceled:
-			return fmt.Errorf("bench: campaign %s ended %s: %s", id, v.Status, v.Error)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("bench: campaign %s not completed: %w", id, ctx.Err())
-		case <-time.After(pollInterval):
-		}
-	}
+	return s.watch.wait(ctx, id)
 }
 
 // glRun is the Greenlight side's record of one batch: each campaign's

@@ -166,7 +166,10 @@ func runOnStack(ctx context.Context, o *Options, dir string, rep *Report) (float
 		return 0, err
 	}
 	defer stopWorker()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
 	s := &stack{child: c, api: newAPIClient(c.api, c.token), tc: tc}
+	s.watch = startWatcher(wctx, s.api)
 	if err := s.register(ctx); err != nil {
 		return 0, err
 	}
