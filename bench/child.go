@@ -56,6 +56,7 @@ func startChild(ctx context.Context, o *Options, dir string) (*child, error) {
 	cmd := exec.Command(o.Exe, "dev", "--data-dir", dataDir, "--http", addrs[0], "--temporal", addrs[1], "--ui", addrs[2],
 		"--namespace", childNamespace, "--log-level", "error")
 	cmd.Env = childEnv(append(os.Environ(), o.Env...), dataDir)
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("bench: dev stdout: %w", err)
