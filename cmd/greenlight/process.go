@@ -21,7 +21,7 @@ import (
 func local() cli.Local {
 	return cli.Local{
 		Commands: func(stdout io.Writer) []*cobra.Command {
-			return []*cobra.Command{newDevCmd(stdout), newServerCmd(), newWorkerCmd(), newMigrateCmd(stdout)}
+			return []*cobra.Command{newDevCmd(stdout), newServerCmd(), newWorkerCmd(), newMigrateCmd(stdout), newBenchCmd(stdout)}
 		},
 		BootstrapAdmin: bootstrapAdmin,
 	}
