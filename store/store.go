@@ -133,11 +133,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // BEGIN, so a transaction never has to upgrade a read lock mid-way, which is
 // the one SQLITE_BUSY case busy_timeout cannot wait out. _timezone=UTC makes
 // the driver write and read every time in UTC, which keeps the text
-// representation sortable.
+// representation sortable. synchronous=NORMAL, as dev's Temporal database
+// has it: in WAL mode a commit then survives the process dying (what dev must
+// survive) without an fsync each; only a power cut may take the last few,
+// which the workflows' next projections write again.
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	q.Set("_timezone", "UTC")
