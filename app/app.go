@@ -232,6 +232,11 @@ func Server(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	s.push(func() { _ = ln.Close() })
+	stopPprof, err := servePprof(cfg.PprofAddr, orDefault(logger))
+	if err != nil {
+		return err
+	}
+	s.push(stopPprof)
 	reg := metrics.New()
 	st, c, err := openBackends(ctx, cfg, logger, &s, reg, codec)
 	if err != nil {
@@ -273,6 +278,11 @@ func Worker(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	var s stack
 	defer s.stop()
+	stopPprof, err := servePprof(cfg.PprofAddr, orDefault(logger))
+	if err != nil {
+		return err
+	}
+	s.push(stopPprof)
 	// A worker serves no HTTP, so its SDK metrics are collected but not exposed yet.
 	st, c, err := openBackends(ctx, cfg, logger, &s, metrics.New(), codec)
 	if err != nil {

@@ -66,6 +66,11 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 		return nil, err
 	}
 	d.stack.push(func() { _ = ln.Close() })
+	stopPprof, err := servePprof(cfg.PprofAddr, logger)
+	if err != nil {
+		return nil, err
+	}
+	d.stack.push(stopPprof)
 
 	var codecURL string
 	if codec != nil {

@@ -123,7 +123,7 @@ func childEnv(env []string, dataDir string) []string {
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case k == "GREENLIGHT_TEST_MAIN":
+		case k == "GREENLIGHT_TEST_MAIN", k == "GREENLIGHT_PPROF": // profiling changes nothing measured
 		case k == "DATABASE_URL", k == "XDG_CONFIG_HOME", strings.HasPrefix(k, "GREENLIGHT_"):
 			continue
 		}

@@ -62,6 +62,9 @@ type Config struct {
 	// every other process against the server's max_connections
 	// (docs/deploy.md#sizing).
 	DBMaxConns int
+	// PprofAddr serves Go's profiles (net/http/pprof) on its own listener;
+	// "" serves none.
+	PprofAddr string
 	// Versioning makes `greenlight worker` a build of a Temporal Worker
 	// Deployment (versioning.go); unset, the worker is unversioned.
 	Versioning Versioning
@@ -168,6 +171,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 		{EnvPayloadKeysFile, &c.Payloads.KeysFile},
 		{EnvPayloadEncryption, &c.Payloads.Encryption},
 		{"GREENLIGHT_CODEC_ORIGINS", &c.Payloads.CodecOrigins},
+		{"GREENLIGHT_PPROF", &c.PprofAddr},
 	}
 	for _, v := range vars {
 		if val, ok := lookup(v.name); ok && val != "" {
