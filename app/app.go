@@ -146,6 +146,7 @@ func startWorker(c client.Client, st *store.Store, logger *slog.Logger, cfg conf
 		Links:   signer,
 		Notices: notices,
 	}
+	worker.SetWorkflowCache(cfg.WorkflowCache)
 	var started []sdkworker.Worker
 	stop := func() {
 		for _, w := range started {

@@ -51,6 +51,9 @@ func StartDev(ctx context.Context, cfg config.Config, logger *slog.Logger, opts 
 	if err != nil {
 		return nil, err
 	}
+	// Before the embedded Temporal starts: its system worker runs the SDK
+	// in this process too, and the first worker fixes the shared cache.
+	worker.SetWorkflowCache(cfg.WorkflowCache)
 	d := &DevInstance{DataDir: cfg.DataDir}
 	ok := false
 	defer func() {

@@ -62,6 +62,9 @@ type Config struct {
 	// every other process against the server's max_connections
 	// (docs/deploy.md#sizing).
 	DBMaxConns int
+	// WorkflowCache is how many campaigns a worker keeps in memory between
+	// workflow tasks (worker.DefaultWorkflowCache when 0).
+	WorkflowCache int
 	// PprofAddr serves Go's profiles (net/http/pprof) on its own listener;
 	// "" serves none.
 	PprofAddr string
@@ -178,6 +181,13 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 			*v.dst = val
 		}
 	}
+	if val, ok := lookup(EnvWorkflowCache); ok && val != "" {
+		if n, err := strconv.Atoi(val); err == nil {
+			c.WorkflowCache = n
+		} else {
+			c.WorkflowCache = -1
+		}
+	}
 	if val, ok := lookup(EnvDBMaxConns); ok && val != "" {
 		// A value that is not a number is kept as -1 for Validate to name.
 		if n, err := strconv.Atoi(val); err == nil {
@@ -192,6 +202,9 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 	c.Notify.fromEnv(lookup)
 	c.Versioning.fromEnv(lookup)
 }
+
+// EnvWorkflowCache sets WorkflowCache.
+const EnvWorkflowCache = "GREENLIGHT_WORKFLOW_CACHE"
 
 // EnvDBMaxConns sets DBMaxConns.
 const EnvDBMaxConns = "GREENLIGHT_DB_MAX_CONNS"
@@ -358,6 +371,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.Payloads.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.WorkflowCache < 0 || c.WorkflowCache > 1_000_000 {
+		errs = append(errs, fmt.Errorf("config: %s must be a number of workflows from 1 to 1000000", EnvWorkflowCache))
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		errs = append(errs, fmt.Errorf("config: %s must be a number of connections from 1 to 1000", EnvDBMaxConns))

@@ -52,3 +52,29 @@ func TestPayloadSettingsAreChecked(t *testing.T) {
 		t.Errorf("configured origins: %v", got)
 	}
 }
+
+func TestNumbersFromTheEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		env       map[string]string
+		cache, db int
+		wantErr   string
+	}{
+		{env: map[string]string{}, cache: 0, db: DefaultDBMaxConns},
+		{env: map[string]string{EnvWorkflowCache: "250", EnvDBMaxConns: "8"}, cache: 250, db: 8},
+		{env: map[string]string{EnvWorkflowCache: "many"}, wantErr: EnvWorkflowCache},
+		{env: map[string]string{EnvDBMaxConns: "0"}, wantErr: EnvDBMaxConns},
+	} {
+		c := Defaults()
+		c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+		err := c.Validate()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v: got %v, want an error naming %s", tc.env, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.WorkflowCache != tc.cache || c.DBMaxConns != tc.db {
+			t.Errorf("%v: cache %d, db %d, %v", tc.env, c.WorkflowCache, c.DBMaxConns, err)
+		}
+	}
+}
