@@ -50,6 +50,7 @@ type pgApproval struct {
 	StepKey     string     `db:"step_key"`
 	Title       string     `db:"title"`
 	Preview     string     `db:"preview"`
+	Posts       int        `db:"posts"`
 	Status      string     `db:"status"`
 	OnTimeout   string     `db:"on_timeout"`
 	RequestedAt time.Time  `db:"requested_at"`
