@@ -337,7 +337,7 @@ func writeReport(t *testing.T, name, text string) {
 		t.Logf("report: %v", err)
 		return
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(text+"\n"), 0o644); err != nil {
 		t.Logf("report: %v", err)
 	}
 }
