@@ -118,6 +118,9 @@ const maxSignalsPerRun = 10000
 // is no longer current still has campaigns pinned to it.
 const drainageCheck = 2 * time.Second
 
+// timerShift is dev's history.timerProcessorMaxTimeShift.
+const timerShift = 20 * time.Millisecond
+
 // devDynamicConfig tunes the server for one developer on one machine.
 func devDynamicConfig() dynamicconfig.StaticClient {
 	const queuePollRPS = 500
@@ -158,6 +161,12 @@ func devDynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.EnableDeploymentVersions.Key():                   true,
 		dynamicconfig.VersionDrainageStatusVisibilityGracePeriod.Key(): drainageCheck,
 		dynamicconfig.VersionDrainageStatusRefreshInterval.Key():       drainageCheck,
+
+		// A new timer may fire no sooner than this after now: across hosts
+		// the margin absorbs clock drift, which one process does not have.
+		// At the 1 s default, every campaign's closing 1 ms timer (nextTask)
+		// fired a second late (docs/benchmarks.md).
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): timerShift,
 
 		// A dev machine does not need the production-sized mutable state cache.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8096,
