@@ -181,26 +181,27 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) {
 			*v.dst = val
 		}
 	}
-	if val, ok := lookup(EnvWorkflowCache); ok && val != "" {
-		if n, err := strconv.Atoi(val); err == nil {
-			c.WorkflowCache = n
-		} else {
-			c.WorkflowCache = -1
-		}
-	}
-	if val, ok := lookup(EnvDBMaxConns); ok && val != "" {
-		// A value that is not a number is kept as -1 for Validate to name.
-		if n, err := strconv.Atoi(val); err == nil {
-			c.DBMaxConns = n
-		} else {
-			c.DBMaxConns = -1
-		}
-	}
+	intFromEnv(lookup, EnvWorkflowCache, &c.WorkflowCache)
+	intFromEnv(lookup, EnvDBMaxConns, &c.DBMaxConns)
 	if val, ok := lookup("GREENLIGHT_TEMPORAL_TLS"); ok {
 		c.TemporalTLS.Enabled = val == "1" || strings.EqualFold(val, "true")
 	}
 	c.Notify.fromEnv(lookup)
 	c.Versioning.fromEnv(lookup)
+}
+
+// intFromEnv sets *dst from the variable name when it is set; a value that
+// is not a number is kept as -1, for Validate to name.
+func intFromEnv(lookup func(string) (string, bool), name string, dst *int) {
+	val, ok := lookup(name)
+	if !ok || val == "" {
+		return
+	}
+	n, err := strconv.Atoi(val)
+	if err != nil {
+		n = -1
+	}
+	*dst = n
 }
 
 // EnvWorkflowCache sets WorkflowCache.
